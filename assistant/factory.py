@@ -1,0 +1,73 @@
+"""Composition: build the search stack from settings, with injection seams for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.config import Settings
+from assistant.core.knowledge import Knowledge, load_knowledge
+from assistant.search.embeddings import NamedEmbeddings, make_embeddings
+from assistant.search.ingest import Indexer
+from assistant.search.keyword import Tokenizer
+from assistant.search.retrieval import HybridRetriever, ProgramDetector
+from assistant.search.store import ChunkStore, make_chroma_client
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
+
+@dataclass(frozen=True)
+class SearchStack:
+    """Everything retrieval needs, wired together."""
+
+    settings: Settings
+    knowledge: Knowledge
+    embeddings: NamedEmbeddings
+    store: ChunkStore
+    retriever: HybridRetriever
+    indexer: Indexer
+
+
+def build_search(
+    settings: Settings,
+    *,
+    knowledge: Knowledge | None = None,
+    embeddings: NamedEmbeddings | None = None,
+    client: ClientAPI | None = None,
+    collection: str | None = None,
+) -> SearchStack:
+    """Wire knowledge, embedder, store, retriever and indexer.
+
+    Nothing is indexed here; call :func:`sync_knowledge` (start-up does).
+
+    Args:
+        settings: The settings.
+        knowledge: A loaded knowledge base (default: load ``settings.knowledge_dir``).
+        embeddings: An embedder (default: the one the settings select).
+        client: A chromadb client (default: persistent under the data dir, or the server).
+        collection: Collection name (default: ``chunks-<embedder name>``).
+    """
+    knowledge = knowledge or load_knowledge(settings.knowledge_dir)
+    embeddings = embeddings or make_embeddings(settings)
+    name = collection or f"chunks-{embeddings.name}"
+    store = ChunkStore(
+        client or make_chroma_client(settings),
+        name,
+        generation_file=settings.index_dir / f"{name}.generation",
+    )
+    glossary = knowledge.glossary
+    tokenizer = Tokenizer(
+        [*glossary.all_terms(), *(s for v in glossary.synonyms.values() for s in v)],
+        glossary.synonyms,
+    )
+    detector = ProgramDetector(glossary.program_names)
+    retriever = HybridRetriever(store, embeddings, tokenizer, detector)
+    indexer = Indexer(
+        store,
+        embeddings,
+        detector,
+        max_bytes=int(settings.max_file_mb * 2**20),
+        batch_size=max(settings.embed_batch_size, 32),
+    )
+    return SearchStack(settings, knowledge, embeddings, store, retriever, indexer)

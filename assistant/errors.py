@@ -7,7 +7,7 @@ turn them into a one-line message or a 4xx JSON body; anything else is a bug.
     AssistantError
     ├── KnowledgeError      knowledge/ is invalid (file, field, fix)
     ├── InputError          bad user input: profile, question, program id, arguments
-    │   └── DocumentError   a document that cannot be ingested (corrupt, empty, unsupported, too big)
+    │   └── DocumentError   a document that cannot be ingested (corrupt, empty, too big)
     ├── RetrievalError      the index or the chroma server cannot be used
     └── ModelError          the embedding model cannot be built or loaded
 """

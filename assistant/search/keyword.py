@@ -11,7 +11,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,7 @@ class Tokenizer:
     def __init__(
         self,
         domain_words: Iterable[str] = (),
-        synonyms: dict[str, Sequence[str]] | None = None,
+        synonyms: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """Build a private jieba tokenizer (the global one is left untouched)."""
         import logging
@@ -50,7 +50,9 @@ class Tokenizer:
         self._jieba: Any = jieba.Tokenizer()
         for word in domain_words:
             self._jieba.add_word(normalize(word), freq=200000)
-        self._synonyms = {normalize(k): [normalize(x) for x in v] for k, v in (synonyms or {}).items()}
+        self._synonyms = {
+            normalize(k): [normalize(x) for x in v] for k, v in (synonyms or {}).items()
+        }
         for word in list(self._synonyms) + [x for v in self._synonyms.values() for x in v]:
             self._jieba.add_word(word, freq=200000)
         self._lock = threading.Lock()

@@ -46,8 +46,7 @@ def read_document(path: Path, *, max_bytes: int) -> RawDocument:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DocumentError(
-            f"{path}: unsupported file type '{suffix or '(none)'}'; "
-            "use .md, .txt, .pdf or .docx"
+            f"{path}: unsupported file type '{suffix or '(none)'}'; use .md, .txt, .pdf or .docx"
         )
     if not path.is_file():
         raise DocumentError(f"{path}: file not found")
@@ -128,8 +127,7 @@ def _read_pdf(path: Path) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise DocumentError(
-            f"{path}: cannot read the PDF ({type(exc).__name__}); the file is damaged, "
-            "re-export it"
+            f"{path}: cannot read the PDF ({type(exc).__name__}); the file is damaged, re-export it"
         ) from exc
     text = "\n".join(pages)
     if len(text.strip()) < 2:

@@ -56,7 +56,8 @@ class Passage:
 class ProgramDetector:
     """Finds the programs a text names, longest name first (泉城好品 before 好品).
 
-    >>> d = ProgramDetector({"quancheng_haopin": ("泉城好品",), "haopin_shandong": ("好品山东", "好品")})
+    >>> names = {"quancheng_haopin": ("泉城好品",), "haopin_shandong": ("好品山东", "好品")}
+    >>> d = ProgramDetector(names)
     >>> d.detect("泉城好品和好品山东有什么区别")
     ['quancheng_haopin', 'haopin_shandong']
     >>> d.detect("泉城好品怎么申请")

@@ -12,10 +12,10 @@ keyword indexes notice and rebuild.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from assistant.config import Settings
@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 MAX_BATCH = 5000  # chromadb refuses batches over 5,461
 Metadata = dict[str, str | int | float | bool]
+
+
+def _meta(raw: Mapping[str, Any] | None) -> Metadata:
+    """chromadb's metadata type is wider than what we store; keep the scalar values."""
+    return {k: v for k, v in (raw or {}).items() if isinstance(v, str | int | float | bool)}
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,7 @@ class ChunkStore:
             part = chunks[start : start + MAX_BATCH]
             self._col.upsert(
                 ids=[c.id for c in part],
-                embeddings=[list(v) for v in vectors[start : start + MAX_BATCH]],
+                embeddings=cast(Any, [list(v) for v in vectors[start : start + MAX_BATCH]]),
                 documents=[c.text for c in part],
                 metadatas=[dict(c.metadata) for c in part],  # type: ignore[misc]
             )
@@ -140,22 +145,20 @@ class ChunkStore:
         """Each stored document's first-chunk metadata, by doc id."""
         found = self._col.get(where={"chunk_index": 0}, include=["metadatas"])
         metas = found["metadatas"] or []
-        return {str(m["doc_id"]): dict(m) for m in metas if m}
+        return {str(m["doc_id"]): _meta(m) for m in metas if m}
 
     def iter_chunks(self, page: int = 2000) -> Iterator[StoredChunk]:
         """Every stored chunk (paged, so a large index does not load in one reply)."""
         offset = 0
         while True:
-            found = self._col.get(
-                include=["documents", "metadatas"], limit=page, offset=offset
-            )
+            found = self._col.get(include=["documents", "metadatas"], limit=page, offset=offset)
             ids = found["ids"]
             if not ids:
                 return
             docs = found["documents"] or []
             metas = found["metadatas"] or []
             for cid, text, meta in zip(ids, docs, metas, strict=True):
-                yield StoredChunk(id=cid, text=text or "", metadata=dict(meta or {}))
+                yield StoredChunk(id=cid, text=text or "", metadata=_meta(meta))
             offset += len(ids)
 
     def query(
@@ -166,7 +169,7 @@ class ChunkStore:
         if total == 0:
             return []
         found = self._col.query(
-            query_embeddings=[list(vector)],
+            query_embeddings=cast(Any, [list(vector)]),
             n_results=min(k, total),
             where=where or None,
             include=["distances"],
@@ -181,7 +184,7 @@ class ChunkStore:
             return []
         found = self._col.get(ids=list(ids), include=["documents", "metadatas"])
         by_id = {
-            cid: StoredChunk(cid, text or "", dict(meta or {}))
+            cid: StoredChunk(cid, text or "", _meta(meta))
             for cid, text, meta in zip(
                 found["ids"], found["documents"] or [], found["metadatas"] or [], strict=True
             )

@@ -1,0 +1,15 @@
+"""The product entry point: ``python app.py`` serves the web app (ASSISTANT_HOST:PORT)."""
+
+from assistant.cli import offline_environment
+from assistant.config import Settings
+from assistant.web.app import serve
+
+
+def main() -> None:
+    """Read the settings and serve."""
+    offline_environment()
+    serve(Settings())
+
+
+if __name__ == "__main__":
+    main()

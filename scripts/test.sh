@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to the whole test suite: venv + pinned dev install, the
+# model built, then format/lint/type checks and every test (the slow model tests too).
+# Extra arguments go to pytest (e.g. scripts/test.sh -m "not model" for a quick run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh dev
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
+  ANONYMIZED_TELEMETRY=False GRADIO_ANALYTICS_ENABLED=False HF_HUB_DISABLE_TELEMETRY=1
+.venv/bin/ruff format --check .
+.venv/bin/ruff check .
+.venv/bin/mypy
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,66 @@
+"""Hybrid retrieval over the real chromadb store with the fast hashing embedder."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.errors import InputError
+from assistant.factory import build_search
+from tests.conftest import DOCS
+
+
+@pytest.fixture
+def stack(settings):
+    s = build_search(settings)
+    s.indexer.index_knowledge(s.knowledge)
+    s.indexer.ingest_files([DOCS / "tech-sme-evaluation-2017-115.md"])
+    return s
+
+
+def test_the_rd_ratio_article_ranks_first_for_the_plain_question(stack):
+    top = stack.retriever.search("研发投入要占营收多少才能评高企", 5)
+    assert top[0].doc_id == "kb-hnte-rd-expense-ratio"
+    cite = top[0].citation()
+    assert cite["document"] == "高新技术企业认定管理办法"
+    assert cite["doc_no"] == "国科发火〔2016〕32号"
+    assert cite["article"] == "第十一条第（五）项"
+
+
+def test_abbreviations_steer_to_their_program(stack):
+    top = stack.retriever.search("科小的企业规模有什么要求", 3)
+    assert top[0].program == "tech_sme"
+
+
+def test_program_filter_is_a_hard_filter(stack):
+    results = stack.retriever.search("研发费用比例", 10, program="tech_sme")
+    assert results
+    assert {p.program for p in results} == {"tech_sme"}
+
+
+def test_doc_type_filter_separates_uploads_from_knowledge(stack):
+    uploads = stack.retriever.search("科技型中小企业评价", 10, doc_type="upload")
+    assert uploads
+    assert {p.metadata["doc_type"] for p in uploads} == {"upload"}
+
+
+def test_a_traditional_question_finds_simplified_passages(stack):
+    top = stack.retriever.search("研發費用要佔銷售收入多少才能評高企", 3)
+    assert top[0].doc_id == "kb-hnte-rd-expense-ratio"
+
+
+def test_keyword_index_follows_changes_made_by_another_stack(settings, stack, tmp_path):
+    other = build_search(settings)  # e.g. a CLI ingest next to the running app
+    note = tmp_path / "n.txt"
+    note.write_text("聊城市冷链物流园扩建冷库两座，总库容八千吨。", encoding="utf-8")
+    other.indexer.ingest_files([note])
+    assert stack.retriever.search("冷库库容", 1)[0].text.startswith("聊城市冷链物流园")
+
+
+@pytest.mark.parametrize("question", ["", "   ", "高企" * 1500])
+def test_empty_and_huge_questions_are_refused_clearly(stack, question):
+    with pytest.raises(InputError, match="question"):
+        stack.retriever.search(question)
+
+
+def test_an_empty_index_returns_nothing(settings):
+    assert build_search(settings).retriever.search("高企条件") == []

@@ -132,8 +132,9 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
         results = stack.indexer.ingest_files([Path(p) for p in args.paths])
     rows = [r.__dict__ for r in results]
     lines = [f"{r.status:<9} {r.chunks:>4} chunks  {r.source}" for r in results]
-    lines += [f"error: {r.message}" for r in results if r.message]
     failed = [r for r in results if r.status in ("failed", "not_found")]
+    for r in failed:  # one line per bad file, in text and JSON mode alike
+        print(f"error: {r.message}", file=sys.stderr)
     summary = {"results": rows, "failed": len(failed), "total_chunks": stack.store.count()}
     return summary, "\n".join(lines)
 

@@ -50,7 +50,9 @@ def build_search(
     """
     knowledge = knowledge or load_knowledge(settings.knowledge_dir)
     embeddings = embeddings or make_embeddings(settings)
-    name = collection or f"chunks-{embeddings.name}"
+    # "-h2": the HNSW settings changed; a new name makes old data dirs re-index (cheap:
+    # passage vectors come from the cache).
+    name = collection or f"chunks-{embeddings.name}-h2"
     store = ChunkStore(
         client or make_chroma_client(settings),
         name,
@@ -62,7 +64,14 @@ def build_search(
         glossary.synonyms,
     )
     detector = ProgramDetector(glossary.program_names)
-    retriever = HybridRetriever(store, embeddings, tokenizer, detector)
+    retriever = HybridRetriever(
+        store,
+        embeddings,
+        tokenizer,
+        detector,
+        synonyms=glossary.synonyms,
+        program_names={p.id: p.name for p in knowledge.programs.values()},
+    )
     indexer = Indexer(
         store,
         embeddings,

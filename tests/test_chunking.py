@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from assistant.core.chunking import chunk_text, sentences
 from tests.conftest import DOCS
 
@@ -19,7 +21,10 @@ def test_policy_text_is_split_at_articles_with_chapter_paths():
 
 
 def test_markdown_headings_and_numbered_sections_become_paths():
-    text = "# 办法\n## 一、适用范围\n本办法适用于企业。\n## 二、申请条件\n（一）注册满一年；\n（二）拥有知识产权。"
+    text = (
+        "# 办法\n## 一、适用范围\n本办法适用于企业。\n"
+        "## 二、申请条件\n（一）注册满一年；\n（二）拥有知识产权。"
+    )
     chunks = chunk_text(text)
     assert [c.path for c in chunks] == ["办法 > 一、适用范围", "办法 > 二、申请条件"]
     assert chunks[1].article == "二、申请条件"
@@ -38,7 +43,7 @@ def test_unstructured_news_is_windowed_with_one_sentence_overlap():
     chunks = chunk_text(text, window_chars=120)
     assert len(chunks) > 3
     assert all(c.path == "" for c in chunks)
-    for a, b in zip(chunks, chunks[1:], strict=False):
+    for a, b in itertools.pairwise(chunks):
         assert sentences(a.text)[-1] == sentences(b.text)[0]
 
 

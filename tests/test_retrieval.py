@@ -64,3 +64,30 @@ def test_empty_and_huge_questions_are_refused_clearly(stack, question):
 
 def test_an_empty_index_returns_nothing(settings):
     assert build_search(settings).retriever.search("高企条件") == []
+
+
+def test_dense_query_spells_out_abbreviations_and_everyday_words(stack):
+    expanded = stack.retriever.expand("研发投入要占营收多少才能评高企", ["hnte"])
+    assert "销售收入" in expanded
+    assert "研发费用" in expanded
+    assert "高新技术企业认定" in expanded
+    assert stack.retriever.expand("天气怎么样") == "天气怎么样"
+
+
+def test_cached_embeddings_compute_each_passage_once(tmp_path):
+    from assistant.search.embeddings import CachedEmbeddings, HashingEmbeddings
+
+    class Counting(HashingEmbeddings):
+        calls = 0
+
+        def embed_documents(self, texts):
+            Counting.calls += len(texts)
+            return super().embed_documents(texts)
+
+    inner = Counting(64)
+    cached = CachedEmbeddings(inner, tmp_path / "c.sqlite")
+    first = cached.embed_documents(["甲", "乙"])
+    again = CachedEmbeddings(inner, tmp_path / "c.sqlite").embed_documents(["乙", "甲", "丙"])
+    assert Counting.calls == 3
+    assert again[0] == pytest.approx(first[1])
+    assert again[1] == pytest.approx(first[0])

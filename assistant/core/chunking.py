@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 """Bumped whenever chunk boundaries change, so every document is re-indexed once."""
 
 _NUM = "一二三四五六七八九十百零〇两"
@@ -55,13 +55,18 @@ class _Section:
     lines: list[str]
 
 
-def chunk_text(text: str, *, max_chars: int = 500, window_chars: int = 300) -> list[Chunk]:
+def chunk_text(
+    text: str, *, max_chars: int = 500, window_chars: int = 300, whole_under: int = 0
+) -> list[Chunk]:
     """Split a document's text into chunks.
 
     Args:
         text: The whole document (any script).
         max_chars: Longest structured chunk before it is split at items and sentences.
         window_chars: Target size of a window for unstructured text.
+        whole_under: Keep a text of at most this many characters as one chunk (used
+            for knowledge articles, which are written as self-contained passages: their
+            sections alone lose the question they answer).
 
     Returns:
         The chunks in document order (empty for a blank text).
@@ -72,6 +77,8 @@ def chunk_text(text: str, *, max_chars: int = 500, window_chars: int = 300) -> l
     >>> chunk_text(doc)[0].path
     '第一章 总则 > 第一条'
     """
+    if text.strip() and len(text.strip()) <= whole_under:
+        return [Chunk(index=0, path="", text=text.strip())]
     lines = [ln.strip() for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     sections = _split_sections(lines)
     structured = sum(1 for s in sections if s.path) >= 2

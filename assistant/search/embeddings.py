@@ -147,4 +147,61 @@ def make_embeddings(settings: Settings) -> NamedEmbeddings:
     """The embedder the settings select."""
     if settings.embeddings == "hashing":
         return HashingEmbeddings(settings.hashing_dimensions)
-    return E5Embeddings(settings.model_dir, batch_size=settings.embed_batch_size)
+    e5 = E5Embeddings(settings.model_dir, batch_size=settings.embed_batch_size)
+    return CachedEmbeddings(e5, settings.index_dir / "e5-small-vectors.sqlite")
+
+
+class CachedEmbeddings(NamedEmbeddings):
+    """Remembers passage vectors by text in a SQLite file, so re-indexing is cheap.
+
+    e5 costs about half a second per 500-character passage on 2 cores; rebuilding an
+    index (a new collection, a switch to the chroma server, a changed chunker) would
+    otherwise embed every unchanged passage again. Queries are not cached: they are short
+    and rarely repeat exactly.
+
+    Args:
+        inner: The embedder that computes missing vectors.
+        path: The SQLite file (created when missing).
+    """
+
+    def __init__(self, inner: NamedEmbeddings, path: Path) -> None:
+        """Open (or create) the cache file."""
+        import sqlite3
+
+        self.inner = inner
+        self.name = inner.name
+        self.dimensions = inner.dimensions
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Cached vectors where known; the inner embedder computes the rest."""
+        keys = [self._key(t) for t in texts]
+        found: dict[str, list[float]] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                part = keys[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(f"SELECT key, v FROM vec WHERE key IN ({marks})", part)
+                found.update((k, np.frombuffer(v, dtype=np.float32).tolist()) for k, v in rows)
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        if missing:
+            vectors = self.inner.embed_documents([texts[i] for i in missing])
+            rows_in = [
+                (keys[i], np.asarray(v, dtype=np.float32).tobytes())
+                for i, v in zip(missing, vectors, strict=True)
+            ]
+            with self._lock, self._db:
+                self._db.executemany("INSERT OR REPLACE INTO vec VALUES (?, ?)", rows_in)
+            found.update((keys[i], v) for i, v in zip(missing, vectors, strict=True))
+        return [found[k] for k in keys]
+
+    def embed_query(self, text: str) -> list[float]:
+        """Delegate to the inner embedder."""
+        return self.inner.embed_query(text)

@@ -26,6 +26,8 @@ from assistant.search.readers import SUPPORTED, RawDocument, read_document
 from assistant.search.retrieval import ProgramDetector
 from assistant.search.store import ChunkStore, Metadata, StoredChunk
 
+ARTICLE_WHOLE_CHARS = 1000
+"""Knowledge articles up to this size stay one chunk (e5 reads up to 512 tokens)."""
 Status = Literal["added", "updated", "unchanged", "removed", "failed", "not_found"]
 ProgressFn = Callable[[int, int], None]
 
@@ -259,7 +261,7 @@ class Indexer:
             _stored(
                 doc_id, c.index, base, meta.article, f"{program_name} {meta.title} {c.path}", c.text
             )
-            for c in chunk_text(article.body)
+            for c in chunk_text(article.body, whole_under=ARTICLE_WHOLE_CHARS)
         ]
         return _Prepared(meta.id, doc_id, content_hash, chunks)
 

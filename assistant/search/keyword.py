@@ -95,7 +95,10 @@ class KeywordIndex:
         postings: dict[str, list[tuple[int, int]]] = {}
         lengths = np.zeros(len(self.chunks), dtype=np.float32)
         for i, chunk in enumerate(self.chunks):
-            counts = Counter(tokenizer.tokens(chunk.text))
+            # A knowledge article's title states what it answers: its words count twice
+            # (the indexed text already holds them once), a cheap form of BM25F.
+            title = str(chunk.metadata.get("article_title", ""))
+            counts = Counter(tokenizer.tokens(f"{chunk.text}\n{title}"))
             lengths[i] = sum(counts.values())
             for term, tf in counts.items():
                 postings.setdefault(term, []).append((i, tf))

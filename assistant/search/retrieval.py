@@ -11,6 +11,7 @@ explicit ``program`` argument is a hard filter.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,9 +113,19 @@ class HybridRetriever:
         embeddings: The embedder the store's vectors were made with.
         tokenizer: The keyword tokenizer (domain dictionary loaded).
         detector: Program-name detector.
+        synonyms: Everyday term -> document terms, added to the dense query too.
+        program_names: Program id -> official name, added to the dense query when the
+            question names the program by an abbreviation (高企 -> 高新技术企业认定).
         rrf_k: RRF constant; 60 is the usual choice.
         candidates: How many hits each ranking contributes before fusion.
+        dense_weight: RRF weight of the e5 ranking.
+        keyword_weight: RRF weight of the BM25 ranking.
         program_boost: Extra fused score for chunks of a program named in the query.
+
+    The weights were tuned on the retrieval set in ``eval/sets/retrieval`` (144
+    questions, real e5 model): dense 1.0 + keyword 1.5 + boost 0.01 with query
+    expansion gave hit@5 0.979 and MRR 0.887, against 0.931/0.801 for dense alone and
+    0.917/0.770 for BM25 alone.
     """
 
     def __init__(
@@ -124,8 +135,12 @@ class HybridRetriever:
         tokenizer: Tokenizer,
         detector: ProgramDetector,
         *,
+        synonyms: Mapping[str, Sequence[str]] | None = None,
+        program_names: Mapping[str, str] | None = None,
         rrf_k: int = 60,
         candidates: int = 50,
+        dense_weight: float = 1.0,
+        keyword_weight: float = 1.5,
         program_boost: float = 0.01,
     ) -> None:
         """Wire the parts; the keyword index is built on the first search."""
@@ -133,8 +148,11 @@ class HybridRetriever:
         self.embeddings = embeddings
         self.tokenizer = tokenizer
         self.detector = detector
+        self.synonyms = {normalize(k): tuple(v) for k, v in (synonyms or {}).items()}
+        self.program_names = dict(program_names or {})
         self.rrf_k = rrf_k
         self.candidates = candidates
+        self.weights = (dense_weight, keyword_weight)
         self.program_boost = program_boost
         self._keyword: KeywordIndex | None = None
         self._generation: str | None = None
@@ -180,10 +198,23 @@ class HybridRetriever:
         if not len(index):
             return []
         where = _where(program, doc_type)
-        dense = self.store.query(self.embeddings.embed_query(query), self.candidates, where)
+        named = self.detector.detect(query)
+        dense_query = self.expand(query, named)
+        dense = self.store.query(self.embeddings.embed_query(dense_query), self.candidates, where)
         keyword = self._keyword_hits(index, query, where)
-        detected = set() if program else set(self.detector.detect(query))
-        return self._fuse(index, dense, keyword, detected)[:k]
+        return self._fuse(index, dense, keyword, set() if program else set(named))[:k]
+
+    def expand(self, query: str, named: Sequence[str] = ()) -> str:
+        """The query with the documents' own terms appended (for the dense ranking).
+
+        e5-small does not reliably equate everyday words with the documents' terms
+        (营收 with 销售收入, 高企 with 高新技术企业), so they are spelled out.
+        """
+        text = normalize(query)
+        extra = [alt for term, alts in self.synonyms.items() if term in text for alt in alts]
+        extra += [self.program_names[p] for p in named if p in self.program_names]
+        extra = [t for t in dict.fromkeys(extra) if t not in text]
+        return f"{query}（{'，'.join(extra)}）" if extra else query
 
     def _keyword_hits(
         self, index: KeywordIndex, query: str, where: dict[str, Any] | None
@@ -207,9 +238,9 @@ class HybridRetriever:
         fused: dict[str, float] = {}
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, 1)}
-        for ranks in (dense_rank, keyword_rank):
+        for weight, ranks in zip(self.weights, (dense_rank, keyword_rank), strict=True):
             for cid, rank in ranks.items():
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank)
+                fused[cid] = fused.get(cid, 0.0) + weight / (self.rrf_k + rank)
         passages = []
         for cid, score in fused.items():
             pos = index.position.get(cid)

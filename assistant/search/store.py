@@ -101,7 +101,7 @@ class ChunkStore:
             self._col: Collection = client.get_or_create_collection(
                 collection,
                 embedding_function=None,
-                configuration={"hnsw": HNSW_CONFIG},  # type: ignore[typeddict-item]
+                configuration=cast(Any, {"hnsw": HNSW_CONFIG}),
             )
         except Exception as exc:
             raise RetrievalError(f"cannot open the chunk collection '{collection}': {exc}") from exc

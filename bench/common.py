@@ -1,0 +1,53 @@
+"""Shared helpers for benchmarks: percentiles, memory, JSON + Markdown table output."""
+
+from __future__ import annotations
+
+import json
+import platform
+import resource
+import statistics
+from pathlib import Path
+from typing import Any
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    """p50/p95/p99/mean/max of latency samples in milliseconds."""
+    ordered = sorted(samples_ms)
+
+    def pct(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 2)
+
+    return {
+        "n": len(ordered),
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "mean_ms": round(statistics.fmean(ordered), 2),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MiB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    import os
+
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+    }
+
+
+def write_report(name: str, result: dict[str, Any], rows: list[tuple[str, str]], out: Path) -> None:
+    """Write ``<name>.json`` and ``<name>.md`` (a two-column table) and print the table."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(result, indent=1, ensure_ascii=False))
+    table = "| metric | value |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    (out / f"{name}.md").write_text(table + "\n")
+    print(json.dumps(result, indent=1, ensure_ascii=False))
+    print(table)

@@ -49,7 +49,7 @@ def test_app_py_serves_the_page(tmp_path):
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise AssertionError(
                         f"app did not start: {proc.stderr.read() if proc.stderr else ''}"
-                    )
+                    ) from exc
                 time.sleep(0.5)
         assert "申报助手" in page
     finally:

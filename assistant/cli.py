@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--program", default=None, help="only this program id")
     search.add_argument("--type", dest="doc_type", choices=["knowledge", "upload"], default=None)
     search.add_argument("-k", type=int, default=None, help="how many passages")
+    check = sub.add_parser("check", parents=[common], help="eligibility of a company")
+    check.add_argument("program", help="a program id, or 'all'")
+    check.add_argument("--profile", required=True, type=Path, help="company profile JSON")
     sub.add_parser("serve", parents=[common], help="run the web app")
     return parser
 
@@ -171,6 +174,45 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     return {"question": args.question, "passages": rows}, text or "（没有找到相关内容）"
 
 
+def cmd_check(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``check PROGRAM|all --profile FILE``: the per-condition assessment."""
+    from assistant.core.assessment import assess
+    from assistant.core.knowledge import load_knowledge
+    from assistant.core.profile import load_profile
+
+    knowledge = load_knowledge(settings.knowledge_dir)
+    profile = load_profile(args.profile)
+    as_of = _as_of(args)
+    if args.program == "all":
+        programs = [p for p in knowledge.programs if p in knowledge.rules]
+        results: Any = [assess(knowledge, p, profile, as_of) for p in programs]
+        text = "\n\n".join(_check_text(r) for r in results)
+    else:
+        results = assess(knowledge, args.program, profile, as_of)
+        text = _check_text(results)
+    for warning in profile.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return results, text
+
+
+_VERDICT_TEXT = {
+    "eligible": "符合条件",
+    "not_eligible": "不符合条件",
+    "insufficient_info": "资料不足，暂无法判断",
+    "needs_review": "硬性条件满足，尚需专家评审",
+}
+_MARK = {"pass": "✓", "fail": "✗", "unknown": "?", "manual": "…"}
+
+
+def _check_text(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['program_name']}（{result['rules_version']}）：{_VERDICT_TEXT[result['verdict']]}"
+    ]
+    lines += [f"  {_MARK[c['status']]} {c['explanation']}" for c in result["conditions"]]
+    lines += [f"  问：{q['question']}" for q in result["questions"]]
+    return "\n".join(lines)
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``serve``: the same web app as ``python app.py``."""
     from assistant.web.app import serve
@@ -185,6 +227,7 @@ COMMANDS: dict[str, Handler] = {
     "build-model": cmd_build_model,
     "ingest": cmd_ingest,
     "search": cmd_search,
+    "check": cmd_check,
     "serve": cmd_serve,
 }
 
@@ -207,7 +250,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
     elif text:
-        print(text)
+        try:
+            print(text)
+        except BrokenPipeError:  # e.g. piped into head
+            return 0
     # A file that could not be read is bad input (contract: exit 2), even though the
     # rest of the batch was ingested.
     failed = isinstance(data, dict) and data.get("failed")

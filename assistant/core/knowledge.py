@@ -17,6 +17,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from assistant.core.rules import ProgramRules, RuleFormatError, parse_rules
 from assistant.errors import KnowledgeError
 
 PROGRAM_IDS: tuple[str, ...] = (
@@ -177,6 +178,14 @@ class Glossary:
 
 
 @dataclass(frozen=True)
+class FieldText:
+    """The Chinese label of a profile field and the question to ask when it is missing."""
+
+    label: str
+    question: str
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """The whole validated knowledge base."""
 
@@ -185,7 +194,25 @@ class Knowledge:
     programs: dict[str, Program]
     articles: tuple[Article, ...]
     glossary: Glossary
+    rules: dict[str, ProgramRules] = field(default_factory=dict)
+    fields: dict[str, FieldText] = field(default_factory=dict)
     extra_files: dict[str, dict[str, Path]] = field(default_factory=dict)
+
+    def _field(self, path: str) -> tuple[FieldText | None, str | None]:
+        match = re.search(r"\.(\d{4})\.", path)
+        year = match.group(1) if match else None
+        key = path.replace(f".{year}.", ".*.", 1) if year else path
+        return self.fields.get(key), year
+
+    def label_for(self, path: str) -> str:
+        """The Chinese label of a profile field (the path itself when unknown)."""
+        text, year = self._field(path)
+        return text.label.replace("{year}", year or "") if text else path
+
+    def question_for(self, path: str) -> str:
+        """The question that asks the user for a missing profile field."""
+        text, year = self._field(path)
+        return text.question.replace("{year}", year or "") if text else f"请提供{path}。"
 
     def rules_document(self, program: str, as_of: dt.date) -> SourceDocument:
         """The measures in force for a program on a date (its newest in-force measures).
@@ -249,14 +276,79 @@ def load_knowledge(root: Path) -> Knowledge:
         raise KnowledgeError(f"{programs_dir}: no program folders; add programs/<id>/")
     _check_unique_articles(articles)
     glossary = _load_glossary(root / "glossary.yaml", programs)
+    article_ids = {a.id for a in articles}
+    rules = {
+        pid: _load_rules(files["rules.yaml"], pid, documents, article_ids)
+        for pid, files in extra.items()
+        if "rules.yaml" in files
+    }
     return Knowledge(
         root=root,
         documents=documents,
         programs=programs,
         articles=tuple(articles),
         glossary=glossary,
+        rules=rules,
+        fields=_load_fields(root / "facts.yaml"),
         extra_files=extra,
     )
+
+
+def _load_fields(path: Path) -> dict[str, FieldText]:
+    if not path.is_file():
+        return {}
+    data = read_yaml(path)
+    if (
+        not isinstance(data, dict)
+        or set(data) != {"fields"}
+        or not isinstance(data["fields"], dict)
+    ):
+        raise KnowledgeError(f"{path}: expected 'fields:' mapping path -> {{label, question}}")
+    out = {}
+    for key, value in data["fields"].items():
+        if not isinstance(value, dict) or set(value) != {"label", "question"}:
+            raise KnowledgeError(f"{path}: field 'fields.{key}': give exactly label and question")
+        out[str(key)] = FieldText(str(value["label"]), str(value["question"]))
+    return out
+
+
+def _load_rules(
+    path: Path, program: str, documents: dict[str, SourceDocument], article_ids: set[str]
+) -> ProgramRules:
+    from assistant.core.facts import KNOWN_FACTS
+    from assistant.core.profile import PROFILE_PATHS
+
+    try:
+        rules = parse_rules(read_yaml(path), lambda n: n in KNOWN_FACTS or n in PROFILE_PATHS)
+    except RuleFormatError as exc:
+        raise KnowledgeError(f"{path}: {exc}") from exc
+    if rules.program != program:
+        raise KnowledgeError(
+            f"{path}: field 'program': '{rules.program}' but the folder is {program}"
+        )
+    for version in rules.versions:
+        if version.document not in documents:
+            raise KnowledgeError(
+                f"{path}: version '{version.label}' field 'document': unknown document "
+                f"'{version.document}'; register it in knowledge/documents/*.yaml"
+            )
+        refs = [(c.id, c.article) for c in version.conditions]
+        refs += [(r.id, r.article) for r in version.rubrics]
+        for ref_id, article in refs:
+            if article not in article_ids:
+                raise KnowledgeError(
+                    f"{path}: '{ref_id}' field 'article': unknown article '{article}'; "
+                    "cite a knowledge article id"
+                )
+        for cond in version.conditions:
+            if not cond.id.startswith(f"{program}."):
+                raise KnowledgeError(
+                    f"{path}: condition id '{cond.id}' must start with '{program}.'"
+                )
+        ids = [c.id for c in version.conditions]
+        if len(ids) != len(set(ids)):
+            raise KnowledgeError(f"{path}: version '{version.label}' repeats a condition id")
+    return rules
 
 
 def read_yaml(path: Path) -> Any:

@@ -1,0 +1,154 @@
+"""Assess a company for a program: the ``check`` contract's JSON, with Chinese explanations.
+
+Pure: reads the validated knowledge base, evaluates the rule version in force on
+``as_of`` with :mod:`assistant.core.eligibility` and composes the per-condition results,
+citations, the score and the questions to ask for missing facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from assistant.core.eligibility import Evaluator, Outcome, evaluate_condition
+from assistant.core.facts import Facts
+from assistant.core.knowledge import Knowledge
+from assistant.core.profile import Profile
+from assistant.core.rules import Condition, RuleVersion
+from assistant.errors import InputError
+
+_STATUS_TEXT = {"pass": "符合", "fail": "不符合", "unknown": "待补充资料", "manual": "需专家评审"}
+
+
+def assess(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date) -> dict[str, Any]:
+    """Assess one company for one program on a date.
+
+    Raises:
+        InputError: unknown program, or no rules in force on that date.
+    """
+    if program not in knowledge.programs:
+        raise InputError(
+            f"unknown program '{program}'; use one of: {', '.join(knowledge.programs)}"
+        )
+    rules = knowledge.rules.get(program)
+    version = rules.version_on(as_of) if rules else None
+    if version is None:
+        raise InputError(f"program '{program}' has no rules in force on {as_of.isoformat()}")
+    facts = Facts(profile, as_of)
+    evaluator = Evaluator(version, facts, knowledge.label_for)
+    conditions = [_condition(knowledge, evaluator, c, profile) for c in version.conditions]
+    statuses = {c["status"] for c in conditions}
+    missing = list(dict.fromkeys(m for c in conditions for m in c["missing"]))
+    score = _primary_score(evaluator, version)
+    doc = knowledge.documents[version.document]
+    return {
+        "program": program,
+        "program_name": knowledge.programs[program].name,
+        "as_of": as_of.isoformat(),
+        "rules_version": version.label,
+        "rules_confidence": doc.confidence,
+        "verdict": verdict(statuses),
+        "conditions": conditions,
+        "score": score,
+        "missing_fields": missing,
+        "questions": [{"field": m, "question": knowledge.question_for(m)} for m in missing],
+        "warnings": list(profile.warnings),
+        "notes": _version_notes(knowledge, version, doc.confidence),
+    }
+
+
+def verdict(statuses: set[str]) -> str:
+    """The contract's verdict from the condition statuses.
+
+    >>> verdict({"pass", "manual"}), verdict({"pass", "unknown", "fail"})
+    ('needs_review', 'not_eligible')
+    """
+    if "fail" in statuses:
+        return "not_eligible"
+    if "unknown" in statuses:
+        return "insufficient_info"
+    if "manual" in statuses:
+        return "needs_review"
+    return "eligible"
+
+
+def _condition(
+    knowledge: Knowledge, evaluator: Evaluator, cond: Condition, profile: Profile
+) -> dict[str, Any]:
+    out = evaluate_condition(evaluator, cond)
+    article = knowledge.article(cond.article)
+    warnings = [w for w in profile.warnings if any(w.startswith(u) for u in out.used)]
+    return {
+        "id": cond.id,
+        "title": cond.title,
+        "status": out.status,
+        "actual": "；".join(dict.fromkeys(out.actual)) or None,
+        "required": "；".join(dict.fromkeys(out.required)),
+        "explanation": _explain(cond, out, knowledge, warnings),
+        "missing": list(dict.fromkeys(out.missing)),
+        "evidence": list(cond.evidence),
+        "warnings": warnings,
+        "citation": {
+            "document": article.document.title,
+            "doc_no": article.document.doc_no,
+            "article": article.meta.article,
+            "source_id": article.id,
+        },
+        "confidence": article.meta.confidence,
+    }
+
+
+def _explain(cond: Condition, out: Outcome, knowledge: Knowledge, warnings: list[str]) -> str:
+    actual = "；".join(dict.fromkeys(out.actual))
+    required = "；".join(dict.fromkeys(out.required))
+    if out.status == "pass":
+        text = f"{cond.title}：{actual}，满足要求（{required}）。"
+    elif out.status == "fail":
+        text = f"{cond.title}：{actual}，未达到要求（{required}）。"
+    elif out.status == "unknown":
+        labels = "、".join(knowledge.label_for(m) for m in dict.fromkeys(out.missing))
+        text = f"{cond.title}：缺少{labels}，暂无法判断（要求：{required}）。"
+    else:
+        text = f"{cond.title}：需专家评审。"
+        if cond.evidence:
+            text += "评审依据：" + "；".join(cond.evidence) + "。"
+    details = [d for d in dict.fromkeys(out.details) if d]
+    if details:
+        text += "计算：" + "；".join(details) + "。"
+    notes = [n for n in dict.fromkeys(out.notes) if n]
+    if notes:
+        text += "说明：" + "；".join(notes) + "。"
+    if warnings:
+        text += "注意：" + "；".join(warnings)
+    return text
+
+
+def _primary_score(evaluator: Evaluator, version: RuleVersion) -> dict[str, Any] | None:
+    if not version.rubrics:
+        return None
+    return evaluator.score(version.rubrics[0].id).to_dict()
+
+
+def _version_notes(knowledge: Knowledge, version: RuleVersion, confidence: str) -> list[str]:
+    doc = knowledge.documents[version.document]
+    notes = [f"适用规则：{doc.title}（{version.label}）。"]
+    if version.note:
+        notes.append(version.note)
+    if confidence != "official":
+        notes.append("该规则的部分内容来自公开报道或第三方整理，申报前请以官方通知原文为准。")
+    return notes
+
+
+def year_pattern(field_path: str) -> tuple[str, str | None]:
+    """Replace a fiscal year in a field path with ``*``.
+
+    >>> year_pattern("financials.2025.rd_expense")
+    ('financials.*.rd_expense', '2025')
+    >>> year_pattern("employees")
+    ('employees', None)
+    """
+    match = re.search(r"\.(\d{4})\.", field_path)
+    if not match:
+        return field_path, None
+    return field_path.replace(f".{match.group(1)}.", ".*.", 1), match.group(1)

@@ -1,0 +1,508 @@
+"""Facts about a company on a date: profile fields and derived figures.
+
+A fact is read by name: either a dotted profile path (``employees``, ``ip.invention_patents``,
+``financials.2025.revenue``) or the name of a derived fact below (``rd_ratio_3y``). Derived
+facts are small pure functions; each docstring cites the rule it implements. Every read
+returns a :class:`FactValue` that says which profile fields were used, which are missing,
+and which approximations were made, so a verdict can explain itself.
+
+Years: for an application on ``as_of``, "last year" is ``as_of.year - 1`` and "the last
+three fiscal years" are the three before ``as_of.year`` (contract).
+
+Percentages are returned in percent (5.45 means 5.45 %), amounts in 万元.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.core.profile import MISSING, Profile
+
+
+@dataclass(frozen=True)
+class FactValue:
+    """The value of a fact, with provenance.
+
+    Attributes:
+        value: The value; ``None`` when it cannot be determined or the company has none.
+        known: False when a needed profile field is missing (the value is then None).
+        missing: Profile fields that are needed but absent.
+        used: Profile fields the value was computed from.
+        notes: Approximations and explanations (Chinese), e.g. 「总收入缺失，按营业收入计算」.
+        detail: Display string of the computation, e.g. 「670 ÷ 12300 = 5.45%」.
+    """
+
+    value: Any
+    known: bool = True
+    missing: tuple[str, ...] = ()
+    used: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    detail: str = ""
+
+
+def _unknown(*missing: str, used: tuple[str, ...] = ()) -> FactValue:
+    return FactValue(None, known=False, missing=tuple(dict.fromkeys(missing)), used=used)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".") if isinstance(x, float) else f"{x:,}"
+
+
+class Facts:
+    """Reads facts from a profile as of a date.
+
+    >>> from assistant.core.profile import validate_profile
+    >>> facts = Facts(validate_profile({"employees": 120, "tech_staff": 30}), dt.date(2026, 11, 22))
+    >>> facts.get("tech_staff_ratio").value
+    25.0
+    >>> facts.get("registered_on").known
+    False
+    """
+
+    def __init__(self, profile: Profile, as_of: dt.date) -> None:
+        """Bind a profile to an application date."""
+        self.profile = profile
+        self.as_of = as_of
+        self.last_year = as_of.year - 1
+        self._cache: dict[str, FactValue] = {}
+
+    def get(self, name: str) -> FactValue:
+        """The fact ``name`` (derived or a profile path)."""
+        if name not in self._cache:
+            derive = DERIVED.get(name)
+            self._cache[name] = derive(self) if derive else self.field(name)
+        return self._cache[name]
+
+    def field(self, path: str) -> FactValue:
+        """A raw profile field; an explicit ``null`` is a known absence."""
+        value = self.profile.get(path)
+        if value is MISSING:
+            return _unknown(path)
+        return FactValue(value, used=(path,))
+
+    def year_field(self, year: int, key: str) -> FactValue:
+        """A yearly figure, e.g. ``financials.2025.revenue``."""
+        return self.field(f"financials.{year}.{key}")
+
+    def years_window(self, count: int) -> list[int]:
+        """The ``count`` fiscal years before ``as_of``, oldest first, limited to the
+        years the company existed (a firm operating less than that uses its actual
+        period; 195号 三(六))."""
+        years = list(range(self.last_year - count + 1, self.last_year + 1))
+        registered = self.profile.get("registered_on")
+        if isinstance(registered, str):
+            first = dt.date.fromisoformat(registered).year
+            years = [y for y in years if y >= first] or years[-1:]
+        return years
+
+    def year_sum(self, key: str, years: list[int]) -> FactValue:
+        """Sum of a yearly figure over years; unknown if any year is missing."""
+        parts = [self.year_field(y, key) for y in years]
+        missing = [m for p in parts for m in p.missing]
+        used = tuple(u for p in parts for u in p.used)
+        if missing:
+            return _unknown(*missing, used=used)
+        total = float(sum(p.value for p in parts))
+        return FactValue(total, used=used, detail=" + ".join(_fmt(p.value) for p in parts))
+
+
+Derive = Callable[[Facts], FactValue]
+DERIVED: dict[str, Derive] = {}
+DERIVED_DOCS: dict[str, str] = {}
+
+
+def derived(name: str, label: str) -> Callable[[Derive], Derive]:
+    """Register a derived fact under ``name`` with a Chinese label."""
+
+    def register(func: Derive) -> Derive:
+        DERIVED[name] = func
+        DERIVED_DOCS[name] = label
+        return func
+
+    return register
+
+
+def _ratio(num: FactValue, den: FactValue, *, percent: bool = True) -> FactValue:
+    missing = num.missing + den.missing
+    used = num.used + den.used
+    notes = num.notes + den.notes
+    if missing:
+        return FactValue(None, known=False, missing=missing, used=used, notes=notes)
+    if not den.value:
+        return FactValue(None, used=used, notes=(*notes, "分母为0，无法计算比例"))
+    value = num.value / den.value * (100 if percent else 1)
+    detail = f"{_fmt(num.value)} ÷ {_fmt(den.value)} = {value:.2f}{'%' if percent else ''}"
+    return FactValue(round(value, 4), used=used, notes=notes, detail=detail)
+
+
+@derived("days_registered", "注册成立天数")
+def _days_registered(f: Facts) -> FactValue:
+    """Calendar days from registration to the application date (195号 三(一): ≥ 365)."""
+    reg = f.field("registered_on")
+    if not reg.known:
+        return reg
+    days = (f.as_of - dt.date.fromisoformat(reg.value)).days
+    return FactValue(
+        days, used=reg.used, detail=f"{reg.value} 至 {f.as_of.isoformat()} 共 {days} 天"
+    )
+
+
+def _years_between(start: dt.date, end: dt.date) -> float:
+    return round((end - start).days / 365.25, 2)
+
+
+@derived("years_registered", "注册成立年数")
+def _years_registered(f: Facts) -> FactValue:
+    """Years from registration to the application date."""
+    reg = f.field("registered_on")
+    if not reg.known:
+        return reg
+    years = _years_between(dt.date.fromisoformat(reg.value), f.as_of)
+    return FactValue(years, used=reg.used, detail=f"自 {reg.value} 起约 {years} 年")
+
+
+@derived("years_in_city", "在现所在城市连续经营年数")
+def _years_in_city(f: Facts) -> FactValue:
+    """Years operating in the current city (defaults to registration, schema)."""
+    since = f.field("operating_in_city_since")
+    notes: tuple[str, ...] = ()
+    if not since.known:
+        since = f.field("registered_on")
+        notes = ("未填写在本市经营起始日期，按注册成立日期计算",)
+        if not since.known:
+            return _unknown("operating_in_city_since", "registered_on")
+    years = _years_between(dt.date.fromisoformat(since.value), f.as_of)
+    return FactValue(
+        years, used=since.used, notes=notes, detail=f"自 {since.value} 起约 {years} 年"
+    )
+
+
+@derived("tech_staff_ratio", "科技人员占职工总数比例")
+def _tech_staff_ratio(f: Facts) -> FactValue:
+    """科技人员 ÷ 职工总数, in percent (32号 第十一条(四); 115号 第七条)."""
+    return _ratio(f.field("tech_staff"), f.field("employees"))
+
+
+@derived("last_year_revenue", "最近一年销售收入")
+def _last_year_revenue(f: Facts) -> FactValue:
+    """Sales revenue of the last fiscal year (selects the 高企 R&D band, 32号 第十一条(五))."""
+    return f.year_field(f.last_year, "revenue")
+
+
+@derived("last_year_total_assets", "上年末资产总额")
+def _last_year_total_assets(f: Facts) -> FactValue:
+    """Year-end total assets of the last fiscal year (115号 第六条(二): ≤ 2亿元)."""
+    return f.year_field(f.last_year, "total_assets")
+
+
+@derived("rd_ratio_3y", "近三个会计年度研发费用总额占同期销售收入总额比例")
+def _rd_ratio_3y(f: Facts) -> FactValue:
+    """Three-year R&D total ÷ three-year sales total (a ratio of totals, not an average
+    of yearly ratios; 32号 第十一条(五), 195号 三(六))."""
+    years = f.years_window(3)
+    rd, rev = f.year_sum("rd_expense", years), f.year_sum("revenue", years)
+    notes: tuple[str, ...] = ()
+    if not rd.known and isinstance(f.profile.get("rd_expense_3y_total"), int | float):
+        rd = FactValue(float(f.profile.get("rd_expense_3y_total")), used=("rd_expense_3y_total",))
+        notes += ("使用填写的近三年研发费用合计",)
+    if not rev.known and isinstance(f.profile.get("revenue_3y_total"), int | float):
+        rev = FactValue(float(f.profile.get("revenue_3y_total")), used=("revenue_3y_total",))
+        notes += ("使用填写的近三年销售收入合计",)
+    result = _ratio(rd, rev)
+    if len(years) < 3 and result.known:
+        notes += (f"企业经营不满三年，按实际经营年度 {years[0]}–{years[-1]} 计算",)
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    detail = f"{span} 研发费用 {rd.detail or _fmt(rd.value or 0)} ÷ 销售收入 {rev.detail or ''}"
+    if result.known:
+        detail = f"{span} 研发费用合计 {_fmt(rd.value)} 万元 ÷ 销售收入合计 {_fmt(rev.value)} 万元 = {result.value:.2f}%"
+    return FactValue(
+        result.value, result.known, result.missing, result.used, result.notes + notes, detail
+    )
+
+
+@derived("rd_3y_total", "近三年研发费用合计")
+def _rd_3y_total(f: Facts) -> FactValue:
+    """R&D total over the last three fiscal years (万元)."""
+    total = f.year_sum("rd_expense", f.years_window(3))
+    if not total.known and isinstance(f.profile.get("rd_expense_3y_total"), int | float):
+        return FactValue(float(f.profile.get("rd_expense_3y_total")), used=("rd_expense_3y_total",))
+    return total
+
+
+@derived("revenue_3y_total", "近三年销售收入合计")
+def _revenue_3y_total(f: Facts) -> FactValue:
+    """Sales total over the last three fiscal years (万元)."""
+    total = f.year_sum("revenue", f.years_window(3))
+    if not total.known and isinstance(f.profile.get("revenue_3y_total"), int | float):
+        return FactValue(float(f.profile.get("revenue_3y_total")), used=("revenue_3y_total",))
+    return total
+
+
+@derived("domestic_rd_share", "境内研发费用占研发费用总额比例")
+def _domestic_rd_share(f: Facts) -> FactValue:
+    """R&D spent in China ÷ all R&D over the last three fiscal years (32号 第十一条(五))."""
+    years = f.years_window(3)
+    return _ratio(f.year_sum("rd_expense_domestic", years), f.year_sum("rd_expense", years))
+
+
+@derived("hightech_revenue_share", "近一年高新技术产品(服务)收入占总收入比例")
+def _hightech_revenue_share(f: Facts) -> FactValue:
+    """Last year's high-tech revenue ÷ 总收入 (32号 第十一条(六)); when 总收入 is missing,
+    营业收入 is used and the result says so (总收入 is usually larger, so this may
+    overstate the share)."""
+    num = f.year_field(f.last_year, "hightech_revenue")
+    den = f.year_field(f.last_year, "total_income")
+    if not den.known:
+        alt = f.year_field(f.last_year, "revenue")
+        if alt.known:
+            note = "总收入未填写，暂按营业收入计算（总收入通常更大，实际比例可能更低）"
+            den = FactValue(alt.value, used=alt.used, notes=(note,))
+    return _ratio(num, den)
+
+
+def _ip(f: Facts, keys: tuple[str, ...]) -> FactValue:
+    ip = f.profile.get("ip")
+    if ip is MISSING or ip is None:
+        return _unknown("ip") if ip is MISSING else FactValue(0, used=("ip",))
+    present = [k for k in keys if isinstance(ip.get(k), int | float)]
+    if not present:
+        return _unknown(*(f"ip.{k}" for k in keys))
+    # Kinds not listed are taken as none: a profile lists the IP it has.
+    count = int(sum(ip.get(k) or 0 for k in keys))
+    return FactValue(count, used=tuple(f"ip.{k}" for k in present))
+
+
+CLASS_I = ("invention_patents", "plant_varieties", "new_drugs", "ic_layouts")
+CLASS_II = ("utility_models", "design_patents", "software_copyrights")
+
+
+@derived("ip_class_i", "Ⅰ类知识产权数量")
+def _ip_class_i(f: Facts) -> FactValue:
+    """Class I IP: invention patents, plant varieties, new drugs, IC layouts (195号 三(二))."""
+    return _ip(f, CLASS_I)
+
+
+@derived("ip_class_ii", "Ⅱ类知识产权数量")
+def _ip_class_ii(f: Facts) -> FactValue:
+    """Class II IP: utility models, designs, software copyrights; trademarks do not count."""
+    return _ip(f, CLASS_II)
+
+
+@derived("ip_total", "有效知识产权数量（不含商标）")
+def _ip_total(f: Facts) -> FactValue:
+    """Class I + Class II (trademarks are not IP for these programs)."""
+    return _ip(f, CLASS_I + CLASS_II)
+
+
+@derived("transformations_per_year", "近三年科技成果转化年平均数")
+def _transformations_per_year(f: Facts) -> FactValue:
+    """Average results transformed per year over the last three years (195号 三(七))."""
+    total = f.field("transformations_3y")
+    if not total.known or total.value is None:
+        return total
+    avg = round(total.value / 3, 4)
+    return FactValue(avg, used=total.used, detail=f"{total.value} ÷ 3 = {avg:.2f} 项/年")
+
+
+def _growth(f: Facts, values: list[FactValue], label: str) -> FactValue:
+    missing = [m for v in values for m in v.missing]
+    used = tuple(u for v in values for u in v.used)
+    if missing:
+        return _unknown(*missing, used=used)
+    y1, y2, y3 = (float(v.value) for v in values)
+    if y2 == 0:
+        return FactValue(None, used=used, notes=(f"第二年{label}为0，该项得0分",))
+    if y1 == 0:  # 195号: a zero first year -> computed on the last two years
+        rate = y3 / y2 - 1
+        return FactValue(
+            round(rate * 100, 4), used=used, notes=(f"第一年{label}为0，按后两年计算",)
+        )
+    rate = (y2 / y1 + y3 / y2) / 2 - 1
+    detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {rate * 100:.2f}%"
+    return FactValue(round(rate * 100, 4), used=used, detail=detail)
+
+
+def _net_assets(f: Facts, year: int) -> FactValue:
+    assets, debts = f.year_field(year, "total_assets"), f.year_field(year, "total_liabilities")
+    if not (assets.known and debts.known):
+        return _unknown(*(assets.missing + debts.missing))
+    return FactValue(assets.value - debts.value, used=assets.used + debts.used)
+
+
+@derived("net_asset_growth", "净资产增长率")
+def _net_asset_growth(f: Facts) -> FactValue:
+    """½ × (Y2/Y1 + Y3/Y2) − 1 of year-end net assets (195号 三(七) 企业成长性)."""
+    years = list(range(f.last_year - 2, f.last_year + 1))
+    return _growth(f, [_net_assets(f, y) for y in years], "净资产")
+
+
+@derived("sales_growth", "销售收入增长率")
+def _sales_growth(f: Facts) -> FactValue:
+    """½ × (Y2/Y1 + Y3/Y2) − 1 of sales revenue (195号 三(七) 企业成长性)."""
+    years = list(range(f.last_year - 2, f.last_year + 1))
+    return _growth(f, [f.year_field(y, "revenue") for y in years], "销售收入")
+
+
+@derived("rd_ratio_last_year", "最近一年研发费用占销售收入比例")
+def _rd_ratio_last_year(f: Facts) -> FactValue:
+    """Last year's R&D ÷ sales revenue (115号 第七条 option a; 63号 annex 1)."""
+    return _ratio(f.year_field(f.last_year, "rd_expense"), f.year_field(f.last_year, "revenue"))
+
+
+@derived("rd_cost_ratio_last_year", "最近一年研发费用占成本费用总额比例")
+def _rd_cost_ratio_last_year(f: Facts) -> FactValue:
+    """Last year's R&D ÷ total costs and expenses (115号 第七条 option b)."""
+    return _ratio(f.year_field(f.last_year, "rd_expense"), f.year_field(f.last_year, "total_costs"))
+
+
+@derived("debt_ratio_last_year", "上年末资产负债率")
+def _debt_ratio(f: Facts) -> FactValue:
+    """Year-end liabilities ÷ assets of the last fiscal year."""
+    return _ratio(
+        f.year_field(f.last_year, "total_liabilities"), f.year_field(f.last_year, "total_assets")
+    )
+
+
+@derived("main_business_share", "主营业务收入占营业收入比例")
+def _main_business_share(f: Facts) -> FactValue:
+    """Last year's main-business revenue ÷ operating revenue."""
+    return _ratio(
+        f.year_field(f.last_year, "main_business_revenue"), f.year_field(f.last_year, "revenue")
+    )
+
+
+@derived("revenue_growth_last_year", "最近一年营业收入增长率")
+def _revenue_growth_last_year(f: Facts) -> FactValue:
+    """Last year's revenue ÷ the year before − 1, in percent."""
+    now, before = f.year_field(f.last_year, "revenue"), f.year_field(f.last_year - 1, "revenue")
+    ratio = _ratio(now, before, percent=False)
+    if not ratio.known or ratio.value is None:
+        return ratio
+    return FactValue(
+        round((ratio.value - 1) * 100, 4),
+        used=ratio.used,
+        detail=f"{_fmt(now.value)} ÷ {_fmt(before.value)} − 1 = {(ratio.value - 1) * 100:.2f}%",
+    )
+
+
+@derived("main_business_growth_last_year", "最近一年主营业务收入增长率")
+def _main_growth_last_year(f: Facts) -> FactValue:
+    """Last year's main-business revenue ÷ the year before − 1 (63号 annex 1)."""
+    now = f.year_field(f.last_year, "main_business_revenue")
+    before = f.year_field(f.last_year - 1, "main_business_revenue")
+    ratio = _ratio(now, before, percent=False)
+    if not ratio.known or ratio.value is None:
+        return ratio
+    return FactValue(round((ratio.value - 1) * 100, 4), used=ratio.used)
+
+
+@derived("revenue_cagr_2y", "近两年营业收入复合增长率")
+def _revenue_cagr_2y(f: Facts) -> FactValue:
+    """(revenue last year ÷ revenue three years ago)^(1/2) − 1, in percent (小巨人 2号)."""
+    now, base = f.year_field(f.last_year, "revenue"), f.year_field(f.last_year - 2, "revenue")
+    ratio = _ratio(now, base, percent=False)
+    if not ratio.known or ratio.value is None:
+        return ratio
+    rate = (ratio.value**0.5 - 1) * 100
+    return FactValue(
+        round(rate, 4),
+        used=ratio.used,
+        detail=f"({_fmt(now.value)} ÷ {_fmt(base.value)})^½ − 1 = {rate:.2f}%",
+    )
+
+
+@derived("rd_min_last_2y", "近两年每年研发费用的较小值")
+def _rd_min_last_2y(f: Facts) -> FactValue:
+    """The smaller yearly R&D of the last two years (每年均不低于 tests)."""
+    parts = [f.year_field(y, "rd_expense") for y in (f.last_year - 1, f.last_year)]
+    missing = [m for p in parts for m in p.missing]
+    if missing:
+        return _unknown(*missing)
+    return FactValue(
+        float(min(p.value for p in parts)), used=tuple(u for p in parts for u in p.used)
+    )
+
+
+@derived("rd_ratio_min_last_2y", "近两年每年研发费用占营业收入比例的较小值")
+def _rd_ratio_min_last_2y(f: Facts) -> FactValue:
+    """The smaller of the last two years' R&D ÷ revenue ratios, in percent."""
+    ratios = [
+        _ratio(f.year_field(y, "rd_expense"), f.year_field(y, "revenue"))
+        for y in (f.last_year - 1, f.last_year)
+    ]
+    missing = [m for r in ratios for m in r.missing]
+    if missing:
+        return _unknown(*missing)
+    if any(r.value is None for r in ratios):
+        return FactValue(None, used=tuple(u for r in ratios for u in r.used))
+    low = min(r.value for r in ratios)
+    return FactValue(
+        low,
+        used=tuple(u for r in ratios for u in r.used),
+        detail="；".join(r.detail for r in ratios),
+    )
+
+
+@derived("rd_total_last_2y", "近两年研发费用合计")
+def _rd_total_last_2y(f: Facts) -> FactValue:
+    """R&D total over the last two fiscal years (万元; 小巨人 2号)."""
+    return f.year_sum("rd_expense", [f.last_year - 1, f.last_year])
+
+
+@derived("rd_avg_last_2y", "近两年研发费用年平均")
+def _rd_avg_last_2y(f: Facts) -> FactValue:
+    """Average yearly R&D over the last two fiscal years (万元; 63号 annex 2)."""
+    total = f.year_sum("rd_expense", [f.last_year - 1, f.last_year])
+    if not total.known:
+        return total
+    return FactValue(total.value / 2, used=total.used)
+
+
+@derived("max_consecutive_loss_years_5y", "近五年最长连续亏损年数")
+def _losses(f: Facts) -> FactValue:
+    """Longest run of loss-making years among the last five (好品山东 base condition 3)."""
+    parts = [f.year_field(y, "net_profit") for y in range(f.last_year - 4, f.last_year + 1)]
+    missing = [m for p in parts for m in p.missing]
+    if missing:
+        return _unknown(*missing)
+    run = best = 0
+    for p in parts:
+        run = run + 1 if p.value < 0 else 0
+        best = max(best, run)
+    return FactValue(best, used=tuple(u for p in parts for u in p.used))
+
+
+@derived("st_award_age_years", "科技奖励距今年数")
+def _award_age(f: Facts) -> FactValue:
+    """Years since the company's best science & technology award (null = none)."""
+    award = f.profile.get("st_award")
+    if award is MISSING:
+        return _unknown("st_award")
+    if award is None or award.get("year") is None:
+        return FactValue(None, used=("st_award",))
+    return FactValue(f.as_of.year - int(award["year"]), used=("st_award",))
+
+
+def award_fact(key: str) -> Derive:
+    """A field of the award, where an explicit null award means 'none' (known)."""
+
+    def read(f: Facts) -> FactValue:
+        award = f.profile.get("st_award")
+        if award is MISSING:
+            return _unknown("st_award")
+        if award is None:
+            return FactValue(None, used=("st_award",))
+        return FactValue(award.get(key), used=("st_award",))
+
+    return read
+
+
+DERIVED["st_award_level"] = award_fact("level")
+DERIVED_DOCS["st_award_level"] = "科技奖励级别"
+DERIVED["st_award_rank"] = award_fact("rank")
+DERIVED_DOCS["st_award_rank"] = "科技奖励排名"
+KNOWN_FACTS: frozenset[str] = frozenset(DERIVED)
+"""Every derived fact name (the loader checks rules only use these or profile paths)."""

@@ -1,0 +1,320 @@
+"""The company profile: validation of the contract's JSON and plausibility warnings.
+
+The schema (shared contract ``company_profile.schema.json``) makes every field optional and
+allows extra fields; money is in 万元. Validation here is strict about what is present:
+wrong types, negative amounts, malformed dates or fiscal years are errors naming the field;
+figures that look like 元 instead of 万元 are warnings, because they are legal but likely
+wrong (a revenue of 48,000,000 万元 would be 4,800 亿元).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import InputError
+
+YEAR_FIELDS = {
+    "revenue": "营业收入",
+    "main_business_revenue": "主营业务收入",
+    "total_income": "总收入",
+    "hightech_revenue": "高新技术产品(服务)收入",
+    "rd_expense": "研究开发费用",
+    "rd_expense_domestic": "境内研究开发费用",
+    "total_costs": "成本费用总额",
+    "total_assets": "资产总额",
+    "total_liabilities": "负债总额",
+    "net_profit": "净利润",
+}
+_SIGNED = {"net_profit"}
+_COUNTS = ("employees", "tech_staff", "transformations_3y", "led_standards_5y")
+_IP = (
+    "invention_patents",
+    "utility_models",
+    "design_patents",
+    "software_copyrights",
+    "ic_layouts",
+    "plant_varieties",
+    "new_drugs",
+    "trademarks",
+)
+_WAN = ("rd_expense_3y_total", "revenue_3y_total", "equity_financing_2y", "equity_financing_3y")
+_BOOLS = (
+    "major_incident_last_year",
+    "major_incident_last_3y",
+    "abnormal_or_dishonest_list",
+    "failed_spot_check_3y",
+    "bad_credit_3y",
+)
+_ENUMS = {
+    "sector": ("manufacturing", "agriculture", "service"),
+    "rd_institution_level": ("national", "provincial", "municipal", "none"),
+}
+# 1,000,000 万元 is 100 亿元: no SME these programs serve has a yearly figure that large,
+# while a figure typed in 元 (e.g. 48,000,000 for 4,800 万元) easily exceeds it.
+YUAN_SUSPECT_WAN = 1_000_000
+_CREDIT = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A validated company profile (the raw mapping plus warnings)."""
+
+    data: dict[str, Any]
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def get(self, path: str) -> Any:
+        """The value at a dotted path, or :data:`MISSING` (an explicit null is ``None``)."""
+        node: Any = self.data
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return MISSING
+            node = node[part]
+        return node
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING: Any = _Missing()
+
+
+def load_profile(path: Path) -> Profile:
+    """Read and validate a profile file.
+
+    Raises:
+        InputError: unreadable file, invalid JSON or an invalid field.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read the profile ({exc})") from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from exc
+    return validate_profile(data, source=str(path))
+
+
+def validate_profile(data: Any, *, source: str = "profile") -> Profile:
+    """Validate a profile mapping.
+
+    >>> validate_profile({"employees": 120}).data["employees"]
+    120
+    >>> validate_profile({"employees": -1})
+    Traceback (most recent call last):
+    ...
+    assistant.errors.InputError: profile: field 'employees': must be a whole number >= 0, got -1
+    """
+    if not isinstance(data, dict):
+        raise InputError(f"{source}: the profile must be a JSON object {{...}}")
+    check = _Checker(source)
+    check.scalars(data)
+    check.region(data.get("region"))
+    check.ip(data.get("ip"))
+    check.compliance(data.get("compliance"))
+    check.financials(data.get("financials"))
+    check.market(data.get("market"))
+    check.award(data)
+    check.plausibility(data)
+    return Profile(data=data, warnings=tuple(check.warnings))
+
+
+class _Checker:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.warnings: list[str] = []
+
+    def fail(self, field_name: str, message: str) -> None:
+        raise InputError(f"{self.source}: field '{field_name}': {message}")
+
+    def count(self, name: str, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            if isinstance(value, float) and value.is_integer() and value >= 0:
+                return
+            self.fail(name, f"must be a whole number >= 0, got {value!r}")
+
+    def wan(self, name: str, value: Any, *, signed: bool = False) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            hint = " (write the number without units or commas, in 万元)"
+            self.fail(name, f"must be a number in 万元, got {value!r}{hint}")
+        if not signed and value < 0:
+            self.fail(name, f"must not be negative, got {value}")
+
+    def date(self, name: str, value: Any) -> None:
+        if value is None:
+            return
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(name, f"must be a date YYYY-MM-DD, got {value!r}")
+
+    def scalars(self, data: dict[str, Any]) -> None:
+        for name in _COUNTS:
+            self.count(name, data.get(name))
+        for name in _WAN:
+            self.wan(name, data.get(name))
+        for name in ("registered_on", "operating_in_city_since"):
+            self.date(name, data.get(name))
+        for name, allowed in _ENUMS.items():
+            if data.get(name) is not None and data[name] not in allowed:
+                self.fail(name, f"must be one of {', '.join(allowed)}, got {data[name]!r}")
+        for name in ("name", "tech_field"):
+            if data.get(name) is not None and not isinstance(data[name], str):
+                self.fail(name, "must be text")
+        if data.get("credit_code") is not None and not _CREDIT.match(str(data["credit_code"])):
+            self.fail("credit_code", "must be an 18-character 统一社会信用代码")
+        if data.get("niche_market_years") is not None:
+            self.wan("niche_market_years", data["niche_market_years"])
+        for name in ("has_own_trademark", "quality_management_certified"):
+            if data.get(name) is not None and not isinstance(data[name], bool):
+                self.fail(name, f"must be true or false, got {data[name]!r}")
+        quals = data.get("qualifications")
+        if quals is not None and (
+            not isinstance(quals, list) or not all(isinstance(q, str) for q in quals)
+        ):
+            self.fail("qualifications", 'must be a list of program ids, e.g. ["hnte"]')
+        employees, tech = data.get("employees"), data.get("tech_staff")
+        if (
+            isinstance(employees, int | float)
+            and isinstance(tech, int | float)
+            and tech > employees
+        ):
+            self.fail("tech_staff", f"{tech} 科技人员 is more than the {employees} 职工总数")
+
+    def region(self, region: Any) -> None:
+        if region is None:
+            return
+        if not isinstance(region, dict):
+            self.fail("region", 'must be an object like {"city": "济南市"}')
+        for key in ("province", "city", "district"):
+            if region.get(key) is not None and not isinstance(region[key], str):
+                self.fail(f"region.{key}", "must be text")
+
+    def ip(self, ip: Any) -> None:
+        if ip is None:
+            return
+        if not isinstance(ip, dict):
+            self.fail("ip", 'must be an object like {"invention_patents": 2}')
+        for key in _IP:
+            self.count(f"ip.{key}", ip.get(key))
+
+    def compliance(self, comp: Any) -> None:
+        if comp is None:
+            return
+        if not isinstance(comp, dict):
+            self.fail("compliance", "must be an object of true/false answers")
+        for key in _BOOLS:
+            if comp.get(key) is not None and not isinstance(comp[key], bool):
+                self.fail(f"compliance.{key}", f"must be true or false, got {comp[key]!r}")
+
+    def financials(self, fin: Any) -> None:
+        if fin is None:
+            return
+        if not isinstance(fin, dict):
+            self.fail("financials", 'must be an object keyed by fiscal year, e.g. {"2025": {...}}')
+        for year, figures in fin.items():
+            if not re.fullmatch(r"\d{4}", str(year)) or not 1990 <= int(year) <= 2100:
+                self.fail(f"financials.{year}", 'keys must be fiscal years like "2025"')
+            if not isinstance(figures, dict):
+                self.fail(f"financials.{year}", "must be an object of figures in 万元")
+            for key, value in figures.items():
+                if key in YEAR_FIELDS:
+                    self.wan(f"financials.{year}.{key}", value, signed=key in _SIGNED)
+
+    def market(self, market: Any) -> None:
+        if market is None:
+            return
+        if not isinstance(market, dict):
+            self.fail("market", 'must be an object like {"share_pct": 12}')
+        share = market.get("share_pct")
+        if share is not None:
+            self.wan("market.share_pct", share)
+            if share > 100:
+                self.fail("market.share_pct", f"is a percentage (0-100), got {share}")
+        for key in ("national_rank", "province_rank"):
+            if market.get(key) is not None:
+                self.count(f"market.{key}", market[key])
+
+    def award(self, data: dict[str, Any]) -> None:
+        award = data.get("st_award")
+        if award is None:
+            return
+        if not isinstance(award, dict):
+            self.fail(
+                "st_award", 'must be null (none) or {"level": "national", "year": 2024, "rank": 1}'
+            )
+        if award.get("level") not in (None, "national", "provincial"):
+            self.fail("st_award.level", "must be national or provincial")
+        for key in ("year", "rank"):
+            self.count(f"st_award.{key}", award.get(key))
+
+    def plausibility(self, data: dict[str, Any]) -> None:
+        """Warn about figures that look like 元 instead of 万元."""
+        for year, figures in (data.get("financials") or {}).items():
+            for key, value in figures.items():
+                if (
+                    key in YEAR_FIELDS
+                    and isinstance(value, int | float)
+                    and abs(value) >= YUAN_SUSPECT_WAN
+                ):
+                    self.warnings.append(
+                        f"financials.{year}.{key} = {value:g} 万元 ({value / 10000:g} 亿元) looks "
+                        f"like an amount in 元; 万元 would be {value / 10000:g}. Check the unit."
+                    )
+        for key in _WAN:
+            value = data.get(key)
+            if isinstance(value, int | float) and value >= YUAN_SUSPECT_WAN:
+                self.warnings.append(
+                    f"{key} = {value:g} 万元 looks like an amount in 元; check the unit."
+                )
+
+
+PROFILE_PATHS: frozenset[str] = frozenset(
+    {
+        "name",
+        "credit_code",
+        "region.province",
+        "region.city",
+        "region.district",
+        "registered_on",
+        "operating_in_city_since",
+        "sector",
+        "tech_field",
+        "employees",
+        "tech_staff",
+        "rd_expense_3y_total",
+        "revenue_3y_total",
+        "transformations_3y",
+        "niche_market_years",
+        "equity_financing_2y",
+        "equity_financing_3y",
+        "qualifications",
+        "rd_institution_level",
+        "led_standards_5y",
+        "st_award",
+        "market.share_pct",
+        "market.national_rank",
+        "market.province_rank",
+        "has_own_trademark",
+        "quality_management_certified",
+        *(f"ip.{k}" for k in _IP),
+        *(f"compliance.{k}" for k in _BOOLS),
+    }
+)
+"""Every non-yearly field path of the contract's profile schema (a test checks the schema)."""

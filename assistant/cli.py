@@ -72,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", parents=[common], help="eligibility of a company")
     check.add_argument("program", help="a program id, or 'all'")
     check.add_argument("--profile", required=True, type=Path, help="company profile JSON")
+    checklist = sub.add_parser("checklist", parents=[common], help="pre-filled checklist")
+    checklist.add_argument("program", help="a program id")
+    checklist.add_argument("--profile", required=True, type=Path, help="company profile JSON")
+    checklist.add_argument("--format", choices=["md", "xlsx", "docx"], default=None)
+    checklist.add_argument("--out", type=Path, default=None, help="output file (xlsx/docx)")
     sub.add_parser("serve", parents=[common], help="run the web app")
     return parser
 
@@ -195,6 +200,37 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     return results, text
 
 
+def cmd_checklist(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``checklist PROGRAM --profile FILE [--format md|xlsx|docx --out FILE]``."""
+    from assistant import export
+    from assistant.core.assessment import checklist
+    from assistant.core.knowledge import load_knowledge
+    from assistant.core.profile import load_profile
+
+    knowledge = load_knowledge(settings.knowledge_dir)
+    profile = load_profile(args.profile)
+    result = checklist(knowledge, args.program, profile, _as_of(args))
+    for warning in profile.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    fmt = args.format or (args.out.suffix.lstrip(".") if args.out else "md")
+    if fmt in ("xlsx", "docx"):
+        if args.out is None:
+            raise InputError(f"--format {fmt} needs --out FILE")
+        writer = export.to_xlsx if fmt == "xlsx" else export.to_docx
+        try:
+            path = writer(result, args.out)
+        except OSError as exc:
+            raise InputError(f"{args.out}: cannot write ({exc.strerror})") from exc
+        return {**result, "file": str(path)}, f"已导出：{path}"
+    if fmt != "md":
+        raise InputError(f"--out {args.out}: use a .md, .xlsx or .docx file name")
+    text = export.to_markdown(result)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+        return {**result, "file": str(args.out)}, f"已导出：{args.out}"
+    return result, text
+
+
 _VERDICT_TEXT = {
     "eligible": "符合条件",
     "not_eligible": "不符合条件",
@@ -228,6 +264,7 @@ COMMANDS: dict[str, Handler] = {
     "ingest": cmd_ingest,
     "search": cmd_search,
     "check": cmd_check,
+    "checklist": cmd_checklist,
     "serve": cmd_serve,
 }
 

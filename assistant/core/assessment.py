@@ -58,6 +58,52 @@ def assess(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date)
     }
 
 
+def checklist(
+    knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date
+) -> dict[str, Any]:
+    """The pre-checked, pre-filled application checklist (contract ``checklist`` shape).
+
+    Raises:
+        InputError: unknown program, or a program without a checklist.
+    """
+    from assistant.core.checklist import STATUSES, precheck
+
+    if program not in knowledge.programs:
+        raise InputError(
+            f"unknown program '{program}'; use one of: {', '.join(knowledge.programs)}"
+        )
+    items = knowledge.checklists.get(program)
+    if not items:
+        raise InputError(f"program '{program}' has no application checklist yet")
+    rules = knowledge.rules.get(program)
+    version = rules.version_on(as_of) if rules else None
+    facts = Facts(profile, as_of)
+    evaluator = Evaluator(version, facts, knowledge.label_for) if version else None
+    conditions = {c.id: c for c in version.conditions} if version else {}
+    rows = precheck(program, items, evaluator, facts, profile, conditions)
+    for row, item in zip(rows, items, strict=True):
+        article = knowledge.article(item.article)
+        row["citation"] = {
+            "document": article.document.title,
+            "doc_no": article.document.doc_no,
+            "article": article.meta.article,
+            "source_id": article.id,
+        }
+    summary = {status: sum(1 for r in rows if r["status"] == status) for status in STATUSES}
+    figures = [f for r in rows for f in r.pop("figures")]
+    unique = list({(f["name"], f["value"]): f for f in figures}.values())
+    return {
+        "program": program,
+        "program_name": knowledge.programs[program].name,
+        "as_of": as_of.isoformat(),
+        "company": profile.data.get("name"),
+        "items": rows,
+        "summary": summary,
+        "figures": unique,
+        "warnings": list(profile.warnings),
+    }
+
+
 def verdict(statuses: set[str]) -> str:
     """The contract's verdict from the condition statuses.
 

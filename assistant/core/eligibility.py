@@ -248,7 +248,10 @@ class Evaluator:
         if missing:
             reason = f"得分范围 {_range(low, high)} 分，补充资料后可进一步确定"
             return ScoreResult(rubric, low, high, items, "unknown", reason, missing)
-        reason = f"可计算部分得分范围 {_range(low, high)} 分，其余需专家评审，是否超过 {_num(rubric.pass_min) - 1} 分待评审"
+        reason = (
+            f"可计算部分得分范围 {_range(low, high)} 分，其余需专家评审，"
+            f"能否达到 {_num(rubric.pass_min)} 分待评审"
+        )
         return ScoreResult(rubric, low, high, items, "manual", reason, missing)
 
     def item(self, item: Item) -> ItemScore:

@@ -215,9 +215,12 @@ def _rd_ratio_3y(f: Facts) -> FactValue:
     if len(years) < 3 and result.known:
         notes += (f"企业经营不满三年，按实际经营年度 {years[0]}–{years[-1]} 计算",)
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    detail = f"{span} 研发费用 {rd.detail or _fmt(rd.value or 0)} ÷ 销售收入 {rev.detail or ''}"
-    if result.known:
-        detail = f"{span} 研发费用合计 {_fmt(rd.value)} 万元 ÷ 销售收入合计 {_fmt(rev.value)} 万元 = {result.value:.2f}%"
+    detail = ""
+    if result.value is not None:
+        detail = (
+            f"{span} 研发费用合计 {_fmt(rd.value)} 万元 ÷ 销售收入合计 "
+            f"{_fmt(rev.value)} 万元 = {result.value:.2f}%"
+        )
     return FactValue(
         result.value, result.known, result.missing, result.used, result.notes + notes, detail
     )
@@ -504,5 +507,95 @@ DERIVED["st_award_level"] = award_fact("level")
 DERIVED_DOCS["st_award_level"] = "科技奖励级别"
 DERIVED["st_award_rank"] = award_fact("rank")
 DERIVED_DOCS["st_award_rank"] = "科技奖励排名"
+
+
+def _full_years(start: dt.date, end: dt.date) -> int:
+    """Completed years from ``start`` to ``end``, counted by anniversaries.
+
+    >>> _full_years(dt.date(2021, 11, 22), dt.date(2026, 11, 22))
+    5
+    >>> _full_years(dt.date(2021, 11, 23), dt.date(2026, 11, 22))
+    4
+    """
+    years = end.year - start.year
+    if (end.month, end.day) < (start.month, start.day):
+        years -= 1
+    return max(years, 0)
+
+
+def _full_years_since(f: Facts, path: str, notes: tuple[str, ...] = ()) -> FactValue:
+    since = f.field(path)
+    if not since.known or since.value is None:
+        return _unknown(path)
+    years = _full_years(dt.date.fromisoformat(since.value), f.as_of)
+    detail = f"{since.value} 至 {f.as_of.isoformat()} 满 {years} 周年"
+    return FactValue(years, used=since.used, notes=notes, detail=detail)
+
+
+@derived("full_years_registered", "注册成立满整年数")
+def _full_years_registered(f: Facts) -> FactValue:
+    """Completed years since registration on the application date (满N年 means the Nth
+    anniversary has been reached; 好品山东 基础条件1: 连续经营 ≥ 5年). Unlike
+    ``years_registered`` (days ÷ 365.25, rounded), it is exact at the anniversary."""
+    return _full_years_since(f, "registered_on")
+
+
+@derived("full_years_in_city", "在现所在城市连续经营满整年数")
+def _full_years_in_city(f: Facts) -> FactValue:
+    """Completed years operating in the current city, by anniversaries (泉城好品 基本条件1:
+    在济南连续经营 ≥ 3年); falls back to the registration date, as ``years_in_city`` does."""
+    if f.field("operating_in_city_since").value is not None:
+        return _full_years_since(f, "operating_in_city_since")
+    if not f.field("registered_on").known:
+        return _unknown("operating_in_city_since", "registered_on")
+    note = "未填写在本市经营起始日期，按注册成立日期计算"
+    return _full_years_since(f, "registered_on", (note,))
+
+
+@derived("last_year_rd_expense", "最近一年研发费用")
+def _last_year_rd_expense(f: Facts) -> FactValue:
+    """R&D expense of the last fiscal year (万元; 专精特新 63号: 上年研发费用 ≥ 100万元)."""
+    return f.year_field(f.last_year, "rd_expense")
+
+
+@derived("net_profit_margin_last_year", "上年净利润率")
+def _net_profit_margin_last_year(f: Facts) -> FactValue:
+    """Last year's net profit ÷ operating revenue, in percent (专精特新 63号 评分表 精细化:
+    上年净利润率)."""
+    return _ratio(f.year_field(f.last_year, "net_profit"), f.year_field(f.last_year, "revenue"))
+
+
+@derived("main_business_growth_avg_2y", "近2年主营业务收入平均增长率")
+def _main_business_growth_avg_2y(f: Facts) -> FactValue:
+    """Average of the last two yearly main-business revenue growth rates,
+    ½ × (Y2/Y1 + Y3/Y2) − 1, in percent (小巨人 63号 专业化: 近2年主营业务收入平均增长率
+    ≥ 5%). A zero base year makes the rate undeterminable (None)."""
+    years = [f.last_year - 2, f.last_year - 1, f.last_year]
+    parts = [f.year_field(y, "main_business_revenue") for y in years]
+    missing = [m for p in parts for m in p.missing]
+    used = tuple(u for p in parts for u in p.used)
+    if missing:
+        return _unknown(*missing, used=used)
+    y1, y2, y3 = (float(p.value) for p in parts)
+    if y1 == 0 or y2 == 0:
+        return FactValue(None, used=used, notes=("基期主营业务收入为0，无法计算增长率",))
+    rate = (y2 / y1 + y3 / y2) / 2 - 1
+    detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {rate * 100:.2f}%"
+    return FactValue(round(rate * 100, 4), used=used, detail=detail)
+
+
+@derived("ip_software_copyrights", "软件著作权数量")
+def _ip_software_copyrights(f: Facts) -> FactValue:
+    """Software copyrights (创新型中小企业 63号附件1: counted as Class II without the
+    2-year maintenance rule that applies to utility models and designs). Like
+    ``ip_class_ii``, a kind not listed is taken as none once any Class II kind is given."""
+    ip = f.profile.get("ip")
+    if ip is MISSING or ip is None:
+        return _unknown("ip") if ip is MISSING else FactValue(0, used=("ip",))
+    if not any(isinstance(ip.get(k), int | float) for k in CLASS_II):
+        return _unknown(*(f"ip.{k}" for k in CLASS_II))
+    return FactValue(int(ip.get("software_copyrights") or 0), used=("ip.software_copyrights",))
+
+
 KNOWN_FACTS: frozenset[str] = frozenset(DERIVED)
 """Every derived fact name (the loader checks rules only use these or profile paths)."""

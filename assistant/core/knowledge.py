@@ -12,12 +12,15 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.core.rules import ProgramRules, RuleFormatError, parse_rules
+
+if TYPE_CHECKING:
+    from assistant.core.checklist import ChecklistItem
 from assistant.errors import KnowledgeError
 
 PROGRAM_IDS: tuple[str, ...] = (
@@ -195,6 +198,7 @@ class Knowledge:
     articles: tuple[Article, ...]
     glossary: Glossary
     rules: dict[str, ProgramRules] = field(default_factory=dict)
+    checklists: dict[str, tuple[ChecklistItem, ...]] = field(default_factory=dict)
     fields: dict[str, FieldText] = field(default_factory=dict)
     extra_files: dict[str, dict[str, Path]] = field(default_factory=dict)
 
@@ -282,6 +286,11 @@ def load_knowledge(root: Path) -> Knowledge:
         for pid, files in extra.items()
         if "rules.yaml" in files
     }
+    checklists = {
+        pid: _load_checklist(files["checklist.yaml"], pid, rules.get(pid), article_ids)
+        for pid, files in extra.items()
+        if "checklist.yaml" in files
+    }
     return Knowledge(
         root=root,
         documents=documents,
@@ -289,9 +298,41 @@ def load_knowledge(root: Path) -> Knowledge:
         articles=tuple(articles),
         glossary=glossary,
         rules=rules,
+        checklists=checklists,
         fields=_load_fields(root / "facts.yaml"),
         extra_files=extra,
     )
+
+
+def _load_checklist(
+    path: Path, program: str, rules: ProgramRules | None, article_ids: set[str]
+) -> tuple[ChecklistItem, ...]:
+    from assistant.core.checklist import parse_checklist
+    from assistant.core.facts import KNOWN_FACTS
+    from assistant.core.profile import PROFILE_PATHS
+
+    try:
+        owner, items = parse_checklist(
+            read_yaml(path), lambda n: n in KNOWN_FACTS or n in PROFILE_PATHS
+        )
+    except RuleFormatError as exc:
+        raise KnowledgeError(f"{path}: {exc}") from exc
+    if owner != program:
+        raise KnowledgeError(f"{path}: field 'program': '{owner}' but the folder is {program}")
+    condition_ids = {c.id for v in (rules.versions if rules else ()) for c in v.conditions}
+    for item in items:
+        if not item.id.startswith(f"{program}."):
+            raise KnowledgeError(f"{path}: item id '{item.id}' must start with '{program}.'")
+        if item.article not in article_ids:
+            raise KnowledgeError(
+                f"{path}: item '{item.id}' field 'article': unknown article '{item.article}'"
+            )
+        if item.condition and item.condition not in condition_ids:
+            raise KnowledgeError(
+                f"{path}: item '{item.id}' field 'condition': '{item.condition}' is not a "
+                f"condition of {program}'s rules"
+            )
+    return items
 
 
 def _load_fields(path: Path) -> dict[str, FieldText]:

@@ -165,12 +165,28 @@ class _Checker:
             self.fail(name, f"must be a date YYYY-MM-DD, got {value!r}")
 
     def scalars(self, data: dict[str, Any]) -> None:
+        self.numbers(data)
+        self.texts(data)
+        self.flags(data)
+        employees, tech = data.get("employees"), data.get("tech_staff")
+        if (
+            isinstance(employees, int | float)
+            and isinstance(tech, int | float)
+            and tech > employees
+        ):
+            self.fail("tech_staff", f"{tech} 科技人员 is more than the {employees} 职工总数")
+
+    def numbers(self, data: dict[str, Any]) -> None:
         for name in _COUNTS:
             self.count(name, data.get(name))
         for name in _WAN:
             self.wan(name, data.get(name))
+        if data.get("niche_market_years") is not None:
+            self.wan("niche_market_years", data["niche_market_years"])
         for name in ("registered_on", "operating_in_city_since"):
             self.date(name, data.get(name))
+
+    def texts(self, data: dict[str, Any]) -> None:
         for name, allowed in _ENUMS.items():
             if data.get(name) is not None and data[name] not in allowed:
                 self.fail(name, f"must be one of {', '.join(allowed)}, got {data[name]!r}")
@@ -179,8 +195,8 @@ class _Checker:
                 self.fail(name, "must be text")
         if data.get("credit_code") is not None and not _CREDIT.match(str(data["credit_code"])):
             self.fail("credit_code", "must be an 18-character 统一社会信用代码")
-        if data.get("niche_market_years") is not None:
-            self.wan("niche_market_years", data["niche_market_years"])
+
+    def flags(self, data: dict[str, Any]) -> None:
         for name in ("has_own_trademark", "quality_management_certified"):
             if data.get(name) is not None and not isinstance(data[name], bool):
                 self.fail(name, f"must be true or false, got {data[name]!r}")

@@ -176,16 +176,14 @@ class Indexer:
         all_chunks = [c for doc in todo for c in doc.chunks]
         vectors = self._embed([c.text for c in all_chunks], on_progress)
         results = []
-        start = 0
         for doc in todo:
-            end = start + len(doc.chunks)
             existed = doc.doc_id in stored
             if existed:
                 self.store.delete_document(doc.doc_id)
-            self.store.add(doc.chunks, vectors[start:end])
             status: Status = "updated" if existed else "added"
             results.append(IngestResult(doc.source, doc.doc_id, status, len(doc.chunks)))
-            start = end
+        # One write for the whole batch: per-document upserts cost a round trip each.
+        self.store.add(all_chunks, vectors)
         return results
 
     def _embed(self, texts: list[str], on_progress: ProgressFn | None) -> list[list[float]]:
@@ -194,17 +192,33 @@ class Indexer:
             from tqdm import tqdm
 
             bar = tqdm(total=len(texts), unit="chunk", desc="索引", file=sys.stderr)
-        vectors: list[list[float]] = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = texts[start : start + self.batch_size]
-            vectors.extend(self.embeddings.embed_documents(batch))
+        # Batches of similar length waste no compute on padding: sort once over the whole
+        # batch (as sentence-transformers does within one call), then restore the order.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        vectors: list[list[float]] = [[] for _ in texts]
+        done = 0
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            for i, vector in zip(
+                batch, self.embeddings.embed_documents([texts[i] for i in batch]), strict=True
+            ):
+                vectors[i] = vector
+            done += len(batch)
             if bar is not None:
                 bar.update(len(batch))
             if on_progress is not None:
-                on_progress(len(vectors), len(texts))
+                on_progress(done, len(texts))
         if bar is not None:
             bar.close()
         return vectors
+
+    def prepare_file(self, path: Path) -> _Prepared:
+        """Read and chunk one file without writing anything (benchmarks, previews).
+
+        Raises:
+            DocumentError: the file cannot be read.
+        """
+        return self._prepare_file(read_document(path, max_bytes=self.max_bytes), file_doc_id(path))
 
     def _prepare_file(self, raw: RawDocument, doc_id: str) -> _Prepared:
         content_hash = _hash(raw.text, CHUNKER_VERSION, raw.title)

@@ -111,8 +111,8 @@ def to_xlsx(checklist: dict[str, Any], path: Path) -> Path:
     figures.append(["项目", "数值", "计算过程"])
     for f in checklist.get("figures") or []:
         figures.append([f["name"], f["value"], f["basis"]])
-    for col, width in zip("ABC", (30, 24, 60), strict=True):
-        figures.column_dimensions[col].width = width
+    for letter, width in zip("ABC", (30, 24, 60), strict=True):
+        figures.column_dimensions[letter].width = width
     for row in figures.iter_rows():
         for cell in row:
             cell.font = head_font if cell.row == 1 else body_font

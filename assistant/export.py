@@ -168,9 +168,7 @@ def _table(doc: Any, header: list[str], rows: list[list[str]]) -> None:
     table.style = "Table Grid"
     for r, values in enumerate([header, *rows]):
         for c, value in enumerate(values):
-            cell = table.cell(r, c)
-            cell.text = ""
-            run = cell.paragraphs[0].add_run(value)
+            run = table.cell(r, c).paragraphs[0].add_run(value)
             run.font.size = Pt(9)
             run.bold = r == 0
             _east_asian(run, HEAD_FONT if r == 0 else BODY_FONT)

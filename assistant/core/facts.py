@@ -135,7 +135,7 @@ def _ratio(num: FactValue, den: FactValue, *, percent: bool = True) -> FactValue
         return FactValue(None, used=used, notes=(*notes, "分母为0，无法计算比例"))
     value = num.value / den.value * (100 if percent else 1)
     detail = f"{_fmt(num.value)} ÷ {_fmt(den.value)} = {value:.2f}{'%' if percent else ''}"
-    return FactValue(round(value, 4), used=used, notes=notes, detail=detail)
+    return FactValue(value, used=used, notes=notes, detail=detail)
 
 
 @derived("days_registered", "注册成立天数")
@@ -151,7 +151,27 @@ def _days_registered(f: Facts) -> FactValue:
 
 
 def _years_between(start: dt.date, end: dt.date) -> float:
-    return round((end - start).days / 365.25, 2)
+    """Whole anniversaries plus the fraction of the current year, so that ``>= 5`` holds
+    exactly from the fifth anniversary on (a day count / 365.25 is off around leap years).
+
+    >>> _years_between(dt.date(2021, 11, 22), dt.date(2026, 11, 22))
+    5.0
+    >>> _years_between(dt.date(2021, 11, 23), dt.date(2026, 11, 22)) < 5
+    True
+    """
+    full = end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+    if full < 0:
+        return (end - start).days / 365
+    anniversary = _add_years(start, full)
+    following = _add_years(start, full + 1)
+    return full + (end - anniversary).days / (following - anniversary).days
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 @derived("years_registered", "注册成立年数")
@@ -161,7 +181,7 @@ def _years_registered(f: Facts) -> FactValue:
     if not reg.known:
         return reg
     years = _years_between(dt.date.fromisoformat(reg.value), f.as_of)
-    return FactValue(years, used=reg.used, detail=f"自 {reg.value} 起约 {years} 年")
+    return FactValue(years, used=reg.used, detail=f"自 {reg.value} 起约 {years:.2f} 年")
 
 
 @derived("years_in_city", "在现所在城市连续经营年数")
@@ -176,7 +196,7 @@ def _years_in_city(f: Facts) -> FactValue:
             return _unknown("operating_in_city_since", "registered_on")
     years = _years_between(dt.date.fromisoformat(since.value), f.as_of)
     return FactValue(
-        years, used=since.used, notes=notes, detail=f"自 {since.value} 起约 {years} 年"
+        years, used=since.used, notes=notes, detail=f"自 {since.value} 起约 {years:.2f} 年"
     )
 
 
@@ -270,12 +290,10 @@ def _ip(f: Facts, keys: tuple[str, ...]) -> FactValue:
     ip = f.profile.get("ip")
     if ip is MISSING or ip is None:
         return _unknown("ip") if ip is MISSING else FactValue(0, used=("ip",))
-    present = [k for k in keys if isinstance(ip.get(k), int | float)]
-    if not present:
-        return _unknown(*(f"ip.{k}" for k in keys))
-    # Kinds not listed are taken as none: a profile lists the IP it has.
+    # Kinds not listed are taken as none: a profile's ip object lists the IP it has
+    # (an empty object means no IP).
     count = int(sum(ip.get(k) or 0 for k in keys))
-    return FactValue(count, used=tuple(f"ip.{k}" for k in present))
+    return FactValue(count, used=("ip",))
 
 
 CLASS_I = ("invention_patents", "plant_varieties", "new_drugs", "ic_layouts")
@@ -306,7 +324,7 @@ def _transformations_per_year(f: Facts) -> FactValue:
     total = f.field("transformations_3y")
     if not total.known or total.value is None:
         return total
-    avg = round(total.value / 3, 4)
+    avg = total.value / 3
     return FactValue(avg, used=total.used, detail=f"{total.value} ÷ 3 = {avg:.2f} 项/年")
 
 
@@ -320,12 +338,10 @@ def _growth(f: Facts, values: list[FactValue], label: str) -> FactValue:
         return FactValue(None, used=used, notes=(f"第二年{label}为0，该项得0分",))
     if y1 == 0:  # 195号: a zero first year -> computed on the last two years
         rate = y3 / y2 - 1
-        return FactValue(
-            round(rate * 100, 4), used=used, notes=(f"第一年{label}为0，按后两年计算",)
-        )
+        return FactValue(rate * 100, used=used, notes=(f"第一年{label}为0，按后两年计算",))
     rate = (y2 / y1 + y3 / y2) / 2 - 1
     detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {rate * 100:.2f}%"
-    return FactValue(round(rate * 100, 4), used=used, detail=detail)
+    return FactValue(rate * 100, used=used, detail=detail)
 
 
 def _net_assets(f: Facts, year: int) -> FactValue:
@@ -385,7 +401,7 @@ def _revenue_growth_last_year(f: Facts) -> FactValue:
     if not ratio.known or ratio.value is None:
         return ratio
     return FactValue(
-        round((ratio.value - 1) * 100, 4),
+        (ratio.value - 1) * 100,
         used=ratio.used,
         detail=f"{_fmt(now.value)} ÷ {_fmt(before.value)} − 1 = {(ratio.value - 1) * 100:.2f}%",
     )
@@ -399,7 +415,7 @@ def _main_growth_last_year(f: Facts) -> FactValue:
     ratio = _ratio(now, before, percent=False)
     if not ratio.known or ratio.value is None:
         return ratio
-    return FactValue(round((ratio.value - 1) * 100, 4), used=ratio.used)
+    return FactValue((ratio.value - 1) * 100, used=ratio.used)
 
 
 @derived("revenue_cagr_2y", "近两年营业收入复合增长率")
@@ -411,7 +427,7 @@ def _revenue_cagr_2y(f: Facts) -> FactValue:
         return ratio
     rate = (ratio.value**0.5 - 1) * 100
     return FactValue(
-        round(rate, 4),
+        rate,
         used=ratio.used,
         detail=f"({_fmt(now.value)} ÷ {_fmt(base.value)})^½ − 1 = {rate:.2f}%",
     )

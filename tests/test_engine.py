@@ -1,0 +1,240 @@
+"""The rules engine on small hand-made rules: operators, logic, bands, scores, versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.core.eligibility import Evaluator
+from assistant.core.facts import Facts
+from assistant.core.profile import validate_profile
+from assistant.core.rules import RuleFormatError, parse_rules
+
+DAY = dt.date(2026, 11, 22)
+
+
+def _rules(conditions, rubrics=None, **version):
+    raw = {
+        "program": "demo",
+        "versions": [
+            {
+                "label": "v1",
+                "document": "d",
+                "effective": "2020-01-01",
+                "conditions": conditions,
+                "rubrics": rubrics or [],
+                **version,
+            }
+        ],
+    }
+    return parse_rules(raw, lambda name: True)
+
+
+def _eval(rules, profile, day=DAY):
+    version = rules.version_on(day)
+    return Evaluator(version, Facts(validate_profile(profile), day))
+
+
+def _status(test, profile, rubrics=None):
+    rules = _rules([{"id": "demo.c", "title": "t", "article": "a", "test": test}], rubrics)
+    ev = _eval(rules, profile)
+    return ev.test(rules.versions[0].conditions[0].test).status
+
+
+@pytest.mark.parametrize(
+    ("op", "value", "actual", "expected"),
+    [
+        (">=", 10, 10, "pass"),
+        (">=", 10, 9.99, "fail"),
+        (">", 10, 10, "fail"),
+        ("<=", 500, 500, "pass"),
+        ("<=", 500, 501, "fail"),
+        ("<", 5, 4, "pass"),
+        ("==", 3, 3, "pass"),
+        ("!=", 3, 3, "fail"),
+        ("in", [1, 2], 2, "pass"),
+        ("not_in", [1, 2], 3, "pass"),
+    ],
+)
+def test_comparison_operators(op, value, actual, expected):
+    test = {"fact": "equity_financing_2y", "op": op, "value": value}
+    assert _status(test, {"equity_financing_2y": actual}) == expected
+
+
+def test_missing_fact_is_unknown_and_explicit_false_is_known():
+    test = {"fact": "compliance.bad_credit_3y", "op": "is_false"}
+    assert _status(test, {}) == "unknown"
+    assert _status(test, {"compliance": {"bad_credit_3y": False}}) == "pass"
+    assert _status(test, {"compliance": {"bad_credit_3y": True}}) == "fail"
+
+
+def test_all_any_not_follow_four_valued_logic():
+    known_pass = {"fact": "employees", "op": ">=", "value": 1}
+    known_fail = {"fact": "employees", "op": ">=", "value": 1000}
+    unknown = {"fact": "tech_staff", "op": ">=", "value": 1}
+    p = {"employees": 10}
+    assert _status({"all": [known_pass, unknown]}, p) == "unknown"
+    assert _status({"all": [known_fail, unknown]}, p) == "fail"
+    assert _status({"any": [known_fail, unknown]}, p) == "unknown"
+    assert _status({"any": [known_pass, unknown]}, p) == "pass"
+    assert _status({"not": known_fail}, p) == "pass"
+    assert (
+        _status(
+            {"fact": "qualifications", "op": "contains", "value": "hnte"},
+            {"qualifications": ["hnte"]},
+        )
+        == "pass"
+    )
+
+
+def test_banded_threshold_picks_the_band_by_another_fact():
+    test = {
+        "fact": "equity_financing_2y",
+        "op": ">=",
+        "value": {
+            "by": "niche_market_years",
+            "bands": [{"upto": 10, "value": 5, "label": "small"}, {"value": 3, "label": "large"}],
+        },
+    }
+    assert _status(test, {"equity_financing_2y": 4, "niche_market_years": 10}) == "fail"  # band 1
+    assert _status(test, {"equity_financing_2y": 4, "niche_market_years": 10.5}) == "pass"
+    assert _status(test, {"equity_financing_2y": 4}) == "unknown"
+
+
+RUBRIC = [
+    {
+        "id": "demo.score",
+        "title": "得分",
+        "article": "a",
+        "max": 100,
+        "pass_min": 60,
+        "veto": ["staff"],
+        "items": [
+            {
+                "id": "staff",
+                "title": "人员",
+                "max": 20,
+                "fact": "employees",
+                "bands": [{"min": 100, "points": 20}, {"min": 10, "points": 4}, {"points": 0}],
+            },
+            {
+                "id": "ip",
+                "title": "知识产权",
+                "max": 30,
+                "cases": [
+                    {"when": {"fact": "ip_class_i", "op": ">=", "value": 1}, "points": 30},
+                    {"points": 0},
+                ],
+            },
+            {"id": "expert", "title": "专家", "max": 50, "expert": [10, 50]},
+        ],
+    }
+]
+
+
+def test_score_ranges_and_statuses():
+    def score(profile):
+        rules = _rules(
+            [{"id": "demo.c", "title": "t", "article": "a", "test": {"score": "demo.score"}}],
+            RUBRIC,
+        )
+        return _eval(rules, profile).score("demo.score")
+
+    full = score({"employees": 100, "ip": {"invention_patents": 1}})
+    assert (full.low, full.high, full.status) == (60, 100, "pass")
+    short = score({"employees": 10, "ip": {}})
+    assert (short.low, short.high, short.status) == (14, 54, "fail")
+    review = score({"employees": 10, "ip": {"invention_patents": 1}})
+    assert (review.low, review.high, review.status) == (44, 84, "manual")
+    vetoed = score({"employees": 5, "ip": {"invention_patents": 1}})
+    assert vetoed.status == "fail" and "人员" in vetoed.reason
+    unknown = score({"employees": 100})
+    assert unknown.status == "unknown" and "ip" in unknown.missing
+
+
+def test_versions_are_chosen_by_date_and_must_not_overlap():
+    raw = {
+        "program": "demo",
+        "versions": [
+            {
+                "label": "old",
+                "document": "d",
+                "effective": "2022-06-01",
+                "expires": "2026-03-31",
+                "conditions": [],
+            },
+            {"label": "new", "document": "d", "effective": "2026-04-01", "conditions": []},
+        ],
+    }
+    rules = parse_rules(raw, lambda n: True)
+    assert rules.version_on(dt.date(2026, 3, 31)).label == "old"
+    assert rules.version_on(dt.date(2026, 4, 1)).label == "new"
+    assert rules.version_on(dt.date(2020, 1, 1)) is None
+    raw["versions"][0]["expires"] = "2026-04-01"
+    with pytest.raises(RuleFormatError, match="overlaps"):
+        parse_rules(raw, lambda n: True)
+
+
+@pytest.mark.parametrize(
+    ("test", "message"),
+    [
+        ({"fact": "employees", "op": "approx", "value": 1}, "unknown operator"),
+        ({"fact": "nonsense", "op": ">=", "value": 1}, "unknown fact"),
+        ({"fact": "employees", "op": ">="}, "needs a 'value'"),
+        ({"fact": "employees", "op": ">=", "value": 1, "colour": "red"}, "unknown key"),
+        ({"score": "demo.nothere"}, "unknown rubric"),
+    ],
+)
+def test_malformed_rules_are_rejected_with_their_path(test, message):
+    raw = {
+        "program": "demo",
+        "versions": [
+            {
+                "label": "v",
+                "document": "d",
+                "effective": "2020-01-01",
+                "conditions": [{"id": "demo.c", "title": "t", "article": "a", "test": test}],
+            }
+        ],
+    }
+    with pytest.raises(RuleFormatError, match=message):
+        parse_rules(raw, lambda n: n != "nonsense")
+
+
+def test_derived_facts_compute_the_contract_figures():
+    profile = validate_profile(
+        {
+            "registered_on": "2025-11-22",
+            "financials": {
+                "2023": {
+                    "revenue": 3000,
+                    "rd_expense": 150,
+                    "total_assets": 100,
+                    "total_liabilities": 50,
+                },
+                "2024": {
+                    "revenue": 4000,
+                    "rd_expense": 200,
+                    "total_assets": 150,
+                    "total_liabilities": 50,
+                },
+                "2025": {
+                    "revenue": 5200,
+                    "rd_expense": 300,
+                    "total_assets": 300,
+                    "total_liabilities": 100,
+                },
+            },
+        }
+    )
+    facts = Facts(profile, DAY)
+    assert facts.get("days_registered").value == 365
+    # a firm registered in 2025 uses its actual operating period: only 2025
+    assert facts.get("rd_ratio_3y").value == pytest.approx(300 / 5200 * 100)
+    assert facts.get("rd_ratio_3y").value != round(300 / 5200 * 100, 4)  # no rounding
+    older = Facts(validate_profile({**profile.data, "registered_on": "2010-01-01"}), DAY)
+    assert older.get("rd_ratio_3y").value == pytest.approx(650 / 12200 * 100)
+    # net assets 50 -> 100 -> 200: ½ × (2 + 2) − 1 = 100 %
+    assert older.get("net_asset_growth").value == pytest.approx(100)
+    assert older.get("revenue_cagr_2y").value == pytest.approx(((5200 / 3000) ** 0.5 - 1) * 100)

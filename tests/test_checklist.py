@@ -92,7 +92,8 @@ def test_xlsx_export_reads_back_with_both_sheets_and_chinese_font(knowledge, tmp
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert rows[0] == ["序号", "材料", "状态", "预填内容", "证明材料", "注意事项", "政策依据"]
     audit = next(r for r in rows if r[1] == "近三个会计年度研发费用专项审计或鉴证报告")
-    assert "5.45%" in audit[3] and audit[2] == "已预填"
+    assert "5.45%" in audit[3]
+    assert audit[2] == "已预填"
     assert sheet.cell(3, 2).font.name == "宋体"
     figures = {r[0].value: r[1].value for r in wb["测算数据"].iter_rows(min_row=2)}
     assert figures["近三年研发费用占销售收入比例"] == "5.45%"

@@ -65,7 +65,8 @@ def test_contract_examples_get_their_verdicts(case):
             "missing",
             "citation",
         } <= set(cond)
-        assert cond["citation"]["document"] and cond["citation"]["article"]
+        assert cond["citation"]["document"]
+        assert cond["citation"]["article"]
 
 
 def test_check_all_returns_a_list_with_every_program_that_has_rules():
@@ -170,4 +171,5 @@ def test_yuan_figures_warn_on_stderr_and_on_the_condition(tmp_path):
     size = next(
         c for c in json.loads(proc.stdout)["conditions"] if c["id"] == "tech_sme.enterprise_size"
     )
-    assert size["status"] == "fail" and size["warnings"]
+    assert size["status"] == "fail"
+    assert size["warnings"]

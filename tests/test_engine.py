@@ -148,9 +148,11 @@ def test_score_ranges_and_statuses():
     review = score({"employees": 10, "ip": {"invention_patents": 1}})
     assert (review.low, review.high, review.status) == (44, 84, "manual")
     vetoed = score({"employees": 5, "ip": {"invention_patents": 1}})
-    assert vetoed.status == "fail" and "人员" in vetoed.reason
+    assert vetoed.status == "fail"
+    assert "人员" in vetoed.reason
     unknown = score({"employees": 100})
-    assert unknown.status == "unknown" and "ip" in unknown.missing
+    assert unknown.status == "unknown"
+    assert "ip" in unknown.missing
 
 
 def test_versions_are_chosen_by_date_and_must_not_overlap():

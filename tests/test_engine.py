@@ -240,3 +240,66 @@ def test_derived_facts_compute_the_contract_figures():
     # net assets 50 -> 100 -> 200: ½ × (2 + 2) − 1 = 100 %
     assert older.get("net_asset_growth").value == pytest.approx(100)
     assert older.get("revenue_cagr_2y").value == pytest.approx(((5200 / 3000) ** 0.5 - 1) * 100)
+
+
+def test_a_sub_minimum_that_is_not_yet_certain_keeps_the_score_open():
+    rubric = [
+        {
+            "id": "demo.score",
+            "title": "得分",
+            "article": "a",
+            "max": 100,
+            "pass_min": 30,
+            "items": [
+                {
+                    "id": "growth",
+                    "title": "成长性",
+                    "max": 30,
+                    "min_points": 15,
+                    "items": [
+                        {
+                            "id": "g1",
+                            "title": "增长",
+                            "max": 30,
+                            "fact": "equity_financing_2y",
+                            "bands": [
+                                {"min": 10, "points": 30},
+                                {"min": 5, "points": 10},
+                                {"points": 0},
+                            ],
+                        }
+                    ],
+                },
+                {"id": "fixed", "title": "其他", "max": 70, "expert": [40, 70]},
+            ],
+        }
+    ]
+    rules = _rules(
+        [{"id": "demo.c", "title": "t", "article": "a", "test": {"score": "demo.score"}}], rubric
+    )
+    unknown = _eval(rules, {}).score("demo.score")
+    assert unknown.low >= 30
+    assert unknown.status == "unknown"  # 成长性 0-30 straddles its minimum of 15
+    assert _eval(rules, {"equity_financing_2y": 6}).score("demo.score").status == "fail"
+    assert _eval(rules, {"equity_financing_2y": 12}).score("demo.score").status == "pass"
+
+
+def test_conditions_that_do_not_apply_count_as_passed():
+    from assistant.core.eligibility import evaluate_condition
+
+    rules = _rules(
+        [
+            {
+                "id": "demo.m",
+                "title": "制造业标准",
+                "article": "a",
+                "kind": "manual",
+                "evidence": ["标准文本"],
+                "applies_when": {"fact": "sector", "op": "in", "value": ["manufacturing"]},
+            }
+        ]
+    )
+    cond = rules.versions[0].conditions[0]
+    assert evaluate_condition(_eval(rules, {"sector": "service"}), cond).status == "pass"
+    assert evaluate_condition(_eval(rules, {"sector": "manufacturing"}), cond).status == "manual"
+    assert evaluate_condition(_eval(rules, {}), cond).status == "manual"

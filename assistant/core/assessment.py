@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from assistant.core.eligibility import Evaluator, Outcome, evaluate_condition
+from assistant.core.eligibility import NOT_APPLICABLE, Evaluator, Outcome, evaluate_condition
 from assistant.core.facts import Facts
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import Profile
@@ -148,6 +148,8 @@ def _condition(
 def _explain(cond: Condition, out: Outcome, knowledge: Knowledge, warnings: list[str]) -> str:
     actual = "；".join(dict.fromkeys(out.actual))
     required = "；".join(dict.fromkeys(out.required))
+    if out.status == "pass" and actual == NOT_APPLICABLE:
+        return f"{cond.title}：本企业不适用该条件。"
     if out.status == "pass":
         text = f"{cond.title}：{actual}，满足要求（{required}）。"
     elif out.status == "fail":

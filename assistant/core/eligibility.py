@@ -38,6 +38,16 @@ from assistant.core.rules import (
 
 Status = Literal["pass", "fail", "unknown", "manual"]
 Verdict = Literal["eligible", "not_eligible", "insufficient_info", "needs_review"]
+NOT_APPLICABLE = "本企业不适用该条件"
+VALUE_TEXT = {
+    "manufacturing": "制造业",
+    "agriculture": "农业",
+    "service": "服务业",
+    "national": "国家级",
+    "provincial": "省级",
+    "municipal": "市级",
+    "none": "无",
+}
 _NEG: dict[Status, Status] = {
     "pass": "fail",
     "fail": "pass",
@@ -224,7 +234,9 @@ class Evaluator:
         missing = tuple(dict.fromkeys(m for i in items for m in _all_missing(i)))
         vetoed = [i for i in items if i.id in rubric.veto and i.high == 0]
         open_veto = [i for i in items if i.id in rubric.veto and i.low == 0 < i.high]
-        short = [i for i in _flatten(items) if i.expert is False and _under_min(rubric, i)]
+        short = [i for i in _flatten(items) if _min_points(rubric, i) > i.high]
+        # A part whose range straddles its sub-minimum keeps the total from passing yet.
+        open_min = [i for i in _flatten(items) if i.low < _min_points(rubric, i) <= i.high]
         if vetoed:
             return ScoreResult(
                 rubric, low, high, items, "fail", f"「{vetoed[0].title}」得分为0，不能通过", missing
@@ -242,7 +254,7 @@ class Evaluator:
         if high < rubric.pass_min:
             reason = f"最高可能得分 {_num(high)} 分，低于 {_num(rubric.pass_min)} 分"
             return ScoreResult(rubric, low, high, items, "fail", reason, missing)
-        if low >= rubric.pass_min and not open_veto:
+        if low >= rubric.pass_min and not open_veto and not open_min:
             reason = f"最低可能得分 {_num(low)} 分，已达到 {_num(rubric.pass_min)} 分"
             return ScoreResult(rubric, low, high, items, "pass", reason, missing)
         if missing:
@@ -333,9 +345,10 @@ def _all_missing(item: ItemScore) -> list[str]:
     return list(item.missing) + [m for c in item.children for m in _all_missing(c)]
 
 
-def _under_min(rubric: Rubric, score: ItemScore) -> bool:
+def _min_points(rubric: Rubric, score: ItemScore) -> float:
+    """The item's sub-minimum (0 when it has none)."""
     spec = _find_item(rubric.items, score.id)
-    return bool(spec and spec.min_points is not None and score.high < spec.min_points)
+    return float(spec.min_points) if spec and spec.min_points is not None else 0.0
 
 
 def _find_item(items: tuple[Item, ...], item_id: str) -> Item | None:
@@ -381,8 +394,8 @@ def _show(value: Any, unit: str) -> str:
         text = f"{value:,.2f}".rstrip("0").rstrip(".")
         return f"{text}{unit}"
     if isinstance(value, list | tuple):
-        return "、".join(str(v) for v in value)
-    return f"{value}{unit}"
+        return "、".join(VALUE_TEXT.get(str(v), str(v)) for v in value)
+    return f"{VALUE_TEXT.get(str(value), value)}{unit}"
 
 
 def _range(low: float, high: float) -> str:
@@ -391,6 +404,16 @@ def _range(low: float, high: float) -> str:
 
 def evaluate_condition(evaluator: Evaluator, cond: Condition) -> Outcome:
     """Evaluate one condition, including manual ones and their prerequisites."""
+    if cond.applies_when is not None:
+        applies = evaluator.test(cond.applies_when)
+        if applies.status == "fail":
+            return Outcome(
+                "pass",
+                actual=[NOT_APPLICABLE],
+                required=[cond.required or "—"],
+                used=applies.used,
+                details=applies.actual,
+            )
     if cond.kind == "manual":
         out = Outcome("manual", required=[cond.required or "由专家审核"])
         for need in cond.needs:

@@ -10,6 +10,10 @@ condition ids) and rubrics. A condition's test is a tree over a closed vocabular
 - ``{all: [...]}``, ``{any: [...]}``, ``{not: ...}``;
 - ``{score: <rubric id>}``: the rubric's total reaches its pass line (and its vetoes hold).
 
+A condition may carry ``applies_when`` (a test): when it fails, the condition does not apply
+to this company and counts as ``pass`` with the explanation 「不适用」 (e.g. a manufacturing-
+only manual condition for a service firm); when it is unknown, the condition is evaluated.
+
 A rubric item scores points either by ``cases`` (first matching ``when`` wins, a case
 without ``when`` is the default), by ``fact`` + ``bands`` (``[{min: 30, points: 20}, ...,
 {points: 0}]``, lower bounds inclusive), by ``best_of`` (the firm picks the better of
@@ -171,6 +175,7 @@ class Condition:
     evidence: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
     unit: str = ""
+    applies_when: Test | None = None
 
 
 @dataclass(frozen=True)
@@ -381,7 +386,18 @@ class _Parser:
         raw = self.keys(
             raw,
             where,
-            {"id", "title", "article", "kind", "test", "required", "evidence", "needs", "unit"},
+            {
+                "id",
+                "title",
+                "article",
+                "kind",
+                "test",
+                "required",
+                "evidence",
+                "needs",
+                "unit",
+                "applies_when",
+            },
             {"id", "title", "article"},
         )
         kind = raw.get("kind", "check")
@@ -393,6 +409,8 @@ class _Parser:
             raise self.err(where, "a manual condition lists the 'evidence' an expert looks at")
         test = self.test(raw["test"], f"{where}.test") if "test" in raw else None
         needs = tuple(self.fact(n, f"{where}.needs") for n in raw.get("needs") or ())
+        applies = raw.get("applies_when")
+        applies_when = self.test(applies, f"{where}.applies_when") if applies else None
         return Condition(
             str(raw["id"]),
             str(raw["title"]),
@@ -403,6 +421,7 @@ class _Parser:
             tuple(raw.get("evidence") or ()),
             needs,
             str(raw.get("unit", "")),
+            applies_when,
         )
 
     def version(self, raw: Any, where: str) -> RuleVersion:

@@ -333,6 +333,15 @@ def _growth(f: Facts, values: list[FactValue], label: str) -> FactValue:
     used = tuple(u for v in values for u in v.used)
     if missing:
         return _unknown(*missing, used=used)
+    if len(values) < 2:
+        return FactValue(None, used=used, notes=(f"经营不足两个会计年度，无法计算{label}增长率",))
+    if len(values) == 2:  # operating under three years: the actual period (195号)
+        first, last = (float(v.value) for v in values)
+        if first == 0:
+            return FactValue(None, used=used, notes=(f"第一年{label}为0，该项得0分",))
+        rate = last / first - 1
+        note = f"经营不满三年，按实际经营期计算：{_fmt(last)}/{_fmt(first)} − 1"
+        return FactValue(rate * 100, used=used, notes=(note,))
     y1, y2, y3 = (float(v.value) for v in values)
     if y2 == 0:
         return FactValue(None, used=used, notes=(f"第二年{label}为0，该项得0分",))
@@ -353,15 +362,17 @@ def _net_assets(f: Facts, year: int) -> FactValue:
 
 @derived("net_asset_growth", "净资产增长率")
 def _net_asset_growth(f: Facts) -> FactValue:
-    """½ × (Y2/Y1 + Y3/Y2) − 1 of year-end net assets (195号 三(七) 企业成长性)."""
-    years = list(range(f.last_year - 2, f.last_year + 1))
+    """½ × (Y2/Y1 + Y3/Y2) − 1 of year-end net assets (195号 三(七) 企业成长性); a firm
+    operating under three years uses its actual period."""
+    years = f.years_window(3)
     return _growth(f, [_net_assets(f, y) for y in years], "净资产")
 
 
 @derived("sales_growth", "销售收入增长率")
 def _sales_growth(f: Facts) -> FactValue:
-    """½ × (Y2/Y1 + Y3/Y2) − 1 of sales revenue (195号 三(七) 企业成长性)."""
-    years = list(range(f.last_year - 2, f.last_year + 1))
+    """½ × (Y2/Y1 + Y3/Y2) − 1 of sales revenue (195号 三(七) 企业成长性); a firm operating
+    under three years uses its actual period."""
+    years = f.years_window(3)
     return _growth(f, [f.year_field(y, "revenue") for y in years], "销售收入")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -52,6 +53,10 @@ def test_app_py_serves_the_page(tmp_path):
                     ) from exc
                 time.sleep(0.5)
         assert "申报助手" in page
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=5) as resp:
+            assert json.loads(resp.read())["status"] == "ok"
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/docs", timeout=5) as resp:
+            assert resp.status == 200
     finally:
         proc.terminate()
         proc.wait(timeout=30)

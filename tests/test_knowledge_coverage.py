@@ -99,6 +99,7 @@ def test_the_fact_sheet_yields_the_confirmed_thresholds():
 
 
 def test_every_confirmed_threshold_is_in_the_knowledge_base():
-    missing = sorted({f"{name}  ← {line}" for name, spellings, line in thresholds()
-                      if not _present(spellings)})
+    missing = sorted(
+        {f"{name}  ← {line}" for name, spellings, line in thresholds() if not _present(spellings)}
+    )
     assert not missing, "\n".join(missing)

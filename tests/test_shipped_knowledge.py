@@ -12,9 +12,17 @@ from assistant.core.knowledge import PROGRAM_IDS, load_knowledge
 from assistant.core.profile import PROFILE_PATHS
 
 KNOWLEDGE = load_knowledge(PROJECT_ROOT / "knowledge")
-HNTE_IDS = ["hnte.registration_age", "hnte.core_ip", "hnte.tech_field", "hnte.tech_staff_ratio",
-            "hnte.rd_expense_ratio", "hnte.domestic_rd_share", "hnte.hightech_revenue_share",
-            "hnte.innovation_score", "hnte.clean_record"]
+HNTE_IDS = [
+    "hnte.registration_age",
+    "hnte.core_ip",
+    "hnte.tech_field",
+    "hnte.tech_staff_ratio",
+    "hnte.rd_expense_ratio",
+    "hnte.domestic_rd_share",
+    "hnte.hightech_revenue_share",
+    "hnte.innovation_score",
+    "hnte.clean_record",
+]
 TECH_SME_IDS = ["tech_sme.enterprise_size", "tech_sme.compliance", "tech_sme.score_or_direct"]
 
 
@@ -67,7 +75,9 @@ def test_every_article_names_its_program_or_a_synonym():
 def test_rubrics_exist_for_the_scored_programs():
     day = dt.date(2026, 11, 22)
     assert KNOWLEDGE.rules["hnte"].version_on(day).rubric("hnte.innovation").pass_min == 71
-    assert KNOWLEDGE.rules["tech_sme"].version_on(day).rubric("tech_sme.score").veto == ("tech_staff",)
+    assert KNOWLEDGE.rules["tech_sme"].version_on(day).rubric("tech_sme.score").veto == (
+        "tech_staff",
+    )
     old = KNOWLEDGE.rules["srdi_sme"].version_on(dt.date(2025, 6, 1))
     assert old.rubrics, "the 63号 专精特新 score sheet"
     assert KNOWLEDGE.rules["innovative_sme"].version_on(dt.date(2025, 6, 1)).rubrics
@@ -76,6 +86,7 @@ def test_rubrics_exist_for_the_scored_programs():
 def test_reported_facts_are_marked_as_such():
     reported = [a for a in KNOWLEDGE.articles if a.meta.confidence != "official"]
     official = [a for a in KNOWLEDGE.articles if a.meta.confidence == "official"]
-    assert reported and official
+    assert reported
+    assert official
     for article in KNOWLEDGE.articles_of("haopin_shandong"):
         assert article.meta.confidence != "official"

@@ -1,20 +1,24 @@
-"""The web app (Gradio). For now: knowledge search with citations and document upload.
+"""The web app: the JSON API (FastAPI) with the Gradio UI mounted at ``/``.
 
-The full product UI (chat, self-check, checklists, staff and evaluator pages over a
-FastAPI API) is built on this in later work; this page already runs on the real index.
+The UI so far: knowledge search with citations, a self-check from a profile, the checklist
+with downloads, and document upload. Knowledge is indexed in a background thread at
+start-up, so the page and the API answer while it runs.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
+from assistant.web.api import Services, create_api
 
 if TYPE_CHECKING:
     import gradio as gr
+    from fastapi import FastAPI
 
     from assistant.factory import SearchStack
 
@@ -33,6 +37,11 @@ def format_passages(stack: SearchStack, question: str, program: str) -> str:
         passages = stack.retriever.search(question, stack.settings.top_k, program=program or None)
     except AssistantError as exc:
         return f"**无法检索：** {exc}"
+    return render_passages(passages)
+
+
+def render_passages(passages: list[Any]) -> str:
+    """Passages as Markdown blocks with citations and the 'reported' note."""
     if not passages:
         return "知识库中没有找到相关内容。"
     blocks = []
@@ -70,11 +79,14 @@ def ingest_uploads(stack: SearchStack, files: list[Any] | None) -> str:
     )
 
 
-def build_ui(stack: SearchStack) -> gr.Blocks:
+def build_ui(services: Services) -> gr.Blocks:
     """The Gradio page."""
     import gradio as gr
 
-    choices = [("全部项目", "")] + [(p.name, p.id) for p in stack.knowledge.programs.values()]
+    from assistant.web import selfcheck
+
+    knowledge = services.knowledge
+    choices = [("全部项目", "")] + [(p.name, p.id) for p in knowledge.programs.values()]
     demo: gr.Blocks = gr.Blocks(title="申报助手")
     with demo:
         gr.Markdown("# 申报助手\n山东企业资质认定与区域品牌申报的政策问答（知识检索）")
@@ -86,33 +98,48 @@ def build_ui(stack: SearchStack) -> gr.Blocks:
             ask = gr.Button("检索", variant="primary")
             answer = gr.Markdown()
             gr.Examples(EXAMPLES, inputs=question)
-            ask.click(lambda q, p: format_passages(stack, q, p), [question, program], answer)
-            question.submit(lambda q, p: format_passages(stack, q, p), [question, program], answer)
+
+            def search(q: str, p: str) -> str:
+                return format_passages(services.search(), q, p)
+
+            ask.click(search, [question, program], answer)
+            question.submit(search, [question, program], answer)
+        selfcheck.build_tabs(services)
         with gr.Tab("知识库"):
             gr.Markdown(
-                f"已收录 {len(stack.knowledge.programs)} 个项目、"
-                f"{len(stack.knowledge.articles)} 篇知识条目。"
+                f"已收录 {len(knowledge.programs)} 个项目、"
+                f"{len(knowledge.articles)} 篇知识条目。"
                 "上传政策文件（.md .txt .pdf .docx，简体或繁体）后即可检索。"
             )
             files = gr.File(file_count="multiple", file_types=[".md", ".txt", ".pdf", ".docx"])
             upload = gr.Button("上传并索引")
             report = gr.Markdown()
-            upload.click(lambda fs: ingest_uploads(stack, fs), files, report)
+            upload.click(lambda fs: ingest_uploads(services.search(), fs), files, report)
     return demo
 
 
-def serve(settings: Settings) -> None:
-    """Build the search stack, index knowledge/ and run the web app (blocks)."""
-    from assistant.factory import build_search
+def create_app(settings: Settings, *, index_in_background: bool = True) -> FastAPI:
+    """The FastAPI app with the API routes and the UI mounted at ``/``."""
+    import gradio as gr
 
-    stack = build_search(settings)
-    results = stack.indexer.index_knowledge(stack.knowledge)
-    changed = sum(1 for r in results if r.status != "unchanged")
-    log.warning("knowledge indexed: %d articles, %d changed", len(results), changed)
-    build_ui(stack).launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        share=False,
-        ssr_mode=False,
-        show_error=True,
-    )
+    services = Services(settings)
+    api = create_api(services)
+    if index_in_background:
+        threading.Thread(target=_index, args=(services,), daemon=True, name="indexer").start()
+    app: FastAPI = gr.mount_gradio_app(api, build_ui(services), path="/", ssr_mode=False)
+    return app
+
+
+def _index(services: Services) -> None:
+    try:
+        services.index_knowledge()
+    except AssistantError as exc:
+        services.index_status = f"索引失败：{exc}"
+        log.error("indexing failed: %s", exc)
+
+
+def serve(settings: Settings) -> None:
+    """Run the web app on ``settings.host:settings.port`` (blocks)."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")

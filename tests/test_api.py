@@ -1,0 +1,120 @@
+"""The JSON web API and the self-check UI handlers, against the shipped knowledge base."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant.config import Settings
+from assistant.web.api import MAX_BODY_BYTES, Services, create_api
+from assistant.web.selfcheck import example_profiles, run_check, run_checklist
+from tests.conftest import TESTS
+
+PROFILES = TESTS / "data" / "profiles"
+JINAN = json.loads((PROFILES / "jinan_software.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory):
+    return Services(Settings(data_dir=tmp_path_factory.mktemp("api"), embeddings="hashing"))
+
+
+@pytest.fixture(scope="module")
+def client(services):
+    return TestClient(create_api(services))
+
+
+def test_health_and_programs(client):
+    assert client.get("/api/health").json()["status"] == "ok"
+    programs = {
+        p["id"]: p for p in client.get("/api/programs", params={"as_of": "2026-11-22"}).json()
+    }
+    assert len(programs) == 9
+    assert programs["srdi_sme"]["rules_version"] == "工信部企业〔2026〕2号 (2026-04-01)"
+    old = {p["id"]: p for p in client.get("/api/programs", params={"as_of": "2025-11-22"}).json()}
+    assert old["srdi_sme"]["rules_version"].startswith("工信部企业〔2022〕63号")
+
+
+def test_check_returns_the_contract_shape_and_verdict(client):
+    r = client.post("/api/check", json={"program": "hnte", "profile": JINAN, "as_of": "2026-11-22"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["verdict"] == "needs_review"
+    assert body["score"]["pass_line"] == 71
+    all_programs = client.post(
+        "/api/check", json={"program": "all", "profile": JINAN, "as_of": "2026-11-22"}
+    )
+    assert {x["program"] for x in all_programs.json()} == {
+        "hnte",
+        "tech_sme",
+        "innovative_sme",
+        "srdi_sme",
+        "little_giant",
+        "haopin_shandong",
+        "quancheng_haopin",
+        "liaocheng_youpin",
+        "gaoxin_youpin",
+    }
+
+
+def test_checklist_downloads_open(client):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    for fmt in ("xlsx", "docx"):
+        r = client.post("/api/checklist", json={"program": "hnte", "profile": JINAN, "format": fmt})
+        assert r.status_code == 200
+        assert "attachment" in r.headers["content-disposition"]
+        if fmt == "xlsx":
+            assert load_workbook(io.BytesIO(r.content)).sheetnames == ["申报清单", "测算数据"]
+        else:
+            assert Document(io.BytesIO(r.content)).tables
+    js = client.post("/api/checklist", json={"program": "hnte", "profile": JINAN}).json()
+    assert js["summary"]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "needle"),
+    [
+        ({"program": "gazelle", "profile": {}}, 400, "unknown program"),
+        ({"program": "hnte", "profile": {"employees": -1}}, 400, "'employees'"),
+        ({"program": "hnte"}, 400, "profile"),
+        ({"program": "hnte", "profile": {}, "as_of": "2026-02-30"}, 400, "as_of"),
+        ({"program": "hnte", "profile": "not an object"}, 400, "profile"),
+        ({"program": "hnte", "profile": {"name": "'; DROP TABLE users; --<script>"}}, 200, ""),
+    ],
+)
+def test_bad_requests_get_4xx_json_errors(client, body, status, needle):
+    r = client.post("/api/check", json=body)
+    assert r.status_code == status
+    if status != 200:
+        assert needle in r.json()["error"]["message"]
+
+
+def test_invalid_json_and_oversized_bodies_are_refused(client):
+    r = client.post(
+        "/api/check", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "bad_input"
+    big = b"{" + b" " * (MAX_BODY_BYTES + 10) + b"}"
+    r = client.post("/api/check", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413
+
+
+def test_ui_handlers_render_tables_and_files(services):
+    examples = example_profiles()
+    assert "济南云帆软件科技有限公司" in examples
+    text = run_check(services, "hnte", examples["济南云帆软件科技有限公司"], "2026-11-22")
+    assert "尚需专家评审" in text
+    assert "| 状态 | 条件 |" in text
+    assert "无法评估" in run_check(services, "hnte", "{oops", "2026-11-22")
+    assert "YYYY-MM-DD" in run_check(services, "hnte", "{}", "tomorrow")
+    table, files = run_checklist(
+        services, "hnte", examples["济南云帆软件科技有限公司"], "2026-11-22"
+    )
+    assert "申报材料清单" in table
+    assert [f.rsplit(".", 1)[1] for f in files] == ["xlsx", "docx"]

@@ -53,7 +53,7 @@ def assess(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date)
         "score": score,
         "missing_fields": missing,
         "questions": [{"field": m, "question": knowledge.question_for(m)} for m in missing],
-        "warnings": list(profile.warnings),
+        "warnings": [*profile.warnings, *year_warnings(profile, as_of)],
         "notes": _version_notes(knowledge, version, doc.confidence),
     }
 
@@ -100,8 +100,25 @@ def checklist(
         "items": rows,
         "summary": summary,
         "figures": unique,
-        "warnings": list(profile.warnings),
+        "warnings": [*profile.warnings, *year_warnings(profile, as_of)],
     }
+
+
+def year_warnings(profile: Profile, as_of: dt.date) -> list[str]:
+    """Fiscal years in the profile that an application on ``as_of`` cannot use.
+
+    >>> from assistant.core.profile import validate_profile
+    >>> [w] = year_warnings(validate_profile({"financials": {"2026": {}}}), dt.date(2026, 5, 1))
+    >>> w.startswith("financials.2026: 2026年是申报当年或以后的年度")
+    True
+    """
+    years = [int(y) for y in (profile.data.get("financials") or {}) if str(y).isdigit()]
+    return [
+        f"financials.{y}: {y}年是申报当年或以后的年度，{as_of.isoformat()} 申报时不使用"
+        f"（只用{as_of.year - 1}年及以前的会计年度）"
+        for y in sorted(years)
+        if y >= as_of.year
+    ]
 
 
 def verdict(statuses: set[str]) -> str:

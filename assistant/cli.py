@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     checklist.add_argument("--profile", required=True, type=Path, help="company profile JSON")
     checklist.add_argument("--format", choices=["md", "xlsx", "docx"], default=None)
     checklist.add_argument("--out", type=Path, default=None, help="output file (xlsx/docx)")
+    match = sub.add_parser("match", parents=[common], help="rank every program, with gaps")
+    match.add_argument("--profile", required=True, type=Path, help="company profile JSON")
+    calendar = sub.add_parser("calendar", parents=[common], help="coming dates")
+    calendar.add_argument("--profile", required=True, type=Path, help="company profile JSON")
+    calendar.add_argument("--format", choices=["text", "ics"], default="text")
+    calendar.add_argument("--out", type=Path, default=None, help=".ics file to write")
     sub.add_parser("serve", parents=[common], help="run the web app")
     return parser
 
@@ -231,6 +237,52 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
     return result, text
 
 
+def cmd_match(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``match --profile FILE``: every program ranked, with gaps, paths and shortcuts."""
+    from assistant.core.knowledge import load_knowledge
+    from assistant.core.matching import match
+    from assistant.core.profile import load_profile
+
+    knowledge = load_knowledge(settings.knowledge_dir)
+    result = match(knowledge, load_profile(args.profile), _as_of(args))
+    lines = []
+    for p in result["programs"]:
+        lines.append(f"{p['rank']}. {p['program_name']}：{_VERDICT_TEXT[p['verdict']]}")
+        lines += [f"   - 差距：{g['text']}" for g in p["gaps"]]
+        lines += [f"   - 路径：{s['text']}" for s in p["path"]]
+        lines += [f"   - 捷径：{s['text']}" for s in p["shortcuts"]]
+    return result, "\n".join(lines)
+
+
+def cmd_calendar(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``calendar --profile FILE [--format ics --out FILE]``: the coming dates."""
+    from assistant.core.calendar import closest_programs, to_ics, upcoming
+    from assistant.core.knowledge import load_knowledge
+    from assistant.core.matching import match
+    from assistant.core.profile import load_profile
+
+    knowledge = load_knowledge(settings.knowledge_dir)
+    profile = load_profile(args.profile)
+    as_of = _as_of(args)
+    closest = closest_programs(match(knowledge, profile, as_of))
+    events = upcoming(knowledge, profile, as_of, closest=closest)
+    result = {"as_of": as_of.isoformat(), "closest": closest, "events": events}
+    if args.format == "ics" or (args.out and args.out.suffix == ".ics"):
+        if args.out is None:
+            raise InputError("--format ics needs --out FILE.ics")
+        stamp = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        args.out.write_text(
+            to_ics(events, company=profile.data.get("name"), stamp=stamp), encoding="utf-8"
+        )
+        return {**result, "file": str(args.out)}, f"已导出：{args.out}（{len(events)} 个日期）"
+    lines = [
+        f"{e['start']}{'–' + e['end'] if e['end'] != e['start'] else ''}  {e['title']}"
+        f"{'' if e['official'] else '（据报道）'}"
+        for e in events
+    ]
+    return result, "\n".join(lines) or "未来一年内没有已知的重要日期。"
+
+
 _VERDICT_TEXT = {
     "eligible": "符合条件",
     "not_eligible": "不符合条件",
@@ -265,6 +317,8 @@ COMMANDS: dict[str, Handler] = {
     "search": cmd_search,
     "check": cmd_check,
     "checklist": cmd_checklist,
+    "match": cmd_match,
+    "calendar": cmd_calendar,
     "serve": cmd_serve,
 }
 

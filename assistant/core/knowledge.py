@@ -180,6 +180,54 @@ class Glossary:
         return sorted(terms, key=lambda t: (-len(t), t))
 
 
+class Prerequisite(_Strict):
+    """A program that needs one of some titles first (``paths.yaml``)."""
+
+    program: str
+    requires_any: list[str] = Field(min_length=1)
+    since: dt.date | None = None
+    text: str
+    article: str
+
+
+class Shortcut(_Strict):
+    """A title that qualifies directly for a program or replaces its application."""
+
+    program: str
+    holds: str
+    text: str
+    article: str
+
+
+class Paths(_Strict):
+    """``paths.yaml``: prerequisite chains and shortcuts between programs."""
+
+    titles: dict[str, str] = Field(default_factory=dict)
+    prerequisites: list[Prerequisite] = Field(default_factory=list)
+    shortcuts: list[Shortcut] = Field(default_factory=list)
+
+
+class CalendarEvent(_Strict):
+    """A date that matters (``calendar.yaml``): yearly (``MM-DD``) or one-off (start..end)."""
+
+    id: str
+    program: str
+    also: list[str] = Field(default_factory=list)
+    for_: Literal["holders", "applicants"] = Field(alias="for")
+    title: str
+    yearly: str | None = Field(default=None, pattern=r"^\d{2}-\d{2}$")
+    start: dt.date | None = None
+    end: dt.date | None = None
+    since: dt.date | None = None
+    article: str
+    confidence: Confidence
+
+    @property
+    def programs(self) -> list[str]:
+        """Every program the event concerns."""
+        return [self.program, *self.also]
+
+
 @dataclass(frozen=True)
 class FieldText:
     """The Chinese label of a profile field and the question to ask when it is missing."""
@@ -200,6 +248,8 @@ class Knowledge:
     rules: dict[str, ProgramRules] = field(default_factory=dict)
     checklists: dict[str, tuple[ChecklistItem, ...]] = field(default_factory=dict)
     fields: dict[str, FieldText] = field(default_factory=dict)
+    paths: Paths = field(default_factory=Paths)
+    calendar: tuple[CalendarEvent, ...] = ()
     extra_files: dict[str, dict[str, Path]] = field(default_factory=dict)
 
     def _field(self, path: str) -> tuple[FieldText | None, str | None]:
@@ -300,6 +350,8 @@ def load_knowledge(root: Path) -> Knowledge:
         rules=rules,
         checklists=checklists,
         fields=_load_fields(root / "facts.yaml"),
+        paths=_load_paths(root / "paths.yaml", programs, article_ids),
+        calendar=_load_calendar(root / "calendar.yaml", programs, article_ids),
         extra_files=extra,
     )
 
@@ -333,6 +385,48 @@ def _load_checklist(
                 f"condition of {program}'s rules"
             )
     return items
+
+
+def _load_paths(path: Path, programs: dict[str, Program], article_ids: set[str]) -> Paths:
+    if not path.is_file():
+        return Paths()
+    try:
+        paths = Paths.model_validate(read_yaml(path))
+    except ValidationError as exc:
+        raise KnowledgeError(_validation_message(path, exc)) from exc
+    titles = set(programs) | set(paths.titles)
+    entries: list[Prerequisite | Shortcut] = [*paths.prerequisites, *paths.shortcuts]
+    for entry in entries:
+        needed = entry.requires_any if isinstance(entry, Prerequisite) else [entry.holds]
+        unknown = [t for t in [entry.program, *needed] if t not in titles]
+        if unknown or entry.article not in article_ids:
+            raise KnowledgeError(
+                f"{path}: entry for '{entry.program}': unknown title(s) {unknown} or article "
+                f"'{entry.article}'; use program ids, titles listed under 'titles', article ids"
+            )
+    return paths
+
+
+def _load_calendar(
+    path: Path, programs: dict[str, Program], article_ids: set[str]
+) -> tuple[CalendarEvent, ...]:
+    if not path.is_file():
+        return ()
+    data = read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("events"), list):
+        raise KnowledgeError(f"{path}: expected 'events:' with a list of events")
+    events = []
+    for i, raw in enumerate(data["events"]):
+        try:
+            event = CalendarEvent.model_validate(raw)
+        except ValidationError as exc:
+            raise KnowledgeError(_validation_message(path, exc, f"events[{i}].")) from exc
+        if (event.yearly is None) == (event.start is None):
+            raise KnowledgeError(f"{path}: event '{event.id}': give either yearly or start/end")
+        if any(p not in programs for p in event.programs) or event.article not in article_ids:
+            raise KnowledgeError(f"{path}: event '{event.id}': unknown program or article")
+        events.append(event)
+    return tuple(events)
 
 
 def _load_fields(path: Path) -> dict[str, FieldText]:

@@ -83,6 +83,13 @@ class ChecklistRequest(BaseModel):
     format: Literal["json", "md", "xlsx", "docx"] = "json"
 
 
+class MatchRequest(BaseModel):
+    """``POST /api/match``."""
+
+    profile: dict[str, Any]
+    as_of: dt.date | None = None
+
+
 class SearchRequest(BaseModel):
     """``POST /api/search`` (debugging retrieval)."""
 
@@ -142,6 +149,13 @@ def create_api(services: Services) -> FastAPI:
         profile = validate_profile(req.profile)
         result = checklist(services.knowledge, req.program, profile, req.as_of or dt.date.today())
         return _checklist_response(result, req.format)
+
+    @api.post("/api/match")
+    def match_route(req: MatchRequest) -> dict[str, Any]:
+        from assistant.core.matching import match
+
+        profile = validate_profile(req.profile)
+        return match(services.knowledge, profile, req.as_of or dt.date.today())
 
     @api.post("/api/search")
     def search(req: SearchRequest) -> dict[str, Any]:

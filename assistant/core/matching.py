@@ -1,0 +1,456 @@
+"""Program matching and gap analysis: which programs fit, what is missing, and by when.
+
+For every failing condition the engine looks for *levers*: profile figures whose change
+would make the condition pass (more R&D, more tech staff, another patent, less debt, or
+simply time for "registered ≥ 1 year"). The smallest sufficient change is found by
+re-running the condition itself on the changed profile (exponential then binary search
+over whole units), so every number shown is verified by the same engine that gives the
+verdict: applying the change makes the condition pass and one unit less does not.
+
+Gaps of one condition are cumulative (apply them together) unless ``alternative`` is true
+(the condition is an ``any``: each alternative alone closes it). A gap whose ``delta`` is
+null cannot be closed by changing a figure (a serious violation, an expert's judgement).
+
+Pure: standard library plus the core modules.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.core.assessment import assess
+from assistant.core.eligibility import Evaluator, evaluate_condition
+from assistant.core.facts import Facts
+from assistant.core.knowledge import Knowledge
+from assistant.core.profile import MISSING, Profile
+from assistant.core.rules import AllOf, AnyOf, Compare, Condition, Item, Not, ScoreTest, Test
+
+_LIMIT = 10_000_000  # no gap larger than this (万元, 人 ...) is worth reporting
+_TIME_FACTS = {
+    "days_registered",
+    "years_registered",
+    "full_years_registered",
+    "years_in_city",
+    "full_years_in_city",
+}
+_ORDER = {"eligible": 0, "needs_review": 1, "insufficient_info": 2, "not_eligible": 3}
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A profile figure whose change can close a gap.
+
+    Attributes:
+        fields: Profile paths changed by ``delta`` each ({last}/{prev} = fiscal years).
+        unit: The contract unit of ``delta``: 万元, 人, 天, %, 项.
+        label: What changes, in Chinese.
+        sign: +1 to increase the figure, -1 to decrease it.
+        scale: Field change per unit of delta (e.g. 1/365 year per day).
+    """
+
+    fields: tuple[str, ...]
+    unit: str
+    label: str
+    sign: int = 1
+    scale: float = 1.0
+
+
+def _lever(field: str, unit: str, label: str, **kw: Any) -> tuple[Lever, ...]:
+    return (Lever((field,), unit, label, **kw),)
+
+
+LEVERS: dict[str, tuple[Lever, ...]] = {
+    "tech_staff_ratio": _lever("tech_staff", "人", "科技人员"),
+    "rd_ratio_3y": _lever("financials.{last}.rd_expense", "万元", "近三年研发费用合计"),
+    "rd_3y_total": _lever("financials.{last}.rd_expense", "万元", "近三年研发费用合计"),
+    "domestic_rd_share": _lever("financials.{last}.rd_expense_domestic", "万元", "境内研发费用"),
+    "hightech_revenue_share": _lever(
+        "financials.{last}.hightech_revenue", "万元", "高新技术产品（服务）收入"
+    ),
+    "ip_total": _lever("ip.utility_models", "项", "有效知识产权（如实用新型专利）"),
+    "ip_class_ii": _lever("ip.utility_models", "项", "Ⅱ类知识产权（如实用新型专利）"),
+    "ip_class_i": _lever("ip.invention_patents", "项", "Ⅰ类知识产权（发明专利）"),
+    "last_year_revenue": _lever("financials.{last}.revenue", "万元", "最近一年营业收入"),
+    "rd_ratio_last_year": _lever("financials.{last}.rd_expense", "万元", "最近一年研发费用"),
+    "rd_cost_ratio_last_year": _lever("financials.{last}.rd_expense", "万元", "最近一年研发费用"),
+    "last_year_rd_expense": _lever("financials.{last}.rd_expense", "万元", "最近一年研发费用"),
+    "rd_total_last_2y": _lever("financials.{last}.rd_expense", "万元", "近两年研发费用合计"),
+    "rd_min_last_2y": (
+        Lever(
+            ("financials.{prev}.rd_expense", "financials.{last}.rd_expense"),
+            "万元",
+            "近两年每年的研发费用",
+        ),
+    ),
+    "rd_ratio_min_last_2y": (
+        Lever(
+            ("financials.{prev}.rd_expense", "financials.{last}.rd_expense"),
+            "万元",
+            "近两年每年的研发费用",
+        ),
+    ),
+    "rd_avg_last_2y": _lever("financials.{last}.rd_expense", "万元", "近两年研发费用"),
+    "main_business_share": _lever(
+        "financials.{last}.main_business_revenue", "万元", "最近一年主营业务收入"
+    ),
+    "debt_ratio_last_year": _lever(
+        "financials.{last}.total_liabilities", "万元", "上年末负债总额", sign=-1
+    ),
+    "revenue_cagr_2y": _lever("financials.{last}.revenue", "万元", "最近一年营业收入"),
+    "equity_financing_2y": _lever("equity_financing_2y", "万元", "近2年新增股权融资"),
+    "equity_financing_3y": _lever("equity_financing_3y", "万元", "近3年新增股权融资"),
+    "led_standards_5y": _lever("led_standards_5y", "项", "主导制定的国际/国家/行业标准"),
+    "transformations_3y": _lever("transformations_3y", "项", "近三年科技成果转化"),
+    "market.share_pct": _lever("market.share_pct", "%", "主导产品细分市场占有率"),
+    "niche_market_years": _lever("niche_market_years", "天", "在细分市场的经营时间", scale=1 / 365),
+}
+"""Levers by the fact a condition reads (time facts are handled by moving the date)."""
+
+
+def match(knowledge: Knowledge, profile: Profile, as_of: dt.date) -> dict[str, Any]:
+    """Every program with its verdict, rank, gaps, prerequisite path and shortcuts."""
+    rows = []
+    for program in knowledge.rules:
+        result = assess(knowledge, program, profile, as_of)
+        gaps = program_gaps(knowledge, program, profile, as_of, result)
+        rows.append(
+            {
+                "program": program,
+                "program_name": result["program_name"],
+                "verdict": result["verdict"],
+                "rules_version": result["rules_version"],
+                "gaps": gaps,
+                "missing_fields": result["missing_fields"],
+                "path": prerequisite_path(knowledge, program, profile, as_of),
+                "shortcuts": shortcuts(knowledge, program, profile),
+                "_key": _rank_key(result, gaps),
+            }
+        )
+    rows.sort(key=lambda r: r.pop("_key"))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank
+    return {"as_of": as_of.isoformat(), "programs": rows}
+
+
+def _rank_key(result: dict[str, Any], gaps: list[dict[str, Any]]) -> tuple[Any, ...]:
+    failing = sum(1 for c in result["conditions"] if c["status"] == "fail")
+    unclosable = sum(1 for g in gaps if g["delta"] is None)
+    return (
+        _ORDER[result["verdict"]],
+        unclosable,
+        failing,
+        len(result["missing_fields"]),
+        result["program"],
+    )
+
+
+def program_gaps(
+    knowledge: Knowledge,
+    program: str,
+    profile: Profile,
+    as_of: dt.date,
+    result: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """The gaps of every failing condition of one program."""
+    result = result or assess(knowledge, program, profile, as_of)
+    rules = knowledge.rules[program]
+    version = rules.version_on(as_of)
+    assert version is not None  # assess() raised otherwise
+    conditions = {c.id: c for c in version.conditions}
+    gaps: list[dict[str, Any]] = []
+    for row in result["conditions"]:
+        if row["status"] == "fail":
+            gaps += condition_gaps(knowledge, conditions[row["id"]], profile, as_of)
+    return gaps
+
+
+def condition_gaps(
+    knowledge: Knowledge, cond: Condition, profile: Profile, as_of: dt.date
+) -> list[dict[str, Any]]:
+    """Gaps that close one failing condition (see the module docstring)."""
+    searcher = _Searcher(knowledge, cond, profile, as_of)
+    alternative = isinstance(cond.test, AnyOf)
+    gaps: list[dict[str, Any]] = []
+    if alternative:
+        for fact in _candidate_facts(cond.test, searcher.version_rubrics()):
+            gap = searcher.single(fact)
+            if gap and all(g["text"] != gap["text"] for g in gaps):
+                gaps.append({**gap, "alternative": True})
+            if len(gaps) == 3:
+                break
+    else:
+        gaps = searcher.cumulative()
+    if not gaps:
+        gaps = [
+            {
+                "condition": cond.id,
+                "delta": None,
+                "unit": None,
+                "alternative": False,
+                "text": f"「{cond.title}」无法通过调整数据满足：{cond.required or '见条件说明'}",
+            }
+        ]
+    return gaps
+
+
+def _candidate_facts(test: Test | None, rubrics: dict[str, list[str]]) -> Iterator[str]:
+    """Facts read by a test (rubric facts for score tests), in order, once each."""
+    seen: set[str] = set()
+    for fact in _walk(test, rubrics):
+        if fact not in seen:
+            seen.add(fact)
+            yield fact
+
+
+def _walk(test: Test | None, rubrics: dict[str, list[str]]) -> Iterator[str]:
+    if isinstance(test, Compare):
+        yield test.fact
+    elif isinstance(test, AllOf | AnyOf):
+        for part in test.parts:
+            yield from _walk(part, rubrics)
+    elif isinstance(test, Not):
+        yield from _walk(test.part, rubrics)
+    elif isinstance(test, ScoreTest):
+        yield from rubrics.get(test.rubric, [])
+
+
+def _item_facts(item: Item) -> Iterator[str]:
+    for case in item.cases:
+        yield from _walk(case.when, {})
+    for sub in item.items + item.best_of:
+        yield from _item_facts(sub)
+
+
+class _Searcher:
+    """Finds the smallest profile change that makes one condition pass."""
+
+    def __init__(self, knowledge: Knowledge, cond: Condition, profile: Profile, as_of: dt.date):
+        self.knowledge = knowledge
+        self.cond = cond
+        self.profile = profile
+        self.as_of = as_of
+        rules = knowledge.rules[cond.id.split(".", 1)[0]]
+        version = rules.version_on(as_of)
+        assert version is not None
+        self.version = version
+
+    def version_rubrics(self) -> dict[str, list[str]]:
+        return {r.id: [f for i in r.items for f in _item_facts(i)] for r in self.version.rubrics}
+
+    def status(self, data: dict[str, Any], day: dt.date | None = None) -> str:
+        facts = Facts(Profile(data, self.profile.warnings), day or self.as_of)
+        evaluator = Evaluator(self.version, facts, self.knowledge.label_for)
+        return evaluate_condition(evaluator, self.cond).status
+
+    def fields(self, lever: Lever) -> list[str]:
+        last = self.as_of.year - 1
+        return [f.format(last=last, prev=last - 1) for f in lever.fields]
+
+    def apply(self, data: dict[str, Any], lever: Lever, delta: int) -> dict[str, Any] | None:
+        """The profile with the lever moved by ``delta`` units (None if it cannot move)."""
+        changed = copy.deepcopy(data)
+        for path in self.fields(lever):
+            current = Profile(changed).get(path)
+            if (
+                current is MISSING
+                and path.startswith("ip.")
+                and isinstance(changed.get("ip"), dict)
+            ):
+                current = 0  # an IP kind not listed is none
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                return None  # a figure the profile does not have cannot be the lever
+            new = current + lever.sign * delta * lever.scale
+            if new < 0:
+                return None
+            *parents, key = path.split(".")
+            node = changed
+            for part in parents:
+                node = node[part]
+            node[key] = new
+        return changed
+
+    def smallest(self, data: dict[str, Any], lever: Lever) -> int | None:
+        """The smallest whole delta (in the lever's unit) that makes the condition pass."""
+
+        def passes(delta: int) -> bool:
+            changed = self.apply(data, lever, delta)
+            return changed is not None and self.status(changed) == "pass"
+
+        high = 1
+        while not passes(high):
+            high *= 2
+            if high > _LIMIT or self.apply(data, lever, high) is None:
+                return None
+        low = high // 2  # fails (or 0)
+        while high - low > 1:
+            mid = (low + high) // 2
+            if passes(mid):
+                high = mid
+            else:
+                low = mid
+        return high
+
+    def days(self) -> int | None:
+        """Days to wait until the condition passes (time conditions)."""
+        data = self.profile.data
+        high = 1
+        while self.status(data, self.as_of + dt.timedelta(days=high)) != "pass":
+            high *= 2
+            if high > 365 * 20:
+                return None
+        low = high // 2
+        while high - low > 1:
+            mid = (low + high) // 2
+            if self.status(data, self.as_of + dt.timedelta(days=mid)) == "pass":
+                high = mid
+            else:
+                low = mid
+        return high
+
+    def gap(self, lever: Lever, delta: int) -> dict[str, Any]:
+        verb = "增加" if lever.sign > 0 else "减少"
+        if lever.unit == "天":
+            text = (
+                f"{lever.label}还需约 {delta} 天（{self.cond.title}：{self.cond.required or ''}）"
+            )
+        else:
+            text = f"{lever.label}需{verb} {delta} {lever.unit}（{self.cond.title}）"
+        return {
+            "condition": self.cond.id,
+            "delta": delta * lever.sign,
+            "unit": lever.unit,
+            "fields": self.fields(lever),
+            "alternative": False,
+            "text": text,
+        }
+
+    def single(self, fact: str) -> dict[str, Any] | None:
+        if fact in _TIME_FACTS:
+            days = self.days()
+            if days is None:
+                return None
+            when = self.as_of + dt.timedelta(days=days)
+            return {
+                "condition": self.cond.id,
+                "delta": days,
+                "unit": "天",
+                "fields": [],
+                "alternative": False,
+                "date": when.isoformat(),
+                "text": f"{when.isoformat()} 起满足「{self.cond.title}」，还需 {days} 天",
+            }
+        for lever in LEVERS.get(fact, ()):
+            delta = self.smallest(self.profile.data, lever)
+            if delta is not None:
+                return self.gap(lever, delta)
+        return None
+
+    def cumulative(self) -> list[dict[str, Any]]:
+        """Close the failing parts one after the other (for ``all`` and single tests)."""
+        gaps: list[dict[str, Any]] = []
+        data = self.profile.data
+        for fact in _candidate_facts(self.cond.test, self.version_rubrics()):
+            if self.status(data) == "pass":
+                break
+            if fact in _TIME_FACTS:
+                gap = self.single(fact)
+                if gap:
+                    gaps.append(gap)
+                continue
+            for lever in LEVERS.get(fact, ()):
+                delta = self._part_delta(data, lever)
+                if delta:
+                    gaps.append(self.gap(lever, delta))
+                    data = self.apply(data, lever, delta) or data
+                    break
+        return gaps
+
+    def _part_delta(self, data: dict[str, Any], lever: Lever) -> int | None:
+        """For an ``all``: the smallest delta after which this lever's part no longer fails.
+
+        The whole condition may still fail on other parts, so the search stops at the
+        point where the failing part count drops.
+        """
+        before = self._failing_parts(data)
+        whole = self.smallest(data, lever)
+        if whole is not None:
+            return whole
+
+        def fixes(delta: int) -> bool:
+            changed = self.apply(data, lever, delta)
+            return changed is not None and self._failing_parts(changed) < before
+
+        high = 1
+        while not fixes(high):
+            high *= 2
+            if high > _LIMIT or self.apply(data, lever, high) is None:
+                return None
+        low = high // 2
+        while high - low > 1:
+            mid = (low + high) // 2
+            if fixes(mid):
+                high = mid
+            else:
+                low = mid
+        return high
+
+    def _failing_parts(self, data: dict[str, Any]) -> int:
+        facts = Facts(Profile(data), self.as_of)
+        evaluator = Evaluator(self.version, facts)
+        test = self.cond.test
+        parts = test.parts if isinstance(test, AllOf) else (test,) if test else ()
+        return sum(1 for p in parts if evaluator.test(p).status == "fail")
+
+
+def prerequisite_path(
+    knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date
+) -> list[dict[str, str]]:
+    """Steps to take first, in order: titles the company lacks for this program and,
+    recursively, for those titles (e.g. 科技型 → 专精特新 → 小巨人)."""
+    held = set(profile.data.get("qualifications") or [])
+    steps: list[dict[str, str]] = []
+    _collect_path(knowledge, program, held, as_of, steps, depth=0)
+    return steps
+
+
+def _collect_path(
+    knowledge: Knowledge,
+    program: str,
+    held: set[str],
+    as_of: dt.date,
+    steps: list[dict[str, str]],
+    depth: int,
+) -> None:
+    if depth > 5:
+        return
+    for pre in knowledge.paths.prerequisites:
+        if pre.program != program or (pre.since and as_of < pre.since):
+            continue
+        if held & set(pre.requires_any):
+            continue
+        first = pre.requires_any[0]
+        if first in knowledge.programs:
+            _collect_path(knowledge, first, held, as_of, steps, depth + 1)
+        if all(s["text"] != pre.text for s in steps):
+            steps.append(
+                {
+                    "program": program,
+                    "requires": "|".join(pre.requires_any),
+                    "text": pre.text,
+                    "article": pre.article,
+                }
+            )
+
+
+def shortcuts(knowledge: Knowledge, program: str, profile: Profile) -> list[dict[str, str]]:
+    """Titles the company holds that qualify it directly or replace the application."""
+    held = set(profile.data.get("qualifications") or [])
+    return [
+        {"holds": s.holds, "text": s.text, "article": s.article}
+        for s in knowledge.paths.shortcuts
+        if s.program == program and s.holds in held
+    ]

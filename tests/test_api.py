@@ -118,3 +118,13 @@ def test_ui_handlers_render_tables_and_files(services):
     )
     assert "申报材料清单" in table
     assert [f.rsplit(".", 1)[1] for f in files] == ["xlsx", "docx"]
+
+
+def test_match_route_ranks_programs_with_gaps(client):
+    data = json.loads((PROFILES / "liaocheng_bearing.json").read_text())
+    r = client.post("/api/match", json={"profile": data, "as_of": "2026-11-22"})
+    assert r.status_code == 200
+    body = r.json()
+    hnte = next(p for p in body["programs"] if p["program"] == "hnte")
+    assert {"condition", "delta", "unit", "text"} <= set(hnte["gaps"][0])
+    assert [p["rank"] for p in body["programs"]] == list(range(1, 10))

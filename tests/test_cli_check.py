@@ -173,3 +173,31 @@ def test_yuan_figures_warn_on_stderr_and_on_the_condition(tmp_path):
     )
     assert size["status"] == "fail"
     assert size["warnings"]
+
+
+def test_match_and_calendar_commands(tmp_path):
+    proc = _run(
+        "match",
+        "--profile",
+        str(PROFILES / "liaocheng_bearing.json"),
+        "--as-of",
+        "2026-11-22",
+        "--json",
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["as_of"] == "2026-11-22"
+    hnte = next(p for p in out["programs"] if p["program"] == "hnte")
+    assert {g["delta"] for g in hnte["gaps"]} == {6, 90}
+    ics = tmp_path / "dates.ics"
+    proc = _run(
+        "calendar",
+        "--profile",
+        str(PROFILES / "jinan_software.json"),
+        "--as-of",
+        "2026-01-01",
+        "--out",
+        str(ics),
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert ics.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")

@@ -8,8 +8,10 @@ over whole units), so every number shown is verified by the same engine that giv
 verdict: applying the change makes the condition pass and one unit less does not.
 
 Gaps of one condition are cumulative (apply them together) unless ``alternative`` is true
-(the condition is an ``any``: each alternative alone closes it). A gap whose ``delta`` is
-null cannot be closed by changing a figure (a serious violation, an expert's judgement).
+(the condition is an ``any``: each alternative alone closes it). Each gap carries the
+profile ``change`` it stands for (field -> new value) or, for time, the ``date`` from which
+the condition holds. A gap whose ``delta`` is null cannot be closed by changing a figure
+(a title still to obtain, a serious violation, an expert's judgement).
 
 Pure: standard library plus the core modules.
 """
@@ -228,7 +230,7 @@ def _item_facts(item: Item) -> Iterator[str]:
 class _Searcher:
     """Finds the smallest profile change that makes one condition pass."""
 
-    def __init__(self, knowledge: Knowledge, cond: Condition, profile: Profile, as_of: dt.date):
+    def __init__(self, knowledge: Knowledge, cond: Condition, profile: Profile, as_of: dt.date) -> None:
         self.knowledge = knowledge
         self.cond = cond
         self.profile = profile
@@ -311,7 +313,10 @@ class _Searcher:
                 low = mid
         return high
 
-    def gap(self, lever: Lever, delta: int) -> dict[str, Any]:
+    def gap(self, lever: Lever, delta: int, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        base = data if data is not None else self.profile.data
+        changed = self.apply(base, lever, delta) or base
+        change = {path: Profile(changed).get(path) for path in self.fields(lever)}
         verb = "增加" if lever.sign > 0 else "减少"
         if lever.unit == "天":
             text = (
@@ -323,7 +328,7 @@ class _Searcher:
             "condition": self.cond.id,
             "delta": delta * lever.sign,
             "unit": lever.unit,
-            "fields": self.fields(lever),
+            "change": change,
             "alternative": False,
             "text": text,
         }
@@ -338,7 +343,7 @@ class _Searcher:
                 "condition": self.cond.id,
                 "delta": days,
                 "unit": "天",
-                "fields": [],
+                "change": {},
                 "alternative": False,
                 "date": when.isoformat(),
                 "text": f"{when.isoformat()} 起满足「{self.cond.title}」，还需 {days} 天",
@@ -364,7 +369,7 @@ class _Searcher:
             for lever in LEVERS.get(fact, ()):
                 delta = self._part_delta(data, lever)
                 if delta:
-                    gaps.append(self.gap(lever, delta))
+                    gaps.append(self.gap(lever, delta, data))
                     data = self.apply(data, lever, delta) or data
                     break
         return gaps

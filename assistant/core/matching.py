@@ -230,7 +230,9 @@ def _item_facts(item: Item) -> Iterator[str]:
 class _Searcher:
     """Finds the smallest profile change that makes one condition pass."""
 
-    def __init__(self, knowledge: Knowledge, cond: Condition, profile: Profile, as_of: dt.date) -> None:
+    def __init__(
+        self, knowledge: Knowledge, cond: Condition, profile: Profile, as_of: dt.date
+    ) -> None:
         self.knowledge = knowledge
         self.cond = cond
         self.profile = profile

@@ -128,3 +128,11 @@ def test_match_route_ranks_programs_with_gaps(client):
     hnte = next(p for p in body["programs"] if p["program"] == "hnte")
     assert {"condition", "delta", "unit", "text"} <= set(hnte["gaps"][0])
     assert [p["rank"] for p in body["programs"]] == list(range(1, 10))
+
+
+def test_all_programs_self_check_shows_the_ranking_with_bars(services):
+    text = run_check(services, "", (PROFILES / "liaocheng_bearing.json").read_text(), "2026-11-22")
+    assert text.startswith("### 可申报项目排序")
+    assert "科技人员需增加 6 人" in text
+    assert "80%" in text  # 24 of the 30 tech staff needed
+    assert "先取得科技型中小企业入库登记" in text

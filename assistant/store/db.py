@@ -1,0 +1,171 @@
+"""The database: SQLAlchemy 2 over SQLite (WAL) in the data directory, or any URL.
+
+``ASSISTANT_DATABASE_URL`` (e.g. ``postgresql+psycopg://…``) overrides the default
+``sqlite:///<data_dir>/assistant.db``. Tables are created on first use; the schema version is
+recorded so later versions can upgrade in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from assistant.config import Settings
+from assistant.errors import InputError
+
+SCHEMA_VERSION = 1
+MAX_SESSION_ID = 64
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Meta(Base):
+    """Key/value facts about the database itself (schema version)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(256))
+
+
+class ChatSession(Base):
+    """A conversation: the company facts gathered so far and the programs in focus."""
+
+    __tablename__ = "chat_sessions"
+    id: Mapped[str] = mapped_column(String(MAX_SESSION_ID), primary_key=True)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, onupdate=_now)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ChatMessage(Base):
+    """One turn: the question and the answer JSON."""
+
+    __tablename__ = "chat_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("chat_sessions.id"), index=True)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+def database_url(settings: Settings) -> str:
+    """The configured URL, or the SQLite file in the data directory."""
+    if settings.database_url:
+        return settings.database_url
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(settings.data_dir / 'assistant.db').resolve()}"
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine with the schema created (SQLite in WAL mode for concurrent readers)."""
+    url = database_url(settings)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn: Any, _record: Any) -> None:
+            cursor = conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as db, db.begin():
+        if db.get(Meta, "schema_version") is None:
+            db.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+    return engine
+
+
+class SessionStore:
+    """Chat sessions and their messages."""
+
+    def __init__(self, engine: Engine) -> None:
+        """Use an engine made by :func:`make_engine`."""
+        self._factory = sessionmaker(engine, expire_on_commit=False)
+
+    @staticmethod
+    def new_id() -> str:
+        """A fresh random session id."""
+        return uuid.uuid4().hex
+
+    def load(self, session_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The session's facts and state (empty for an unknown id).
+
+        Raises:
+            InputError: the id is too long or has characters other than letters, digits,
+                '-' and '_'.
+        """
+        _check_id(session_id)
+        with self._factory() as db:
+            row = db.get(ChatSession, session_id)
+            if row is None:
+                return {}, {}
+            return dict(row.facts or {}), dict(row.state or {})
+
+    def save_turn(
+        self,
+        session_id: str,
+        question: str,
+        answer: dict[str, Any],
+        facts: dict[str, Any],
+        state: dict[str, Any],
+    ) -> None:
+        """Store a turn and the updated facts and state."""
+        _check_id(session_id)
+        with self._factory() as db, db.begin():
+            row = db.get(ChatSession, session_id)
+            if row is None:
+                row = ChatSession(id=session_id)
+                db.add(row)
+            row.facts = json.loads(json.dumps(facts, ensure_ascii=False))
+            row.state = json.loads(json.dumps(state, ensure_ascii=False))
+            row.updated = _now()
+            db.add(ChatMessage(session_id=session_id, question=question, answer=answer))
+
+    def history(self, session_id: str) -> list[dict[str, Any]]:
+        """The turns of a session, oldest first."""
+        _check_id(session_id)
+        with self._factory() as db:
+            rows = db.scalars(
+                select(ChatMessage)
+                .where(ChatMessage.session_id == session_id)
+                .order_by(ChatMessage.id)
+            )
+            return [
+                {"question": r.question, "answer": r.answer, "created": r.created.isoformat()}
+                for r in rows
+            ]
+
+
+def _check_id(session_id: str) -> None:
+    if (
+        not session_id
+        or len(session_id) > MAX_SESSION_ID
+        or not all(ch.isalnum() or ch in "-_" for ch in session_id)
+    ):
+        raise InputError(
+            "session id: use 1-64 letters, digits, '-' or '_' (or omit it to start a new session)"
+        )

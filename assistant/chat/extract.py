@@ -12,6 +12,7 @@ Pure: standard library plus the number parser.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -108,10 +109,8 @@ def extract_facts(text: str, as_of: dt.date) -> Extraction:
     {'financials.2025.revenue': 4800.0, 'financials.2025.rd_expense': 260.0}
     """
     out = Extraction()
-    try:
+    with contextlib.suppress(ValueError, ArithmeticError, IndexError):  # never a crash
         _extract(normalize(text or "")[:5000], as_of, out)
-    except (ValueError, ArithmeticError, IndexError):  # the contract: never a crash
-        pass
     return out
 
 
@@ -265,10 +264,8 @@ def _registration(text: str, out: Extraction) -> None:
         text,
     )
     if full:
-        try:
+        with contextlib.suppress(ValueError):
             out.facts["registered_on"] = dt.date(*(int(g) for g in full.groups())).isoformat()
-        except ValueError:
-            pass
         return
     year = re.search(
         r"(20\d\d|19\d\d)\s*年\s*(?:\d{1,2}\s*月\s*)?(?:成立|注册)", text
@@ -337,6 +334,11 @@ def _booleans(text: str, out: Extraction) -> None:
 
 
 def _place_and_kind(text: str, out: Extraction) -> None:
+    _region(text, out)
+    _sector(text, out)
+
+
+def _region(text: str, out: Extraction) -> None:
     for city in _CITIES:
         if city in text:
             out.facts["region.city"] = f"{city}市"
@@ -350,6 +352,9 @@ def _place_and_kind(text: str, out: Extraction) -> None:
         zone = re.search(r"(高新区|经开区|自贸区|[\u4e00-\u9fff]{2}区)", text)
         if zone and "山东" in text:
             out.facts["region.district"] = zone.group(1)
+
+
+def _sector(text: str, out: Extraction) -> None:
     if re.search(r"制造业|制造企业|生产型|工厂|加工厂", text):
         out.facts["sector"] = "manufacturing"
     elif re.search(r"农业|种植|养殖|农产品", text):

@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("--program", default=None, help="only this program id")
     search.add_argument("--type", dest="doc_type", choices=["knowledge", "upload"], default=None)
     search.add_argument("-k", type=int, default=None, help="how many passages")
+    ask = sub.add_parser("ask", parents=[common], help="answer one chat turn")
+    ask.add_argument("question")
+    ask.add_argument("--session", default=None, help="continue this session id")
+    ask.add_argument("--profile", type=Path, default=None, help="company profile JSON")
     check = sub.add_parser("check", parents=[common], help="eligibility of a company")
     check.add_argument("program", help="a program id, or 'all'")
     check.add_argument("--profile", required=True, type=Path, help="company profile JSON")
@@ -183,6 +187,20 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
         for i, r in enumerate(rows, 1)
     )
     return {"question": args.question, "passages": rows}, text or "（没有找到相关内容）"
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``ask "问题" [--session ID] [--profile FILE]``: one chat turn."""
+    from assistant.core.profile import load_profile
+    from assistant.factory import build_chat, build_search
+
+    profile = load_profile(args.profile).data if args.profile else None
+    stack = build_search(settings)
+    stack.indexer.index_knowledge(stack.knowledge)
+    result = build_chat(settings, stack).ask(
+        args.question, session_id=args.session, profile=profile, as_of=_as_of(args)
+    )
+    return result, f"{result['answer']}\n\n（会话：{result['session_id']}）"
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
@@ -315,6 +333,7 @@ COMMANDS: dict[str, Handler] = {
     "build-model": cmd_build_model,
     "ingest": cmd_ingest,
     "search": cmd_search,
+    "ask": cmd_ask,
     "check": cmd_check,
     "checklist": cmd_checklist,
     "match": cmd_match,

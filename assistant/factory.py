@@ -16,6 +16,17 @@ from assistant.search.store import ChunkStore, make_chroma_client
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
+    from assistant.chat.assistant import ChatAssistant
+
+
+def build_chat(settings: Settings, stack: SearchStack | None = None) -> ChatAssistant:
+    """The chat assistant over the search stack, with sessions in the database."""
+    from assistant.chat.assistant import ChatAssistant
+    from assistant.store.db import SessionStore, make_engine
+
+    stack = stack or build_search(settings)
+    return ChatAssistant(stack.knowledge, stack.retriever, SessionStore(make_engine(settings)))
+
 
 @dataclass(frozen=True)
 class SearchStack:

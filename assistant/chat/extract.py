@@ -1,11 +1,14 @@
 """Company facts from what people type: 「我们去年营收4800万，研发投入260万，员工120人」.
 
-The text is cut into clauses; each clause sets its fiscal year (去年, 前年, 2024年 …, carried
-to the following clauses), and a field keyword with the amount or count next to it gives a
-fact under its profile path (``financials.2025.revenue``). A clause with a figure but no
-keyword after 「说错了」「不对」「应该是」 corrects the last field named. Later values win, so
-corrections replace earlier ones. The extractor never raises: on text it cannot read it
-returns nothing (a property test feeds it arbitrary text).
+The text is cut into sentences and clauses. Each clause sets its fiscal year (去年, 前年,
+2024年 …, carried to the following clauses); a field keyword with the amount or count next
+to it gives a fact under its profile path (``financials.2025.revenue``). Lists with 分别
+(「大前年、前年、去年营收分别是3500万、4000万、4800万」) are assigned in order. A clause with a
+figure but no keyword continues the last field: a correction after 「说错了」, or the same
+figure for another year. Later values win, so corrections replace earlier ones. Clauses
+that state requirements or hypotheticals (要求, 如果, 明年 …) are not facts. The extractor
+never raises: on text it cannot read it returns nothing (a property test feeds it
+arbitrary text).
 
 Pure: standard library plus the number parser.
 """
@@ -18,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.chat.numbers import first_amount, first_count, first_percent
+from assistant.chat.numbers import CN_NUM, NUMBER, first_amount, first_count, first_percent
 from assistant.core.text import normalize
 
 _MONEY = [
@@ -33,8 +36,8 @@ _MONEY = [
     (r"成本费用总额|成本费用", "total_costs"),
     (r"资产总额|总资产|资产", "total_assets"),
     (r"负债总额|总负债|负债", "total_liabilities"),
-    (r"净利润|利润|盈利|净利", "net_profit"),
-    (r"营业收入|营收|销售收入|销售额|年收入|收入|产值|营业额", "revenue"),
+    (r"净利润|利润|盈利|净利|赚了", "net_profit"),
+    (r"营业收入|营收|销售收入|销售额|年收入|收入|产值|营业额|卖了", "revenue"),
 ]
 _COUNTS = [
     (
@@ -46,11 +49,18 @@ _COUNTS = [
     (r"实用新型", "ip.utility_models"),
     (r"外观设计|外观专利", "ip.design_patents"),
     (r"软件著作权|软著|著作权", "ip.software_copyrights"),
-    (r"集成电路布图", "ip.ic_layouts"),
+    (r"集成电路布图(?:设计)?", "ip.ic_layouts"),
     (r"植物新品种", "ip.plant_varieties"),
-    (r"注册商标", "ip.trademarks"),
-    (r"成果转化", "transformations_3y"),
+    (r"(?:国家)?(?:一类)?新药", "ip.new_drugs"),
+    (r"商标", "ip.trademarks"),
+    (r"成果转化|转化了?|科技成果", "transformations_3y"),
+    (r"(?:行业|国家|国际)?标准", "led_standards_5y"),
 ]
+_COUNT_NEEDS = {  # counts that only count with a context word in the clause
+    "led_standards_5y": r"牵头|主导|起草|制定",
+    "transformations_3y": r"转化",
+    "ip.trademarks": r"注册|件|个",
+}
 _CITIES = (
     "济南",
     "青岛",
@@ -81,17 +91,37 @@ _FIELDS_8 = (
 )
 _NEG = r"(?:没有|没|无|未|不曾|从未|从来没有?|还没有?|不是|并非|尚未)"
 _TITLES = [
+    (r"(?:国家级)?(?:专精特新)?[“\"]?小巨人", "little_giant"),
     (r"高新技术企业|高企|国高", "hnte"),
     (r"科技型中小企业|科小|科技型企业", "tech_sme"),
     (r"创新型中小企业|创新型企业", "innovative_sme"),
-    (r"小巨人", "little_giant"),
     (r"专精特新", "srdi_sme"),
     (r"好品山东", "haopin_shandong"),
-    (r"省级?高端品牌培育|山东省高端品牌培育", "high_end_brand_province"),
+    (r"(?:山东)?省级?高端品牌培育", "high_end_brand_province"),
     (r"(?:济南)?市级?高端品牌培育", "high_end_brand_city"),
 ]
-_CORRECTION = re.compile(r"说错|不对|更正|应该是|纠正|改成|改为|其实是")
-_CLAUSE = re.compile(r"[，,。；;！!？?\n、]|其中|另外|此外|还有|同时")
+_HOLD = (
+    r"(?:已经?是|是|也是|属于|已(?:被)?认定为?|认定为|评上了?|入选了?|取得了?|拿到了?"
+    r"|获得了?|已入库|入库了?)"
+)
+_CORRECTION = re.compile(
+    r"说错|不对|更正|应该是|纠正|改成|改为|其实是|记错|哦不|不好意思|实际(?:上)?是|授权了?"
+)
+_NOT_FACT = re.compile(
+    r"要求|门槛|标准是|至少|需要|须|如果|假如|要是|明年|的话|对吧|是不是|应该达到"
+)
+_SENTENCE = re.compile(r"[。；;！!？?\n]")
+_CLAUSE = re.compile(r"[，、]|(?<!\d),|,(?!\d)|其中|另外|此外|还有|同时")
+_YEAR_WORDS = [
+    ("大前年", 3),
+    ("前年", 2),
+    ("去年", 1),
+    ("上年", 1),
+    ("上一年", 1),
+    ("今年", 0),
+    ("本年", 0),
+]
+_YEAR_TOKEN = r"大前年|前年|去年|今年|\d{4}年"
 
 
 @dataclass
@@ -109,58 +139,104 @@ def extract_facts(text: str, as_of: dt.date) -> Extraction:
     {'financials.2025.revenue': 4800.0, 'financials.2025.rd_expense': 260.0}
     """
     out = Extraction()
-    with contextlib.suppress(ValueError, ArithmeticError, IndexError):  # never a crash
-        _extract(normalize(text or "")[:5000], as_of, out)
+    with contextlib.suppress(ValueError, ArithmeticError, IndexError, KeyError):  # never a crash
+        _extract(_digits(normalize(text or "")[:5000]), as_of, out)
     return out
+
+
+def _digits(text: str) -> str:
+    """Chinese-digit dates to Arabic digits (二〇一七年 -> 2017年, 十月九日 -> 10月9日)."""
+    table = str.maketrans("〇零一二三四五六七八九", "00123456789")
+
+    def year(match: re.Match[str]) -> str:
+        return match.group(1).translate(table) + "年"
+
+    text = re.sub(r"([〇零一二三四五六七八九]{4})年", year, text)
+
+    def small(match: re.Match[str]) -> str:
+        from assistant.chat.numbers import chinese_integer
+
+        value = chinese_integer(match.group(1))
+        return f"{value}{match.group(2)}" if value is not None else match.group(0)
+
+    text = re.sub(rf"(?<=\d年)([{CN_NUM}]{{1,3}})(月)", small, text)
+    return re.sub(rf"(?<=\d月)([{CN_NUM}]{{1,3}})([日号])", small, text)
 
 
 def _extract(text: str, as_of: dt.date, out: Extraction) -> None:
     _registration(text, out)
     _titles(text, out)
     _booleans(text, out)
-    _place_and_kind(text, out)
+    _region(text, out)
+    _sector(text, out)
+    _institution_and_award(text, as_of, out)
+    _market(text, out)
     year = as_of.year - 1
     last_field: str | None = None
-    correcting = False
-    for clause in (c.strip() for c in _CLAUSE.split(text)):
-        if not clause:
-            continue
-        year = _year_of(clause, as_of, year)
-        correcting = correcting or bool(_CORRECTION.search(clause))
-        new_field = _clause_facts(clause, year, out, last_field, correcting)
-        if new_field != last_field:
-            correcting = False
-        last_field = new_field
+    years_list: list[int] = []
+    for sentence in _SENTENCE.split(text):
+        sentence, years_list = _respectively(sentence, as_of, out, years_list)
+        correcting, three_years = False, False
+        for clause in (c.strip() for c in _CLAUSE.split(sentence)):
+            if not clause or _NOT_FACT.search(clause):
+                continue
+            year = _year_of(clause, as_of, year)
+            correcting = correcting or bool(_CORRECTION.search(clause))
+            three_years = three_years or bool(re.search(r"近?(?:三|3)年", clause))
+            new_field = _clause_facts(clause, year, out, last_field, correcting, three_years)
+            if new_field != last_field:
+                # a correction word after the figure corrects it in the next clause
+                correcting = bool(_CORRECTION.search(re.split(r"\d", clause)[-1]))
+            last_field = new_field
 
 
 def _year_of(clause: str, as_of: dt.date, current: int) -> int:
-    relative = [
-        ("大前年", 3),
-        ("前年", 2),
-        ("去年", 1),
-        ("上年", 1),
-        ("上一年", 1),
-        ("今年", 0),
-        ("本年", 0),
-    ]
-    for word, back in relative:
+    for word, back in _YEAR_WORDS:
         if word in clause:
             return as_of.year - back
     match = re.search(
-        r"(20\d\d)\s*年(?!\s*\d{0,2}\s*月?\s*\d{0,2}\s*[日号]?\s*(?:成立|注册))", clause
+        r"(20\d\d)\s*年(?!\s*\d{0,2}\s*月?\s*\d{0,2}\s*[日号]?[^，。]{0,8}(?:成立|注册))", clause
     )
     if match and 1990 < int(match.group(1)) <= as_of.year:
         return int(match.group(1))
     return current
 
 
+def _years_in(text: str, as_of: dt.date) -> list[int]:
+    out = []
+    for token in re.findall(_YEAR_TOKEN, text):
+        back = dict(_YEAR_WORDS).get(token)
+        out.append(as_of.year - back if back is not None else int(token[:4]))
+    return out
+
+
+def _respectively(
+    sentence: str, as_of: dt.date, out: Extraction, remembered: list[int]
+) -> tuple[str, list[int]]:
+    """Assign 「…分别是a、b、c」 lists to the years listed before them, in order."""
+    if "分别" not in sentence:
+        return sentence, remembered
+    years = _years_in(sentence.split("分别")[0], as_of) or remembered
+    for part in re.finditer(r"([^，。；]*?)分别(?:是|为)?([^，。；]+)", sentence):
+        head, values = part.group(1), part.group(2)
+        key = next((k for pattern, k in _MONEY if re.search(pattern, head)), None)
+        amounts = [first_amount(v) for v in re.split(r"[、和及]", values)]
+        if key and len(amounts) == len(years) and None not in amounts:
+            for y, amount in zip(years, amounts, strict=True):
+                out.facts[f"financials.{y}.{key}"] = amount
+            sentence = sentence.replace(part.group(0), "")
+    return sentence, years
+
+
 def _clause_facts(
-    clause: str, year: int, out: Extraction, last_field: str | None, correcting: bool
+    clause: str,
+    year: int,
+    out: Extraction,
+    last_field: str | None,
+    correcting: bool,
+    three_years: bool,
 ) -> str | None:
-    three_years = re.search(r"近?(?:三|3)年", clause) and re.search(
-        r"合计|一共|总共|累计|总计|加起来", clause
-    )
-    if re.search(r"融资", clause):
+    if re.search(r"融资|融了|股权投资", clause):
         amount = first_amount(clause)
         if amount is not None:
             key = (
@@ -168,29 +244,55 @@ def _clause_facts(
             )
             out.facts[key] = amount
         return last_field
-    found = _money(clause, year, out, bool(three_years)) or _count(clause, out)
+    totals = three_years and bool(re.search(r"合计|一共|总共|累计|总计|加起来", clause))
+    found = _money(clause, year, out, totals) or _count(clause, out)
     if found or not last_field:
         return found or last_field
-    # A figure with no field keyword continues the last field: a correction
-    # (「说错了，是700万」) or the same figure for another year (「前年3500万，大前年3000万」).
+    return _continue(clause, year, out, last_field, correcting)
+
+
+def _continue(
+    clause: str, year: int, out: Extraction, last_field: str, correcting: bool
+) -> str | None:
+    """A figure with no field keyword continues the last field (「说错了，是700万」,
+    「前年3500万，大前年3000万」); only figures with a unit count, so 「ISO9001」 does not."""
     money = last_field.startswith(("financials", "rd_expense_3y", "revenue_3y", "equity"))
-    value = first_amount(clause) if money else first_count(clause)
-    if value is None:
+    value = first_amount(clause, bare_is_wan=False) if money else first_count(clause)
+    if (
+        value is None
+        and correcting
+        and last_field.startswith("financials.")
+        and re.search(_YEAR_TOKEN, clause)
+        and last_field in out.facts
+    ):
+        # 「去年营收5000万……哦不，那是前年的」: the figure belongs to another year
+        moved = f"financials.{year}.{last_field.split('.')[2]}"
+        out.facts[moved] = out.facts.pop(last_field)
+        return moved
+    if value is None or (not money and not correcting):
         return last_field
     target = last_field
-    if last_field.startswith("financials.") and not correcting:
+    if last_field in ("rd_expense_3y_total", "revenue_3y_total") and re.search(_YEAR_TOKEN, clause):
+        key = "rd_expense" if last_field.startswith("rd") else "revenue"
+        # one year's R&D cannot exceed the three-year total: then the figure is revenue
+        if key == "rd_expense" and value > out.facts.get("rd_expense_3y_total", value):
+            key = "revenue"
+        target = f"financials.{year}.{key}"
+    elif last_field.startswith("financials.") and not correcting:
         target = f"financials.{year}.{last_field.split('.')[2]}"
     out.facts[target] = value
     return target
 
 
-def _money(clause: str, year: int, out: Extraction, three_years: bool) -> str | None:
+def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
     for pattern, key in _MONEY:
         match = re.search(pattern, clause)
         if not match:
             continue
         rest = clause[match.end() :]
-        amount = first_amount(rest) if first_amount(rest) is not None else first_amount(clause)
+        amount = first_amount(rest)
+        if amount is None:
+            amount = first_amount(clause[: match.start()])
         if amount is None:
             percent = first_percent(clause)
             if percent is not None and key == "rd_expense":
@@ -198,17 +300,33 @@ def _money(clause: str, year: int, out: Extraction, three_years: bool) -> str | 
             return None
         if key == "net_profit" and re.search(r"亏", clause):
             amount = -abs(amount)
-        if three_years and key in ("rd_expense", "revenue"):
+        if totals and key in ("rd_expense", "revenue"):
             path = "rd_expense_3y_total" if key == "rd_expense" else "revenue_3y_total"
         else:
             path = f"financials.{year}.{key}"
         out.facts[path] = amount
         return path
-    if re.search(r"亏损|亏了", clause) and first_amount(clause) is not None:
+    loss = first_amount(clause)
+    if re.search(r"亏损|亏了", clause) and loss is not None:
         path = f"financials.{year}.net_profit"
-        out.facts[path] = -abs(first_amount(clause) or 0)
+        out.facts[path] = -abs(loss)
         return path
     return None
+
+
+def _count_near(clause: str, start: int, end: int) -> int | None:
+    """The count right before a keyword (「2项发明专利」), else the one after it."""
+    before = re.search(
+        rf"({NUMBER})\s*(?:多)?\s*[项件个种套名位人家]?\s*(?:的)?\s*$", clause[:start]
+    )
+    if before:
+        value = first_count(before.group(1))
+        if value is not None:
+            return value
+    after = clause[end : end + 12]
+    if re.match(rf"[^，。]{{0,6}}?{NUMBER}\s*[%％]", after):
+        return None
+    return first_count(after)
 
 
 def _count(clause: str, out: Extraction) -> str | None:
@@ -217,27 +335,19 @@ def _count(clause: str, out: Extraction) -> str | None:
         match = re.search(pattern, clause)
         if not match:
             continue
-        near = (
-            clause[match.end() : match.end() + 12]
-            + " "
-            + clause[max(0, match.start() - 8) : match.start()]
-        )
-        if re.search(rf"{_NEG}\s*$", clause[: match.start()]) or re.match(
-            r"\s*(?:都)?没有", clause[match.end() :]
-        ):
-            out.facts[key] = 0
-            found = key
+        if key in _COUNT_NEEDS and not re.search(_COUNT_NEEDS[key], clause):
             continue
-        value = (
-            None
-            if re.match(r"[^，。]{0,6}?\d+(?:\.\d+)?\s*[%％]", near)
-            or re.search(r"占比|比例|百分之", clause)
-            else first_count(near)
-        )
         if key == "employees" and re.search(
             r"研发|科技|技术", clause[max(0, match.start() - 3) : match.start()]
         ):
             continue
+        if re.search(rf"{_NEG}\s*$", clause[: match.start()]):
+            out.facts[key] = 0
+            found = key
+            continue
+        if re.search(r"占比|比例|百分之", clause):
+            continue
+        value = _count_near(clause, match.start(), match.end())
         if value is not None:
             out.facts[key] = value
             found = key
@@ -247,48 +357,58 @@ def _count(clause: str, out: Extraction) -> str | None:
                 + clause[match.end() :]
             )
     percent = first_percent(clause)
-    if (
-        percent is not None
-        and re.search(r"研发人员|科技人员|技术人员", clause)
-        and "tech_staff" not in out.facts
-    ):
+    if percent is not None and re.search(r"研发人员|科技人员|技术人员", clause):
         out.facts["_tech_staff_percent"] = percent
     return found
 
 
 def _registration(text: str, out: Extraction) -> None:
-    full = re.search(
-        r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?\s*(?:成立|注册)", text
-    ) or re.search(
-        r"(?:成立|注册)(?:于|时间是|日期是)?\s*(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})",
-        text,
+    date = r"(20\d\d|19\d\d)\s*(?:年|-|\.|/)\s*(\d{1,2})\s*(?:月|-|\.|/)\s*(\d{1,2})\s*[日号]?"
+    moved = re.search(rf"{date}[^，。]{{0,6}}(?:搬到|迁到|迁入|搬来|落户)", text)
+    if moved:
+        with contextlib.suppress(ValueError):
+            out.facts["operating_in_city_since"] = dt.date(
+                *(int(g) for g in moved.groups())
+            ).isoformat()
+        return
+    full = re.search(rf"{date}[^，。]{{0,8}}(?:成立|注册)", text) or re.search(
+        rf"(?:成立|注册)(?:于|时间是|日期是|的时间是)?\s*{date}", text
     )
     if full:
         with contextlib.suppress(ValueError):
             out.facts["registered_on"] = dt.date(*(int(g) for g in full.groups())).isoformat()
         return
-    year = re.search(
-        r"(20\d\d|19\d\d)\s*年\s*(?:\d{1,2}\s*月\s*)?(?:成立|注册)", text
-    ) or re.search(r"(?:成立|注册)(?:于|在)?\s*(20\d\d|19\d\d)\s*年", text)
-    if year:
-        out.facts["registered_year"] = int(year.group(1))
+    years = re.findall(r"(20\d\d|19\d\d)\s*年(?:\s*\d{1,2}\s*月)?[^，。]{0,8}(?:成立|注册)", text)
+    years += re.findall(r"(?:成立|注册)(?:于|在)?\s*(20\d\d|19\d\d)\s*年", text)
+    if years:
+        year = int(years[0])
+        if _CORRECTION.search(text):  # 「2017年成立，记错了，是2016年」
+            later = re.findall(r"(?:是|应该是)\s*(20\d\d|19\d\d)\s*年", text)
+            year = int(later[-1]) if later else year
+        out.facts["registered_year"] = year
 
 
 def _titles(text: str, out: Extraction) -> None:
+    if re.search(r"(?:什么|任何)资质都(?:还)?没有|没有任何资质|还没有(?:任何)?资质", text):
+        out.facts["qualifications"] = []
+        return
     held: list[str] = []
-    for clause in _CLAUSE.split(text):
-        if not re.search(
-            r"已经?是|已(?:被)?认定|已入库|入选|拿到|取得|获得|有.*证书|评上|认定为|是.*企业|已评",
-            clause,
-        ):
-            continue
-        if re.search(rf"{_NEG}", clause) or re.search(r"能不能|可以吗|能否|吗|呢", clause):
+    for clause in re.split(r"[，,。；;！!？?\n]", text):
+        if _NOT_FACT.search(clause) or re.search(r"能不能|可以吗|能否|吗|呢|怎么|如何", clause):
             continue
         masked = clause
         for pattern, title in _TITLES:
-            if re.search(pattern, masked):
+            match = re.search(pattern, masked)
+            if not match:
+                continue
+            before = masked[max(0, match.start() - 8) : match.start()]
+            if re.search(_HOLD, before) and not re.search(_NEG, before):
                 held.append(title)
-                masked = re.sub(pattern, "　", masked)
+            masked = (
+                masked[: match.start()]
+                + "　" * (match.end() - match.start())
+                + masked[match.end() :]
+            )
     if held:
         out.facts["qualifications"] = list(dict.fromkeys(held))
 
@@ -303,11 +423,22 @@ def _flag(text: str, positive: str, negative: str) -> bool | None:
 
 def _booleans(text: str, out: Extraction) -> None:
     accident = r"(?:重大)?(?:安全|质量|环境)?(?:生产)?事故|环境违法|环保处罚"
+    where = next((c for c in re.split(r"[，,。；;]", text) if re.search(accident, c)), "")
+    incident_key = (
+        "compliance.major_incident_last_3y"
+        if re.search(r"近?(?:三|3)年", where)
+        else "compliance.major_incident_last_year"
+    )
     flags = {
-        "compliance.major_incident_last_year": _flag(
+        incident_key: _flag(
             text,
-            rf"(?:发生|出)过?(?:了)?\s*(?:{accident})|有过?(?:{accident})",
+            rf"(?:发生|出)(?:过|了)?[^，。]{{0,4}}?(?:{accident})|有过?(?:{accident})",
             rf"{_NEG}\s*(?:发生|出)?过?(?:任何)?\s*(?:{accident})|(?:{accident})\s*(?:都)?(?:没有|无)",
+        ),
+        "compliance.failed_spot_check_3y": _flag(
+            text,
+            r"(?:抽查|抽检)[^，。]{0,8}不合格",
+            r"(?:抽查|抽检)[^，。不]{0,6}(?:都|均|全部|全)?合格",
         ),
         "compliance.abnormal_or_dishonest_list": _flag(
             text,
@@ -316,13 +447,13 @@ def _booleans(text: str, out: Extraction) -> None:
         ),
         "compliance.bad_credit_3y": _flag(
             text,
-            r"有(?:过)?不良(?:信用)?记录",
+            r"有(?:过)?[^，。]{0,4}不良(?:信用)?记录",
             rf"{_NEG}\s*(?:任何)?不良(?:信用)?记录|信用(?:良好|很好)",
         ),
         "has_own_trademark": _flag(
             text,
-            r"有(?:自己的|自主的?|注册)?(?:品牌)?商标|自主品牌",
-            rf"{_NEG}\s*(?:自己的|自主)?(?:品牌)?商标",
+            r"有(?:自己的|自主的?)(?:品牌)?商标|自主品牌|有自己的品牌",
+            rf"{_NEG}\s*(?:自己的|自主)?(?:品牌)?商标|商标[^，。]{{0,6}}(?:别人|他人)[^，。]{{0,4}}授权|授权使用",
         ),
         "quality_management_certified": _flag(
             text,
@@ -333,31 +464,33 @@ def _booleans(text: str, out: Extraction) -> None:
     out.facts.update({k: v for k, v in flags.items() if v is not None})
 
 
-def _place_and_kind(text: str, out: Extraction) -> None:
-    _region(text, out)
-    _sector(text, out)
-
-
 def _region(text: str, out: Extraction) -> None:
-    for city in _CITIES:
-        if city in text:
-            out.facts["region.city"] = f"{city}市"
-            out.facts["region.province"] = "山东省"
-            after = text[text.index(city) + len(city) :][:8]
-            district = re.match(r"市?(?:的)?\s*([\u4e00-\u9fff]{1,4}?(?:区|县|市))", after)
-            if district and district.group(1) not in ("市",):
-                out.facts["region.district"] = district.group(1)
-            break
-    else:
-        zone = re.search(r"(高新区|经开区|自贸区|[\u4e00-\u9fff]{2}区)", text)
-        if zone and "山东" in text:
-            out.facts["region.district"] = zone.group(1)
+    # Title names are not places: 好品山东, 山东省高端品牌培育, 济南市高端品牌培育.
+    text = re.sub(r"好品山东|(?:山东省?|济南市?)(?:级)?高端品牌", "　", text)
+    moved = re.search(r"(?:搬到|迁到|迁入|搬来)(?:了)?(" + "|".join(_CITIES) + ")", text)
+    cities = [c for c in _CITIES if re.search(rf"{c}(?!市?(?:级)?高端品牌)", text)]
+    city = moved.group(1) if moved else (min(cities, key=text.index) if cities else None)
+    if city:
+        out.facts["region.city"] = f"{city}市"
+        out.facts["region.province"] = "山东省"
+    elif "山东" in text:
+        out.facts["region.province"] = "山东省"
+    prefix = "|".join((*(f"{c}市?" for c in _CITIES), "市", "在", "是"))
+    districts = re.findall(rf"(?:{prefix})([\u4e00-\u9fff]{{2,3}}?(?:区|县))", text)
+    districts += re.findall(r"((?:高新|经开|自贸)区)", text)
+    districts = [
+        d
+        for d in districts
+        if not d.endswith(("地区", "园区", "社区", "小区", "景区", "城区", "厂区"))
+    ]
+    if districts:
+        out.facts["region.district"] = districts[-1]  # the last one named (corrections)
 
 
 def _sector(text: str, out: Extraction) -> None:
     if re.search(r"制造业|制造企业|生产型|工厂|加工厂", text):
         out.facts["sector"] = "manufacturing"
-    elif re.search(r"农业|种植|养殖|农产品", text):
+    elif re.search(r"农业|种植|养殖|农产品|合作社", text):
         out.facts["sector"] = "agriculture"
     elif re.search(r"服务业|服务型企业|服务企业", text):
         out.facts["sector"] = "service"
@@ -372,3 +505,54 @@ def _sector(text: str, out: Extraction) -> None:
         years = first_count(niche.group(1))
         if years is not None:
             out.facts["niche_market_years"] = years
+
+
+def _institution_and_award(text: str, as_of: dt.date, out: Extraction) -> None:
+    unit = (
+        r"企业技术中心|技术中心|工程技术研究中心|工程研究中心|重点实验室|工程实验室"
+        r"|研发中心|研究院|研发机构"
+    )
+    if re.search(rf"{_NEG}[^，。]{{0,4}}(?:{unit})", text):
+        out.facts["rd_institution_level"] = "none"
+    else:
+        level = re.search(rf"(国家|省|市)级?[^，。]{{0,6}}(?:{unit})", text)
+        if level:
+            out.facts["rd_institution_level"] = {
+                "国家": "national",
+                "省": "provincial",
+                "市": "municipal",
+            }[level.group(1)]
+    award = re.search(
+        r"(国家|省)(?:级)?[^，。]{0,4}科(?:学)?技(?:术)?(?:进步|发明)?奖|(国家|省)(?:级)?[^，。]{0,6}等奖",
+        text,
+    )
+    if award:
+        award_level = award.group(1) or award.group(2)
+        out.facts["st_award.level"] = "national" if award_level == "国家" else "provincial"
+        years = _years_in(text[: award.end() + 4], as_of)
+        if years:
+            out.facts["st_award.year"] = years[-1]
+        rank = re.search(
+            rf"(?:排(?:名)?第|第)\s*({NUMBER})\s*(?:名|位|完成)?", text[award.start() :]
+        )
+        if rank:
+            value = first_count(rank.group(1))
+            if value is not None:
+                out.facts["st_award.rank"] = value
+
+
+def _market(text: str, out: Extraction) -> None:
+    share = re.search(r"(?:市场)?(?:占有率|份额|市占率)[^，。]{0,6}", text)
+    if share:
+        percent = first_percent(text[share.start() : share.end() + 12])
+        if percent is not None:
+            out.facts["market.share_pct"] = percent
+    for scope, key in (
+        (r"全国|国内", "market.national_rank"),
+        (r"省内|全省", "market.province_rank"),
+    ):
+        rank = re.search(rf"(?:{scope})[^，。]{{0,6}}?(?:排(?:名)?(?:到)?第|第)\s*({NUMBER})", text)
+        if rank:
+            value = first_count(rank.group(1))
+            if value is not None:
+                out.facts[key] = value

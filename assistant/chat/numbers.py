@@ -115,10 +115,13 @@ def first_amount(text: str, *, bare_is_wan: bool = True) -> float | None:
             continue
         if re.fullmatch(r"(19|20)\d\d", match.group("num")) and not match.group("unit"):
             continue  # a year, not an amount
+        after = text[match.end() :]
         if not match.group("unit") and re.match(
-            r"\s*(?:多|余)?\s*[人名位项件个%％]", text[match.end() :]
+            r"\s*(?:多|余)?\s*[人名位项件个年月日号%％]", after
         ):
-            continue  # a count or a percentage, not an amount
+            continue  # a count, a date part or a percentage, not an amount
+        if not match.group("unit") and not re.match(r"\d", match.group("num")):
+            continue  # a bare Chinese numeral (一共, 一起) is not an amount
         value = amount_in_wan(match.group("num"), match.group("unit"), bare_is_wan=bare_is_wan)
         if value is not None:
             return value

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -37,6 +37,7 @@ class Passage:
     metadata: Metadata
     dense_rank: int | None
     keyword_rank: int | None
+    dense_score: float | None = None
 
     @property
     def program(self) -> str:
@@ -87,7 +88,22 @@ class ProgramDetector:
         for _, pid in sorted(found):
             if pid not in ordered:
                 ordered.append(pid)
-        return ordered
+        return ordered or self._fuzzy(text)
+
+    def _fuzzy(self, text: str) -> list[str]:
+        """One substituted character in a name of four or more (泉成好品, 高新技木企业).
+
+        >>> ProgramDetector({"quancheng_haopin": ("泉城好品",)}).detect("泉成好品找谁报名")
+        ['quancheng_haopin']
+        """
+        for name, pid in self._names:
+            if len(name) < 4:
+                continue
+            for i in range(len(text) - len(name) + 1):
+                window = text[i : i + len(name)]
+                if sum(a != b for a, b in zip(window, name, strict=True)) == 1:
+                    return [pid]
+        return []
 
     def dominant(self, text: str) -> str | None:
         """The program a document is mostly about: the one named most often, if any.
@@ -237,6 +253,7 @@ class HybridRetriever:
     ) -> list[Passage]:
         fused: dict[str, float] = {}
         dense_rank = {cid: r for r, (cid, _) in enumerate(dense, 1)}
+        dense_sim = dict(dense)
         keyword_rank = {cid: r for r, (cid, _) in enumerate(keyword, 1)}
         for weight, ranks in zip(self.weights, (dense_rank, keyword_rank), strict=True):
             for cid, rank in ranks.items():
@@ -249,7 +266,8 @@ class HybridRetriever:
             chunk = index.chunks[pos]
             if detected and chunk.metadata.get("program") in detected:
                 score += self.program_boost
-            passages.append(_passage(chunk, score, dense_rank.get(cid), keyword_rank.get(cid)))
+            passage = _passage(chunk, score, dense_rank.get(cid), keyword_rank.get(cid))
+            passages.append(replace(passage, dense_score=dense_sim.get(cid)))
         passages.sort(key=lambda p: -p.score)
         return passages
 

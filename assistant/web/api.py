@@ -28,6 +28,7 @@ from assistant.core.profile import validate_profile
 from assistant.errors import AssistantError, InputError
 
 if TYPE_CHECKING:
+    from assistant.chat.assistant import ChatAssistant
     from assistant.factory import SearchStack
 
 MAX_BODY_BYTES = 1_000_000
@@ -41,6 +42,7 @@ class Services:
         self.settings = settings
         self.knowledge = knowledge or load_knowledge(settings.knowledge_dir)
         self._search: SearchStack | None = None
+        self._chat: ChatAssistant | None = None
         self._lock = threading.Lock()
         self.index_status = "未开始"
 
@@ -52,6 +54,16 @@ class Services:
 
                 self._search = build_search(self.settings, knowledge=self.knowledge)
             return self._search
+
+    def chat(self) -> ChatAssistant:
+        """The chat assistant (built once, over the search stack)."""
+        if self._chat is None:
+            from assistant.factory import build_chat
+
+            chat = build_chat(self.settings, self.search())
+            with self._lock:
+                self._chat = self._chat or chat
+        return self._chat
 
     def index_knowledge(self) -> None:
         """Bring the index in line with knowledge/ (run in a background thread)."""
@@ -81,6 +93,15 @@ class ChecklistRequest(BaseModel):
     profile: dict[str, Any]
     as_of: dt.date | None = None
     format: Literal["json", "md", "xlsx", "docx"] = "json"
+
+
+class AskRequest(BaseModel):
+    """``POST /api/ask``."""
+
+    question: str = Field(max_length=100_000)
+    session_id: str | None = None
+    profile: dict[str, Any] | None = None
+    as_of: dt.date | None = None
 
 
 class MatchRequest(BaseModel):
@@ -149,6 +170,12 @@ def create_api(services: Services) -> FastAPI:
         profile = validate_profile(req.profile)
         result = checklist(services.knowledge, req.program, profile, req.as_of or dt.date.today())
         return _checklist_response(result, req.format)
+
+    @api.post("/api/ask")
+    def ask(req: AskRequest) -> dict[str, Any]:
+        return services.chat().ask(
+            req.question, session_id=req.session_id, profile=req.profile, as_of=req.as_of
+        )
 
     @api.post("/api/match")
     def match_route(req: MatchRequest) -> dict[str, Any]:

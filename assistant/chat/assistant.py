@@ -1,0 +1,294 @@
+"""The chat assistant: one turn in, the contract's ``ask`` JSON out.
+
+A turn: validate the question, load the session, add the company facts the question states
+(later values replace earlier ones), detect the programs and the kind of question, answer
+from the engine (eligibility, gaps, ranking) or from retrieved passages, translate back to
+traditional Chinese when asked in it, and store the turn. Out-of-scope questions, and
+questions the knowledge base has nothing on, are refused with no citations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from assistant.chat.compose import (
+    NO_SOURCE,
+    REFUSAL,
+    compose_assessment,
+    compose_match,
+    compose_passage_answer,
+)
+from assistant.chat.extract import extract_facts
+from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
+from assistant.core.assessment import assess
+from assistant.core.knowledge import Knowledge
+from assistant.core.matching import match
+from assistant.core.profile import Profile, validate_profile
+from assistant.core.text import is_traditional, to_traditional
+from assistant.errors import InputError
+from assistant.search.retrieval import HybridRetriever
+from assistant.store.db import SessionStore
+
+MAX_QUESTION_CHARS = 2000
+# A passage counts as support only above this e5 cosine (calibrated on eval/sets/answers:
+# unrelated questions top out near 0.83, answerable ones start near 0.85).
+MIN_DENSE_SUPPORT = 0.84
+
+
+class ChatAssistant:
+    """Answers questions, remembering company facts per session.
+
+    Args:
+        knowledge: The knowledge base.
+        retriever: Hybrid retrieval over the index.
+        sessions: Where sessions persist (None: nothing is remembered between calls).
+    """
+
+    def __init__(
+        self, knowledge: Knowledge, retriever: HybridRetriever, sessions: SessionStore | None
+    ) -> None:
+        """Wire the parts."""
+        self.knowledge = knowledge
+        self.retriever = retriever
+        self.sessions = sessions
+        self.intents = IntentDetector(knowledge.glossary.program_names)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        session_id: str | None = None,
+        profile: dict[str, Any] | None = None,
+        as_of: dt.date | None = None,
+    ) -> dict[str, Any]:
+        """Answer one turn (contract: ``ask --json``).
+
+        Raises:
+            InputError: empty or over-long question, invalid profile or session id.
+        """
+        question = (question or "").strip()
+        if not question:
+            raise InputError("the question is empty; type a question")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise InputError(
+                f"the question has {len(question)} characters; keep it under "
+                f"{MAX_QUESTION_CHARS} and ask about one thing at a time"
+            )
+        day = as_of or dt.date.today()
+        sid = session_id or SessionStore.new_id()
+        facts, state = self.sessions.load(sid) if self.sessions and session_id else ({}, {})
+        if profile:
+            validate_profile(profile, source="profile")
+            facts = {**flatten(profile), **facts}
+        extracted = extract_facts(question, day)
+        facts.update(extracted.facts)
+        intent = self.intents.detect(
+            question,
+            has_facts=bool(extracted.facts) or bool(facts and _asks_fit(question)),
+            previous_kind=state.get("kind", ""),
+        )
+        programs = list(intent.programs) or (
+            state.get("programs", [])
+            if intent.follow_up or intent.kind in ("eligibility", "gaps")
+            else []
+        )
+        result = self._answer(question, intent, programs, facts, day)
+        if is_traditional(question):
+            result["answer"] = to_traditional(result["answer"])
+        result.update({"session_id": sid, "backend": "grounded", "template_id": None})
+        if self.sessions:
+            new_state = {"kind": intent.kind, "programs": programs or state.get("programs", [])}
+            self.sessions.save_turn(sid, question, result, facts, new_state)
+        return result
+
+    def _answer(
+        self,
+        question: str,
+        intent: Intent,
+        programs: list[str],
+        facts: dict[str, Any],
+        day: dt.date,
+    ) -> dict[str, Any]:
+        if intent.out_of_scope:
+            return _refusal(REFUSAL)
+        if intent.kind in ("eligibility", "gaps", "match") and facts:
+            return self._engine_answer(intent.kind, programs, facts, day)
+        return self._passage_answer(question, intent, programs)
+
+    def _engine_answer(
+        self, kind: str, programs: list[str], facts: dict[str, Any], day: dt.date
+    ) -> dict[str, Any]:
+        profile_data, notes = build_profile(facts, day)
+        try:
+            profile = validate_profile(profile_data, source="对话中提供的企业信息")
+        except InputError as exc:
+            return _plain(f"您提供的数据有问题：{exc}。请更正后再问。", [], programs)
+        targets = [p for p in programs if p in self.knowledge.rules][:3]
+        if kind == "match" or not targets:
+            ranking = match(self.knowledge, profile, day)
+            text = compose_match(ranking, targets if kind == "gaps" else [])
+            return _plain(
+                text + "".join(f"\n\n> {n}" for n in notes),
+                [],
+                targets,
+                missing=sorted({f for p in ranking["programs"][:3] for f in p["missing_fields"]}),
+            )
+        if kind == "gaps":
+            ranking = match(self.knowledge, profile, day)
+            text = compose_match(ranking, targets)
+            results = [assess(self.knowledge, p, profile, day) for p in targets]
+            return self._with_conditions(text, results, targets, notes)
+        results = [assess(self.knowledge, p, profile, day) for p in targets]
+        text = compose_assessment(results, notes)
+        return self._with_conditions(text, results, targets, [], assessment=True)
+
+    def _with_conditions(
+        self,
+        text: str,
+        results: list[dict[str, Any]],
+        programs: list[str],
+        notes: list[str],
+        *,
+        assessment: bool = False,
+    ) -> dict[str, Any]:
+        citations, seen = [], set()
+        for r in results:
+            for c in r["conditions"]:
+                sid = c["citation"]["source_id"]
+                if sid in seen:
+                    continue
+                seen.add(sid)
+                article = self.knowledge.article(sid)
+                citations.append({**c["citation"], "source_id": f"kb-{sid}", "text": article.body})
+        missing = list(dict.fromkeys(m for r in results for m in r["missing_fields"]))
+        out = _plain(
+            text + "".join(f"\n\n> {n}" for n in notes), citations, programs, missing=missing
+        )
+        if assessment and results:
+            out["assessment"] = results[0] if len(results) == 1 else results
+        return out
+
+    def _passage_answer(self, question: str, intent: Intent, programs: list[str]) -> dict[str, Any]:
+        passages = self.retriever.search(question, 6)
+        supported = [p for p in passages if _supports(p, programs)]
+        if not supported:
+            return _refusal(NO_SOURCE)
+        topics = KIND_TOPICS.get(intent.kind, ())
+        text, citations = compose_passage_answer(
+            question, supported, programs, intent.kind, topics, self.retriever.tokenizer
+        )
+        found = programs or list(
+            dict.fromkeys(
+                c["source_id"] and p.program for p in supported[:1] for c in citations if p.program
+            )
+        )
+        return _plain(text, citations, found)
+
+
+def _supports(passage: Any, programs: list[str]) -> bool:
+    """Whether a passage is real support: it matched on keywords or meaning, and belongs to
+    a program the question names (when it names any)."""
+    if programs and passage.program and passage.program not in programs:
+        return False
+    dense = passage.dense_score
+    strong_dense = dense is not None and dense >= MIN_DENSE_SUPPORT
+    return (
+        bool(programs)
+        or strong_dense
+        or (passage.keyword_rank is not None and passage.keyword_rank <= 3)
+    )
+
+
+def _asks_fit(question: str) -> bool:
+    return any(w in question for w in ("能不能", "能否", "可以", "符合", "能评", "能申请", "够"))
+
+
+def _refusal(text: str) -> dict[str, Any]:
+    return {
+        "answer": text,
+        "programs": [],
+        "assessment": None,
+        "citations": [],
+        "missing_fields": [],
+        "refused": True,
+    }
+
+
+def _plain(
+    text: str,
+    citations: list[dict[str, Any]],
+    programs: list[str],
+    *,
+    missing: list[str] | None = None,
+) -> dict[str, Any]:
+    return {
+        "answer": text,
+        "programs": programs,
+        "assessment": None,
+        "citations": citations,
+        "missing_fields": missing or [],
+        "refused": False,
+    }
+
+
+def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested profile as dotted paths (lists and leaves kept as values).
+
+    >>> flatten({"ip": {"invention_patents": 2}, "employees": 9})
+    {'ip.invention_patents': 2, 'employees': 9}
+    """
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value and key not in ("st_award",):
+            out.update(flatten(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
+
+def build_profile(facts: dict[str, Any], as_of: dt.date) -> tuple[dict[str, Any], list[str]]:
+    """Dotted facts -> a profile dict, resolving the conversational extras.
+
+    - ``registered_year`` alone: the year's last day is used when even that date is a full
+      year before ``as_of`` (so "registered ≥ 1 year" cannot be wrongly passed), with a note;
+    - ``_tech_staff_percent`` / ``_rd_percent``: converted to counts or amounts when the
+      base figure is known.
+
+    >>> build_profile({"registered_year": 2019}, dt.date(2026, 11, 22))[0]
+    {'registered_on': '2019-12-31'}
+    """
+    profile: dict[str, Any] = {}
+    notes: list[str] = []
+    for path, value in facts.items():
+        if path.startswith("_") or path == "registered_year":
+            continue
+        node = profile
+        *parents, key = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[key] = value
+    year = facts.get("registered_year")
+    if "registered_on" not in profile and isinstance(year, int):
+        end = dt.date(year, 12, 31)
+        if (as_of - end).days >= 365:
+            profile["registered_on"] = end.isoformat()
+            notes.append(
+                f"只知道成立年份（{year}年），按该年年末估算成立日期；如临界请提供准确日期。"
+            )
+    pct = facts.get("_tech_staff_percent")
+    if (
+        pct is not None
+        and isinstance(profile.get("employees"), int | float)
+        and "tech_staff" not in profile
+    ):
+        profile["tech_staff"] = round(profile["employees"] * pct / 100)
+        notes.append(f"科技人员按您说的占比 {pct:g}% 折算为 {profile['tech_staff']} 人。")
+    return profile, notes
+
+
+def profile_from_session(facts: dict[str, Any], as_of: dt.date) -> Profile:
+    """The validated profile built from a session's facts."""
+    data, _ = build_profile(facts, as_of)
+    return validate_profile(data)

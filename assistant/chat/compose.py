@@ -1,0 +1,209 @@
+"""The grounded composer: answers in Chinese Markdown from passages and engine results only.
+
+No text is generated beyond fixed Chinese phrases: the lead sentence is the passage
+sentence that best answers the question, the details quote the passages, verdicts and
+numbers come from the eligibility engine, and every passage used is cited. So an answer
+never states a number that its sources do not contain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from assistant.core.chunking import sentences
+from assistant.search.keyword import Tokenizer
+from assistant.search.retrieval import Passage
+
+VERDICT_TEXT = {
+    "eligible": "符合申报条件",
+    "not_eligible": "目前不符合申报条件",
+    "insufficient_info": "资料不足，暂无法判断",
+    "needs_review": "硬性条件已满足，尚需专家评审",
+}
+STATUS_MARK = {"pass": "✅", "fail": "❌", "unknown": "❔", "manual": "🔎"}
+REPORTED_NOTE = "以上部分内容来自公开报道或第三方整理，申报前请以官方通知原文为准。"
+VERSION_NOTE = (
+    "专精特新相关规则按日期适用：2026-04-01起新申报按《优质中小企业梯度培育管理办法》"
+    "（工信部企业〔2026〕2号），此前按工信部企业〔2022〕63号。"
+)
+_VERSIONED = {"innovative_sme", "srdi_sme", "little_giant"}
+_NUMBER = re.compile(r"\d")
+REFUSAL = (
+    "抱歉，这个问题不在我能回答的范围内。我可以帮您：\n"
+    "- 解答高新技术企业、科技型中小企业、创新型/专精特新中小企业、专精特新“小巨人”、好品山东、"
+    "泉城好品、聊城优品、高新优品的申报条件、材料、流程和政策；\n"
+    "- 根据您提供的企业数据逐条判断是否符合条件，并生成申报材料清单。"
+)
+NO_SOURCE = (
+    "抱歉，知识库中没有找到能回答这个问题的内容，我不便猜测。您可以换个问法，"
+    "或说明具体项目（如高企、科技型中小企业、专精特新、泉城好品等）。"
+)
+
+
+def citation(p: Passage) -> dict[str, Any]:
+    """The contract's citation of a passage."""
+    return p.citation()
+
+
+def lead_sentence(
+    passages: Sequence[Passage], question: str, tokenizer: Tokenizer, *, want_number: bool
+) -> str:
+    """The passage sentence that best answers the question (term overlap, numbers preferred
+    for threshold questions, earlier passages preferred)."""
+    terms = set(tokenizer.query_tokens(question))
+    best, best_score = "", -1.0
+    for rank, passage in enumerate(passages[:2]):
+        for sent in sentences(_plain(passage.text)):
+            if len(sent) < 6:
+                continue
+            overlap = len(terms & set(tokenizer.tokens(sent)))
+            score = overlap - 0.5 * rank + (3.0 if want_number and _NUMBER.search(sent) else 0)
+            score -= 0.002 * max(0, len(sent) - 80)
+            if score > best_score:
+                best, best_score = sent, score
+    return best
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"\*\*|__|`", "", markdown)
+    return re.sub(r"^\s*(?:[-*]|\d+[.、]|#+)\s*", "", text, flags=re.MULTILINE)
+
+
+def choose_passages(
+    passages: Sequence[Passage], programs: Sequence[str], topics: Sequence[str], kind: str
+) -> list[Passage]:
+    """The passages the answer rests on: per program for comparisons, else the best one or
+    two of the named program, preferring passages of the topics the question asks about."""
+
+    def rank(p: Passage) -> tuple[int, int, float]:
+        on_program = 0 if not programs or p.program in programs else 1
+        on_topic = 0 if p.metadata.get("topic") in topics else 1
+        return (on_program, on_topic, -p.score)
+
+    if kind == "comparison" and len(programs) >= 2:
+        chosen = []
+        for program in programs[:3]:
+            own = [p for p in passages if p.program == program]
+            if own:
+                chosen.append(sorted(own, key=rank)[0])
+        return chosen
+    ordered = sorted(passages[:6], key=rank)
+    # The top fused passage stays first unless it is off-program or off-topic.
+    if ordered and passages and rank(passages[0]) <= rank(ordered[0]):
+        ordered.remove(passages[0])
+        ordered.insert(0, passages[0])
+    chosen = ordered[:1]
+    # A second passage only when it is as relevant: same program and topic standing, and a
+    # fused score close to the first (otherwise it is noise next to a complete answer).
+    if len(ordered) > 1:
+        first, second = ordered[0], ordered[1]
+        if rank(second)[:2] == rank(first)[:2] and second.score >= 0.9 * first.score:
+            chosen.append(second)
+    return chosen
+
+
+def compose_passage_answer(
+    question: str,
+    passages: list[Passage],
+    programs: Sequence[str],
+    kind: str,
+    topics: Sequence[str],
+    tokenizer: Tokenizer,
+) -> tuple[str, list[dict[str, Any]]]:
+    """Markdown answer and citations for a knowledge question."""
+    chosen = choose_passages(passages, programs, topics, kind)
+    lead = lead_sentence(chosen, question, tokenizer, want_number=kind == "threshold")
+    parts = [f"**{lead}**" if lead else ""]
+    for p in chosen:
+        title = p.metadata.get("article_title") or p.metadata.get("title") or ""
+        parts.append(f"#### {title}\n\n{p.text.strip()}")
+    parts += notes_for(chosen)
+    parts.append(sources_block(chosen))
+    return "\n\n".join(x for x in parts if x), [citation(p) for p in chosen]
+
+
+def notes_for(passages: Sequence[Passage]) -> list[str]:
+    """The reported-source and rule-version notes that apply."""
+    notes = []
+    if any(p.metadata.get("confidence") in ("reported", "general") for p in passages):
+        notes.append(f"> 提示：{REPORTED_NOTE}")
+    if any(p.program in _VERSIONED for p in passages):
+        notes.append(f"> {VERSION_NOTE}")
+    return notes
+
+
+def sources_block(passages: Sequence[Passage]) -> str:
+    """The numbered list of sources."""
+    lines = ["**依据：**"]
+    for i, p in enumerate(passages, 1):
+        c = p.citation()
+        parts = [f"《{c['document']}》", c["doc_no"] or "", c["article"] or ""]
+        lines.append(f"{i}. " + " ".join(x for x in parts if x))
+    return "\n".join(lines)
+
+
+def compose_assessment(results: list[dict[str, Any]], notes: list[str]) -> str:
+    """Markdown for one or more eligibility assessments."""
+    blocks = []
+    for r in results:
+        lines = [
+            f"**按您提供的信息，{r['program_name']}：{VERDICT_TEXT[r['verdict']]}。**"
+            f"（适用 {r['rules_version']}）",
+            "",
+        ]
+        lines += [f"- {STATUS_MARK[c['status']]} {c['explanation']}" for c in r["conditions"]]
+        if r.get("score"):
+            s = r["score"]
+            span = (
+                s["total_min"]
+                if s["total_min"] == s["total_max"]
+                else f"{s['total_min']}–{s['total_max']}"
+            )
+            lines.append(f"- {s['title']}：{span} 分（通过线 {s['pass_line']} 分）")
+        blocks.append("\n".join(lines))
+    questions = []
+    for r in results:
+        for q in r["questions"]:
+            if q["question"] not in questions:
+                questions.append(q["question"])
+    text = "\n\n".join(blocks)
+    if questions:
+        text += "\n\n**为进一步判断，请补充：**\n" + "\n".join(f"- {q}" for q in questions[:3])
+    for r in results:
+        text += "".join(f"\n\n> {n}" for n in r["notes"][1:])
+        text += "".join(f"\n\n> ⚠️ {w}" for w in r["warnings"])
+    text += "".join(f"\n\n> {n}" for n in notes)
+    cites = [c["citation"] for r in results for c in r["conditions"]]
+    lines = ["**依据：**"]
+    seen = []
+    for c in cites:
+        label = " ".join(x for x in (f"《{c['document']}》", c["doc_no"] or "", c["article"]) if x)
+        if label not in seen:
+            seen.append(label)
+    lines += [f"{i}. {s}" for i, s in enumerate(seen, 1)]
+    return text + "\n\n" + "\n".join(lines)
+
+
+def compose_match(result: dict[str, Any], focus: Sequence[str]) -> str:
+    """Markdown for the ranked programs with gaps (or one program's gaps)."""
+    rows = [p for p in result["programs"] if not focus or p["program"] in focus]
+    if focus and rows:
+        lines = []
+        for p in rows:
+            lines.append(f"**{p['program_name']}：{VERDICT_TEXT[p['verdict']]}。**")
+            if p["gaps"]:
+                lines.append("还差：")
+                lines += [f"- {g['text']}" for g in p["gaps"]]
+            elif p["verdict"] in ("eligible", "needs_review"):
+                lines.append("按已填数据，没有不满足的硬性条件。")
+            lines += [f"- 路径：{s['text']}" for s in p["path"]]
+            lines += [f"- 捷径：{s['text']}" for s in p["shortcuts"]]
+        return "\n".join(lines)
+    lines = ["**按您提供的信息，各项目由近到远排序如下：**", ""]
+    for p in result["programs"]:
+        gap = f"——还差：{p['gaps'][0]['text']}" if p["gaps"] else ""
+        lines.append(f"{p['rank']}. {p['program_name']}：{VERDICT_TEXT[p['verdict']]}{gap}")
+        lines += [f"   - 路径：{s['text']}" for s in p["path"]]
+    return "\n".join(lines)

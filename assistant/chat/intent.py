@@ -1,0 +1,130 @@
+"""What a question is about: the programs it names and the kind of answer it wants.
+
+Programs come from the glossary's names and abbreviations (with a one-character typo
+tolerance for names of four or more characters: 泉成好品 -> 泉城好品). The kind is decided
+by cue words, checked in order (the first match wins). A question with no program, no
+domain word and no company facts is out of scope.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.text import normalize
+from assistant.search.retrieval import ProgramDetector
+
+KINDS: list[tuple[str, str]] = [
+    (
+        "match",
+        r"(?:能|可以|可)(?:申请|申报|报|评)(?:哪些|什么)|哪些项目|适合(?:申报|申请)|能拿哪些",
+    ),
+    (
+        "gaps",
+        r"还差(?:什么|多少|哪些|啥)|差(?:什么|多少|哪些|啥)|离.{1,8}(?:还差|差)|缺(?:什么|哪些|啥)",
+    ),
+    (
+        "eligibility",
+        r"能不能|能否|可不可以|是否可以|可以申请吗|能申请吗|能评(?:上)?吗|能报吗|够不够|"
+        r"符合.{0,6}(?:吗|么|不)|有没有资格|够格|达标吗|能不能评|能评|可以评吗|可以报吗|能过吗|有戏吗",
+    ),
+    (
+        "comparison",
+        r"区别|不同|差别|比较|对比|哪个(?:好|容易|难)|和.{1,10}(?:有什么|有啥)(?:区别|不同|关系)",
+    ),
+    ("scoring", r"评分|打分|得分|分数|多少分|几分|评价指标|指标体系|分值"),
+    ("materials", r"材料|资料|准备什么|提交什么|清单|要交|附件|证明文件|审计报告"),
+    (
+        "validity",
+        r"有效期|几年有效|有效.{0,3}几年|多久有效|年报|年度报告|复审|重新认定|更名|改名|撤销|取消资格|"
+        r"到期|年度更新|每年要",
+    ),
+    (
+        "procedure",
+        r"流程|程序|步骤|怎么申请|如何申请|怎么申报|如何申报|怎么报|什么时候|何时|时间|截止|窗口|"
+        r"哪里报|在哪|找谁|哪个部门|谁负责|公示|平台",
+    ),
+    ("benefits", r"好处|优惠|税率|减免|补贴|奖励|奖金|扶持|政策支持|有什么用|能享受|少交|税"),
+    (
+        "statistics",
+        r"多少家|多少个品牌|多少个企业|第几批|批次|名单|公布了|入选了?多少|共有多少|一共多少|几批",
+    ),
+    (
+        "definition",
+        r"什么是|是什么意思|指的是|指什么|怎么算|如何计算|怎么计算|包括哪些|包括什么|定义|含义|口径|"
+        r"算不算|算.{0,4}吗",
+    ),
+    (
+        "threshold",
+        r"多少|几个|几项|几年|几人|比例|占比|门槛|至少|不低于|最低|要求.{0,6}多|上限|超过",
+    ),
+]
+KIND_TOPICS: dict[str, tuple[str, ...]] = {
+    "scoring": ("scoring",),
+    "materials": ("materials",),
+    "validity": ("validity",),
+    "procedure": ("procedure",),
+    "benefits": ("benefits",),
+    "statistics": ("statistics",),
+    "definition": ("definitions", "faq"),
+    "comparison": ("comparison", "overview"),
+    "threshold": ("conditions", "eligibility", "scoring"),
+    "conditions": ("conditions", "eligibility", "overview"),
+}
+_DOMAIN = re.compile(
+    r"申报|申请|认定|评价|入库|资格|资质|条件|政策|补贴|奖励|研发|高新|企业|公司|品牌|专利|知识产权|"
+    r"科技|认证|审计|税|营收|收入|员工|职工|门槛|评审|材料|有效期|名单|批次|证书|称号"
+)
+_OUT = re.compile(
+    r"天气|股票|股价|炒股|彩票|写(?:一)?首诗|作诗|诗歌|笑话|菜谱|做饭|电影|歌曲|足球|篮球|旅游|星座|"
+    r"算命|减肥|翻译成英文|编程|写代码|医院|挂号"
+)
+_FOLLOW_UP = re.compile(
+    r"^(?:那|那么|如果是|换成|再看看|再问下)?.{0,16}(?:呢|如何|怎么样)[？?。]?$"
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Programs named, the kind of answer, and whether the question is out of scope."""
+
+    programs: tuple[str, ...]
+    kind: str
+    out_of_scope: bool
+    follow_up: bool
+
+
+class IntentDetector:
+    """Detects programs (via the retrieval's program detector) and the question kind.
+
+    Args:
+        names: Program id -> the names people use for it (glossary).
+    """
+
+    def __init__(self, names: dict[str, tuple[str, ...]]) -> None:
+        """Index the names (longest first, one-character typos tolerated)."""
+        self._programs = ProgramDetector(names)
+
+    def programs(self, text: str) -> list[str]:
+        """Program ids named in the text, in order of first mention."""
+        return self._programs.detect(text)
+
+    def detect(self, text: str, *, has_facts: bool = False, previous_kind: str = "") -> Intent:
+        """The intent of a question."""
+        norm = normalize(text)
+        programs = tuple(self.programs(norm))
+        follow_up = bool(_FOLLOW_UP.match(norm.strip())) and len(norm) <= 20
+        kind = next((k for k, pattern in KINDS if re.search(pattern, norm)), "")
+        if not kind and follow_up and previous_kind:
+            kind = previous_kind
+        if (
+            has_facts
+            and kind in ("", "threshold", "conditions")
+            and re.search(r"吗|么|能|可以|行不行|够", norm)
+        ):
+            kind = "eligibility"
+        kind = kind or "conditions"
+        out = bool(_OUT.search(norm)) and not programs
+        if not programs and not has_facts and not _DOMAIN.search(norm):
+            out = True
+        return Intent(programs, kind, out, follow_up)

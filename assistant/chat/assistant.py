@@ -10,6 +10,7 @@ questions the knowledge base has nothing on, are refused with no citations.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from assistant.chat.compose import (
@@ -83,9 +84,10 @@ class ChatAssistant:
             facts = {**flatten(profile), **facts}
         extracted = extract_facts(question, day)
         facts.update(extracted.facts)
+        substantive = any(not k.startswith(_CONTEXT_KEYS) for k in extracted.facts)
         intent = self.intents.detect(
             question,
-            has_facts=bool(extracted.facts) or bool(facts and _asks_fit(question)),
+            has_facts=substantive or bool(facts and _asks_fit(question)),
             previous_kind=state.get("kind", ""),
         )
         programs = list(intent.programs) or (
@@ -114,7 +116,7 @@ class ChatAssistant:
             return _refusal(REFUSAL)
         if intent.kind in ("eligibility", "gaps", "match") and facts:
             return self._engine_answer(intent.kind, programs, facts, day)
-        return self._passage_answer(question, intent, programs)
+        return self._passage_answer(question, intent, programs, day)
 
     def _engine_answer(
         self, kind: str, programs: list[str], facts: dict[str, Any], day: dt.date
@@ -143,6 +145,20 @@ class ChatAssistant:
         text = compose_assessment(results, notes)
         return self._with_conditions(text, results, targets, [], assessment=True)
 
+    def _summary_first(self, program: str, day: dt.date) -> list[Any]:
+        """The program's summary of conditions in force on ``day`` (tag 条件总览)."""
+        for article in self.knowledge.articles_of(program):
+            meta = article.meta
+            if (
+                SUMMARY_TAG in meta.tags
+                and meta.effective <= day
+                and (meta.expires is None or day <= meta.expires)
+            ):
+                found = self.retriever.passages_of(f"kb-{article.id}")
+                if found:
+                    return found[:1]
+        return []
+
     def _with_conditions(
         self,
         text: str,
@@ -169,8 +185,13 @@ class ChatAssistant:
             out["assessment"] = results[0] if len(results) == 1 else results
         return out
 
-    def _passage_answer(self, question: str, intent: Intent, programs: list[str]) -> dict[str, Any]:
-        passages = self.retriever.search(question, 6)
+    def _passage_answer(
+        self, question: str, intent: Intent, programs: list[str], day: dt.date
+    ) -> dict[str, Any]:
+        single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
+        passages = self.retriever.search(question, 8, program=single)
+        if single and _GENERAL_CONDITIONS.search(question) and intent.kind == "conditions":
+            passages = self._summary_first(single, day) + passages
         supported = [p for p in passages if _supports(p, programs)]
         if not supported:
             return _refusal(NO_SOURCE)
@@ -184,6 +205,16 @@ class ChatAssistant:
             )
         )
         return _plain(text, citations, found)
+
+
+_GENERAL_CONDITIONS = re.compile(
+    r"哪些条件|什么条件|条件是什么|条件有哪些|满足哪些|怎么样才能|怎样才能|需要什么条件|要什么条件|"
+    r"认定条件|申报条件|评价标准|什么要求"
+)
+SUMMARY_TAG = "条件总览"
+# Facts that place a company but say nothing about its figures: alone, they do not turn a
+# question into an eligibility check (「我们是青岛的公司，高企报到哪里？」).
+_CONTEXT_KEYS = ("region.", "sector", "tech_field")
 
 
 def _supports(passage: Any, programs: list[str]) -> bool:

@@ -89,17 +89,15 @@ def choose_passages(
             if own:
                 chosen.append(sorted(own, key=rank)[0])
         return chosen
-    ordered = sorted(passages[:6], key=rank)
-    # The top fused passage stays first unless it is off-program or off-topic.
-    if ordered and passages and rank(passages[0]) <= rank(ordered[0]):
-        ordered.remove(passages[0])
-        ordered.insert(0, passages[0])
+    # Retrieval order decides (measured: topic re-ranking from cue words hurt more often than
+    # it helped); passages of the named programs come first.
+    ordered = sorted(passages[:6], key=lambda p: rank(p)[0])
     chosen = ordered[:1]
     # A second passage only when it is as relevant: same program and topic standing, and a
     # fused score close to the first (otherwise it is noise next to a complete answer).
     if len(ordered) > 1:
         first, second = ordered[0], ordered[1]
-        if rank(second)[:2] == rank(first)[:2] and second.score >= 0.9 * first.score:
+        if second.program == first.program and second.score >= 0.9 * first.score:
             chosen.append(second)
     return chosen
 

@@ -76,8 +76,19 @@ _DOMAIN = re.compile(
     r"科技|认证|审计|税|营收|收入|员工|职工|门槛|评审|材料|有效期|名单|批次|证书|称号"
 )
 _OUT = re.compile(
-    r"天气|股票|股价|炒股|彩票|写(?:一)?首诗|作诗|诗歌|笑话|菜谱|做饭|电影|歌曲|足球|篮球|旅游|星座|"
-    r"算命|减肥|翻译成英文|编程|写代码|医院|挂号"
+    r"天气|股票|股价|炒股|彩票|写(?:一)?首诗|作诗|诗歌|的诗|笑话|菜谱|做饭|电影|歌曲|足球|篮球|旅游|"
+    r"星座|算命|减肥|翻译成英文|编程|写代码|医院|挂号|房价|买房|餐厅|好吃|美食|个人所得税|个税|"
+    r"专项附加扣除|(?:申请|申报)(?:一件|一个)?(?:发明)?专利(?:要|需要)?(?:多少钱|费用|多久)"
+)
+# The knowledge base covers Shandong and the nine programs: other regions' local rules and
+# other titles are out of scope (the national 高企 and 科技型 rules are the same everywhere,
+# but a question about another city's rewards or titles is not answerable here).
+_OTHER_REGION = re.compile(
+    r"深圳|上海|广州|广东|浙江|杭州|江苏|南京|苏州|北京|天津|重庆|四川|成都|湖北|武汉|福建|厦门|"
+    r"河南|河北|安徽|湖南|陕西|西安|辽宁|吉林|黑龙江|江西|广西|云南|贵州|山西|内蒙古|新疆|海南"
+)
+_UNCOVERED = re.compile(
+    r"瞪羚|独角兽|单项冠军(?!.*小巨人)|隐形冠军|雏鹰|领军企业|首台套认定|技术中心认定"
 )
 _FOLLOW_UP = re.compile(
     r"^(?:那|那么|如果是|换成|再看看|再问下)?.{0,16}(?:呢|如何|怎么样)[？?。]?$"
@@ -117,14 +128,18 @@ class IntentDetector:
         kind = next((k for k, pattern in KINDS if re.search(pattern, norm)), "")
         if not kind and follow_up and previous_kind:
             kind = previous_kind
+        # Company figures plus a yes/no question is an eligibility question, whatever
+        # other cue words it has.
         if (
             has_facts
-            and kind in ("", "threshold", "conditions")
-            and re.search(r"吗|么|能|可以|行不行|够", norm)
+            and kind not in ("match", "gaps")
+            and re.search(r"吗|么|能|可以|行不行|够|达标|没[？?]?$|不[？?]?$", norm)
         ):
             kind = "eligibility"
         kind = kind or "conditions"
         out = bool(_OUT.search(norm)) and not programs
+        out = out or bool(_OTHER_REGION.search(norm)) and "山东" not in norm
+        out = out or bool(_UNCOVERED.search(norm)) and not (programs and "小巨人" in norm)
         if not programs and not has_facts and not _DOMAIN.search(norm):
             out = True
         return Intent(programs, kind, out, follow_up)

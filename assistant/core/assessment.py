@@ -168,9 +168,9 @@ def _explain(cond: Condition, out: Outcome, knowledge: Knowledge, warnings: list
     if out.status == "pass" and actual == NOT_APPLICABLE:
         return f"{cond.title}：本企业不适用该条件。"
     if out.status == "pass":
-        text = f"{cond.title}：{actual}，满足要求（{required}）。"
+        text = f"{cond.title}：{actual}，符合要求（{required}）。"
     elif out.status == "fail":
-        text = f"{cond.title}：{actual}，未达到要求（{required}）。"
+        text = f"{cond.title}：{actual}，不符合要求（{required}）。"
     elif out.status == "unknown":
         labels = "、".join(knowledge.label_for(m) for m in dict.fromkeys(out.missing))
         text = f"{cond.title}：缺少{labels}，暂无法判断（要求：{required}）。"

@@ -232,6 +232,13 @@ class HybridRetriever:
         extra = [t for t in dict.fromkeys(extra) if t not in text]
         return f"{query}（{'，'.join(extra)}）" if extra else query
 
+    def passages_of(self, doc_id: str) -> list[Passage]:
+        """Every chunk of one document as passages (to cite a known article directly)."""
+        index = self.keyword_index()
+        return [
+            _passage(c, 0.0, None, None) for c in index.chunks if c.metadata.get("doc_id") == doc_id
+        ]
+
     def _keyword_hits(
         self, index: KeywordIndex, query: str, where: dict[str, Any] | None
     ) -> list[tuple[str, float]]:

@@ -24,7 +24,7 @@ from assistant.chat.extract import extract_facts
 from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
 from assistant.core.assessment import assess
 from assistant.core.knowledge import Knowledge
-from assistant.core.matching import match
+from assistant.core.matching import match, program_gaps
 from assistant.core.profile import Profile, validate_profile
 from assistant.core.text import is_traditional, to_traditional
 from assistant.errors import InputError
@@ -143,6 +143,15 @@ class ChatAssistant:
             return self._with_conditions(text, results, targets, notes)
         results = [assess(self.knowledge, p, profile, day) for p in targets]
         text = compose_assessment(results, notes)
+        gaps = [
+            g
+            for r in results
+            if r["verdict"] == "not_eligible"
+            for g in program_gaps(self.knowledge, r["program"], profile, day, r)
+            if g["delta"] is not None
+        ]
+        if gaps:
+            text += "\n\n**还差：**\n" + "\n".join(f"- {g['text']}" for g in gaps)
         return self._with_conditions(text, results, targets, [], assessment=True)
 
     def _summary_first(self, program: str, day: dt.date) -> list[Any]:
@@ -190,7 +199,11 @@ class ChatAssistant:
     ) -> dict[str, Any]:
         single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
         passages = self.retriever.search(question, 8, program=single)
-        if single and _GENERAL_CONDITIONS.search(question) and intent.kind == "conditions":
+        if (
+            single
+            and _GENERAL_CONDITIONS.search(question)
+            and intent.kind in ("conditions", "eligibility")
+        ):
             passages = self._summary_first(single, day) + passages
         supported = [p for p in passages if _supports(p, programs)]
         if not supported:
@@ -214,7 +227,7 @@ _GENERAL_CONDITIONS = re.compile(
 SUMMARY_TAG = "条件总览"
 # Facts that place a company but say nothing about its figures: alone, they do not turn a
 # question into an eligibility check (「我们是青岛的公司，高企报到哪里？」).
-_CONTEXT_KEYS = ("region.", "sector", "tech_field")
+_CONTEXT_KEYS = ("region.", "sector", "tech_field", "qualifications")
 
 
 def _supports(passage: Any, programs: list[str]) -> bool:
@@ -293,30 +306,49 @@ def build_profile(facts: dict[str, Any], as_of: dt.date) -> tuple[dict[str, Any]
     profile: dict[str, Any] = {}
     notes: list[str] = []
     for path, value in facts.items():
-        if path.startswith("_") or path == "registered_year":
+        if path.startswith("_") or path in ("registered_year", "registered_month"):
             continue
         node = profile
         *parents, key = path.split(".")
         for part in parents:
             node = node.setdefault(part, {})
         node[key] = value
-    year = facts.get("registered_year")
-    if "registered_on" not in profile and isinstance(year, int):
-        end = dt.date(year, 12, 31)
-        if (as_of - end).days >= 365:
-            profile["registered_on"] = end.isoformat()
-            notes.append(
-                f"只知道成立年份（{year}年），按该年年末估算成立日期；如临界请提供准确日期。"
-            )
-    pct = facts.get("_tech_staff_percent")
-    if (
-        pct is not None
-        and isinstance(profile.get("employees"), int | float)
-        and "tech_staff" not in profile
-    ):
-        profile["tech_staff"] = round(profile["employees"] * pct / 100)
-        notes.append(f"科技人员按您说的占比 {pct:g}% 折算为 {profile['tech_staff']} 人。")
+    if "registered_on" not in profile:
+        date, note = _registration_date(facts, as_of)
+        if date:
+            profile["registered_on"] = date
+            notes.append(note)
     return profile, notes
+
+
+def _registration_date(facts: dict[str, Any], as_of: dt.date) -> tuple[str | None, str]:
+    """A registration date from a year or a month alone, when it cannot change a verdict.
+
+    The latest possible day is used when even it is a full year before ``as_of`` (the
+    one-year rule passes whatever the day); the earliest possible day when even it is less
+    than a year before (the rule fails whatever the day). Otherwise the date is asked for.
+    """
+    if isinstance(facts.get("registered_month"), str):
+        year, month = (int(x) for x in facts["registered_month"].split("-"))
+        first = dt.date(year, month, 1)
+        last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+        label = f"{year}年{month}月"
+    elif isinstance(facts.get("registered_year"), int):
+        year = facts["registered_year"]
+        first, last, label = dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年"
+    else:
+        return None, ""
+    if (as_of - last).days >= 365:
+        return (
+            last.isoformat(),
+            f"只知道成立于{label}，按最晚的 {last} 估算，结论不受具体日期影响。",
+        )
+    if (as_of - first).days < 365:
+        return (
+            first.isoformat(),
+            f"只知道成立于{label}，按最早的 {first} 估算，结论不受具体日期影响。",
+        )
+    return None, ""
 
 
 def profile_from_session(facts: dict[str, Any], as_of: dt.date) -> Profile:

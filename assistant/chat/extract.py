@@ -99,6 +99,7 @@ _TITLES = [
     (r"好品山东", "haopin_shandong"),
     (r"(?:山东)?省级?高端品牌培育", "high_end_brand_province"),
     (r"(?:济南)?市级?高端品牌培育", "high_end_brand_city"),
+    (r"高端品牌培育", "high_end_brand_city"),  # level unsaid: either title meets 泉城好品's rule
 ]
 _HOLD = (
     r"(?:已经?是|是|也是|属于|已(?:被)?认定为?|认定为|评上了?|入选了?|取得了?|拿到了?"
@@ -171,6 +172,8 @@ def _extract(text: str, as_of: dt.date, out: Extraction) -> None:
     _sector(text, out)
     _institution_and_award(text, as_of, out)
     _market(text, out)
+    _ratios(text, out)
+    _operating_years(text, as_of, out)
     year = as_of.year - 1
     last_field: str | None = None
     years_list: list[int] = []
@@ -210,21 +213,48 @@ def _years_in(text: str, as_of: dt.date) -> list[int]:
     return out
 
 
+_AMOUNT_TEXT = rf"{NUMBER}\s*(?:多)?\s*(?:个亿|亿元|亿|千万|万元|万|元)"
+_FIELD_ALT = "|".join(f"(?:{pattern})" for pattern, _ in _MONEY)
+_LIST = re.compile(
+    rf"({_FIELD_ALT})[^，。；、\d]{{0,6}}?(?:分别)?(?:是|为|有)?\s*"
+    rf"((?:{_AMOUNT_TEXT}\s*[、和及]\s*){{1,2}}{_AMOUNT_TEXT})"
+)
+_RANGE = re.compile(r"(\d{4})\s*年?\s*(?:到|至|-|—|~)\s*(\d{4})\s*年")
+
+
+def _years_context(text: str, as_of: dt.date) -> list[int]:
+    """The fiscal years a sentence lists, oldest first (2023到2025年, 近三年, 前年、去年)."""
+    if match := _RANGE.search(text):
+        start, end = int(match.group(1)), int(match.group(2))
+        return list(range(start, end + 1)) if 0 < end - start < 10 else []
+    last = as_of.year - 1
+    if re.search(r"近?(?:三|3)年", text):
+        return [last - 2, last - 1, last]
+    if re.search(r"近?(?:两|二|2)年", text):
+        return [last - 1, last]
+    return sorted(_years_in(text, as_of))
+
+
 def _respectively(
     sentence: str, as_of: dt.date, out: Extraction, remembered: list[int]
 ) -> tuple[str, list[int]]:
-    """Assign 「…分别是a、b、c」 lists to the years listed before them, in order."""
-    if "分别" not in sentence:
-        return sentence, remembered
-    years = _years_in(sentence.split("分别")[0], as_of) or remembered
-    for part in re.finditer(r"([^，。；]*?)分别(?:是|为)?([^，。；]+)", sentence):
-        head, values = part.group(1), part.group(2)
-        key = next((k for pattern, k in _MONEY if re.search(pattern, head)), None)
-        amounts = [first_amount(v) for v in re.split(r"[、和及]", values)]
-        if key and len(amounts) == len(years) and None not in amounts:
-            for y, amount in zip(years, amounts, strict=True):
-                out.facts[f"financials.{y}.{key}"] = amount
-            sentence = sentence.replace(part.group(0), "")
+    """Lists of figures for several years (「2023到2025年营收3500万、4000万、4800万」,
+    「营收分别是…」), assigned oldest to newest; without stated years, the last fiscal
+    years. The list is then removed from the sentence."""
+    years = _years_context(sentence, as_of) or remembered
+    for match in list(_LIST.finditer(sentence)):
+        key = next((k for pattern, k in _MONEY if re.fullmatch(pattern, match.group(1))), None)
+        amounts = [first_amount(v) for v in re.split(r"[、和及]", match.group(2))]
+        if key is None or None in amounts:
+            continue
+        targets = (
+            years
+            if len(years) == len(amounts)
+            else list(range(as_of.year - len(amounts), as_of.year))
+        )
+        for y, amount in zip(targets, amounts, strict=True):
+            out.facts[f"financials.{y}.{key}"] = amount
+        sentence = sentence.replace(match.group(0), "　")
     return sentence, years
 
 
@@ -294,9 +324,6 @@ def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
         if amount is None:
             amount = first_amount(clause[: match.start()])
         if amount is None:
-            percent = first_percent(clause)
-            if percent is not None and key == "rd_expense":
-                out.facts["_rd_percent"] = percent
             return None
         if key == "net_profit" and re.search(r"亏", clause):
             amount = -abs(amount)
@@ -317,7 +344,8 @@ def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
 def _count_near(clause: str, start: int, end: int) -> int | None:
     """The count right before a keyword (「2项发明专利」), else the one after it."""
     before = re.search(
-        rf"({NUMBER})\s*(?:多)?\s*[项件个种套名位人家]?\s*(?:的)?\s*$", clause[:start]
+        rf"({NUMBER})\s*(?:多)?\s*(?:[项件个种套名位人家]\s*[^，。\d]{{0,6}}|(?:的)?\s*)$",
+        clause[:start],
     )
     if before:
         value = first_count(before.group(1))
@@ -356,9 +384,6 @@ def _count(clause: str, out: Extraction) -> str | None:
                 + "　" * (match.end() - match.start())
                 + clause[match.end() :]
             )
-    percent = first_percent(clause)
-    if percent is not None and re.search(r"研发人员|科技人员|技术人员", clause):
-        out.facts["_tech_staff_percent"] = percent
     return found
 
 
@@ -378,6 +403,10 @@ def _registration(text: str, out: Extraction) -> None:
         with contextlib.suppress(ValueError):
             out.facts["registered_on"] = dt.date(*(int(g) for g in full.groups())).isoformat()
         return
+    month = re.search(r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月份?[^，。\d]{0,6}(?:成立|注册)", text)
+    if month and 1 <= int(month.group(2)) <= 12:
+        out.facts["registered_month"] = f"{month.group(1)}-{int(month.group(2)):02d}"
+        return
     years = re.findall(r"(20\d\d|19\d\d)\s*年(?:\s*\d{1,2}\s*月)?[^，。]{0,8}(?:成立|注册)", text)
     years += re.findall(r"(?:成立|注册)(?:于|在)?\s*(20\d\d|19\d\d)\s*年", text)
     if years:
@@ -393,6 +422,7 @@ def _titles(text: str, out: Extraction) -> None:
         out.facts["qualifications"] = []
         return
     held: list[str] = []
+    known = False  # a negated title (「还不是高端品牌培育企业」) tells the list is known
     for clause in re.split(r"[，,。；;！!？?\n]", text):
         if _NOT_FACT.search(clause) or re.search(r"能不能|可以吗|能否|吗|呢|怎么|如何", clause):
             continue
@@ -409,8 +439,13 @@ def _titles(text: str, out: Extraction) -> None:
                 + "　" * (match.end() - match.start())
                 + masked[match.end() :]
             )
-    if held:
+    if held or known:
         out.facts["qualifications"] = list(dict.fromkeys(held))
+    if re.search(
+        r"没(?:有)?(?:拿过|拿到过|融过|做过)?(?:任何)?(?:股权)?(?:融资|投资)|没融过资", text
+    ):
+        out.facts.setdefault("equity_financing_2y", 0)
+        out.facts.setdefault("equity_financing_3y", 0)
 
 
 def _flag(text: str, positive: str, negative: str) -> bool | None:
@@ -422,6 +457,12 @@ def _flag(text: str, positive: str, negative: str) -> bool | None:
 
 
 def _booleans(text: str, out: Extraction) -> None:
+    # 「还必须有质量管理体系认证吗」 asks about a requirement; it states nothing.
+    text = "，".join(
+        c
+        for c in re.split(r"[，,。；;！!？?]", text)
+        if not re.search(r"必须|要求|需要|须|是否|要不要|吗", c)
+    )
     accident = r"(?:重大)?(?:安全|质量|环境)?(?:生产)?事故|环境违法|环保处罚"
     where = next((c for c in re.split(r"[，,。；;]", text) if re.search(accident, c)), "")
     incident_key = (
@@ -539,6 +580,48 @@ def _institution_and_award(text: str, as_of: dt.date, out: Extraction) -> None:
             value = first_count(rank.group(1))
             if value is not None:
                 out.facts["st_award.rank"] = value
+
+
+_RATIOS = [
+    (
+        r"研发(?:费用|投入|经费)?(?:占|占到|占了)(?:营收|营业收入|销售收入|收入)(?:的)?(?:比例|比重)?",
+        "rd_ratio_last_year",
+    ),
+    (r"(?:资产)?负债率", "debt_ratio_last_year"),
+    (
+        r"主营(?:业务)?(?:收入)?(?:占(?:营收|营业收入|收入)(?:的)?(?:比例|比重)?|占比)",
+        "main_business_share",
+    ),
+    (r"主营(?:业务)?(?:收入)?增长(?:率)?", "main_business_growth_last_year"),
+    (r"(?:营收|营业收入|销售收入)增长(?:率)?", "revenue_growth_last_year"),
+    (
+        r"(?:科技|研发|技术)人员(?:占比|占(?:职工|员工)?(?:总数)?(?:的)?(?:比例|比重))",
+        "tech_staff_ratio",
+    ),
+]
+
+
+def _ratios(text: str, out: Extraction) -> None:
+    """Ratios people state directly (「研发费用占营收7%」, 「负债率40%」): kept as stated
+    values of the derived facts, used when the figures behind them are not known."""
+    for pattern, key in _RATIOS:
+        match = re.search(pattern, text)
+        if match:
+            percent = first_percent(text[match.end() : match.end() + 12])
+            if percent is not None:
+                out.facts[f"stated.{key}"] = percent
+
+
+def _operating_years(text: str, as_of: dt.date, out: Extraction) -> None:
+    """「在济南干了5年」: operating in the city since as many years before ``as_of``."""
+    match = re.search(rf"在[^，。]{{1,8}}?(?:干|经营|开|办|做)了\s*({NUMBER})\s*(?:多)?年", text)
+    if match and "operating_in_city_since" not in out.facts:
+        years = first_count(match.group(1))
+        if years is not None and 0 < years < 100:
+            with contextlib.suppress(ValueError):
+                out.facts["operating_in_city_since"] = as_of.replace(
+                    year=as_of.year - years
+                ).isoformat()
 
 
 def _market(text: str, out: Extraction) -> None:

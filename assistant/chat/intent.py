@@ -132,14 +132,14 @@ class IntentDetector:
         # other cue words it has.
         if (
             has_facts
-            and kind not in ("match", "gaps")
-            and re.search(r"吗|么|能|可以|行不行|够|达标|没[？?]?$|不[？?]?$", norm)
+            and kind not in ("match", "gaps", "scoring", "definition", "procedure")
+            and re.search(r"吗|(?<!什)么|能|可以|行不行|够|达标|没[？?]?$|不[？?]?$", norm)
         ):
             kind = "eligibility"
         kind = kind or "conditions"
         out = bool(_OUT.search(norm)) and not programs
-        out = out or bool(_OTHER_REGION.search(norm)) and "山东" not in norm
-        out = out or bool(_UNCOVERED.search(norm)) and not (programs and "小巨人" in norm)
+        out = out or (bool(_OTHER_REGION.search(norm)) and "山东" not in norm)
+        out = out or (bool(_UNCOVERED.search(norm)) and not (programs and "小巨人" in norm))
         if not programs and not has_facts and not _DOMAIN.search(norm):
             out = True
         return Intent(programs, kind, out, follow_up)

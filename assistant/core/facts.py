@@ -70,10 +70,20 @@ class Facts:
         self._cache: dict[str, FactValue] = {}
 
     def get(self, name: str) -> FactValue:
-        """The fact ``name`` (derived or a profile path)."""
+        """The fact ``name`` (derived or a profile path).
+
+        A derived fact the figures cannot give falls back to a ratio the company stated
+        directly (profile ``stated``, e.g. from 「研发费用占营收7%」 in a chat), with a note.
+        """
         if name not in self._cache:
             derive = DERIVED.get(name)
-            self._cache[name] = derive(self) if derive else self.field(name)
+            value = derive(self) if derive else self.field(name)
+            stated = self.profile.get(f"stated.{name}")
+            if derive and not value.known and isinstance(stated, int | float):
+                value = FactValue(
+                    float(stated), used=(f"stated.{name}",), notes=("按您直接提供的比例计算",)
+                )
+            self._cache[name] = value
         return self._cache[name]
 
     def field(self, path: str) -> FactValue:

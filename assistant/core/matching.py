@@ -52,6 +52,8 @@ class Lever:
         label: What changes, in Chinese.
         sign: +1 to increase the figure, -1 to decrease it.
         scale: Field change per unit of delta (e.g. 1/365 year per day).
+        target: A fact (or profile field) whose value after the change the text states,
+            e.g. the three-year R&D total the ratio needs.
     """
 
     fields: tuple[str, ...]
@@ -59,6 +61,7 @@ class Lever:
     label: str
     sign: int = 1
     scale: float = 1.0
+    target: str = ""
 
 
 def _lever(field: str, unit: str, label: str, **kw: Any) -> tuple[Lever, ...]:
@@ -66,8 +69,13 @@ def _lever(field: str, unit: str, label: str, **kw: Any) -> tuple[Lever, ...]:
 
 
 LEVERS: dict[str, tuple[Lever, ...]] = {
-    "tech_staff_ratio": _lever("tech_staff", "人", "科技人员"),
-    "rd_ratio_3y": _lever("financials.{last}.rd_expense", "万元", "近三年研发费用合计"),
+    "tech_staff_ratio": _lever("tech_staff", "人", "科技人员", target="tech_staff"),
+    "rd_ratio_3y": (
+        Lever(
+            ("financials.{last}.rd_expense",), "万元", "近三年研发费用合计", target="rd_3y_total"
+        ),
+        Lever(("rd_expense_3y_total",), "万元", "近三年研发费用合计", target="rd_3y_total"),
+    ),
     "rd_3y_total": _lever("financials.{last}.rd_expense", "万元", "近三年研发费用合计"),
     "domestic_rd_share": _lever("financials.{last}.rd_expense_domestic", "万元", "境内研发费用"),
     "hightech_revenue_share": _lever(
@@ -76,11 +84,15 @@ LEVERS: dict[str, tuple[Lever, ...]] = {
     "ip_total": _lever("ip.utility_models", "项", "有效知识产权（如实用新型专利）"),
     "ip_class_ii": _lever("ip.utility_models", "项", "Ⅱ类知识产权（如实用新型专利）"),
     "ip_class_i": _lever("ip.invention_patents", "项", "Ⅰ类知识产权（发明专利）"),
-    "last_year_revenue": _lever("financials.{last}.revenue", "万元", "最近一年营业收入"),
+    "last_year_revenue": _lever(
+        "financials.{last}.revenue", "万元", "最近一年营业收入", target="last_year_revenue"
+    ),
     "rd_ratio_last_year": _lever("financials.{last}.rd_expense", "万元", "最近一年研发费用"),
     "rd_cost_ratio_last_year": _lever("financials.{last}.rd_expense", "万元", "最近一年研发费用"),
     "last_year_rd_expense": _lever("financials.{last}.rd_expense", "万元", "最近一年研发费用"),
-    "rd_total_last_2y": _lever("financials.{last}.rd_expense", "万元", "近两年研发费用合计"),
+    "rd_total_last_2y": _lever(
+        "financials.{last}.rd_expense", "万元", "近两年研发费用合计", target="rd_total_last_2y"
+    ),
     "rd_min_last_2y": (
         Lever(
             ("financials.{prev}.rd_expense", "financials.{last}.rd_expense"),
@@ -320,12 +332,17 @@ class _Searcher:
         changed = self.apply(base, lever, delta) or base
         change = {path: Profile(changed).get(path) for path in self.fields(lever)}
         verb = "增加" if lever.sign > 0 else "减少"
+        need = ""
+        if lever.target:
+            value = Facts(Profile(changed), self.as_of).get(lever.target).value
+            if isinstance(value, int | float):
+                need = f"，需 ≥ {value:,.0f} {lever.unit}"
         if lever.unit == "天":
             text = (
                 f"{lever.label}还需约 {delta} 天（{self.cond.title}：{self.cond.required or ''}）"
             )
         else:
-            text = f"{lever.label}需{verb} {delta} {lever.unit}（{self.cond.title}）"
+            text = f"{lever.label}需{verb} {delta} {lever.unit}（{self.cond.title}{need}）"
         return {
             "condition": self.cond.id,
             "delta": delta * lever.sign,

@@ -127,6 +127,7 @@ def validate_profile(data: Any, *, source: str = "profile") -> Profile:
     check.financials(data.get("financials"))
     check.market(data.get("market"))
     check.award(data)
+    check.stated(data.get("stated"))
     check.plausibility(data)
     return Profile(data=data, warnings=tuple(check.warnings))
 
@@ -279,6 +280,19 @@ class _Checker:
             self.fail("st_award.level", "must be national or provincial")
         for key in ("year", "rank"):
             self.count(f"st_award.{key}", award.get(key))
+
+    def stated(self, stated: Any) -> None:
+        """Ratios stated directly (in %), keyed by derived fact name."""
+        if stated is None:
+            return
+        if not isinstance(stated, dict):
+            self.fail(
+                "stated", 'must be an object of ratios in %, e.g. {"debt_ratio_last_year": 40}'
+            )
+        for key, value in stated.items():
+            self.wan(f"stated.{key}", value, signed=key.endswith("growth_last_year"))
+            if abs(value) > 1000:
+                self.fail(f"stated.{key}", f"is a percentage, got {value}")
 
     def plausibility(self, data: dict[str, Any]) -> None:
         """Warn about figures that look like 元 instead of 万元."""

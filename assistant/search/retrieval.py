@@ -10,6 +10,7 @@ explicit ``program`` argument is a hard filter.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +25,9 @@ from assistant.search.keyword import KeywordIndex, Tokenizer
 from assistant.search.store import ChunkStore, Metadata, StoredChunk
 
 MAX_QUERY_CHARS = 2000
+_APPLICATION_WORDS = re.compile(
+    r"申报|申请|报名|认定|评价|评选|遴选|条件|要求|资格|入选|名单|批次|政策|材料|流程|品牌|企业|门槛|多少|几年"
+)
 
 
 @dataclass(frozen=True)
@@ -72,38 +76,40 @@ class ProgramDetector:
         self._names = sorted(pairs, key=lambda p: -len(p[0]))
 
     def detect(self, text: str) -> list[str]:
-        """Program ids named in ``text``, in order of first mention."""
-        text = normalize(text)
-        found: list[tuple[int, str]] = []
-        covered = [False] * len(text)
-        for name, pid in self._names:
-            start = text.find(name)
-            while start >= 0:
-                end = start + len(name)
-                if not any(covered[start:end]):
-                    covered[start:end] = [True] * len(name)
-                    found.append((start, pid))
-                start = text.find(name, end)
-        ordered: list[str] = []
-        for _, pid in sorted(found):
-            if pid not in ordered:
-                ordered.append(pid)
-        return ordered or self._fuzzy(text)
+        """Program ids named in ``text``, in order of first mention.
 
-    def _fuzzy(self, text: str) -> list[str]:
-        """One substituted character in a name of four or more (泉成好品, 高新技木企业).
+        Long names are matched first, then long names with one typo (only in a text about
+        applications), then short names on what is left: so 「泉成好品」 is 泉城好品 and not
+        the 好品 inside it.
 
-        >>> ProgramDetector({"quancheng_haopin": ("泉城好品",)}).detect("泉成好品找谁报名")
+        >>> names = {"quancheng_haopin": ("泉城好品",), "haopin_shandong": ("好品山东", "好品")}
+        >>> ProgramDetector(names).detect("泉成好品要求在济南经营几年")
         ['quancheng_haopin']
+        >>> ProgramDetector({"quancheng_haopin": ("泉城好品",)}).detect("泉成好吃的餐厅")
+        []
         """
-        for name, pid in self._names:
-            if len(name) < 4:
-                continue
-            for i in range(len(text) - len(name) + 1):
-                window = text[i : i + len(name)]
-                if sum(a != b for a, b in zip(window, name, strict=True)) == 1:
-                    return [pid]
-        return []
+        text = normalize(text)
+        covered = [False] * len(text)
+        found: list[tuple[int, str]] = []
+
+        def take(start: int, length: int, pid: str) -> None:
+            if not any(covered[start : start + length]):
+                covered[start : start + length] = [True] * length
+                found.append((start, pid))
+
+        long_names = [(n, p) for n, p in self._names if len(n) >= 4]
+        short_names = [(n, p) for n, p in self._names if len(n) < 4]
+        for name, pid in long_names:
+            for start in _positions(text, name):
+                take(start, len(name), pid)
+        if _APPLICATION_WORDS.search(text):
+            for name, pid in long_names:
+                for start in _near_positions(text, name):
+                    take(start, len(name), pid)
+        for name, pid in short_names:
+            for start in _positions(text, name):
+                take(start, len(name), pid)
+        return list(dict.fromkeys(pid for _, pid in sorted(found)))
 
     def dominant(self, text: str) -> str | None:
         """The program a document is mostly about: the one named most often, if any.
@@ -277,6 +283,23 @@ class HybridRetriever:
             passages.append(replace(passage, dense_score=dense_sim.get(cid)))
         passages.sort(key=lambda p: -p.score)
         return passages
+
+
+def _positions(text: str, name: str) -> list[int]:
+    out, start = [], text.find(name)
+    while start >= 0:
+        out.append(start)
+        start = text.find(name, start + len(name))
+    return out
+
+
+def _near_positions(text: str, name: str) -> list[int]:
+    """Where ``name`` occurs with exactly one character substituted."""
+    return [
+        i
+        for i in range(len(text) - len(name) + 1)
+        if sum(a != b for a, b in zip(text[i : i + len(name)], name, strict=True)) == 1
+    ]
 
 
 def _where(program: str | None, doc_type: str | None) -> dict[str, Any] | None:

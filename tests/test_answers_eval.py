@@ -66,4 +66,5 @@ def test_at_least_90_percent_of_answers_pass(tmp_path, e5):
     assert stats["refusal_recall"] >= 0.9
     for r in results:
         if r.item.traditional and not r.answer["refused"]:
-            assert r.answer["answer"] != "" and "这" not in r.answer["answer"], r.item.question
+            assert r.answer["answer"], r.item.question
+            assert "这" not in r.answer["answer"], r.item.question  # 這 in traditional

@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(
         default=32, ge=1, le=512, description="Passages per embedding batch."
     )
+    llm_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible endpoint (vLLM, Ollama, DeepSeek, Qwen)."
+    )
+    llm_model: str | None = Field(default=None, description="Model name at that endpoint.")
+    llm_api_key: str | None = Field(default=None, description="API key for the endpoint.")
+    llm_timeout: float = Field(default=20.0, gt=0, description="Seconds before falling back.")
     top_k: int = Field(default=5, ge=1, le=50, description="Passages returned by search.")
     max_file_mb: float = Field(
         default=20.0, gt=0, description="Largest document accepted for ingestion (MiB)."

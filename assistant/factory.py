@@ -22,10 +22,15 @@ if TYPE_CHECKING:
 def build_chat(settings: Settings, stack: SearchStack | None = None) -> ChatAssistant:
     """The chat assistant over the search stack, with sessions in the database."""
     from assistant.chat.assistant import ChatAssistant
+    from assistant.chat.llm import make_chat_model
     from assistant.store.db import SessionStore, make_engine
 
     stack = stack or build_search(settings)
-    return ChatAssistant(stack.knowledge, stack.retriever, SessionStore(make_engine(settings)))
+    chat = ChatAssistant(stack.knowledge, stack.retriever, SessionStore(make_engine(settings)))
+    model = make_chat_model(settings)
+    if model is not None:
+        chat.use_llm(model, settings.llm_model or "llm")
+    return chat
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ questions the knowledge base has nothing on, are refused with no citations.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
-from typing import Any
+import threading
+from typing import TYPE_CHECKING, Any
 
 from assistant.chat.compose import (
     NO_SOURCE,
@@ -31,6 +33,11 @@ from assistant.errors import InputError
 from assistant.search.retrieval import HybridRetriever
 from assistant.store.db import SessionStore
 
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from assistant.chat.llm import LLMPhraser
+
 MAX_QUESTION_CHARS = 2000
 # A passage counts as support only above this e5 cosine (calibrated on eval/sets/answers:
 # unrelated questions top out near 0.83, answerable ones start near 0.85).
@@ -49,11 +56,70 @@ class ChatAssistant:
     def __init__(
         self, knowledge: Knowledge, retriever: HybridRetriever, sessions: SessionStore | None
     ) -> None:
-        """Wire the parts."""
+        """Wire the parts; :meth:`use_llm` adds the optional LLM phrasing."""
         self.knowledge = knowledge
         self.retriever = retriever
         self.sessions = sessions
         self.intents = IntentDetector(knowledge.glossary.program_names)
+        self.phraser: LLMPhraser | None = None
+        self._turn = threading.local()
+
+    def use_llm(self, model: BaseChatModel, name: str) -> None:
+        """Let an LLM phrase answers through the tools, behind the guard."""
+        from assistant.chat.llm import LLMPhraser
+
+        self.phraser = LLMPhraser(model, self.tools(), name)
+
+    def tools(self) -> dict[str, Any]:
+        """The agent's tools; they read the current turn's company facts."""
+
+        def search_knowledge(query: str) -> str:
+            """检索政策知识库，返回带出处（文件、文号、条款）的段落。"""
+            return "\n\n".join(
+                f"[{p.citation()['document']} {p.citation()['doc_no'] or ''} "
+                f"{p.citation()['article']}] {p.text}"
+                for p in self.retriever.search(query, 4)
+            )
+
+        def assess_eligibility(program: str) -> str:
+            """按对话中的企业信息判断某项目（项目id，如 hnte）是否符合条件，返回逐条结论。"""
+            facts, day = getattr(self._turn, "facts", {}), getattr(self._turn, "day", None)
+            profile, _ = build_profile(facts, day or dt.date.today())
+            result = assess(
+                self.knowledge, program, validate_profile(profile), day or dt.date.today()
+            )
+            return json.dumps(
+                {
+                    "verdict": result["verdict"],
+                    "conditions": [c["explanation"] for c in result["conditions"]],
+                },
+                ensure_ascii=False,
+            )
+
+        def precheck_checklist(program: str) -> str:
+            """按对话中的企业信息预检某项目的申报材料清单。"""
+            from assistant.core.assessment import checklist
+
+            facts, day = getattr(self._turn, "facts", {}), getattr(self._turn, "day", None)
+            profile, _ = build_profile(facts, day or dt.date.today())
+            result = checklist(
+                self.knowledge, program, validate_profile(profile), day or dt.date.today()
+            )
+            return json.dumps(
+                [[i["title"], i["status"], i["prefill"]] for i in result["items"]],
+                ensure_ascii=False,
+            )
+
+        def find_template(question: str) -> str:
+            """查找已审核的答复模板。"""
+            return "暂无已审核的答复模板。"
+
+        return {
+            "search_knowledge": search_knowledge,
+            "assess_eligibility": assess_eligibility,
+            "precheck_checklist": precheck_checklist,
+            "find_template": find_template,
+        }
 
     def ask(
         self,
@@ -96,9 +162,13 @@ class ChatAssistant:
             else []
         )
         result = self._answer(question, intent, programs, facts, day)
+        result["backend"] = "grounded"
+        if self.phraser is not None and not result["refused"]:
+            self._turn.facts, self._turn.day = facts, day
+            result = self.phraser.phrase(question, result)
         if is_traditional(question):
             result["answer"] = to_traditional(result["answer"])
-        result.update({"session_id": sid, "backend": "grounded", "template_id": None})
+        result.update({"session_id": sid, "template_id": None})
         if self.sessions:
             new_state = {"kind": intent.kind, "programs": programs or state.get("programs", [])}
             self.sessions.save_turn(sid, question, result, facts, new_state)

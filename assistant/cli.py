@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
+from assistant.core.assessment import VERDICT_TEXT
 from assistant.errors import AssistantError, InputError
 
 Handler = Callable[[argparse.Namespace, Settings], tuple[Any, str]]
@@ -265,7 +266,7 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     result = match(knowledge, load_profile(args.profile), _as_of(args))
     lines = []
     for p in result["programs"]:
-        lines.append(f"{p['rank']}. {p['program_name']}：{_VERDICT_TEXT[p['verdict']]}")
+        lines.append(f"{p['rank']}. {p['program_name']}：{VERDICT_TEXT[p['verdict']]}")
         lines += [f"   - 差距：{g['text']}" for g in p["gaps"]]
         lines += [f"   - 路径：{s['text']}" for s in p["path"]]
         lines += [f"   - 捷径：{s['text']}" for s in p["shortcuts"]]
@@ -301,18 +302,12 @@ def cmd_calendar(args: argparse.Namespace, settings: Settings) -> tuple[Any, str
     return result, "\n".join(lines) or "未来一年内没有已知的重要日期。"
 
 
-_VERDICT_TEXT = {
-    "eligible": "符合条件",
-    "not_eligible": "不符合条件",
-    "insufficient_info": "资料不足，暂无法判断",
-    "needs_review": "硬性条件满足，尚需专家评审",
-}
 _MARK = {"pass": "✓", "fail": "✗", "unknown": "?", "manual": "…"}
 
 
 def _check_text(result: dict[str, Any]) -> str:
     lines = [
-        f"{result['program_name']}（{result['rules_version']}）：{_VERDICT_TEXT[result['verdict']]}"
+        f"{result['program_name']}（{result['rules_version']}）：{VERDICT_TEXT[result['verdict']]}"
     ]
     lines += [f"  {_MARK[c['status']]} {c['explanation']}" for c in result["conditions"]]
     lines += [f"  问：{q['question']}" for q in result["questions"]]

@@ -38,14 +38,23 @@ def main() -> None:
     wall = time.perf_counter() - start
     latency = percentiles([r.ms for r in results])
     stats = summary(results)
-    result = {"machine": machine(), "questions": len(results), "latency": latency,
-              "qps": round(len(results) / wall, 1), "pass_rate": stats["pass_rate"],
-              "peak_rss_mb": peak_rss_mb(), "goals": {"p95_ms_max": 300}}
-    rows = [("questions", str(len(results))), ("ask p50", f"{latency['p50_ms']} ms"),
-            ("ask p95", f"{latency['p95_ms']} ms (goal ≤ 300 ms)"),
-            ("throughput", f"{result['qps']} questions/s (1 client)"),
-            ("answers passing", f"{stats['pass_rate']:.1%}"),
-            ("peak memory", f"{result['peak_rss_mb']} MiB")]
+    result = {
+        "machine": machine(),
+        "questions": len(results),
+        "latency": latency,
+        "qps": round(len(results) / wall, 1),
+        "pass_rate": stats["pass_rate"],
+        "peak_rss_mb": peak_rss_mb(),
+        "goals": {"p95_ms_max": 300},
+    }
+    rows = [
+        ("questions", str(len(results))),
+        ("ask p50", f"{latency['p50_ms']} ms"),
+        ("ask p95", f"{latency['p95_ms']} ms (goal ≤ 300 ms)"),
+        ("throughput", f"{result['qps']} questions/s (1 client)"),
+        ("answers passing", f"{stats['pass_rate']:.1%}"),
+        ("peak memory", f"{result['peak_rss_mb']} MiB"),
+    ]
     write_report("ask", result, rows, args.out)
 
 

@@ -12,16 +12,11 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.chunking import sentences
 from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import Passage
 
-VERDICT_TEXT = {
-    "eligible": "符合申报条件",
-    "not_eligible": "目前不符合申报条件",
-    "insufficient_info": "资料不足，暂无法判断",
-    "needs_review": "硬性条件已满足，尚需专家评审",
-}
 STATUS_MARK = {"pass": "✅", "fail": "❌", "unknown": "❔", "manual": "🔎"}
 REPORTED_NOTE = "以上部分内容来自公开报道或第三方整理，申报前请以官方通知原文为准。"
 VERSION_NOTE = (

@@ -18,6 +18,13 @@ from assistant.core.profile import Profile
 from assistant.core.rules import Condition, RuleVersion
 from assistant.errors import InputError
 
+VERDICT_TEXT = {
+    "eligible": "符合申报条件",
+    "not_eligible": "目前不符合申报条件",
+    "insufficient_info": "资料不足，暂无法判断",
+    "needs_review": "硬性条件已满足，尚需专家评审",
+}
+"""The verdicts in Chinese (the CLI, the chat and the UI all say it this way)."""
 _STATUS_TEXT = {"pass": "符合", "fail": "不符合", "unknown": "待补充资料", "manual": "需专家评审"}
 
 

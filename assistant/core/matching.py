@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,6 +211,30 @@ def condition_gaps(
     return gaps
 
 
+def smallest_passing(test: Callable[[int], bool | None], limit: int) -> int | None:
+    """The smallest whole number ≥ 1 for which a monotone ``test`` holds: doubling until it
+    holds, then bisecting. ``test`` returning None means "cannot go this far" (stop).
+
+    >>> smallest_passing(lambda n: n * n >= 50, 1000)
+    8
+    >>> smallest_passing(lambda n: None if n > 4 else False, 1000) is None
+    True
+    """
+    high = 1
+    while not (result := test(high)):
+        if result is None or high > limit:
+            return None
+        high *= 2
+    low = high // 2  # fails (or 0)
+    while high - low > 1:
+        mid = (low + high) // 2
+        if test(mid):
+            high = mid
+        else:
+            low = mid
+    return high
+
+
 def _candidate_facts(test: Test | None, rubrics: dict[str, list[str]]) -> Iterator[str]:
     """Facts read by a test (rubric facts for score tests), in order, once each."""
     seen: set[str] = set()
@@ -292,40 +316,18 @@ class _Searcher:
     def smallest(self, data: dict[str, Any], lever: Lever) -> int | None:
         """The smallest whole delta (in the lever's unit) that makes the condition pass."""
 
-        def passes(delta: int) -> bool:
+        def passes(delta: int) -> bool | None:
             changed = self.apply(data, lever, delta)
-            return changed is not None and self.status(changed) == "pass"
+            return None if changed is None else self.status(changed) == "pass"
 
-        high = 1
-        while not passes(high):
-            high *= 2
-            if high > _LIMIT or self.apply(data, lever, high) is None:
-                return None
-        low = high // 2  # fails (or 0)
-        while high - low > 1:
-            mid = (low + high) // 2
-            if passes(mid):
-                high = mid
-            else:
-                low = mid
-        return high
+        return smallest_passing(passes, _LIMIT)
 
     def days(self) -> int | None:
         """Days to wait until the condition passes (time conditions)."""
         data = self.profile.data
-        high = 1
-        while self.status(data, self.as_of + dt.timedelta(days=high)) != "pass":
-            high *= 2
-            if high > 365 * 20:
-                return None
-        low = high // 2
-        while high - low > 1:
-            mid = (low + high) // 2
-            if self.status(data, self.as_of + dt.timedelta(days=mid)) == "pass":
-                high = mid
-            else:
-                low = mid
-        return high
+        return smallest_passing(
+            lambda d: self.status(data, self.as_of + dt.timedelta(days=d)) == "pass", 365 * 20
+        )
 
     def gap(self, lever: Lever, delta: int, data: dict[str, Any] | None = None) -> dict[str, Any]:
         base = data if data is not None else self.profile.data
@@ -404,23 +406,11 @@ class _Searcher:
         if whole is not None:
             return whole
 
-        def fixes(delta: int) -> bool:
+        def fixes(delta: int) -> bool | None:
             changed = self.apply(data, lever, delta)
-            return changed is not None and self._failing_parts(changed) < before
+            return None if changed is None else self._failing_parts(changed) < before
 
-        high = 1
-        while not fixes(high):
-            high *= 2
-            if high > _LIMIT or self.apply(data, lever, high) is None:
-                return None
-        low = high // 2
-        while high - low > 1:
-            mid = (low + high) // 2
-            if fixes(mid):
-                high = mid
-            else:
-                low = mid
-        return high
+        return smallest_passing(fixes, _LIMIT)
 
     def _failing_parts(self, data: dict[str, Any]) -> int:
         facts = Facts(Profile(data), self.as_of)

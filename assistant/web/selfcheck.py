@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.assessment import VERDICT_TEXT as BASE_VERDICT_TEXT
 from assistant.core.assessment import assess, checklist
 from assistant.core.profile import validate_profile
 from assistant.errors import AssistantError, InputError
@@ -20,12 +21,8 @@ if TYPE_CHECKING:
     from assistant.web.api import Services
 
 EXAMPLES = Path(__file__).parent / "examples"
-VERDICT_TEXT = {
-    "eligible": "✅ 符合条件",
-    "not_eligible": "❌ 不符合条件",
-    "insufficient_info": "❔ 资料不足，暂无法判断",
-    "needs_review": "🔎 硬性条件满足，尚需专家评审",
-}
+_ICON = {"eligible": "✅", "not_eligible": "❌", "insufficient_info": "❔", "needs_review": "🔎"}
+VERDICT_TEXT = {k: f"{_ICON[k]} {v}" for k, v in BASE_VERDICT_TEXT.items()}
 MARK = {"pass": "✅ 符合", "fail": "❌ 不符合", "unknown": "❔ 待补充", "manual": "🔎 需评审"}
 CHECK_MARK = {
     "ready": "✅ 已具备",

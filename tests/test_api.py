@@ -136,3 +136,18 @@ def test_all_programs_self_check_shows_the_ranking_with_bars(services):
     assert "科技人员需增加 6 人" in text
     assert "80%" in text  # 24 of the 30 tech staff needed
     assert "先取得科技型中小企业入库登记" in text
+
+
+def test_chat_tab_handler_keeps_the_session_and_shows_citations(services):
+    from assistant.web.chat_tab import chat_turn
+
+    history, box, sid, cites = chat_turn(services, "我们职工200人，研发人员15人", [], "")
+    assert sid
+    assert box == ""
+    history, _, sid2, cites = chat_turn(services, "能评高企吗？", history, sid)
+    assert sid2 == sid
+    assert len(history) == 4
+    assert "科技人员" in history[-1]["content"]
+    assert "《高新技术企业认定" in cites
+    errored, _, _, _ = chat_turn(services, "", history, sid)
+    assert "无法回答" in errored[-1]["content"]

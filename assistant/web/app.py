@@ -1,6 +1,6 @@
 """The web app: the JSON API (FastAPI) with the Gradio UI mounted at ``/``.
 
-The UI so far: knowledge search with citations, a self-check from a profile, the checklist
+The UI: chat (智能问答) with citations, knowledge search, a self-check from a profile, the checklist
 with downloads, and document upload. Knowledge is indexed in a background thread at
 start-up, so the page and the API answer while it runs.
 """
@@ -83,13 +83,14 @@ def build_ui(services: Services) -> gr.Blocks:
     """The Gradio page."""
     import gradio as gr
 
-    from assistant.web import selfcheck
+    from assistant.web import chat_tab, selfcheck
 
     knowledge = services.knowledge
     choices = [("全部项目", "")] + [(p.name, p.id) for p in knowledge.programs.values()]
     demo: gr.Blocks = gr.Blocks(title="申报助手")
     with demo:
-        gr.Markdown("# 申报助手\n山东企业资质认定与区域品牌申报的政策问答（知识检索）")
+        gr.Markdown("# 申报助手\n山东企业资质认定与区域品牌申报：政策问答、资格自测、申报清单")
+        chat_tab.build_tab(services)
         with gr.Tab("知识检索"):
             question = gr.Textbox(
                 label="您的问题", placeholder="例如：研发投入要占营收多少才能评高企"

@@ -1,0 +1,81 @@
+"""UI tab 智能问答: chat with example questions, the answer's citations beside it.
+
+The handler is a plain function (tested without a browser); ``build_tab`` wires it into
+Gradio. The session id lives in the page's state, so a conversation keeps its facts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import AssistantError
+
+if TYPE_CHECKING:
+    from assistant.web.api import Services
+
+EXAMPLES = [
+    "研发投入要占营收多少才能评高企？",
+    "我们去年营收4800万，研发投入260万，职工120人其中研发人员30人，能评科技型中小企业吗？",
+    "专精特新中小企业2026年的认定条件是什么？",
+    "泉城好品申报需要哪些条件？",
+    "高新技術企業的有效期是幾年？",
+]
+
+
+def render_citations(answer: dict[str, Any]) -> str:
+    """The citations panel: document, 文号, article and the passage."""
+    if answer.get("refused") or not answer.get("citations"):
+        return "（本回答没有引用）"
+    blocks = []
+    for i, c in enumerate(answer["citations"], 1):
+        head = " ".join(
+            x for x in (f"《{c['document']}》", c.get("doc_no") or "", c["article"]) if x
+        )
+        text = (c.get("text") or "").strip()
+        blocks.append(f"**[{i}] {head}**\n\n> " + text[:600].replace("\n", "\n> "))
+    return "\n\n".join(blocks)
+
+
+def chat_turn(
+    services: Services, message: str, history: list[dict[str, str]] | None, session_id: str
+) -> tuple[list[dict[str, str]], str, str, str]:
+    """One turn: (history, cleared input, session id, citations panel)."""
+    history = list(history or [])
+    try:
+        answer = services.chat().ask(message, session_id=session_id or None)
+    except AssistantError as exc:
+        history += [
+            {"role": "user", "content": message or ""},
+            {"role": "assistant", "content": f"**无法回答：** {exc}"},
+        ]
+        return history, "", session_id, ""
+    history += [
+        {"role": "user", "content": message},
+        {"role": "assistant", "content": answer["answer"]},
+    ]
+    return history, "", answer["session_id"], render_citations(answer)
+
+
+def build_tab(services: Services) -> None:
+    """Add the tab to the enclosing ``gr.Blocks``."""
+    import gradio as gr
+
+    with gr.Tab("智能问答"):
+        session = gr.State("")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="申报助手", height=520)
+                box = gr.Textbox(
+                    label="您的问题", placeholder="例如：我们去年营收4800万，能评高企吗？"
+                )
+                send = gr.Button("发送", variant="primary")
+                gr.Examples(EXAMPLES, inputs=box)
+            with gr.Column(scale=2):
+                gr.Markdown("#### 依据与引用")
+                cites = gr.Markdown("（提问后显示本回答引用的政策原文）")
+
+        def turn(m: str, h: list[dict[str, str]], s: str) -> tuple[Any, ...]:
+            return chat_turn(services, m, h, s)
+
+        send.click(turn, [box, chatbot, session], [chatbot, box, session, cites])
+        box.submit(turn, [box, chatbot, session], [chatbot, box, session, cites])

@@ -156,11 +156,7 @@ def compose_assessment(results: list[dict[str, Any]], notes: list[str]) -> str:
             )
             lines.append(f"- {s['title']}：{span} 分（通过线 {s['pass_line']} 分）")
         blocks.append("\n".join(lines))
-    questions = []
-    for r in results:
-        for q in r["questions"]:
-            if q["question"] not in questions:
-                questions.append(q["question"])
+    questions = decisive_questions(results)
     text = "\n\n".join(blocks)
     if questions:
         text += "\n\n**为进一步判断，请补充：**\n" + "\n".join(f"- {q}" for q in questions[:3])
@@ -177,6 +173,29 @@ def compose_assessment(results: list[dict[str, Any]], notes: list[str]) -> str:
             seen.append(label)
     lines += [f"{i}. {s}" for i, s in enumerate(seen, 1)]
     return text + "\n\n" + "\n".join(lines)
+
+
+def decisive_questions(results: list[dict[str, Any]]) -> list[str]:
+    """Questions for missing facts, most decisive first: a fact that blocks more open
+    conditions comes before one that blocks fewer (then in condition order).
+
+    >>> r = {"questions": [{"field": "a", "question": "问A"}, {"field": "b", "question": "问B"}],
+    ...      "conditions": [{"missing": ["a"]}, {"missing": ["b"]}, {"missing": ["b"]}]}
+    >>> decisive_questions([r])
+    ['问B', '问A']
+    """
+    weight: dict[str, int] = {}
+    order: dict[str, int] = {}
+    text: dict[str, str] = {}
+    for r in results:
+        for q in r["questions"]:
+            order.setdefault(q["field"], len(order))
+            text[q["field"]] = q["question"]
+        for c in r["conditions"]:
+            for field in c["missing"]:
+                weight[field] = weight.get(field, 0) + 1
+    ranked = sorted(text, key=lambda f: (-weight.get(f, 0), order[f]))
+    return list(dict.fromkeys(text[f] for f in ranked))
 
 
 def compose_match(result: dict[str, Any], focus: Sequence[str]) -> str:

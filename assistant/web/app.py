@@ -98,7 +98,7 @@ def build_ui(services: Services) -> gr.Blocks:
             program = gr.Dropdown(choices=choices, value="", label="项目")
             ask = gr.Button("检索", variant="primary")
             answer = gr.Markdown()
-            gr.Examples(EXAMPLES, inputs=question)
+            gr.Examples(EXAMPLES, inputs=question, label="示例问题")
 
             def search(q: str, p: str) -> str:
                 return format_passages(services.search(), q, p)

@@ -69,7 +69,7 @@ def build_tab(services: Services) -> None:
                     label="您的问题", placeholder="例如：我们去年营收4800万，能评高企吗？"
                 )
                 send = gr.Button("发送", variant="primary")
-                gr.Examples(EXAMPLES, inputs=box)
+                gr.Examples(EXAMPLES, inputs=box, label="示例问题")
             with gr.Column(scale=2):
                 gr.Markdown("#### 依据与引用")
                 cites = gr.Markdown("（提问后显示本回答引用的政策原文）")

@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.config import Settings
-from assistant.core.knowledge import PROGRAM_IDS
 from assistant.web.api import MAX_BODY_BYTES, Services, create_api
 from assistant.web.selfcheck import example_profiles, run_check, run_checklist
 from tests.conftest import TESTS

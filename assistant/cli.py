@@ -88,6 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--profile", required=True, type=Path, help="company profile JSON")
     calendar.add_argument("--format", choices=["text", "ics"], default="text")
     calendar.add_argument("--out", type=Path, default=None, help=".ics file to write")
+    users = sub.add_parser("users", parents=[common], help="accounts: add, list, token")
+    users.add_argument("action", choices=["add", "list", "token"])
+    users.add_argument("name", nargs="?", default=None)
+    users.add_argument("--role", choices=["staff", "evaluator", "admin"], default=None)
+    users.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (else it is asked for)",
+    )
+    audit = sub.add_parser("audit", parents=[common], help="the audit log (admins)")
+    audit.add_argument("--limit", type=int, default=200)
+    audit.add_argument("--csv", type=Path, default=None, help="export to this CSV file")
     sub.add_parser("serve", parents=[common], help="run the web app")
     return parser
 
@@ -314,6 +326,51 @@ def _check_text(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _accounts(settings: Settings) -> Any:
+    from assistant.store.accounts import AccountStore
+    from assistant.store.db import make_engine
+
+    return AccountStore(make_engine(settings))
+
+
+def cmd_users(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``users add NAME --role R`` / ``users list`` / ``users token NAME``."""
+    store = _accounts(settings)
+    if args.action == "list":
+        rows = store.users()
+        return rows, "\n".join(f"{r['name']:<20} {r['role']:<10} {r['created']}" for r in rows)
+    if not args.name:
+        raise InputError(f"users {args.action}: give the user name")
+    if args.action == "token":
+        token = store.create_token(args.name)
+        return {
+            "name": args.name,
+            "token": token,
+        }, f"API token for {args.name} (shown once): {token}"
+    if not args.role:
+        raise InputError("users add: give --role staff, evaluator or admin")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"password for {args.name}: ")
+    user = store.add_user(args.name, args.role, password)
+    return {"name": user.name, "role": user.role}, f"created {user.name} ({user.role})"
+
+
+def cmd_audit(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``audit [--limit N] [--csv FILE]``: who did what, when (run on the server)."""
+    store = _accounts(settings)
+    if args.csv:
+        args.csv.write_text(store.audit_csv(args.limit), encoding="utf-8")
+        return {"file": str(args.csv)}, f"exported {args.csv}"
+    rows = store.audit_log(args.limit)
+    return rows, "\n".join(
+        f"{r['at']}  {r['user']:<12} {r['action']:<18} {r['target']}" for r in rows
+    )
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``serve``: the same web app as ``python app.py``."""
     from assistant.web.app import serve
@@ -333,6 +390,8 @@ COMMANDS: dict[str, Handler] = {
     "checklist": cmd_checklist,
     "match": cmd_match,
     "calendar": cmd_calendar,
+    "users": cmd_users,
+    "audit": cmd_audit,
     "serve": cmd_serve,
 }
 

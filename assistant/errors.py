@@ -8,6 +8,8 @@ turn them into a one-line message or a 4xx JSON body; anything else is a bug.
     ├── KnowledgeError      knowledge/ is invalid (file, field, fix)
     ├── InputError          bad user input: profile, question, program id, arguments
     │   └── DocumentError   a document that cannot be ingested (corrupt, empty, too big)
+    ├── AuthError           no valid login or token (401)
+    │   └── ForbiddenError  logged in, but the role may not do this (403)
     ├── RetrievalError      the index or the chroma server cannot be used
     └── ModelError          the embedding model cannot be built or loaded
 """
@@ -41,6 +43,18 @@ class DocumentError(InputError):
     """A document cannot be ingested."""
 
     code = "bad_document"
+
+
+class AuthError(AssistantError):
+    """No valid login or API token."""
+
+    code = "unauthorized"
+
+
+class ForbiddenError(AuthError):
+    """The account's role may not do this."""
+
+    code = "forbidden"
 
 
 class RetrievalError(AssistantError):

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
@@ -25,11 +25,13 @@ from assistant.config import Settings
 from assistant.core.assessment import assess, checklist
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.core.profile import validate_profile
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError, AuthError, ForbiddenError, InputError
+from assistant.search.readers import SUPPORTED
 
 if TYPE_CHECKING:
     from assistant.chat.assistant import ChatAssistant
     from assistant.factory import SearchStack
+    from assistant.store.accounts import AccountStore, User
 
 MAX_BODY_BYTES = 1_000_000
 
@@ -43,6 +45,7 @@ class Services:
         self.knowledge = knowledge or load_knowledge(settings.knowledge_dir)
         self._search: SearchStack | None = None
         self._chat: ChatAssistant | None = None
+        self._accounts: AccountStore | None = None
         self._lock = threading.Lock()
         self.index_status = "未开始"
 
@@ -54,6 +57,16 @@ class Services:
 
                 self._search = build_search(self.settings, knowledge=self.knowledge)
             return self._search
+
+    def accounts(self) -> AccountStore:
+        """Users, tokens and the audit log (same database as the sessions)."""
+        if self._accounts is None:
+            from assistant.store.accounts import AccountStore
+            from assistant.store.db import make_engine
+
+            with self._lock:
+                self._accounts = self._accounts or AccountStore(make_engine(self.settings))
+        return self._accounts
 
     def chat(self) -> ChatAssistant:
         """The chat assistant (built once, over the search stack)."""
@@ -184,6 +197,8 @@ def create_api(services: Services) -> FastAPI:
         profile = validate_profile(req.profile)
         return match(services.knowledge, profile, req.as_of or dt.date.today())
 
+    _install_staff_routes(api, services)
+
     @api.post("/api/search")
     def search(req: SearchRequest) -> dict[str, Any]:
         passages = services.search().retriever.search(req.question, req.k, program=req.program)
@@ -195,6 +210,105 @@ def create_api(services: Services) -> FastAPI:
         }
 
     return api
+
+
+def require(services: Services, request: Request, *roles: str) -> User:
+    """The account behind the request's bearer token, if its role is one of ``roles``.
+
+    Raises:
+        AuthError: no token or an unknown one (401).
+        ForbiddenError: a valid token whose role may not do this (403).
+    """
+    header = request.headers.get("authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    user = services.accounts().user_for_token(token)
+    if user is None:
+        raise AuthError(
+            "log in: send 'Authorization: Bearer <token>' (python -m assistant users token NAME)"
+        )
+    if user.role not in roles:
+        raise ForbiddenError(f"the role '{user.role}' may not do this; needs {' or '.join(roles)}")
+    return user
+
+
+def document_list(services: Services) -> list[dict[str, Any]]:
+    """Every indexed document with its chunk count."""
+    counts: dict[str, int] = {}
+    for chunk in services.search().retriever.keyword_index().chunks:
+        doc = str(chunk.metadata.get("doc_id", ""))
+        counts[doc] = counts.get(doc, 0) + 1
+    return [
+        {
+            "doc_id": d,
+            "title": m.get("title"),
+            "type": m.get("doc_type"),
+            "program": m.get("program"),
+            "source": m.get("source"),
+            "chunks": counts.get(d, 0),
+        }
+        for d, m in sorted(services.search().store.documents().items())
+    ]
+
+
+def ingest_upload(services: Services, user: User, filename: str, data: bytes) -> dict[str, Any]:
+    """Save an uploaded file under data/uploads (bare file name only) and ingest it.
+
+    Raises:
+        InputError: an unsupported, over-sized or unreadable file.
+    """
+    name = Path(filename or "").name  # a bare file name: nothing can escape the folder
+    if not name or name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED:
+        raise InputError(f"file '{name}': upload a .md, .txt, .pdf or .docx file")
+    limit = services.settings.max_file_mb * 2**20
+    if len(data) > limit:
+        raise InputError(f"file '{name}' is over {services.settings.max_file_mb:g} MiB")
+    folder = services.settings.data_dir / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    target.write_bytes(data)
+    [result] = services.search().indexer.ingest_files([target])
+    services.accounts().audit(user, "document.ingest", name, status=result.status)
+    if result.status == "failed":
+        raise InputError(result.message)
+    return dict(result.__dict__)
+
+
+def _install_staff_routes(api: FastAPI, services: Services) -> None:
+    """Routes for staff and admins (documents, re-index) and admins (audit log)."""
+
+    @api.get("/api/documents")
+    def documents(request: Request) -> list[dict[str, Any]]:
+        require(services, request, "staff", "admin")
+        return document_list(services)
+
+    @api.post("/api/documents")
+    async def upload(request: Request, file: UploadFile) -> dict[str, Any]:
+        user = require(services, request, "staff", "admin")
+        data = await file.read(int(services.settings.max_file_mb * 2**20) + 1)
+        return ingest_upload(services, user, file.filename or "", data)
+
+    @api.delete("/api/documents/{doc_id}", response_model=None)
+    def remove(request: Request, doc_id: str) -> Any:
+        user = require(services, request, "staff", "admin")
+        [result] = services.search().indexer.remove([doc_id])
+        services.accounts().audit(user, "document.remove", doc_id, status=result.status)
+        if result.status == "not_found":
+            return _error(404, "not_found", result.message)
+        return result.__dict__
+
+    @api.post("/api/reindex")
+    def reindex(request: Request) -> dict[str, Any]:
+        user = require(services, request, "staff", "admin")
+        services.index_knowledge()
+        services.accounts().audit(user, "knowledge.reindex", "knowledge/")
+        return {"index": services.index_status}
+
+    @api.get("/api/audit", response_model=None)
+    def audit(request: Request, limit: int = 200, format: str = "json") -> Any:
+        require(services, request, "admin")
+        if format == "csv":
+            return PlainTextResponse(services.accounts().audit_csv(limit), media_type="text/csv")
+        return services.accounts().audit_log(limit)
 
 
 def _checklist_response(result: dict[str, Any], fmt: str) -> Response | dict[str, Any]:
@@ -223,6 +337,8 @@ def _install_errors(api: FastAPI) -> None:
     @api.exception_handler(AssistantError)
     async def assistant_error(_: Request, exc: AssistantError) -> JSONResponse:
         status = 400 if isinstance(exc, InputError) else 503
+        if isinstance(exc, AuthError):
+            status = 403 if isinstance(exc, ForbiddenError) else 401
         return _error(status, exc.code, str(exc))
 
     @api.exception_handler(RequestValidationError)

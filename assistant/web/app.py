@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.web.api import Services, create_api
+from assistant.web.api import Services, create_api, ingest_upload
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -57,26 +57,27 @@ def render_passages(passages: list[Any]) -> str:
     return "\n\n".join(blocks)
 
 
-def ingest_uploads(stack: SearchStack, files: list[Any] | None) -> str:
-    """Copy uploaded files into the data directory and ingest them."""
+def ingest_uploads(services: Services, token: str, files: list[Any] | None) -> str:
+    """The 知识库 upload: staff or admin token required; each file is validated, saved under
+    data/uploads by its bare name, ingested and audited (as ``POST /api/documents``)."""
+    user = services.accounts().user_for_token((token or "").strip())
+    if user is None or user.role not in ("staff", "admin"):
+        return "**请先输入有效的员工或管理员令牌**（python -m assistant users token 用户名）。"
     if not files:
         return "请选择文件。"
-    upload_dir = stack.settings.data_dir / "uploads"
-    upload_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
+    status = {"added": "已添加", "updated": "已更新", "unchanged": "未变化"}
+    lines = []
     for f in files:
         src = Path(getattr(f, "name", f))
-        # Only the base name is kept, so an uploaded name cannot point outside the folder.
-        target = upload_dir / Path(src.name).name
-        target.write_bytes(src.read_bytes())
-        paths.append(target)
-    results = stack.indexer.ingest_files(paths)
-    status = {"added": "已添加", "updated": "已更新", "unchanged": "未变化", "failed": "失败"}
-    return "\n".join(
-        f"- {Path(r.source).name}: {status.get(r.status, r.status)} {r.chunks} 段"
-        + (f"（{r.message}）" if r.message else "")
-        for r in results
-    )
+        try:
+            result = ingest_upload(services, user, src.name, src.read_bytes())
+            lines.append(
+                f"- {src.name}: {status.get(result['status'], result['status'])} "
+                f"{result['chunks']} 段"
+            )
+        except AssistantError as exc:
+            lines.append(f"- {src.name}: 失败（{exc}）")
+    return "\n".join(lines)
 
 
 def build_ui(services: Services) -> gr.Blocks:
@@ -112,10 +113,11 @@ def build_ui(services: Services) -> gr.Blocks:
                 f"{len(knowledge.articles)} 篇知识条目。"
                 "上传政策文件（.md .txt .pdf .docx，简体或繁体）后即可检索。"
             )
+            token = gr.Textbox(label="员工令牌（上传需要员工或管理员权限）", type="password")
             files = gr.File(file_count="multiple", file_types=[".md", ".txt", ".pdf", ".docx"])
             upload = gr.Button("上传并索引")
             report = gr.Markdown()
-            upload.click(lambda fs: ingest_uploads(services.search(), fs), files, report)
+            upload.click(lambda t, fs: ingest_uploads(services, t, fs), [token, files], report)
     return demo
 
 

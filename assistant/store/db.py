@@ -88,6 +88,7 @@ def make_engine(settings: Settings) -> Engine:
         @event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _record: Any) -> None:
             cursor = conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")  # as PostgreSQL does
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
@@ -140,6 +141,7 @@ class SessionStore:
             if row is None:
                 row = ChatSession(id=session_id)
                 db.add(row)
+                db.flush()  # the session row first: PostgreSQL enforces the foreign key
             row.facts = json.loads(json.dumps(facts, ensure_ascii=False))
             row.state = json.loads(json.dumps(state, ensure_ascii=False))
             row.updated = _now()

@@ -41,14 +41,8 @@ def _post(url: str, body: dict[str, object]) -> int:
         return int(resp.status)
 
 
-def main() -> None:
-    """Run the load and write the report."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
-    args = parser.parse_args()
-    data = PROJECT_ROOT / "data" / "bench-load"
+def _start(data: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Start the app with the real model on a free loopback port; wait until it is ready."""
     (data / "index").mkdir(parents=True, exist_ok=True)
     cache = PROJECT_ROOT / "data" / "test-cache" / "e5-vectors.sqlite"
     if cache.is_file() and not (data / "index" / "e5-small-vectors.sqlite").exists():
@@ -63,47 +57,61 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 600
-        while True:
+    deadline = time.monotonic() + 600
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
+                if "就绪" in json.loads(r.read())["index"]:
+                    return proc, base
+        except OSError:
+            pass
+        time.sleep(1)
+    proc.terminate()
+    raise SystemExit("the app did not become ready")
+
+
+def _load(base: str, users: int, seconds: float) -> tuple[list[float], list[str], float]:
+    """Threads posting questions until the time is up: latencies, errors, wall time."""
+    questions = [i.question for i in load_answer_set()]
+    samples: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user(n: int) -> None:
+        i = n
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
             try:
-                with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
-                    if "就绪" in json.loads(r.read())["index"]:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the app did not become ready")
-            time.sleep(1)
-        questions = [i.question for i in load_answer_set()]
-        samples: list[float] = []
-        errors: list[str] = []
-        lock = threading.Lock()
-        stop = time.monotonic() + args.seconds
+                body = {"question": questions[i % len(questions)], "as_of": "2026-11-22"}
+                error = "" if _post(f"{base}/api/ask", body) == 200 else "status"
+            except Exception as exc:  # every failure counts as an error
+                error = repr(exc)
+            i += users
+            with lock:
+                samples.append((time.perf_counter() - t0) * 1000)
+                if error:
+                    errors.append(error)
 
-        def user(n: int) -> None:
-            i = n
-            while time.monotonic() < stop:
-                q = questions[i % len(questions)]
-                i += args.users
-                t0 = time.perf_counter()
-                try:
-                    status = _post(f"{base}/api/ask", {"question": q, "as_of": "2026-11-22"})
-                    ok = status == 200
-                except Exception as exc:  # every failure counts as an error
-                    ok, status = False, repr(exc)
-                with lock:
-                    samples.append((time.perf_counter() - t0) * 1000)
-                    if not ok:
-                        errors.append(str(status))
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(users)]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return samples, errors, time.monotonic() - start
 
-        threads = [threading.Thread(target=user, args=(n,)) for n in range(args.users)]
-        start = time.monotonic()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.monotonic() - start
+
+def main() -> None:
+    """Run the load and write the report."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
+    args = parser.parse_args()
+    proc, base = _start(PROJECT_ROOT / "data" / "bench-load")
+    try:
+        samples, errors, wall = _load(base, args.users, args.seconds)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -49,12 +49,9 @@ def _start(data: Path) -> tuple[subprocess.Popen[bytes], str]:
         shutil.copy(cache, data / "index" / "e5-small-vectors.sqlite")
     port = _free_port()
     env = dict(os.environ, ASSISTANT_DATA_DIR=str(data), ASSISTANT_PORT=str(port))
+    log = (data / "app.log").open("wb")  # the app's own log, to read after a failure
     proc = subprocess.Popen(
-        [sys.executable, "app.py"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 600

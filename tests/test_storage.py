@@ -62,3 +62,39 @@ def test_the_schema_is_created_on_an_empty_database(settings):
 
     tables = set(inspect(engine).get_table_names())
     assert {"chat_sessions", "chat_messages", "users", "api_tokens", "audit_log", "meta"} <= tables
+
+
+def test_concurrent_first_use_does_not_race_on_the_schema(settings):
+    """Found under load: 20 first requests at once each created the tables."""
+    import threading
+
+    errors, engines = [], []
+
+    def start():
+        try:
+            engines.append(make_engine(settings))
+        except Exception as exc:  # the test is that none happens
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(engines) == 12
+
+
+def test_services_build_the_stores_once_under_concurrency(tmp_path):
+    import threading
+
+    from assistant.web.api import Services
+
+    services = Services(Settings(data_dir=tmp_path, embeddings="hashing"))
+    seen = []
+    threads = [threading.Thread(target=lambda: seen.append(services.accounts())) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(s) for s in seen}) == 1

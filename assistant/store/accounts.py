@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from assistant.errors import InputError
-from assistant.store.db import Base, _now
+from assistant.store.db import Base, _now, ensure_schema
 
 Role = Literal["staff", "evaluator", "admin"]
 ROLES: tuple[str, ...] = ("staff", "evaluator", "admin")
@@ -110,7 +110,7 @@ class AccountStore:
 
     def __init__(self, engine: Engine) -> None:
         """Use an engine made by :func:`assistant.store.db.make_engine`."""
-        Base.metadata.create_all(engine)
+        ensure_schema(engine)  # its tables may be registered after the engine was made
         self._factory = sessionmaker(engine, expire_on_commit=False)
 
     def add_user(self, name: str, role: str, password: str) -> User:

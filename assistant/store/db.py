@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import uuid
 from typing import Any
 
@@ -24,12 +25,14 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from assistant.config import Settings
 from assistant.errors import InputError
 
 SCHEMA_VERSION = 1
+_SCHEMA_LOCK = threading.Lock()
 MAX_SESSION_ID = 64
 
 
@@ -93,11 +96,33 @@ def make_engine(settings: Settings) -> Engine:
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
-    Base.metadata.create_all(engine)
-    with Session(engine) as db, db.begin():
-        if db.get(Meta, "schema_version") is None:
-            db.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+    ensure_schema(engine)
     return engine
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create every table registered so far (threads of one process one at a time)."""
+    with _SCHEMA_LOCK:
+        _create_schema(engine)
+
+
+def _create_schema(engine: Engine, attempts: int = 5) -> None:
+    """Create missing tables and record the schema version. Another process or thread doing
+    the same at the same moment is not an error: table creation is retried, and a version
+    row recorded by the other one is fine."""
+    for attempt in range(attempts):
+        try:
+            Base.metadata.create_all(engine)
+            break
+        except (OperationalError, ProgrammingError, IntegrityError):
+            if attempt == attempts - 1:
+                raise
+    try:
+        with Session(engine) as db, db.begin():
+            if db.get(Meta, "schema_version") is None:
+                db.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
+    except IntegrityError:
+        pass  # recorded by a concurrent start
 
 
 class SessionStore:

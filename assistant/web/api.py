@@ -60,23 +60,23 @@ class Services:
 
     def accounts(self) -> AccountStore:
         """Users, tokens and the audit log (same database as the sessions)."""
-        if self._accounts is None:
-            from assistant.store.accounts import AccountStore
-            from assistant.store.db import make_engine
+        with self._lock:  # built once: concurrent first requests must not race on the schema
+            if self._accounts is None:
+                from assistant.store.accounts import AccountStore
+                from assistant.store.db import make_engine
 
-            with self._lock:
-                self._accounts = self._accounts or AccountStore(make_engine(self.settings))
-        return self._accounts
+                self._accounts = AccountStore(make_engine(self.settings))
+            return self._accounts
 
     def chat(self) -> ChatAssistant:
         """The chat assistant (built once, over the search stack)."""
-        if self._chat is None:
-            from assistant.factory import build_chat
+        stack = self.search()
+        with self._lock:  # built once: concurrent first requests must not race on the schema
+            if self._chat is None:
+                from assistant.factory import build_chat
 
-            chat = build_chat(self.settings, self.search())
-            with self._lock:
-                self._chat = self._chat or chat
-        return self._chat
+                self._chat = build_chat(self.settings, stack)
+            return self._chat
 
     def index_knowledge(self) -> None:
         """Bring the index in line with knowledge/ (run in a background thread)."""

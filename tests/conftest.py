@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,55 @@ def e5(e5_raw) -> object:
     from assistant.search.embeddings import CachedEmbeddings
 
     return CachedEmbeddings(e5_raw, MODEL_DIR.parent.parent / "test-cache" / "e5-vectors.sqlite")
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def running_app(data_dir: Path, **env: str) -> Iterator[str]:
+    """``python app.py`` on a free loopback port (hashing embedder unless told otherwise);
+    yields its URL once ``/api/health`` answers, and stops it afterwards."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    port = free_port()
+    full_env = dict(
+        os.environ,
+        ASSISTANT_DATA_DIR=str(data_dir),
+        ASSISTANT_EMBEDDINGS="hashing",
+        ASSISTANT_PORT=str(port),
+        **env,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "app.py"],
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/health", timeout=5):
+                    break
+            except OSError as exc:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    err = proc.stderr.read() if proc.stderr and proc.poll() is not None else ""
+                    raise AssertionError(f"app did not start: {err[-2000:]}") from exc
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -7,7 +7,6 @@ The same tests run twice: against chromadb's persistent local store and against 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,16 +16,10 @@ import pytest
 
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.factory import build_search
-from tests.conftest import DOCS
+from tests.conftest import DOCS, free_port
 from tests.docgen import HNTE_PDF_LINES, make_pdf
 
 pytestmark = pytest.mark.model
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +27,7 @@ def chroma_server(tmp_path_factory):
     """A real chroma server on a free loopback port, stopped after the module."""
     import chromadb
 
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     chroma = Path(shutil.which("chroma") or PROJECT_ROOT / ".venv" / "bin" / "chroma")
     proc = subprocess.Popen(

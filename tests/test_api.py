@@ -151,3 +151,26 @@ def test_chat_tab_handler_keeps_the_session_and_shows_citations(services):
     assert "《高新技术企业认定" in cites
     errored, _, _, _ = chat_turn(services, "", history, sid)
     assert "无法回答" in errored[-1]["content"]
+
+
+def test_feedback_is_stored_with_the_latest_answer(client, services):
+    from assistant.web.chat_tab import give_feedback
+
+    answer = client.post("/api/ask", json={"question": "高企证书有效期几年？"}).json()
+    r = client.post(
+        "/api/feedback",
+        json={"session_id": answer["session_id"], "useful": False, "comment": "没说到期怎么办"},
+    )
+    assert r.status_code == 200
+    stored = services.chat().sessions.feedback(5)
+    assert stored[0]["question"] == "高企证书有效期几年？"
+    assert stored[0]["useful"] is False
+    assert stored[0]["comment"] == "没说到期怎么办"
+    assert (
+        client.post(
+            "/api/feedback", json={"session_id": "nosuchsession", "useful": True}
+        ).status_code
+        == 400
+    )
+    assert give_feedback(services, answer["session_id"], True, "") == "谢谢反馈，已记录。"
+    assert give_feedback(services, "", True, "") == "请先提问。"

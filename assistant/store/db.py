@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Integer,
@@ -72,6 +73,17 @@ class ChatMessage(Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class FeedbackRow(Base):
+    """A user's verdict on one answer (有用/没用 and a comment)."""
+
+    __tablename__ = "feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("chat_messages.id"), index=True)
+    created: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    useful: Mapped[bool] = mapped_column(Boolean)
+    comment: Mapped[str] = mapped_column(Text, default="")
 
 
 def database_url(settings: Settings) -> str:
@@ -171,6 +183,47 @@ class SessionStore:
             row.state = json.loads(json.dumps(state, ensure_ascii=False))
             row.updated = _now()
             db.add(ChatMessage(session_id=session_id, question=question, answer=answer))
+
+    def add_feedback(self, session_id: str, useful: bool, comment: str = "") -> int:
+        """Store feedback on the session's latest answer; returns the message id.
+
+        Raises:
+            InputError: unknown session, or a comment over 2,000 characters.
+        """
+        _check_id(session_id)
+        if len(comment) > 2000:
+            raise InputError("comment: keep it under 2,000 characters")
+        with self._factory() as db, db.begin():
+            message = db.scalar(
+                select(ChatMessage)
+                .where(ChatMessage.session_id == session_id)
+                .order_by(ChatMessage.id.desc())
+                .limit(1)
+            )
+            if message is None:
+                raise InputError(f"session '{session_id}' has no answer to rate")
+            db.add(FeedbackRow(message_id=message.id, useful=useful, comment=comment.strip()))
+            return int(message.id)
+
+    def feedback(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The latest feedback with its question, newest first."""
+        with self._factory() as db:
+            rows = db.execute(
+                select(FeedbackRow, ChatMessage)
+                .join(ChatMessage, FeedbackRow.message_id == ChatMessage.id)
+                .order_by(FeedbackRow.id.desc())
+                .limit(limit)
+            )
+            return [
+                {
+                    "message_id": m.id,
+                    "question": m.question,
+                    "useful": f.useful,
+                    "comment": f.comment,
+                    "created": f.created.isoformat(),
+                }
+                for f, m in rows
+            ]
 
     def history(self, session_id: str) -> list[dict[str, Any]]:
         """The turns of a session, oldest first."""

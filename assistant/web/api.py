@@ -117,6 +117,14 @@ class AskRequest(BaseModel):
     as_of: dt.date | None = None
 
 
+class FeedbackRequest(BaseModel):
+    """``POST /api/feedback``: a verdict on the session's latest answer."""
+
+    session_id: str
+    useful: bool
+    comment: str = Field(default="", max_length=2000)
+
+
 class MatchRequest(BaseModel):
     """``POST /api/match``."""
 
@@ -184,11 +192,7 @@ def create_api(services: Services) -> FastAPI:
         result = checklist(services.knowledge, req.program, profile, req.as_of or dt.date.today())
         return _checklist_response(result, req.format)
 
-    @api.post("/api/ask")
-    def ask(req: AskRequest) -> dict[str, Any]:
-        return services.chat().ask(
-            req.question, session_id=req.session_id, profile=req.profile, as_of=req.as_of
-        )
+    _install_chat_routes(api, services)
 
     @api.post("/api/match")
     def match_route(req: MatchRequest) -> dict[str, Any]:
@@ -271,6 +275,23 @@ def ingest_upload(services: Services, user: User, filename: str, data: bytes) ->
     if result.status == "failed":
         raise InputError(result.message)
     return dict(result.__dict__)
+
+
+def _install_chat_routes(api: FastAPI, services: Services) -> None:
+    """Routes of the chat: a turn and feedback on the latest answer."""
+
+    @api.post("/api/ask")
+    def ask(req: AskRequest) -> dict[str, Any]:
+        return services.chat().ask(
+            req.question, session_id=req.session_id, profile=req.profile, as_of=req.as_of
+        )
+
+    @api.post("/api/feedback")
+    def feedback(req: FeedbackRequest) -> dict[str, Any]:
+        sessions = services.chat().sessions
+        if sessions is None:
+            raise InputError("sessions are not stored; feedback cannot be kept")
+        return {"message_id": sessions.add_feedback(req.session_id, req.useful, req.comment)}
 
 
 def _install_staff_routes(api: FastAPI, services: Services) -> None:

@@ -56,6 +56,20 @@ def chat_turn(
     return history, "", answer["session_id"], render_citations(answer)
 
 
+def give_feedback(services: Services, session_id: str, useful: bool, comment: str) -> str:
+    """Handler of 有用/没用: stored with the latest answer of the session."""
+    if not session_id:
+        return "请先提问。"
+    sessions = services.chat().sessions
+    if sessions is None:
+        return "当前未保存会话，无法记录反馈。"
+    try:
+        sessions.add_feedback(session_id, useful, comment or "")
+    except AssistantError as exc:
+        return f"无法记录：{exc}"
+    return "谢谢反馈，已记录。"
+
+
 def build_tab(services: Services) -> None:
     """Add the tab to the enclosing ``gr.Blocks``."""
     import gradio as gr
@@ -69,6 +83,11 @@ def build_tab(services: Services) -> None:
                     label="您的问题", placeholder="例如：我们去年营收4800万，能评高企吗？"
                 )
                 send = gr.Button("发送", variant="primary")
+                with gr.Row():
+                    good = gr.Button("👍 有用")
+                    bad = gr.Button("👎 没用")
+                comment = gr.Textbox(label="意见（可选）", lines=1)
+                thanks = gr.Markdown()
                 gr.Examples(EXAMPLES, inputs=box, label="示例问题")
             with gr.Column(scale=2):
                 gr.Markdown("#### 依据与引用")
@@ -77,5 +96,7 @@ def build_tab(services: Services) -> None:
         def turn(m: str, h: list[dict[str, str]], s: str) -> tuple[Any, ...]:
             return chat_turn(services, m, h, s)
 
+        good.click(lambda s, c: give_feedback(services, s, True, c), [session, comment], thanks)
+        bad.click(lambda s, c: give_feedback(services, s, False, c), [session, comment], thanks)
         send.click(turn, [box, chatbot, session], [chatbot, box, session, cites])
         box.submit(turn, [box, chatbot, session], [chatbot, box, session, cites])

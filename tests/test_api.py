@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant.config import Settings
+from assistant.core.knowledge import PROGRAM_IDS
 from assistant.web.api import MAX_BODY_BYTES, Services, create_api
 from assistant.web.selfcheck import example_profiles, run_check, run_checklist
 from tests.conftest import TESTS
@@ -47,17 +48,7 @@ def test_check_returns_the_contract_shape_and_verdict(client):
     all_programs = client.post(
         "/api/check", json={"program": "all", "profile": JINAN, "as_of": "2026-11-22"}
     )
-    assert {x["program"] for x in all_programs.json()} == {
-        "hnte",
-        "tech_sme",
-        "innovative_sme",
-        "srdi_sme",
-        "little_giant",
-        "haopin_shandong",
-        "quancheng_haopin",
-        "liaocheng_youpin",
-        "gaoxin_youpin",
-    }
+    assert {x["program"] for x in all_programs.json()} == set(PROGRAM_IDS)
 
 
 def test_checklist_downloads_open(client):

@@ -27,8 +27,8 @@ from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
 from assistant.core.assessment import assess
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import match, program_gaps
-from assistant.core.profile import Profile, validate_profile
-from assistant.core.text import is_traditional, to_traditional
+from assistant.core.profile import validate_profile
+from assistant.core.text import check_question, is_traditional, to_traditional
 from assistant.errors import InputError
 from assistant.search.retrieval import HybridRetriever
 from assistant.store.db import SessionStore
@@ -134,14 +134,7 @@ class ChatAssistant:
         Raises:
             InputError: empty or over-long question, invalid profile or session id.
         """
-        question = (question or "").strip()
-        if not question:
-            raise InputError("the question is empty; type a question")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise InputError(
-                f"the question has {len(question)} characters; keep it under "
-                f"{MAX_QUESTION_CHARS} and ask about one thing at a time"
-            )
+        question = check_question(question, MAX_QUESTION_CHARS)
         day = as_of or dt.date.today()
         sid = session_id or SessionStore.new_id()
         facts, state = self.sessions.load(sid) if self.sessions and session_id else ({}, {})
@@ -419,9 +412,3 @@ def _registration_date(facts: dict[str, Any], as_of: dt.date) -> tuple[str | Non
             f"只知道成立于{label}，按最早的 {first} 估算，结论不受具体日期影响。",
         )
     return None, ""
-
-
-def profile_from_session(facts: dict[str, Any], as_of: dt.date) -> Profile:
-    """The validated profile built from a session's facts."""
-    data, _ = build_profile(facts, as_of)
-    return validate_profile(data)

@@ -37,11 +37,6 @@ NO_SOURCE = (
 )
 
 
-def citation(p: Passage) -> dict[str, Any]:
-    """The contract's citation of a passage."""
-    return p.citation()
-
-
 def lead_sentence(
     passages: Sequence[Passage], question: str, tokenizer: Tokenizer, *, want_number: bool
 ) -> str:
@@ -114,7 +109,7 @@ def compose_passage_answer(
         parts.append(f"#### {title}\n\n{p.text.strip()}")
     parts += notes_for(chosen)
     parts.append(sources_block(chosen))
-    return "\n\n".join(x for x in parts if x), [citation(p) for p in chosen]
+    return "\n\n".join(x for x in parts if x), [p.citation() for p in chosen]
 
 
 def notes_for(passages: Sequence[Passage]) -> list[str]:

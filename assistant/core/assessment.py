@@ -87,7 +87,7 @@ def checklist(
     facts = Facts(profile, as_of)
     evaluator = Evaluator(version, facts, knowledge.label_for) if version else None
     conditions = {c.id: c for c in version.conditions} if version else {}
-    rows = precheck(program, items, evaluator, facts, profile, conditions)
+    rows = precheck(items, evaluator, facts, profile, conditions)
     for row, item in zip(rows, items, strict=True):
         article = knowledge.article(item.article)
         row["citation"] = {

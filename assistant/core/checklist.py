@@ -411,7 +411,6 @@ def _blocking(cond: Any, warnings: list[str], missing: list[str]) -> tuple[str, 
 
 
 def precheck(
-    program: str,
     items: tuple[ChecklistItem, ...],
     evaluator: Evaluator | None,
     facts: Facts,

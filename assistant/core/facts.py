@@ -573,7 +573,7 @@ def _full_years_since(f: Facts, path: str, notes: tuple[str, ...] = ()) -> FactV
 def _full_years_registered(f: Facts) -> FactValue:
     """Completed years since registration on the application date (满N年 means the Nth
     anniversary has been reached; 好品山东 基础条件1: 连续经营 ≥ 5年). Unlike
-    ``years_registered`` (days ÷ 365.25, rounded), it is exact at the anniversary."""
+    ``years_registered`` (a fraction), it is a whole number of anniversaries."""
     return _full_years_since(f, "registered_on")
 
 

@@ -206,13 +206,6 @@ class _Checker:
             not isinstance(quals, list) or not all(isinstance(q, str) for q in quals)
         ):
             self.fail("qualifications", 'must be a list of program ids, e.g. ["hnte"]')
-        employees, tech = data.get("employees"), data.get("tech_staff")
-        if (
-            isinstance(employees, int | float)
-            and isinstance(tech, int | float)
-            and tech > employees
-        ):
-            self.fail("tech_staff", f"{tech} 科技人员 is more than the {employees} 职工总数")
 
     def region(self, region: Any) -> None:
         if region is None:

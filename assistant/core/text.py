@@ -83,6 +83,28 @@ def traditional_ratio(text: str) -> float:
     return changed / len(han)
 
 
+def check_question(text: str, limit: int) -> str:
+    """The question stripped; empty or over-long questions are refused clearly.
+
+    >>> check_question("  高企条件 ", 100)
+    '高企条件'
+
+    Raises:
+        InputError: empty, or longer than ``limit`` characters.
+    """
+    from assistant.errors import InputError
+
+    text = (text or "").strip()
+    if not text:
+        raise InputError("the question is empty; type a question")
+    if len(text) > limit:
+        raise InputError(
+            f"the question has {len(text)} characters; keep it under {limit} "
+            "and ask about one thing at a time"
+        )
+    return text
+
+
 def is_traditional(text: str, threshold: float = 0.08) -> bool:
     """Whether a text is written in traditional characters.
 

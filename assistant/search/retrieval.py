@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.core.text import normalize
-from assistant.errors import InputError
+from assistant.core.text import check_question, normalize
 from assistant.search.embeddings import NamedEmbeddings
 from assistant.search.keyword import KeywordIndex, Tokenizer
 from assistant.search.store import ChunkStore, Metadata, StoredChunk
@@ -208,14 +207,7 @@ class HybridRetriever:
         Raises:
             InputError: empty or over-long query.
         """
-        query = query.strip()
-        if not query:
-            raise InputError("the question is empty; type a question")
-        if len(query) > MAX_QUERY_CHARS:
-            raise InputError(
-                f"the question has {len(query)} characters; keep it under "
-                f"{MAX_QUERY_CHARS} (ask about one topic at a time)"
-            )
+        query = check_question(query, MAX_QUERY_CHARS)
         index = self.keyword_index()
         if not len(index):
             return []

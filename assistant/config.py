@@ -67,6 +67,21 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=20.0, gt=0, description="Largest document accepted for ingestion (MiB)."
     )
+    template_threshold: float = Field(
+        default=0.88,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity a question needs to an approved template's trigger "
+        "for the template to answer it (tuned on tests/data/template_pairs.yaml).",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, description="Lifetime of a web login (hours)."
+    )
+    gold_dir: Path = Field(
+        default=PROJECT_ROOT / "eval" / "sets" / "answers",
+        description="Gold answer set that the review console promotes corrected items into "
+        "(file promoted.yaml).",
+    )
 
     @property
     def model_dir(self) -> Path:

@@ -69,7 +69,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_app(data_dir: Path, **env: str) -> Iterator[str]:
     """``python app.py`` on a free loopback port (hashing embedder unless told otherwise);
-    yields its URL once ``/api/health`` answers, and stops it afterwards."""
+    yields its URL once ``/api/health`` answers, and stops it afterwards. Its log is written
+    to ``data_dir/app.log``."""
     import subprocess
     import sys
     import time
@@ -83,12 +84,16 @@ def running_app(data_dir: Path, **env: str) -> Iterator[str]:
         ASSISTANT_PORT=str(port),
         **env,
     )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # The app's log goes to a file, not a pipe: an unread pipe fills up and stalls the server.
+    log_path = data_dir / "app.log"
+    log_file = log_path.open("w", encoding="utf-8")
     proc = subprocess.Popen(
         [sys.executable, "app.py"],
         cwd=PROJECT_ROOT,
         env=full_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -100,10 +105,11 @@ def running_app(data_dir: Path, **env: str) -> Iterator[str]:
                     break
             except OSError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    err = proc.stderr.read() if proc.stderr and proc.poll() is not None else ""
+                    err = log_path.read_text(encoding="utf-8", errors="replace")
                     raise AssertionError(f"app did not start: {err[-2000:]}") from exc
                 time.sleep(0.5)
         yield url
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log_file.close()

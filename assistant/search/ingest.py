@@ -9,6 +9,7 @@ nothing already stored. One bad file is reported and the rest of the batch goes 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import sys
@@ -173,7 +174,12 @@ class Indexer:
     ) -> list[IngestResult]:
         if not todo:
             return []
-        all_chunks = [c for doc in todo for c in doc.chunks]
+        indexed = dt.datetime.now().isoformat(timespec="seconds")  # shown in 知识库管理
+        all_chunks = [
+            StoredChunk(c.id, c.text, {**c.metadata, "indexed": indexed})
+            for doc in todo
+            for c in doc.chunks
+        ]
         vectors = self._embed([c.text for c in all_chunks], on_progress)
         results = []
         for doc in todo:

@@ -52,6 +52,16 @@ class TokenRow(Base):
     created: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
+class WebSessionRow(Base):
+    """A browser login: the digest of the cookie's random value and when it expires."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    expires: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
 class AuditRow(Base):
     """Who did what, when."""
 
@@ -174,6 +184,36 @@ class AccountStore:
                 return None
             user = db.get(UserRow, row.user_id)
             return User(user.name, user.role) if user else None
+
+    def start_session(self, user: User, hours: float) -> str:
+        """A browser login for an authenticated user: a random cookie value (only its digest
+        is stored) valid for ``hours``."""
+        value = "sbs_" + secrets.token_urlsafe(32)
+        with self._factory() as db, db.begin():
+            row = db.scalar(select(UserRow).where(UserRow.name == user.name))
+            if row is None:
+                raise InputError(f"no user '{user.name}'")
+            expires = _now() + dt.timedelta(hours=hours)
+            db.add(WebSessionRow(user_id=row.id, digest=_digest(value), expires=expires))
+        return value
+
+    def user_for_session(self, value: str) -> User | None:
+        """The user of a browser login (None when unknown or expired)."""
+        if not value:
+            return None
+        with self._factory() as db:
+            row = db.scalar(select(WebSessionRow).where(WebSessionRow.digest == _digest(value)))
+            if row is None or row.expires < _now():
+                return None
+            user = db.get(UserRow, row.user_id)
+            return User(user.name, user.role) if user else None
+
+    def end_session(self, value: str) -> None:
+        """Log a browser session out (unknown values are ignored)."""
+        with self._factory() as db, db.begin():
+            row = db.scalar(select(WebSessionRow).where(WebSessionRow.digest == _digest(value)))
+            if row is not None:
+                db.delete(row)
 
     def audit(self, user: User, action: str, target: str = "", **detail: Any) -> None:
         """Record an action."""

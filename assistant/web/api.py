@@ -47,6 +47,7 @@ class Services:
         self._chat: ChatAssistant | None = None
         self._accounts: AccountStore | None = None
         self._lock = threading.Lock()
+        self._index_lock = threading.Lock()
         self.index_status = "未开始"
 
     def search(self) -> SearchStack:
@@ -79,7 +80,24 @@ class Services:
             return self._chat
 
     def index_knowledge(self) -> None:
-        """Bring the index in line with knowledge/ (run in a background thread)."""
+        """Bring the index in line with knowledge/ (run in a background thread).
+
+        Raises:
+            InputError: an indexing run is already going on.
+        """
+        if not self._index_lock.acquire(blocking=False):
+            raise InputError("索引正在进行中，请稍后再试")
+        try:
+            self._index_knowledge()
+        finally:
+            self._index_lock.release()
+
+    @property
+    def indexing(self) -> bool:
+        """Whether an indexing run is going on now."""
+        return self._index_lock.locked()
+
+    def _index_knowledge(self) -> None:
         self.index_status = "索引中"
         stack = self.search()
 
@@ -202,6 +220,7 @@ def create_api(services: Services) -> FastAPI:
         return match(services.knowledge, profile, req.as_of or dt.date.today())
 
     _install_staff_routes(api, services)
+    __import__("assistant.web.templates_api", fromlist=["_"]).install_template_routes(api, services)
 
     @api.post("/api/search")
     def search(req: SearchRequest) -> dict[str, Any]:
@@ -248,6 +267,8 @@ def document_list(services: Services) -> list[dict[str, Any]]:
             "type": m.get("doc_type"),
             "program": m.get("program"),
             "source": m.get("source"),
+            "effective": m.get("effective") or None,
+            "indexed": m.get("indexed") or None,
             "chunks": counts.get(d, 0),
         }
         for d, m in sorted(services.search().store.documents().items())

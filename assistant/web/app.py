@@ -1,20 +1,20 @@
 """The web app: the JSON API (FastAPI) with the Gradio UI mounted at ``/``.
 
-The UI: chat (智能问答) with citations, knowledge search, a self-check from a profile, the checklist
-with downloads, and document upload. Knowledge is indexed in a background thread at
-start-up, so the page and the API answer while it runs.
+The public UI: chat (智能问答) with citations, knowledge search, a self-check from a profile
+form, the checklist with downloads. Staff, evaluator and admin pages sit behind a login
+(:mod:`assistant.web.auth`, :mod:`assistant.web.pages`). Knowledge is indexed in a
+background thread at start-up, so the page and the API answer while it runs.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.web.api import Services, create_api, ingest_upload
+from assistant.web.api import Services, create_api
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -57,29 +57,6 @@ def render_passages(passages: list[Any]) -> str:
     return "\n\n".join(blocks)
 
 
-def ingest_uploads(services: Services, token: str, files: list[Any] | None) -> str:
-    """The 知识库 upload: staff or admin token required; each file is validated, saved under
-    data/uploads by its bare name, ingested and audited (as ``POST /api/documents``)."""
-    user = services.accounts().user_for_token((token or "").strip())
-    if user is None or user.role not in ("staff", "admin"):
-        return "**请先输入有效的员工或管理员令牌**（python -m assistant users token 用户名）。"
-    if not files:
-        return "请选择文件。"
-    status = {"added": "已添加", "updated": "已更新", "unchanged": "未变化"}
-    lines = []
-    for f in files:
-        src = Path(getattr(f, "name", f))
-        try:
-            result = ingest_upload(services, user, src.name, src.read_bytes())
-            lines.append(
-                f"- {src.name}: {status.get(result['status'], result['status'])} "
-                f"{result['chunks']} 段"
-            )
-        except AssistantError as exc:
-            lines.append(f"- {src.name}: 失败（{exc}）")
-    return "\n".join(lines)
-
-
 def build_ui(services: Services) -> gr.Blocks:
     """The Gradio page."""
     import gradio as gr
@@ -107,17 +84,15 @@ def build_ui(services: Services) -> gr.Blocks:
             ask.click(search, [question, program], answer)
             question.submit(search, [question, program], answer)
         selfcheck.build_tabs(services)
-        with gr.Tab("知识库"):
+        with gr.Tab("工作人员入口"):
             gr.Markdown(
-                f"已收录 {len(knowledge.programs)} 个项目、"
-                f"{len(knowledge.articles)} 篇知识条目。"
-                "上传政策文件（.md .txt .pdf .docx，简体或繁体）后即可检索。"
+                f"知识库已收录 {len(knowledge.programs)} 个项目、"
+                f"{len(knowledge.articles)} 篇知识条目。\n\n"
+                "以下页面需要登录（账户由管理员用 `python -m assistant users add` 创建）：\n\n"
+                "- [员工工作台](/staff/)：知识库管理（上传、删除、重新索引）、答复模板\n"
+                "- [答案评审](/review/)：评审员为真实答案打分、整理评测集\n"
+                "- [管理](/admin/)：审计日志与账户"
             )
-            token = gr.Textbox(label="员工令牌（上传需要员工或管理员权限）", type="password")
-            files = gr.File(file_count="multiple", file_types=[".md", ".txt", ".pdf", ".docx"])
-            upload = gr.Button("上传并索引")
-            report = gr.Markdown()
-            upload.click(lambda t, fs: ingest_uploads(services, t, fs), [token, files], report)
     return demo
 
 
@@ -125,10 +100,17 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
     """The FastAPI app with the API routes and the UI mounted at ``/``."""
     import gradio as gr
 
+    from assistant.web.auth import install_login
+    from assistant.web.pages import mount_pages
+
     services = Services(settings)
     api = create_api(services)
+    api.state.services = services  # for operators and tests: the app's shared services
+    install_login(api, services)
     if index_in_background:
         threading.Thread(target=_index, args=(services,), daemon=True, name="indexer").start()
+    # The login pages first: the public page at "/" would otherwise catch their paths.
+    api = mount_pages(api, services)
     app: FastAPI = gr.mount_gradio_app(api, build_ui(services), path="/", ssr_mode=False)
     return app
 

@@ -16,6 +16,15 @@ from assistant.core.assessment import VERDICT_TEXT as BASE_VERDICT_TEXT
 from assistant.core.assessment import assess, checklist
 from assistant.core.profile import validate_profile
 from assistant.errors import AssistantError, InputError
+from assistant.web.profile_form import (
+    YES_NO,
+    FieldSpec,
+    form_groups,
+    form_to_profile,
+    form_years,
+    profile_to_form,
+    score_chart_html,
+)
 
 if TYPE_CHECKING:
     from assistant.web.api import Services
@@ -187,34 +196,187 @@ def run_checklist(
     return "\n".join(lines), files
 
 
+def merge_form(profile_text: str, as_of: str, values: list[Any]) -> str:
+    """The profile JSON with the form's fields applied (the JSON box keeps everything else).
+
+    Raises:
+        InputError: the JSON or a form field cannot be read.
+    """
+    try:
+        base = json.loads(profile_text or "{}")
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"企业信息 JSON 有误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}"
+        ) from exc
+    if not isinstance(base, dict):
+        raise InputError("企业信息 JSON 应是一个对象（{…}）")
+    merged = form_to_profile(base, form_years(_day(as_of)), values)
+    return json.dumps(merged, ensure_ascii=False, indent=1)
+
+
+def _day(as_of: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(as_of.strip()) if as_of and as_of.strip() else dt.date.today()
+    except ValueError:
+        return dt.date.today()
+
+
+def run_form_check(
+    services: Services, program: str, as_of: str, profile_text: str, *values: Any
+) -> tuple[str, str, str]:
+    """Handler of 开始评估 from the form: (verdicts Markdown, score chart, updated JSON)."""
+    try:
+        merged = merge_form(profile_text, as_of, list(values))
+        profile, day = parse_inputs(merged, as_of)
+        programs = [program] if program else list(services.knowledge.rules)
+        results = [assess(services.knowledge, p, profile, day) for p in programs]
+    except AssistantError as exc:
+        return f"**无法评估：** {exc}", "", profile_text
+    return run_check(services, program, merged, as_of), score_chart_html(results), merged
+
+
+def load_profile_file(path: str | None, as_of: str) -> tuple[str, list[Any], str]:
+    """Handler of 导入 JSON: (JSON text, form values, message). A bad file changes nothing."""
+    years = form_years(_day(as_of))
+    if not path:
+        return "{}", profile_to_form({}, years), ""
+    name = Path(path).name
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+        if not isinstance(data, dict):
+            raise InputError("应是一个 JSON 对象（{…}）")
+        validate_profile(data)
+    except (json.JSONDecodeError, UnicodeDecodeError, AssistantError) as exc:
+        raise InputError(f"文件 {name} 无法导入：{exc}") from exc
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    return text, profile_to_form(data, years), f"已导入 {name}"
+
+
+def export_profile(profile_text: str, as_of: str, *values: Any) -> str:
+    """Handler of 导出 JSON: the merged profile written to a temporary .json file."""
+    merged = merge_form(profile_text, as_of, list(values))
+    name = json.loads(merged).get("name") or "企业信息"
+    safe = "".join(ch for ch in str(name) if ch.isalnum() or ch in "-_")[:40] or "profile"
+    folder = Path(tempfile.mkdtemp(prefix="profile-"))
+    target = folder / f"{safe}.json"
+    target.write_text(merged, encoding="utf-8")
+    return str(target)
+
+
+def _form_components(years: list[int], initial: list[Any]) -> list[Any]:
+    """The grouped form fields (Gradio components, in :func:`form_fields` order)."""
+    import gradio as gr
+
+    components: list[Any] = []
+    values = iter(initial)
+    for title, fields in form_groups(years):
+        with gr.Accordion(title, open=title in ("基本情况", "人员", "财务数据（单位：万元）")):
+            for start in range(0, len(fields), 4):
+                with gr.Row():
+                    components += [_component(f, next(values)) for f in fields[start : start + 4]]
+    return components
+
+
+def _component(spec: FieldSpec, value: Any) -> Any:
+    import gradio as gr
+
+    if spec.kind in ("int", "money", "number"):
+        # A text box, not gr.Number: a number box shows and submits 0 for "not known", and an
+        # unknown figure must stay unknown (it is asked for), never become 0.
+        return gr.Textbox(label=spec.caption, value=value, placeholder="不知道可留空")
+    if spec.kind == "multi":
+        return gr.CheckboxGroup(choices=list(spec.choices), value=value, label=spec.caption)
+    if spec.kind in ("bool", "choice"):
+        shown = [label for label, _ in (spec.choices or YES_NO)]
+        return gr.Dropdown(choices=shown, value=value, label=spec.caption)
+    placeholder = "YYYY-MM-DD" if spec.kind == "date" else ""
+    return gr.Textbox(label=spec.caption, value=value, placeholder=placeholder)
+
+
 def build_tabs(services: Services) -> None:
     """Add the two tabs to the enclosing ``gr.Blocks``."""
     import gradio as gr
 
     examples = example_profiles()
     programs = [(p.name, p.id) for p in services.knowledge.programs.values()]
+    today = dt.date.today()
+    years = form_years(today)
     first = next(iter(examples.values()), "{}")
     with gr.Tab("资格自测"):
         gr.Markdown(
-            "填写或导入企业信息（金额单位：**万元**；年度数据按会计年度填写），选择项目后评估。"
+            "在表单中填写企业信息（金额单位：**万元**；年度数据按会计年度填写；不知道的留空），"
+            "或载入示例、导入 JSON，选择项目后评估。"
         )
         with gr.Row():
             program = gr.Dropdown([("全部项目", ""), *programs], value="", label="申报项目")
-            as_of = gr.Textbox(value=dt.date.today().isoformat(), label="评估日期（YYYY-MM-DD）")
+            as_of = gr.Textbox(value=today.isoformat(), label="评估日期（YYYY-MM-DD）")
             example = gr.Dropdown(list(examples), label="载入示例企业")
-        profile = gr.Code(value=first, language="json", label="企业信息（JSON，可导入导出）")
+        fields = _form_components(years, profile_to_form(json.loads(first), years))
+        with gr.Accordion("JSON 导入 / 导出", open=False):
+            profile = gr.Code(value=first, language="json", label="企业信息（JSON）")
+            with gr.Row():
+                upload = gr.File(label="导入 JSON 文件", file_types=[".json"], type="filepath")
+                export = gr.Button("导出 JSON")
+                exported = gr.File(label="下载企业信息 JSON")
         run = gr.Button("开始评估", variant="primary")
+        chart = gr.HTML()
         verdicts = gr.Markdown()
-        example.change(lambda name: examples.get(name, "{}"), example, profile)
-        run.click(lambda p, t, d: run_check(services, p, t, d), [program, profile, as_of], verdicts)
+        _wire_selfcheck(services, years, locals())
     with gr.Tab("申报清单"):
         gr.Markdown("根据“资格自测”中的企业信息生成预填好的申报材料清单，可下载 Excel 和 Word。")
         list_program = gr.Dropdown(programs, value=programs[0][1], label="申报项目")
         make = gr.Button("生成清单", variant="primary")
         table = gr.Markdown()
         downloads = gr.File(label="下载", file_count="multiple")
-        make.click(
-            lambda p, t, d: run_checklist(services, p, t, d),
-            [list_program, profile, as_of],
-            [table, downloads],
-        )
+
+        def make_checklist(p: str, d: str, text: str, *values: Any) -> tuple[str, list[str]]:
+            try:
+                merged = merge_form(text, d, list(values))
+            except AssistantError as exc:
+                return f"**无法生成清单：** {exc}", []
+            return run_checklist(services, p, merged, d)
+
+        make.click(make_checklist, [list_program, as_of, profile, *fields], [table, downloads])
+
+
+def _wire_selfcheck(services: Services, years: list[int], c: dict[str, Any]) -> None:
+    """Events of the 资格自测 tab (``c``: its components by name)."""
+    import gradio as gr
+
+    examples = example_profiles()
+    fields = c["fields"]
+
+    def show_example(name: str) -> list[Any]:
+        text = examples.get(name, "{}")
+        return [text, *profile_to_form(json.loads(text), years)]
+
+    def import_file(path: str | None, d: str) -> list[Any]:
+        try:
+            text, values, message = load_profile_file(path, d)
+        except AssistantError as exc:
+            return [gr.update(), *(gr.update() for _ in fields), f"**{exc}**"]
+        return [text, *values, message]
+
+    c["example"].change(show_example, c["example"], [c["profile"], *fields])
+    c["upload"].upload(
+        import_file, [c["upload"], c["as_of"]], [c["profile"], *fields, c["verdicts"]]
+    )
+    c["export"].click(
+        _export,
+        [c["profile"], c["as_of"], *fields],
+        c["exported"],
+    )
+    c["run"].click(
+        lambda p, d, text, *v: run_form_check(services, p, d, text, *v),
+        [c["program"], c["as_of"], c["profile"], *fields],
+        [c["verdicts"], c["chart"], c["profile"]],
+    )
+
+
+def _export(text: str, as_of: str, *values: Any) -> str:
+    import gradio as gr
+
+    try:
+        return export_profile(text, as_of, *values)
+    except AssistantError as exc:
+        raise gr.Error(str(exc)) from exc

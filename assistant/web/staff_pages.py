@@ -1,0 +1,172 @@
+"""Handlers of the 知识库管理 (staff) and 审计日志 (admin) pages, as plain functions.
+
+Every handler takes the logged-in :class:`~assistant.store.accounts.User` (resolved and
+role-checked by the page wiring with :func:`assistant.web.auth.page_user`) and checks the role
+again, so a handler called any other way cannot act for the wrong person. Every change is
+written to the audit log.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from assistant.errors import AssistantError, ForbiddenError
+from assistant.web.api import document_list, ingest_upload
+
+if TYPE_CHECKING:
+    from assistant.store.accounts import User
+    from assistant.web.api import Services
+
+STAFF = ("staff", "admin")
+STATUS_TEXT = {
+    "added": "已添加",
+    "updated": "已更新",
+    "unchanged": "未变化",
+    "removed": "已删除",
+    "failed": "失败",
+    "not_found": "不在索引中",
+}
+TYPE_TEXT = {"knowledge": "知识条目", "upload": "上传文件"}
+
+
+def _allow(user: User, roles: tuple[str, ...]) -> None:
+    if user.role not in roles:
+        raise ForbiddenError(f"角色 {user.role} 无权执行此操作")
+
+
+def _cell(value: Any) -> str:
+    return str(value if value not in (None, "") else "—").replace("|", "｜").replace("\n", " ")
+
+
+def document_table(services: Services, user: User, query: str = "") -> str:
+    """What is indexed: documents with type, program, chunk count, effective and index dates.
+
+    ``query`` filters by a substring of the id, title or source.
+    """
+    _allow(user, STAFF)
+    docs = document_list(services)
+    total_chunks = sum(d["chunks"] for d in docs)
+    needle = query.strip()
+    if needle:
+        docs = [
+            d
+            for d in docs
+            if any(needle in str(d.get(k) or "") for k in ("doc_id", "title", "source"))
+        ]
+    uploads = sum(1 for d in docs if d["type"] == "upload")
+    lines = [
+        f"共 {len(docs)} 个文档（其中上传文件 {uploads} 个），{total_chunks} 个索引段落。"
+        f"索引状态：{services.index_status}",
+        "",
+        "| 文档编号 | 标题 | 类型 | 项目 | 段数 | 生效日期 | 索引时间 |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {_cell(d['doc_id'])} | {_cell(d['title'])} | "
+        f"{_cell(TYPE_TEXT.get(str(d['type']), d['type']))} | {_cell(d['program'])} | "
+        f"{d['chunks']} | {_cell(d.get('effective'))} | {_cell(d.get('indexed'))} |"
+        for d in docs
+    ]
+    return "\n".join(lines)
+
+
+def upload_documents(services: Services, user: User, paths: list[str]) -> Iterator[str]:
+    """Ingest uploaded files one by one, yielding the progress report after each."""
+    _allow(user, STAFF)
+    if not paths:
+        yield "请选择要上传的文件。"
+        return
+    lines: list[str] = []
+    for i, raw in enumerate(paths, 1):
+        src = Path(raw)
+        yield "\n".join([*lines, f"正在处理 {i}/{len(paths)}：{src.name} …"])
+        try:
+            result = ingest_upload(services, user, src.name, src.read_bytes())
+            status = STATUS_TEXT.get(result["status"], result["status"])
+            lines.append(f"- {src.name}：{status}，{result['chunks']} 段")
+        except AssistantError as exc:
+            lines.append(f"- {src.name}：失败（{exc}）")
+    yield "\n".join([*lines, "", f"完成：{len(paths)} 个文件。"])
+
+
+def remove_document(services: Services, user: User, doc_id: str) -> str:
+    """Remove one document (by its id or upload file name) from the index."""
+    _allow(user, STAFF)
+    doc_id = doc_id.strip()
+    if not doc_id:
+        return "请填写要删除的文档编号（见上表第一列）。"
+    [result] = services.search().indexer.remove([doc_id])
+    services.accounts().audit(user, "document.remove", doc_id, status=result.status)
+    if result.status == "not_found":
+        return f"**未找到** {doc_id}：它不在索引中。"
+    return f"已删除 {result.doc_id}（{result.chunks} 段）。"
+
+
+def reindex(services: Services, user: User, poll: float = 0.5) -> Iterator[str]:
+    """Re-index knowledge/ in a thread, yielding its progress until it is done."""
+    _allow(user, STAFF)
+    if services.indexing:
+        yield f"索引正在进行中：{services.index_status}"
+        return
+    errors: list[str] = []
+
+    def run() -> None:
+        try:
+            services.index_knowledge()
+        except AssistantError as exc:
+            errors.append(str(exc))
+
+    services.accounts().audit(user, "knowledge.reindex", "knowledge/")
+    worker = threading.Thread(target=run, daemon=True, name="reindex")
+    worker.start()
+    while worker.is_alive():
+        yield f"⏳ {services.index_status}"
+        worker.join(poll)
+    yield f"**索引失败：** {errors[0]}" if errors else f"✅ {services.index_status}"
+
+
+def audit_table(services: Services, user: User, limit: int = 200, action: str = "") -> str:
+    """The audit log (newest first) as a Markdown table; ``action`` filters by prefix."""
+    _allow(user, ("admin",))
+    rows = services.accounts().audit_log(max(1, min(int(limit or 200), 5000)))
+    if action.strip():
+        rows = [r for r in rows if r["action"].startswith(action.strip())]
+    lines = [
+        f"最近 {len(rows)} 条操作记录",
+        "",
+        "| 时间 (UTC) | 用户 | 角色 | 操作 | 对象 |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['at'][:19]} | {_cell(r['user'])} | {_cell(r['role'])} | {_cell(r['action'])} | "
+        f"{_cell(r['target'])} |"
+        for r in rows
+    ]
+    return "\n".join(lines)
+
+
+def audit_export(services: Services, user: User) -> str:
+    """The whole audit log as a CSV file (path), for Excel; the export itself is audited."""
+    _allow(user, ("admin",))
+    accounts = services.accounts()
+    accounts.audit(user, "audit.export", "audit log")
+    folder = Path(tempfile.mkdtemp(prefix="audit-"))
+    target = folder / f"审计日志-{time.strftime('%Y%m%d-%H%M%S')}.csv"
+    target.write_text(accounts.audit_csv(), encoding="utf-8")
+    return str(target)
+
+
+def user_table(services: Services, user: User) -> str:
+    """The accounts (names, roles, creation dates; never hashes)."""
+    _allow(user, ("admin",))
+    lines = ["| 用户 | 角色 | 创建时间 |", "|---|---|---|"]
+    lines += [
+        f"| {_cell(u['name'])} | {_cell(u['role'])} | {u['created'][:19]} |"
+        for u in services.accounts().users()
+    ]
+    return "\n".join(lines)

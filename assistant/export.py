@@ -21,6 +21,7 @@ STATUS_TEXT = {
 }
 BODY_FONT = "宋体"
 HEAD_FONT = "黑体"
+FORMULA_START = ("=", "+", "-", "@")  # what spreadsheet programs read as a formula
 _COLUMNS = ("序号", "材料", "状态", "预填内容", "证明材料", "注意事项", "政策依据")
 
 
@@ -102,6 +103,7 @@ def to_xlsx(checklist: dict[str, Any], path: Path) -> Path:
         sheet.column_dimensions[chr(64 + col)].width = width
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
+            _as_text(cell)
             cell.font = head_font if cell.row == 2 else body_font
             cell.border = border
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -115,11 +117,19 @@ def to_xlsx(checklist: dict[str, Any], path: Path) -> Path:
         figures.column_dimensions[letter].width = width
     for row in figures.iter_rows():
         for cell in row:
+            _as_text(cell)
             cell.font = head_font if cell.row == 1 else body_font
             cell.border = border
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(str(path))
     return path
+
+
+def _as_text(cell: Any) -> None:
+    """Keep text that starts like a formula ("=HYPERLINK(…)" typed as a company name) as text:
+    openpyxl would otherwise store it as a formula that Excel runs when the file is opened."""
+    if isinstance(cell.value, str) and cell.value[:1] in FORMULA_START:
+        cell.data_type = "s"
 
 
 def _east_asian(run: Any, name: str) -> None:

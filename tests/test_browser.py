@@ -98,6 +98,20 @@ def test_self_check_from_the_form_shows_verdicts_and_the_score_chart(page):
     assert "12.5" in body
 
 
+def test_markup_typed_into_the_chat_and_the_form_never_runs(page):
+    bait = '<img src=x onerror="window.__pwned=1">'
+    page.get_by_role("tab", name="智能问答").click()
+    page.get_by_label("您的问题").fill(f"{bait}高新技术企业证书的有效期是几年？")
+    page.get_by_role("button", name="发送").click()
+    page.wait_for_function("document.body.innerText.split('有效期').length > 3", timeout=60_000)
+    page.get_by_role("tab", name="资格自测").click()
+    page.get_by_label("企业名称").fill(bait)
+    page.get_by_role("button", name="开始评估").click()
+    page.wait_for_selector("text=可申报项目排序", timeout=60_000)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+
+
 def test_the_phone_width_page_is_usable(page, app_url):
     page.set_viewport_size({"width": 390, "height": 844})
     page.get_by_role("tab", name="智能问答").click()

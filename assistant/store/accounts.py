@@ -250,5 +250,8 @@ class AccountStore:
         writer = csv.writer(out)
         writer.writerow(["时间", "用户", "角色", "操作", "对象"])
         for row in self.audit_log(limit):
-            writer.writerow([row["at"], row["user"], row["role"], row["action"], row["target"]])
+            cells = [row["at"], row["user"], row["role"], row["action"], row["target"]]
+            # A leading '=' (a user name or file name typed by someone) would be run as a
+            # formula by Excel; the apostrophe makes it text (OWASP CSV injection advice).
+            writer.writerow(["'" + c if c[:1] in ("=", "+", "-", "@") else c for c in cells])
         return "\ufeff" + out.getvalue()

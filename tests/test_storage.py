@@ -54,6 +54,10 @@ def test_accounts_tokens_and_audit(settings):
     actions = [(e["user"], e["action"]) for e in store.audit_log(50)]
     assert (name, "token.create") in actions
     assert (name, "login") in actions
+    login = store.start_session(store.authenticate(name, "a-long-secret-42"), hours=1)
+    assert store.user_for_session(login).name == name
+    store.end_session(login)
+    assert store.user_for_session(login) is None
 
 
 def test_the_schema_is_created_on_an_empty_database(settings):
@@ -61,7 +65,15 @@ def test_the_schema_is_created_on_an_empty_database(settings):
     from sqlalchemy import inspect
 
     tables = set(inspect(engine).get_table_names())
-    assert {"chat_sessions", "chat_messages", "users", "api_tokens", "audit_log", "meta"} <= tables
+    assert {
+        "chat_sessions",
+        "chat_messages",
+        "users",
+        "api_tokens",
+        "web_sessions",
+        "audit_log",
+        "meta",
+    } <= tables
 
 
 def test_concurrent_first_use_does_not_race_on_the_schema(settings):

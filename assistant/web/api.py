@@ -220,7 +220,12 @@ def create_api(services: Services) -> FastAPI:
         return match(services.knowledge, profile, req.as_of or dt.date.today())
 
     _install_staff_routes(api, services)
-    __import__("assistant.web.templates_api", fromlist=["_"]).install_template_routes(api, services)
+    # Imported here: those modules import ``require`` from this one.
+    from assistant.web.review_api import install_review_routes
+    from assistant.web.templates_api import install_template_routes
+
+    install_template_routes(api, services)
+    install_review_routes(api, services)
 
     @api.post("/api/search")
     def search(req: SearchRequest) -> dict[str, Any]:

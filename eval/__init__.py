@@ -1,1 +1,1 @@
-"""Evaluation sets and metrics (the full harness is its own piece of work)."""
+"""Evaluation sets, metrics and the harness (``python -m eval run``; see eval/README.md)."""

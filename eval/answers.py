@@ -1,14 +1,29 @@
 """Answer-quality evaluation: run the answer set through the chat assistant and grade it.
 
 An item passes when the refusal is right, every ``must_contain`` group has one of its strings
-in the answer (compared in simplified Chinese), and, for answered items, a citation points at
-one of the ``must_cite`` articles. Each item is asked in a fresh session.
+in the answer (compared in simplified Chinese, thousands separators ignored), and, for
+answered items, a citation points at one of the ``must_cite`` articles. Each item is asked in
+a fresh session. The format of the set is described in eval/README.md.
+
+Metrics (:func:`summary`), each averaged over items:
+
+- ``key_fact_accuracy``: per item, the share of its ``must_contain`` groups found in the
+  answer (a group is one key fact, its strings are alternative spellings); over the items
+  that have groups.
+- ``citation_precision``: per item, |cited ∩ must_cite| / |cited|, where *cited* is the set
+  of knowledge articles the answer cites; over the items that should be answered, have
+  ``must_cite`` and cite something (precision is undefined for an answer that cites nothing).
+- ``citation_recall``: per item, |cited ∩ must_cite| / |must_cite|; over the items that
+  should be answered and have ``must_cite`` (a wrongly refused item counts 0).
+- ``citation_hit_rate``: the share of those items citing at least one ``must_cite`` article
+  (the pass criterion; ``must_cite`` lists articles that each carry the answer).
+- ``refusal_precision`` / ``refusal_recall``: see :func:`eval.metrics.refusal_precision_recall`.
+- ``pass_rate``: the share of items passing every check above.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +31,14 @@ from typing import Any
 
 import yaml
 
-from assistant.core.text import to_simplified
+from eval.metrics import (
+    citation_precision,
+    citation_recall,
+    mean,
+    mean_or_none,
+    percentile,
+    refusal_precision_recall,
+)
 
 SETS = Path(__file__).parent / "sets" / "answers"
 AS_OF = dt.date(2026, 11, 22)
@@ -35,6 +57,13 @@ class AnswerItem:
     traditional: bool
     source: str = ""
 
+    @property
+    def programs(self) -> list[str]:
+        """The item's programs for per-program figures (``general`` when it names none)."""
+        if isinstance(self.program, list):
+            return [str(p) for p in self.program] or ["general"]
+        return [str(self.program or "general")]
+
 
 @dataclass
 class Graded:
@@ -46,9 +75,44 @@ class Graded:
     answer: dict[str, Any] = field(default_factory=dict)
     ms: float = 0.0
 
+    @property
+    def refused(self) -> bool:
+        """Whether the assistant refused."""
+        return bool(self.answer.get("refused"))
+
+    @property
+    def cited(self) -> set[str]:
+        """Knowledge article ids the answer cites (``kb-`` prefix removed)."""
+        return {
+            str(c.get("source_id", "")).removeprefix("kb-")
+            for c in self.answer.get("citations", [])
+        }
+
+    @property
+    def facts_found(self) -> float | None:
+        """Share of the item's key facts found in the answer (None: the item has none)."""
+        if not self.item.must_contain:
+            return None
+        text = plain_text(str(self.answer.get("answer", "")))
+        found = sum(group_found(g, text) for g in self.item.must_contain)
+        return found / len(self.item.must_contain)
+
+
+def plain_text(text: str) -> str:
+    """Answer text as compared: simplified Chinese, no thousands separators."""
+    from assistant.core.text import to_simplified
+
+    return to_simplified(text).replace(",", "")
+
+
+def group_found(group: list[str], plain_answer: str) -> bool:
+    """Whether one of the alternatives of a key fact is in the (plain) answer."""
+    return any(plain_text(s) in plain_answer for s in group)
+
 
 def load_answer_set(folder: Path = SETS) -> list[AnswerItem]:
-    """Every item of every file in the folder."""
+    """Every item of every ``*.yaml`` file in the folder (``promoted.yaml``, which the
+    review console writes, included)."""
     items = []
     for path in sorted(folder.glob("*.yaml")):
         for raw in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
@@ -72,9 +136,9 @@ def grade(item: AnswerItem, answer: dict[str, Any]) -> tuple[bool, list[str]]:
     reasons = []
     if answer["refused"] != item.refuse:
         reasons.append(f"refused={answer['refused']} (want {item.refuse})")
-    text = to_simplified(answer["answer"]).replace(",", "")
+    text = plain_text(answer["answer"])
     for group in item.must_contain:
-        if not any(to_simplified(s).replace(",", "") in text for s in group):
+        if not group_found(group, text):
             reasons.append(f"missing {group}")
     if not item.refuse:
         cited = {c["source_id"].removeprefix("kb-") for c in answer["citations"]}
@@ -95,35 +159,42 @@ def run(chat: Any, items: list[AnswerItem]) -> list[Graded]:
     return out
 
 
+def metrics(results: list[Graded]) -> dict[str, float | None]:
+    """The answer metrics of the module docstring over ``results`` (rounded to 4 places;
+    None when no item has anything to measure, e.g. key facts of refusals only)."""
+    cite_rows = [r for r in results if not r.item.refuse and r.item.must_cite]
+    precisions = [citation_precision(r.cited, set(r.item.must_cite)) for r in cite_rows]
+    recalls = [citation_recall(r.cited, set(r.item.must_cite)) for r in cite_rows]
+    facts = [r.facts_found for r in results]
+    refusal_p, refusal_r = refusal_precision_recall((r.item.refuse, r.refused) for r in results)
+    values = {
+        "pass_rate": mean_or_none(r.passed for r in results),
+        "key_fact_accuracy": mean_or_none(f for f in facts if f is not None),
+        "citation_precision": mean_or_none(p for p in precisions if p is not None),
+        "citation_recall": mean_or_none(r for r in recalls if r is not None),
+        "citation_hit_rate": mean_or_none(bool(r.cited & set(r.item.must_cite)) for r in cite_rows),
+        "refusal_precision": refusal_p,
+        "refusal_recall": refusal_r,
+    }
+    return {k: None if v is None else round(v, 4) for k, v in values.items()}
+
+
 def summary(results: list[Graded]) -> dict[str, Any]:
-    """Pass rate overall, per program and per kind, refusal precision/recall, latency."""
-
-    def rate(rows: list[Graded]) -> float:
-        return round(sum(r.passed for r in rows) / len(rows), 3) if rows else 0.0
-
+    """Metrics overall and pass rate per program and per kind, plus latency."""
     by_program: dict[str, list[Graded]] = {}
     by_kind: dict[str, list[Graded]] = {}
     for r in results:
-        programs = (
-            r.item.program if isinstance(r.item.program, list) else [r.item.program or "none"]
-        )
-        for p in programs:
-            by_program.setdefault(str(p), []).append(r)
+        for p in r.item.programs:
+            by_program.setdefault(p, []).append(r)
         by_kind.setdefault(r.item.kind, []).append(r)
-    refused = [r for r in results if r.answer.get("refused")]
-    should = [r for r in results if r.item.refuse]
-    ms = sorted(r.ms for r in results)
+    ms = [r.ms for r in results]
     return {
         "items": len(results),
-        "pass_rate": rate(results),
-        "per_program": {k: rate(v) for k, v in sorted(by_program.items())},
-        "per_kind": {k: rate(v) for k, v in sorted(by_kind.items())},
-        "refusal_precision": round(sum(r.item.refuse for r in refused) / len(refused), 3)
-        if refused
-        else 1.0,
-        "refusal_recall": round(sum(bool(r.answer.get("refused")) for r in should) / len(should), 3)
-        if should
-        else 1.0,
-        "latency_p50_ms": round(statistics.median(ms), 1) if ms else 0.0,
-        "latency_p95_ms": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1) if ms else 0.0,
+        **metrics(results),
+        "per_program": {
+            k: round(mean(r.passed for r in v), 3) for k, v in sorted(by_program.items())
+        },
+        "per_kind": {k: round(mean(r.passed for r in v), 3) for k, v in sorted(by_kind.items())},
+        "latency_p50_ms": round(percentile(ms, 50), 1),
+        "latency_p95_ms": round(percentile(ms, 95), 1),
     }

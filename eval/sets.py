@@ -1,13 +1,28 @@
-"""Load the evaluation sets under ``eval/sets``."""
+"""Load the evaluation sets under ``eval/sets`` (formats: eval/README.md).
+
+Each set is a folder of ``*.yaml`` files, so reviewers can read and diff items and the review
+console can add a file (``answers/promoted.yaml``) without touching the others.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
+if TYPE_CHECKING:
+    from eval.answers import AnswerItem
+    from eval.dialogues import Dialogue
+
 SETS_DIR = Path(__file__).parent / "sets"
+SET_NAMES = ("retrieval", "answers", "eligibility", "dialogues")
+
+
+class BadInput(Exception):
+    """Input the user can fix (unknown set, missing or malformed file, missing setting);
+    the command line exits with status 2 and this message."""
 
 
 @dataclass(frozen=True)
@@ -34,3 +49,54 @@ def load_retrieval_set(folder: Path = SETS_DIR / "retrieval") -> list[RetrievalI
                 )
             )
     return items
+
+
+@dataclass
+class EvalSets:
+    """The loaded sets; a set not selected stays None."""
+
+    retrieval: list[RetrievalItem] | None = None
+    answers: list[AnswerItem] | None = None
+    eligibility: list[dict[str, Any]] | None = None
+    dialogues: list[Dialogue] | None = None
+    folders: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """The sets that were loaded, in the canonical order."""
+        return [n for n in SET_NAMES if getattr(self, n) is not None]
+
+
+def _loader(name: str) -> Any:
+    from eval import answers, dialogues, eligibility
+
+    return {
+        "retrieval": load_retrieval_set,
+        "answers": answers.load_answer_set,
+        "eligibility": eligibility.load_cases,
+        "dialogues": dialogues.load_dialogues,
+    }[name]
+
+
+def load_sets(root: Path, names: list[str]) -> EvalSets:
+    """Load the named sets from ``root/<name>/``.
+
+    Raises:
+        BadInput: an unknown set, a missing or empty folder, or a malformed file.
+    """
+    sets = EvalSets()
+    for name in names:
+        if name not in SET_NAMES:
+            raise BadInput(f"unknown set {name!r}; choose one of {', '.join(SET_NAMES)}")
+        folder = root / name
+        if not folder.is_dir():
+            raise BadInput(f"set folder {folder} not found")
+        try:
+            items = _loader(name)(folder)
+        except (yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BadInput(f"set {name} in {folder}: malformed item: {exc!r}") from exc
+        if not items:
+            raise BadInput(f"set folder {folder} has no items (*.yaml)")
+        setattr(sets, name, items)
+        sets.folders[name] = str(folder)
+    return sets

@@ -1,32 +1,26 @@
-"""Named eligibility cases: tests/cases/eligibility/*.yaml run through the real engine.
+"""Named eligibility cases: eval/sets/eligibility/*.yaml run through the real engine.
 
-Each case is a small YAML mapping (see tests/cases/eligibility/README.md): a program, an
+Each case is a small YAML mapping (see eval/sets/eligibility/README.md): a program, an
 application date, a profile (optionally a base profile from tests/data/profiles/ deep-merged
 with overrides, where ``null`` deletes a key) and the expected verdict and condition statuses.
 The expectations were computed by hand from the domain facts (facts.md), independently of the
-engine, so a failure here means the engine, a rule or the case is wrong.
+engine, so a failure here means the engine, a rule or the case is wrong. The evaluation
+harness (``python -m eval run --set eligibility``) reports the same cases as accuracies.
 """
 
 from __future__ import annotations
 
-import copy
-import datetime as dt
 from collections import Counter
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from assistant.core.assessment import assess
 from assistant.core.knowledge import PROGRAM_IDS, Knowledge, load_knowledge
-from assistant.core.profile import validate_profile
+from eval.eligibility import as_of, load_cases, run_case
 
-TESTS = Path(__file__).parent
-PROJECT = TESTS.parent
-CASES_DIR = TESTS / "cases" / "eligibility"
-PROFILES_DIR = TESTS / "data" / "profiles"
+PROJECT = Path(__file__).parent.parent
 
 CASE_KEYS = {"name", "program", "as_of", "base", "profile", "expect", "source", "note"}
 EXPECT_KEYS = {"verdict", "conditions"}
@@ -36,70 +30,12 @@ MIN_CASES = 80
 MIN_HNTE_TECH_SME = 50
 MIN_PER_PROGRAM = 3
 
-
-def _str_keys(node: Any) -> Any:
-    """YAML reads ``2025:`` as an int key; profiles key fiscal years by strings."""
-    if isinstance(node, dict):
-        return {str(k): _str_keys(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_str_keys(v) for v in node]
-    return node
-
-
-def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """``overlay`` merged onto a copy of ``base``: mappings merge, ``None`` deletes a key,
-    anything else (lists included) replaces.
-
-    >>> deep_merge({"a": {"b": 1, "c": 2}, "d": 3}, {"a": {"b": None, "e": 4}, "d": [1]})
-    {'a': {'c': 2, 'e': 4}, 'd': [1]}
-    """
-    out = copy.deepcopy(base)
-    for key, value in overlay.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = deep_merge(out[key], value)
-        elif isinstance(value, dict):
-            out[key] = deep_merge({}, value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
-def _load_cases() -> list[dict[str, Any]]:
-    cases: list[dict[str, Any]] = []
-    for path in sorted(CASES_DIR.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        assert isinstance(raw, list), f"{path.name}: expected a YAML list of cases"
-        for i, case in enumerate(raw):
-            assert isinstance(case, dict), f"{path.name}[{i}]: a case is a mapping"
-            case = dict(case)
-            case["_file"] = f"{path.name}[{i}]"
-            cases.append(case)
-    return cases
-
-
-CASES = _load_cases()
+CASES = load_cases()
 
 
 @cache
 def _knowledge() -> Knowledge:
     return load_knowledge(PROJECT / "knowledge")
-
-
-def _as_of(case: dict[str, Any]) -> dt.date:
-    value = case["as_of"]
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
-
-
-def build_profile(case: dict[str, Any]) -> dict[str, Any]:
-    """The case's profile: base JSON (if any) deep-merged with ``profile``."""
-    import json
-
-    base: dict[str, Any] = {}
-    if case.get("base"):
-        base = json.loads((PROFILES_DIR / f"{case['base']}.json").read_text(encoding="utf-8"))
-    return deep_merge(base, _str_keys(case.get("profile") or {}))
 
 
 def _check_shape(case: dict[str, Any]) -> None:
@@ -126,28 +62,12 @@ def _check_shape(case: dict[str, Any]) -> None:
 def test_case(case: dict[str, Any]) -> None:
     _check_shape(case)
     knowledge = _knowledge()
-    program = case["program"]
-    if program not in knowledge.rules:
-        pytest.fail(f"{program} has no rules.yaml yet")
-    profile = validate_profile(build_profile(case), source=case["_file"])
-    result = assess(knowledge, program, profile, _as_of(case))
-    statuses = {c["id"]: c["status"] for c in result["conditions"]}
-    expect = case["expect"]
-    problems = []
-    for cid, status in (expect.get("conditions") or {}).items():
-        if statuses.get(cid) != status:
-            cond = next((c for c in result["conditions"] if c["id"] == cid), None)
-            why = cond["explanation"] if cond else "(no such condition in the version applied)"
-            problems.append(f"{cid}: expected {status}, got {statuses.get(cid)} — {why}")
-    if "verdict" in expect and result["verdict"] != expect["verdict"]:
-        others = {k: v for k, v in statuses.items() if v != "pass"}
-        problems.append(
-            f"verdict: expected {expect['verdict']}, got {result['verdict']} "
-            f"(non-passing conditions: {others})"
-        )
-    assert not problems, (
-        f"{case['_file']} [{result['rules_version']}] source {case['source']}:\n  "
-        + "\n  ".join(problems)
+    if case["program"] not in knowledge.rules:
+        pytest.fail(f"{case['program']} has no rules.yaml yet")
+    result = run_case(knowledge, case)
+    assert not result.problems, (
+        f"{case['_file']} [{result.rules_version}] source {case['source']}:\n  "
+        + "\n  ".join(result.problems)
     )
 
 
@@ -171,7 +91,7 @@ def test_expected_condition_ids_exist() -> None:
         if rules is None:
             problems.append(f"{case['_file']}: {program} has no rules")
             continue
-        version = rules.version_on(_as_of(case))
+        version = rules.version_on(as_of(case))
         known = {c.id for c in version.conditions} if version else set()
         for cid in (case.get("expect") or {}).get("conditions") or {}:
             if cid not in known:

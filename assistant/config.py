@@ -74,9 +74,7 @@ class Settings(BaseSettings):
         description="Cosine similarity a question needs to an approved template's trigger "
         "for the template to answer it (tuned on tests/data/template_pairs.yaml).",
     )
-    session_hours: float = Field(
-        default=12.0, gt=0, description="Lifetime of a web login (hours)."
-    )
+    session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a web login (hours).")
     gold_dir: Path = Field(
         default=PROJECT_ROOT / "eval" / "sets" / "answers",
         description="Gold answer set that the review console promotes corrected items into "

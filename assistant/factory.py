@@ -15,8 +15,10 @@ from assistant.search.store import ChunkStore, make_chroma_client
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
+    from sqlalchemy.engine import Engine
 
     from assistant.chat.assistant import ChatAssistant
+    from assistant.templates.matching import TemplateMatcher
 
 
 def build_chat(settings: Settings, stack: SearchStack | None = None) -> ChatAssistant:
@@ -26,11 +28,31 @@ def build_chat(settings: Settings, stack: SearchStack | None = None) -> ChatAssi
     from assistant.store.db import SessionStore, make_engine
 
     stack = stack or build_search(settings)
-    chat = ChatAssistant(stack.knowledge, stack.retriever, SessionStore(make_engine(settings)))
+    engine = make_engine(settings)
+    chat = ChatAssistant(
+        stack.knowledge,
+        stack.retriever,
+        SessionStore(engine),
+        build_templates(settings, stack.knowledge, stack.embeddings, engine),
+    )
     model = make_chat_model(settings)
     if model is not None:
         chat.use_llm(model, settings.llm_model or "llm")
     return chat
+
+
+def build_templates(
+    settings: Settings, knowledge: Knowledge, embeddings: NamedEmbeddings, engine: Engine
+) -> TemplateMatcher:
+    """Staff's answer templates on the shared database, matched with the search embedder."""
+    from assistant.store.accounts import AccountStore
+    from assistant.templates.matching import TemplateMatcher
+    from assistant.templates.store import TemplateStore
+
+    store = TemplateStore(engine, knowledge, AccountStore(engine))
+    names = [n for ns in knowledge.glossary.program_names.values() for n in ns]
+    names += [p.name for p in knowledge.programs.values()]
+    return TemplateMatcher(store, embeddings, settings.template_threshold, names)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.chat.llm import LLMPhraser
+    from assistant.templates.matching import Candidate, TemplateMatcher
 
 MAX_QUESTION_CHARS = 2000
 # A passage counts as support only above this e5 cosine (calibrated on eval/sets/answers:
@@ -51,15 +52,27 @@ class ChatAssistant:
         knowledge: The knowledge base.
         retriever: Hybrid retrieval over the index.
         sessions: Where sessions persist (None: nothing is remembered between calls).
+        templates: Staff's answer templates (None: every answer is composed).
+
+    Templates answer only turns that are not eligibility verdicts: a question with company
+    facts asking "can we / what is missing / which programs" always gets the engine's
+    verdict, never a stored text, since verdicts come from code. Other turns get the filled
+    template when an approved, current one matches, else the composed answer plus the
+    closest templates as ``template_suggestions`` for staff.
     """
 
     def __init__(
-        self, knowledge: Knowledge, retriever: HybridRetriever, sessions: SessionStore | None
+        self,
+        knowledge: Knowledge,
+        retriever: HybridRetriever,
+        sessions: SessionStore | None,
+        templates: TemplateMatcher | None = None,
     ) -> None:
         """Wire the parts; :meth:`use_llm` adds the optional LLM phrasing."""
         self.knowledge = knowledge
         self.retriever = retriever
         self.sessions = sessions
+        self.templates = templates
         self.intents = IntentDetector(knowledge.glossary.program_names)
         self.phraser: LLMPhraser | None = None
         self._turn = threading.local()
@@ -111,8 +124,22 @@ class ChatAssistant:
             )
 
         def find_template(question: str) -> str:
-            """查找已审核的答复模板。"""
-            return "暂无已审核的答复模板。"
+            """查找与问题匹配的已审核答复模板，返回按对话中企业信息填好的模板正文。"""
+            facts, day = getattr(self._turn, "facts", {}), getattr(self._turn, "day", None)
+            day = day or dt.date.today()
+            programs = self.intents.programs(question)
+            hit = self._template_hit(question, programs, day)[0]
+            if hit is None:
+                return "暂无与该问题匹配的已审核答复模板。"
+            answer = self._template_answer(hit, facts, programs, day, count=False)
+            return json.dumps(
+                {
+                    "template_id": hit.template["id"],
+                    "title": hit.template["title"],
+                    "answer": answer["answer"],
+                },
+                ensure_ascii=False,
+            )
 
         return {
             "search_knowledge": search_knowledge,
@@ -154,18 +181,77 @@ class ChatAssistant:
             if intent.follow_up or intent.kind in ("eligibility", "gaps")
             else []
         )
-        result = self._answer(question, intent, programs, facts, day)
+        verdict = intent.kind in ("eligibility", "gaps", "match") and bool(facts)
+        hit: Candidate | None = None
+        suggestions: list[Candidate] = []
+        if not intent.out_of_scope and not verdict:
+            hit, suggestions = self._template_hit(question, list(intent.programs), day)
+        if hit is not None:
+            result = self._template_answer(hit, facts, list(intent.programs), day)
+        else:
+            result = self._answer(question, intent, programs, facts, day)
         result["backend"] = "grounded"
-        if self.phraser is not None and not result["refused"]:
+        if self.phraser is not None and not result["refused"] and hit is None:
             self._turn.facts, self._turn.day = facts, day
             result = self.phraser.phrase(question, result)
         if is_traditional(question):
             result["answer"] = to_traditional(result["answer"])
-        result.update({"session_id": sid, "template_id": None})
+        result.update(_template_keys(hit, suggestions, sid))
         if self.sessions:
             new_state = {"kind": intent.kind, "programs": programs or state.get("programs", [])}
             self.sessions.save_turn(sid, question, result, facts, new_state)
         return result
+
+    def _template_hit(
+        self, question: str, programs: list[str], day: dt.date
+    ) -> tuple[Candidate | None, list[Candidate]]:
+        """The approved, current template that answers, and the closest ones for staff."""
+        if self.templates is None:
+            return None, []
+        return self.templates.lookup(question, programs, day)
+
+    def _template_answer(
+        self,
+        hit: Candidate,
+        facts: dict[str, Any],
+        programs: list[str],
+        day: dt.date,
+        *,
+        count: bool = True,
+    ) -> dict[str, Any]:
+        """The template's body filled from the session's facts; its articles as citations.
+        A hit that becomes the answer is counted (hits, last used); a tool call is not."""
+        from assistant.core.facts import Facts
+        from assistant.templates.fill import fill
+
+        template = hit.template
+        try:
+            company: Facts | None = Facts(
+                validate_profile(build_profile(facts, day)[0], source="对话中提供的企业信息"), day
+            )
+        except InputError:
+            company = None
+        filled = fill(template["body"], self.knowledge, company, programs or template["programs"])
+        citations = []
+        for article_id in template["articles"]:
+            article = self.knowledge.article(article_id)
+            citations.append(
+                {
+                    "document": article.document.title,
+                    "doc_no": article.document.doc_no,
+                    "article": article.meta.article,
+                    "source_id": f"kb-{article.id}",
+                    "text": article.body,
+                }
+            )
+        if count and self.templates is not None:
+            self.templates.store.record_hit(template["id"])
+        return _plain(
+            filled.text,
+            citations,
+            programs or list(template["programs"]),
+            missing=list(filled.missing_fields),
+        )
 
     def _answer(
         self,
@@ -305,6 +391,23 @@ def _supports(passage: Any, programs: list[str]) -> bool:
         or strong_dense
         or (passage.keyword_rank is not None and passage.keyword_rank <= 3)
     )
+
+
+def _template_keys(hit: Candidate | None, suggestions: list[Candidate], sid: str) -> dict[str, Any]:
+    """The keys the templates add to the answer (``template_id`` is in the contract)."""
+    return {
+        "session_id": sid,
+        "template_id": hit.template["id"] if hit else None,
+        "template": {
+            "id": hit.template["id"],
+            "title": hit.template["title"],
+            "version": hit.template["version"],
+            "score": round(hit.score, 4),
+        }
+        if hit
+        else None,
+        "template_suggestions": [c.suggestion() for c in suggestions],
+    }
 
 
 def _asks_fit(question: str) -> bool:

@@ -51,9 +51,18 @@ def chat_turn(
         return history, "", session_id, ""
     history += [
         {"role": "user", "content": message},
-        {"role": "assistant", "content": answer["answer"]},
+        {"role": "assistant", "content": answer["answer"] + template_note(answer)},
     ]
     return history, "", answer["session_id"], render_citations(answer)
+
+
+def template_note(answer: dict[str, Any]) -> str:
+    """The note under an answer that came from staff's approved template (so the reader
+    knows it is a reviewed standard answer, and staff can tell which one)."""
+    template = answer.get("template")
+    if not template:
+        return ""
+    return f"\n\n> 本回答来自已审核答复模板：「{template['title']}」（第{template['version']}版）"
 
 
 def give_feedback(services: Services, session_id: str, useful: bool, comment: str) -> str:

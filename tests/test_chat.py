@@ -55,6 +55,15 @@ def test_facts_given_over_several_turns_lead_to_an_assessment(chat):
     assert "请补充" in answer["answer"]
 
 
+def test_a_traditional_follow_up_asking_fit_gets_the_assessment(chat):
+    """Found by the dialogues set: 「能申請…嗎」 was not read as asking whether they fit."""
+    sid = chat.ask("我們去年營收4800萬，職工120人，研發人員30人", as_of=DAY)["session_id"]
+    answer = chat.ask("能申請科技型中小企業嗎？", session_id=sid, as_of=DAY)
+    assert answer["assessment"] is not None
+    assert answer["assessment"]["program"] == "tech_sme"
+    assert answer["assessment"]["verdict"] == "insufficient_info"
+
+
 def test_a_correction_replaces_the_earlier_value(chat):
     sid = chat.ask("去年营收5000万，研发投入是200万", as_of=DAY)["session_id"]
     chat.ask("说错了，研发投入是300万", session_id=sid, as_of=DAY)

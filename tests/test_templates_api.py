@@ -136,7 +136,11 @@ def test_a_chat_answer_becomes_a_draft(client, tokens, services):
     staff = tokens["staff"]
     services.index_knowledge()
     answer = client.post("/api/ask", json={"question": "高企证书有效期几年？"}).json()
-    assert answer["template_suggestions"] is not None
+    assert answer["template_suggestions"] == []  # suggestions are for staff only
+    for_staff = client.post(
+        "/api/ask", json={"question": "高企证书有效期几年？"}, headers=staff
+    ).json()
+    assert for_staff["template_suggestions"]
     recent = client.get("/api/templates/recent-answers", headers=staff).json()
     latest = recent[0]
     assert latest["question"] == "高企证书有效期几年？"

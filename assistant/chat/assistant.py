@@ -28,7 +28,7 @@ from assistant.core.assessment import assess
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import match, program_gaps
 from assistant.core.profile import validate_profile
-from assistant.core.text import check_question, is_traditional, to_traditional
+from assistant.core.text import check_question, is_traditional, to_simplified, to_traditional
 from assistant.errors import InputError
 from assistant.search.retrieval import HybridRetriever
 from assistant.store.db import SessionStore
@@ -411,7 +411,9 @@ def _template_keys(hit: Candidate | None, suggestions: list[Candidate], sid: str
 
 
 def _asks_fit(question: str) -> bool:
-    return any(w in question for w in ("能不能", "能否", "可以", "符合", "能评", "能申请", "够"))
+    # On the simplified text: 「能申請…嗎」 asks what 「能申请…吗」 asks (found by a dialogue).
+    simple = to_simplified(question)
+    return any(w in simple for w in ("能不能", "能否", "可以", "符合", "能评", "能申请", "够"))
 
 
 def _refusal(text: str) -> dict[str, Any]:

@@ -259,6 +259,17 @@ def require(services: Services, request: Request, *roles: str) -> User:
     return user
 
 
+def _is_staff(services: Services, request: Request) -> bool:
+    """Whether the request carries a staff or admin bearer token or web login."""
+    from assistant.web.auth import session_user
+
+    header = request.headers.get("authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    user = services.accounts().user_for_token(token) if token else None
+    user = user or session_user(services, dict(request.cookies))
+    return user is not None and user.role in ("staff", "admin")
+
+
 def document_list(services: Services) -> list[dict[str, Any]]:
     """Every indexed document with its chunk count."""
     counts: dict[str, int] = {}
@@ -307,10 +318,14 @@ def _install_chat_routes(api: FastAPI, services: Services) -> None:
     """Routes of the chat: a turn and feedback on the latest answer."""
 
     @api.post("/api/ask")
-    def ask(req: AskRequest) -> dict[str, Any]:
-        return services.chat().ask(
+    def ask(req: AskRequest, request: Request) -> dict[str, Any]:
+        result = services.chat().ask(
             req.question, session_id=req.session_id, profile=req.profile, as_of=req.as_of
         )
+        if not _is_staff(services, request):
+            # Suggestions name draft and stale templates: for staff, not for the public.
+            result = {**result, "template_suggestions": []}
+        return result
 
     @api.post("/api/feedback")
     def feedback(req: FeedbackRequest) -> dict[str, Any]:

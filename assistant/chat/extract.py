@@ -185,7 +185,7 @@ def _extract(text: str, as_of: dt.date, out: Extraction) -> None:
                 continue
             year = _year_of(clause, as_of, year)
             correcting = correcting or bool(_CORRECTION.search(clause))
-            three_years = three_years or bool(re.search(r"近?(?:三|3)年", clause))
+            three_years = three_years or bool(re.search(r"近?(?:三|(?<!\d)3)年", clause))
             new_field = _clause_facts(clause, year, out, last_field, correcting, three_years)
             if new_field != last_field:
                 # a correction word after the figure corrects it in the next clause
@@ -220,6 +220,10 @@ _LIST = re.compile(
     rf"((?:{_AMOUNT_TEXT}\s*[、和及]\s*){{1,2}}{_AMOUNT_TEXT})"
 )
 _RANGE = re.compile(r"(\d{4})\s*年?\s*(?:到|至|-|—|~)\s*(\d{4})\s*年")
+_EACH = re.compile(
+    rf"({_FIELD_ALT})[^，。；\d]{{0,6}}?(?:每年|每一年|各年|年年|均|都|各)(?:都|均)?"
+    rf"(?:是|为|有)?\s*({_AMOUNT_TEXT})"
+)
 
 
 def _years_context(text: str, as_of: dt.date) -> list[int]:
@@ -228,9 +232,9 @@ def _years_context(text: str, as_of: dt.date) -> list[int]:
         start, end = int(match.group(1)), int(match.group(2))
         return list(range(start, end + 1)) if 0 < end - start < 10 else []
     last = as_of.year - 1
-    if re.search(r"近?(?:三|3)年", text):
+    if re.search(r"近?(?:三|(?<!\d)3)年", text):
         return [last - 2, last - 1, last]
-    if re.search(r"近?(?:两|二|2)年", text):
+    if re.search(r"近?(?:两|二|(?<!\d)2)年", text):
         return [last - 1, last]
     return sorted(_years_in(text, as_of))
 
@@ -255,7 +259,23 @@ def _respectively(
         for y, amount in zip(targets, amounts, strict=True):
             out.facts[f"financials.{y}.{key}"] = amount
         sentence = sentence.replace(match.group(0), "　")
+    if len(years) > 1:
+        sentence = _each_year(sentence, years, out)
     return sentence, years
+
+
+def _each_year(sentence: str, years: list[int], out: Extraction) -> str:
+    """One figure for every listed year (「2023到2025年营收每年都是3000万」, 「…均为…」); the
+    phrase is then removed from the sentence. Without stated years nothing is assumed."""
+    for match in list(_EACH.finditer(sentence)):
+        key = next((k for pattern, k in _MONEY if re.fullmatch(pattern, match.group(1))), None)
+        amount = first_amount(match.group(2))
+        if key is None or amount is None:
+            continue
+        for y in years:
+            out.facts[f"financials.{y}.{key}"] = amount
+        sentence = sentence.replace(match.group(0), "　")
+    return sentence
 
 
 def _clause_facts(
@@ -270,7 +290,9 @@ def _clause_facts(
         amount = first_amount(clause)
         if amount is not None:
             key = (
-                "equity_financing_3y" if re.search(r"(?:三|3)年", clause) else "equity_financing_2y"
+                "equity_financing_3y"
+                if re.search(r"(?:三|(?<!\d)3)年", clause)
+                else "equity_financing_2y"
             )
             out.facts[key] = amount
         return last_field
@@ -467,7 +489,7 @@ def _booleans(text: str, out: Extraction) -> None:
     where = next((c for c in re.split(r"[，,。；;]", text) if re.search(accident, c)), "")
     incident_key = (
         "compliance.major_incident_last_3y"
-        if re.search(r"近?(?:三|3)年", where)
+        if re.search(r"近?(?:三|(?<!\d)3)年", where)
         else "compliance.major_incident_last_year"
     )
     flags = {

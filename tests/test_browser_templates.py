@@ -95,6 +95,10 @@ def test_staff_turn_a_chat_answer_into_a_template_that_answers_a_paraphrase(app_
     assert staff.get_by_label("触发问法（每行一个）").input_value() == QUESTION
     staff.get_by_role("button", name="审核通过").click()
     staff.wait_for_selector("text=已审核通过", timeout=60_000)
+    picker = staff.get_by_label("选择模板")
+    staff.wait_for_function(
+        "el => el.value.endsWith('（已审核）')", arg=picker.element_handle(), timeout=30_000
+    )
     staff.get_by_role("button", name="搜索").click()
     staff.wait_for_function(
         "document.body.innerText.includes('高企有效期（标准答复）')", timeout=60_000

@@ -353,11 +353,15 @@ def _wire_editor(services: "Services", gr: Any, picker: Any, message: Any) -> No
         user = _user(services, request)
         return retire_template(services, user, tid), load_template(services, user, tid)[-1]
 
+    def relabel(tid: str, request: gr.Request) -> Any:
+        # The picker's labels carry the status: refresh them after a save, approval or retire.
+        return gr.Dropdown(choices=template_choices(services, _user(services, request)), value=tid)
+
     picker.change(opened, picker, [*fields, detail])
     create.click(created, fields, [message, picker])
-    save.click(saved, [picker, *fields], [message, detail])
-    approve.click(approved, picker, [message, detail])
-    retire.click(retired, picker, [message, detail])
+    save.click(saved, [picker, *fields], [message, detail]).then(relabel, picker, picker)
+    approve.click(approved, picker, [message, detail]).then(relabel, picker, picker)
+    retire.click(retired, picker, [message, detail]).then(relabel, picker, picker)
     _wire_diff(services, gr, picker)
 
 

@@ -259,6 +259,7 @@ class Indexer:
         meta, doc = article.meta, article.document
         doc_id = f"kb-{meta.id}"
         program_name = knowledge.programs[meta.program].name
+        heading = " ".join([program_name, meta.title, *meta.tags])
         content_hash = _hash(
             article.body, CHUNKER_VERSION, meta.model_dump_json(), doc.model_dump_json()
         )
@@ -278,9 +279,9 @@ class Indexer:
             "content_hash": content_hash,
         }
         chunks = [
-            _stored(
-                doc_id, c.index, base, meta.article, f"{program_name} {meta.title} {c.path}", c.text
-            )
+            # The tags (the words an article is about, e.g. 研发费用占比) join the heading: owners
+            # ask with them even where the body says it differently (比例).
+            _stored(doc_id, c.index, base, meta.article, f"{heading} {c.path}", c.text)
             for c in chunk_text(article.body, whole_under=ARTICLE_WHOLE_CHARS)
         ]
         return _Prepared(meta.id, doc_id, content_hash, chunks)

@@ -186,10 +186,17 @@ class ChatAssistant:
         suggestions: list[Candidate] = []
         if not intent.out_of_scope and not verdict:
             hit, suggestions = self._template_hit(question, list(intent.programs), day)
+        # 「那科技型中小企业呢？」 after 「高企证书有效期几年？」 asks the earlier question
+        # of another program: the earlier question's words join the search.
+        topic = (
+            self.intents.without_programs(state.get("question", ""))
+            if intent.follow_up and intent.programs
+            else ""
+        )
         if hit is not None:
             result = self._template_answer(hit, facts, list(intent.programs), day)
         else:
-            result = self._answer(question, intent, programs, facts, day)
+            result = self._answer(f"{question} {topic}".strip(), intent, programs, facts, day)
         result["backend"] = "grounded"
         if self.phraser is not None and not result["refused"] and hit is None:
             self._turn.facts, self._turn.day = facts, day
@@ -198,7 +205,11 @@ class ChatAssistant:
             result["answer"] = to_traditional(result["answer"])
         result.update(_template_keys(hit, suggestions, sid))
         if self.sessions:
-            new_state = {"kind": intent.kind, "programs": programs or state.get("programs", [])}
+            new_state = {
+                "kind": intent.kind,
+                "programs": programs or state.get("programs", []),
+                "question": state.get("question", "") if topic else question[:500],
+            }
             self.sessions.save_turn(sid, question, result, facts, new_state)
         return result
 

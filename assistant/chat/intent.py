@@ -120,6 +120,10 @@ class IntentDetector:
         """Program ids named in the text, in order of first mention."""
         return self._programs.detect(text)
 
+    def without_programs(self, text: str) -> str:
+        """The text with the program names removed (what a follow-up carries over)."""
+        return self._programs.remove(text)
+
     def detect(self, text: str, *, has_facts: bool = False, previous_kind: str = "") -> Intent:
         """The intent of a question."""
         norm = normalize(text)

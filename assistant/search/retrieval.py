@@ -74,6 +74,17 @@ class ProgramDetector:
         pairs = [(normalize(n), pid) for pid, ns in names.items() for n in ns]
         self._names = sorted(pairs, key=lambda p: -len(p[0]))
 
+    def remove(self, text: str) -> str:
+        """The normalised text without the program names it contains (exact names only).
+
+        >>> ProgramDetector({"hnte": ("高企", "高新技术企业")}).remove("高新技术企业有效期几年")
+        '有效期几年'
+        """
+        text = normalize(text)
+        for name, _ in self._names:  # longest first: 高新技术企业 before 高企
+            text = text.replace(name, "")
+        return text.strip()
+
     def detect(self, text: str) -> list[str]:
         """Program ids named in ``text``, in order of first mention.
 

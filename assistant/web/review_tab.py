@@ -457,7 +457,8 @@ def _dashboard_tab(services: "Services") -> None:
             period = gr.Radio([("按日", "day"), ("按周", "week")], value="day", label="时间粒度")
             refresh = gr.Button("刷新统计", variant="primary")
         figures = gr.Markdown()
-        over_time = gr.LinePlot(
+        # Points, not a line: with the first day or week graded, a line has nothing to draw.
+        over_time = gr.ScatterPlot(
             x="时间", y="准确率", color="指标", title="准确率（%）随时间变化", y_lim=[0, 100]
         )
         per_program = gr.BarPlot(

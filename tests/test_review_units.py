@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -308,3 +309,40 @@ def test_a_failed_write_leaves_the_gold_file_as_it_was(tmp_path, knowledge, monk
         promote(tmp_path, correction(question="高企复审吗？"), knowledge, "review #2 by amy")
     assert (tmp_path / PROMOTED_FILE).read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == [PROMOTED_FILE]  # the temp file is gone
+
+
+def _promote_many(gold_dir: str, prefix: str, count: int, start) -> None:
+    from assistant.config import Settings
+    from assistant.core.knowledge import load_knowledge
+    from assistant.review.promote import promote
+
+    knowledge = load_knowledge(Settings().knowledge_dir)
+    start.wait()  # both processes write at the same time
+    for i in range(count):
+        promote(
+            Path(gold_dir),
+            correction(question=f"{prefix}第{i}问：高企证书有效期几年？"),
+            knowledge,
+            f"review #{i} by {prefix}",
+        )
+
+
+def test_two_processes_promoting_at_once_lose_nothing(tmp_path):
+    import multiprocessing
+
+    from eval.answers import load_answer_set
+
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
+    workers = [
+        context.Process(target=_promote_many, args=(str(tmp_path), name, 25, start))
+        for name in ("amy", "bob")
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(120)
+    assert [w.exitcode for w in workers] == [0, 0]
+    questions = {item.question for item in load_answer_set(tmp_path)}
+    assert len(questions) == 50
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["promoted.yaml"]

@@ -20,18 +20,20 @@ start a YAML comment in a plain scalar):
 Safety: the item is validated first (every problem reported at once, nothing written); the
 new file text is parsed back and compared with the item before it replaces the old file
 through a temporary file and ``os.replace`` (atomic on one filesystem), so a crash or a bad
-string never leaves a half-written or unreadable gold set. Writers in one process take a
-lock; two processes promoting at the same instant are not serialised (one web process is the
-deployment; the harness only reads).
+string never leaves a half-written or unreadable gold set. Writers take a thread lock and an
+exclusive ``flock`` on a lock file named after the folder in the temp directory, so two
+processes promoting at the same instant are serialised too (the harness only reads).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -233,7 +235,7 @@ def promote(
         InputError: the correction is invalid (the message lists every problem) or the
             gold folder cannot be read; nothing is written then.
     """
-    with _LOCK:
+    with _LOCK, _file_lock(gold_dir):
         existing = gold_questions(gold_dir) if gold_dir.is_dir() else set()
         problems = validate(correction, knowledge, existing)
         if problems:
@@ -247,6 +249,22 @@ def promote(
             raise InputError(f"未加入标准答案集：生成的条目无法按原样读回（{item['question']}）")
         _write_atomically(target, text)
         return item
+
+
+@contextlib.contextmanager
+def _file_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock shared by every process writing this gold folder."""
+    import fcntl
+    import hashlib
+
+    # In the temp folder, not beside the gold set: nothing new appears in eval/sets.
+    digest = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    with (Path(tempfile.gettempdir()) / f"sbzs-promote-{digest}.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _write_atomically(target: Path, text: str) -> None:

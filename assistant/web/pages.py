@@ -7,7 +7,6 @@ postponed annotations for the same reason). The handlers themselves live in plai
 browser.
 """
 
-import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,7 +14,7 @@ import gradio as gr
 
 from assistant.errors import AssistantError
 from assistant.store.accounts import User
-from assistant.web import staff_pages
+from assistant.web import review_tab, staff_pages, templates_tab
 from assistant.web.api import Services
 from assistant.web.auth import ROLE_TEXT, page_user
 
@@ -44,17 +43,6 @@ def _header(services: Services, roles: tuple[str, ...]) -> Callable[..., str]:
     return whoami
 
 
-def _optional_tab(module: str, services: Services) -> None:
-    """A tab another module builds (答复模板, 答案评审), when that module is installed."""
-    try:
-        tab = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        return
-    tab.build_tab(services)
-
-
 def build_staff_ui(services: Services) -> gr.Blocks:
     """员工工作台: 知识库管理 and 答复模板."""
     demo = gr.Blocks(title="员工工作台 - 申报助手")
@@ -63,7 +51,7 @@ def build_staff_ui(services: Services) -> gr.Blocks:
         header = gr.Markdown(elem_classes="sbzs-header")
         with gr.Tab("知识库管理"):
             list_docs, query, table = _knowledge_admin(services)
-        _optional_tab("assistant.web.templates_tab", services)
+        templates_tab.build_tab(services)
         demo.load(_header(services, STAFF), None, header)
         demo.load(list_docs, query, table)
     return demo
@@ -121,7 +109,7 @@ def build_review_ui(services: Services) -> gr.Blocks:
     with demo:
         gr.Markdown("# 答案评审")
         header = gr.Markdown(elem_classes="sbzs-header")
-        _optional_tab("assistant.web.review_tab", services)
+        review_tab.build_tab(services)
         demo.load(_header(services, ("evaluator", "admin")), None, header)
     return demo
 

@@ -93,7 +93,7 @@ def test_unreadable_fields_are_named(path, value, message):
 
 
 def test_merge_form_rejects_bad_json_and_the_wrong_field_count():
-    with pytest.raises(InputError, match="JSON 有误"):
+    with pytest.raises(InputError, match="不是有效的 JSON"):
         merge_form("{oops", "2026-11-22", _values(PROFILE))
     with pytest.raises(InputError, match="字段数不对"):
         merge_form("{}", "2026-11-22", [])

@@ -43,16 +43,23 @@ def _header(services: Services, roles: tuple[str, ...]) -> Callable[..., str]:
     return whoami
 
 
+def _page(services: Services, title: str, roles: tuple[str, ...]) -> gr.Blocks:
+    """A login page's Blocks with its title and the 「已登录：…」 line filled on load."""
+    demo = gr.Blocks(title=f"{title} - 申报助手")
+    with demo:
+        gr.Markdown(f"# {title}")
+        header = gr.Markdown(elem_classes="sbzs-header")
+        demo.load(_header(services, roles), None, header)
+    return demo
+
+
 def build_staff_ui(services: Services) -> gr.Blocks:
     """员工工作台: 知识库管理 and 答复模板."""
-    demo = gr.Blocks(title="员工工作台 - 申报助手")
+    demo = _page(services, "员工工作台", STAFF)
     with demo:
-        gr.Markdown("# 员工工作台")
-        header = gr.Markdown(elem_classes="sbzs-header")
         with gr.Tab("知识库管理"):
             list_docs, query, table = _knowledge_admin(services)
         templates_tab.build_tab(services)
-        demo.load(_header(services, STAFF), None, header)
         demo.load(list_docs, query, table)
     return demo
 
@@ -105,21 +112,16 @@ def _knowledge_admin(services: Services) -> tuple[Callable[..., str], Any, Any]:
 
 def build_review_ui(services: Services) -> gr.Blocks:
     """答案评审 (evaluators and admins)."""
-    demo = gr.Blocks(title="答案评审 - 申报助手")
+    demo = _page(services, "答案评审", ("evaluator", "admin"))
     with demo:
-        gr.Markdown("# 答案评审")
-        header = gr.Markdown(elem_classes="sbzs-header")
         review_tab.build_tab(services)
-        demo.load(_header(services, ("evaluator", "admin")), None, header)
     return demo
 
 
 def build_admin_ui(services: Services) -> gr.Blocks:
     """管理 (admins): the audit log with CSV export, and the accounts."""
-    demo = gr.Blocks(title="管理 - 申报助手")
+    demo = _page(services, "管理", ADMIN)
     with demo:
-        gr.Markdown("# 管理")
-        header = gr.Markdown(elem_classes="sbzs-header")
         with gr.Tab("审计日志"):
             with gr.Row():
                 action = gr.Textbox(label="按操作筛选（如 document、template、login）", scale=3)
@@ -144,7 +146,6 @@ def build_admin_ui(services: Services) -> gr.Blocks:
 
         show.click(show_log, [action, limit], log)
         export.click(export_log, None, exported)
-        demo.load(_header(services, ADMIN), None, header)
         demo.load(show_log, [action, limit], log)
         demo.load(show_users, None, users)
     return demo

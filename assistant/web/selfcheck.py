@@ -53,17 +53,29 @@ def example_profiles() -> dict[str, str]:
 
 def parse_inputs(profile_text: str, as_of: str) -> tuple[Any, dt.date]:
     """Validate the profile JSON and the date typed into the form."""
-    try:
-        data = json.loads(profile_text or "{}")
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"企业信息不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}"
-        ) from exc
+    data = _json_object(profile_text)
     try:
         day = dt.date.fromisoformat(as_of.strip()) if as_of and as_of.strip() else dt.date.today()
     except ValueError as exc:
         raise InputError(f"评估日期 '{as_of}' 格式不对，请写成 YYYY-MM-DD") from exc
     return validate_profile(data), day
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    """The profile JSON typed or imported into the page, as an object.
+
+    Raises:
+        InputError: not valid JSON (line and column named) or not an object.
+    """
+    try:
+        data = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"企业信息不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}"
+        ) from exc
+    if not isinstance(data, dict):
+        raise InputError("企业信息 JSON 应是一个对象（{…}）")
+    return data
 
 
 def _cell(text: Any) -> str:
@@ -202,14 +214,7 @@ def merge_form(profile_text: str, as_of: str, values: list[Any]) -> str:
     Raises:
         InputError: the JSON or a form field cannot be read.
     """
-    try:
-        base = json.loads(profile_text or "{}")
-    except json.JSONDecodeError as exc:
-        raise InputError(
-            f"企业信息 JSON 有误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}"
-        ) from exc
-    if not isinstance(base, dict):
-        raise InputError("企业信息 JSON 应是一个对象（{…}）")
+    base = _json_object(profile_text)
     merged = form_to_profile(base, form_years(_day(as_of)), values)
     return json.dumps(merged, ensure_ascii=False, indent=1)
 

@@ -21,14 +21,17 @@ if TYPE_CHECKING:
     from assistant.templates.matching import TemplateMatcher
 
 
-def build_chat(settings: Settings, stack: SearchStack | None = None) -> ChatAssistant:
-    """The chat assistant over the search stack, with sessions in the database."""
+def build_chat(
+    settings: Settings, stack: SearchStack | None = None, engine: Engine | None = None
+) -> ChatAssistant:
+    """The chat assistant over the search stack, with sessions in the database (``engine``:
+    one the caller shares with its other stores; a new one otherwise)."""
     from assistant.chat.assistant import ChatAssistant
     from assistant.chat.llm import make_chat_model
     from assistant.store.db import SessionStore, make_engine
 
     stack = stack or build_search(settings)
-    engine = make_engine(settings)
+    engine = engine or make_engine(settings)
     chat = ChatAssistant(
         stack.knowledge,
         stack.retriever,

@@ -18,7 +18,6 @@ from starlette.requests import Request
 
 from assistant.config import Settings
 from assistant.errors import AuthError, ForbiddenError
-from assistant.review.console import console_for
 from assistant.review.promote import PROMOTED_FILE
 from assistant.store.accounts import User
 from assistant.web import review_tab
@@ -57,7 +56,7 @@ def world(tmp_path_factory):
     assert give_feedback(services, sessions["quancheng"], False, "没说清楚要经营几年") == (
         "谢谢反馈，已记录。"
     )
-    for row in console_for(services).store.answers():
+    for row in services.review().store.answers():
         messages[next(k for k, q in QUESTIONS.items() if q == row.question)] = row
     accounts = services.accounts()
     users = {
@@ -89,7 +88,7 @@ def test_the_whole_review_flow(world):
     assert m["quancheng"].negative == 1
 
     # --- the queue: 没用 first, then low confidence, then the sample ---
-    queue = console_for(services).queue(amy)
+    queue = services.review().queue(amy)
     assert queue[0].answer.id == ids["quancheng"]
     assert [q.bucket for q in queue[:3]] == ["negative", "low_confidence", "low_confidence"]
     assert {q.answer.id for q in queue[1:3]} == {ids["poem"], ids["tech_sme"]}
@@ -140,7 +139,7 @@ def test_the_whole_review_flow(world):
     # amy: correct 3, partly 1, wrong 1; bob: correct 2, partly 1, wrong 2; agree on 3 of 5.
     # po = 3/5 = 0.6; pe = (3*2 + 1*1 + 1*2) / 25 = 9/25 = 0.36;
     # kappa = (0.6 - 0.36) / (1 - 0.36) = 0.24 / 0.64 = 0.375.
-    board = console_for(services).dashboard(amy)
+    board = services.review().dashboard(amy)
     assert board.agreement.pairs == 5
     assert board.agreement.kappa == pytest.approx(0.375)
 
@@ -182,7 +181,7 @@ def test_the_whole_review_flow(world):
 
     # --- the dashboard ---
     text, over_time, per_program = review_tab.show_dashboard(services, amy, "day")
-    board = console_for(services).dashboard(amy, "day")
+    board = services.review().dashboard(amy, "day")
     # per answer: validity 1, poem 1, tech_sme (0.5 + 0) / 2, quancheng 0, srdi (1 + 0.5) / 2
     assert board.accuracy == pytest.approx((1 + 1 + 0.25 + 0 + 0.75) / 5)
     assert board.citation_accuracy == pytest.approx(0.75)  # amy correct, bob partly
@@ -233,7 +232,7 @@ def test_anonymous_and_wrong_role_users_are_refused(world):
 
     sam = world.users["sam"]
     mid = world.messages["validity"].id
-    store = console_for(services).store
+    store = services.review().store
     grades_before = len(store.grades())
     calls = [
         lambda: review_tab.load_queue(services, sam, ""),
@@ -277,7 +276,7 @@ def test_a_malformed_promotion_is_refused_and_writes_nothing(
     amy = world.users["amy"]
     target = world.gold / PROMOTED_FILE
     before = target.read_bytes() if target.exists() else None
-    count = console_for(services).store.promotion_count()
+    count = services.review().store.promotion_count()
     said = review_tab.promote_item(
         services, amy, world.messages["validity"].id, question, programs, kind, must_contain,
         must_cite, refuse, False,
@@ -285,7 +284,7 @@ def test_a_malformed_promotion_is_refused_and_writes_nothing(
     assert said.startswith("**未加入标准答案集："), said
     assert needle in said
     assert (target.read_bytes() if target.exists() else None) == before
-    assert console_for(services).store.promotion_count() == count
+    assert services.review().store.promotion_count() == count
     refusals = [
         e for e in services.accounts().audit_log(50) if e["action"] == "review.promote.refused"
     ]

@@ -8,8 +8,6 @@ some other way must not grade or promote for a staff account.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import ForbiddenError, InputError
@@ -147,20 +145,3 @@ class ReviewConsole:
         )
         self._audit(user, "review.dashboard", period)
         return board
-
-
-_CONSOLES: weakref.WeakKeyDictionary[Any, ReviewConsole] = weakref.WeakKeyDictionary()
-_CONSOLES_LOCK = threading.Lock()
-
-
-def console_for(services: ServicesLike) -> ReviewConsole:
-    """The console of a services object, built once (one engine per services, as for the
-    accounts; concurrent first requests must not each create the schema)."""
-    with _CONSOLES_LOCK:
-        console = _CONSOLES.get(services)
-        if console is None:
-            from assistant.store.db import make_engine
-
-            console = ReviewConsole(services, ReviewStore(make_engine(services.settings)))
-            _CONSOLES[services] = console
-        return console

@@ -29,8 +29,11 @@ from assistant.errors import AssistantError, AuthError, ForbiddenError, InputErr
 from assistant.search.readers import SUPPORTED
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
     from assistant.chat.assistant import ChatAssistant
     from assistant.factory import SearchStack
+    from assistant.review.console import ReviewConsole
     from assistant.store.accounts import AccountStore, User
 
 MAX_BODY_BYTES = 1_000_000
@@ -46,6 +49,8 @@ class Services:
         self._search: SearchStack | None = None
         self._chat: ChatAssistant | None = None
         self._accounts: AccountStore | None = None
+        self._review: ReviewConsole | None = None
+        self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._index_lock = threading.Lock()
         self.index_status = "未开始"
@@ -59,15 +64,32 @@ class Services:
                 self._search = build_search(self.settings, knowledge=self.knowledge)
             return self._search
 
+    def _engine_locked(self) -> Engine:
+        """The one database engine every store shares (call with ``self._lock`` held)."""
+        if self._engine is None:
+            from assistant.store.db import make_engine
+
+            self._engine = make_engine(self.settings)
+        return self._engine
+
     def accounts(self) -> AccountStore:
         """Users, tokens and the audit log (same database as the sessions)."""
         with self._lock:  # built once: concurrent first requests must not race on the schema
             if self._accounts is None:
                 from assistant.store.accounts import AccountStore
-                from assistant.store.db import make_engine
 
-                self._accounts = AccountStore(make_engine(self.settings))
+                self._accounts = AccountStore(self._engine_locked())
             return self._accounts
+
+    def review(self) -> ReviewConsole:
+        """The evaluators' review console (same database)."""
+        with self._lock:
+            if self._review is None:
+                from assistant.review.console import ReviewConsole
+                from assistant.review.store import ReviewStore
+
+                self._review = ReviewConsole(self, ReviewStore(self._engine_locked()))
+            return self._review
 
     def chat(self) -> ChatAssistant:
         """The chat assistant (built once, over the search stack)."""
@@ -76,7 +98,7 @@ class Services:
             if self._chat is None:
                 from assistant.factory import build_chat
 
-                self._chat = build_chat(self.settings, stack)
+                self._chat = build_chat(self.settings, stack, self._engine_locked())
             return self._chat
 
     def index_knowledge(self) -> None:
@@ -247,9 +269,7 @@ def require(services: Services, request: Request, *roles: str) -> User:
         AuthError: no token or an unknown one (401).
         ForbiddenError: a valid token whose role may not do this (403).
     """
-    header = request.headers.get("authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    user = services.accounts().user_for_token(token)
+    user = _bearer_user(services, request)
     if user is None:
         raise AuthError(
             "log in: send 'Authorization: Bearer <token>' (python -m assistant users token NAME)"
@@ -263,11 +283,15 @@ def _is_staff(services: Services, request: Request) -> bool:
     """Whether the request carries a staff or admin bearer token or web login."""
     from assistant.web.auth import session_user
 
+    user = _bearer_user(services, request) or session_user(services, dict(request.cookies))
+    return user is not None and user.role in ("staff", "admin")
+
+
+def _bearer_user(services: Services, request: Request) -> User | None:
+    """The account of the request's ``Authorization: Bearer`` token (None without one)."""
     header = request.headers.get("authorization", "")
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    user = services.accounts().user_for_token(token) if token else None
-    user = user or session_user(services, dict(request.cookies))
-    return user is not None and user.role in ("staff", "admin")
+    return services.accounts().user_for_token(token) if token else None
 
 
 def document_list(services: Services) -> list[dict[str, Any]]:

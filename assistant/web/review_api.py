@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
-from assistant.review.console import REVIEW_ROLES, console_for
+from assistant.review.console import REVIEW_ROLES
 from assistant.review.promote import Correction
 from assistant.review.queue import DEFAULT_SAMPLE, DEFAULT_SEED
 from assistant.review.store import MAX_COMMENT
@@ -61,7 +61,7 @@ def install_review_routes(api: FastAPI, services: Services) -> None:
         sample: int = Query(default=DEFAULT_SAMPLE, ge=0, le=500),
     ) -> list[dict[str, Any]]:
         user = require(services, request, *REVIEW_ROLES)
-        items = console_for(services).queue(user, program, sample=sample, seed=seed)
+        items = services.review().queue(user, program, sample=sample, seed=seed)
         return [
             {
                 "message_id": q.answer.id,
@@ -80,7 +80,7 @@ def install_review_routes(api: FastAPI, services: Services) -> None:
     @api.post("/api/reviews")
     def grade(request: Request, req: GradeRequest) -> dict[str, Any]:
         user = require(services, request, *REVIEW_ROLES)
-        replaced = console_for(services).grade(
+        replaced = services.review().grade(
             user, req.message_id, req.answer_grade, req.citation_grade, req.comment
         )
         return {"message_id": req.message_id, "evaluator": user.name, "replaced": replaced}
@@ -89,9 +89,9 @@ def install_review_routes(api: FastAPI, services: Services) -> None:
     def promote(request: Request, req: PromoteRequest) -> dict[str, Any]:
         user = require(services, request, *REVIEW_ROLES)
         fields = req.model_dump(exclude={"message_id"})
-        return console_for(services).promote(user, req.message_id, Correction(**fields))
+        return services.review().promote(user, req.message_id, Correction(**fields))
 
     @api.get("/api/reviews/dashboard")
     def dashboard(request: Request, period: Literal["day", "week"] = "day") -> dict[str, Any]:
         user = require(services, request, *REVIEW_ROLES)
-        return dataclasses.asdict(console_for(services).dashboard(user, period))
+        return dataclasses.asdict(services.review().dashboard(user, period))

@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AuthError, InputError
-from assistant.review.console import REVIEW_ROLES, console_for
+from assistant.review.console import REVIEW_ROLES
 from assistant.review.dashboard import Dashboard, Period, to_markdown
 from assistant.review.grades import GRADE_TEXT, GRADES
 from assistant.review.promote import KINDS, Correction
@@ -107,7 +107,7 @@ def load_queue(
     """Handler of 刷新队列: the table and the choices of the item selector."""
     try:
         number = int(seed) if seed not in (None, "") else DEFAULT_SEED
-        items = console_for(services).queue(user, program or None, seed=number)
+        items = services.review().queue(user, program or None, seed=number)
     except (InputError, ValueError) as exc:
         return f"**无法载入队列：** {exc}", []
     choices = [
@@ -190,7 +190,7 @@ def show_item(
 ) -> tuple[str, str | None, str | None, str]:
     """Handler of selecting an item: its view and the user's own grade (to re-grade)."""
     try:
-        item, own = console_for(services).item(user, _message_id(message_id))
+        item, own = services.review().item(user, _message_id(message_id))
     except InputError as exc:
         return f"**无法显示：** {exc}", None, None, ""
     own = own or {}
@@ -209,7 +209,7 @@ def submit_grade(
     """Handler of 提交评分."""
     try:
         number = _message_id(message_id)
-        replaced = console_for(services).grade(
+        replaced = services.review().grade(
             user, number, answer_grade or "", citation_grade or "", comment or ""
         )
     except InputError as exc:
@@ -262,7 +262,7 @@ def prefill_promotion(
     from assistant.core.text import is_traditional
 
     try:
-        item, _ = console_for(services).item(user, _message_id(message_id))
+        item, _ = services.review().item(user, _message_id(message_id))
     except InputError as exc:
         return "", [], "", "", "", False, False, f"**无法载入：** {exc}"
     answer = item.answer
@@ -307,7 +307,7 @@ def promote_item(
         traditional=bool(traditional),
     )
     try:
-        item = console_for(services).promote(user, _message_id(message_id), correction)
+        item = services.review().promote(user, _message_id(message_id), correction)
     except InputError as exc:
         return f"**{exc}**" if str(exc).startswith("未加入") else f"**未加入标准答案集：** {exc}"
     path = services.settings.gold_dir / "promoted.yaml"
@@ -345,7 +345,7 @@ def dashboard_frames(board: Dashboard) -> tuple[Any, Any]:
 def show_dashboard(services: "Services", user: "User", period: str | None) -> tuple[str, Any, Any]:
     """Handler of 刷新统计: Markdown figures and the two chart frames."""
     chosen: Period = "week" if period == "week" else "day"
-    board = console_for(services).dashboard(user, chosen)
+    board = services.review().dashboard(user, chosen)
     return (to_markdown(board), *dashboard_frames(board))
 
 

@@ -159,21 +159,29 @@ def render_ranking(match_result: dict[str, Any], profile: Any) -> str:
 
 def run_check(services: Services, program: str, profile_text: str, as_of: str) -> str:
     """Handler of 开始评估 (全部项目: the ranking with gaps, then each assessment)."""
-    from assistant.core.matching import match
-
     try:
         profile, day = parse_inputs(profile_text, as_of)
-        programs = [program] if program else list(services.knowledge.rules)
-        results = [assess(services.knowledge, p, profile, day) for p in programs]
-        ranking = match(services.knowledge, profile, day) if not program else None
+        text, _ = check_report(services, program, profile, day)
     except AssistantError as exc:
         return f"**无法评估：** {exc}"
-    if ranking is not None:
-        order = [p["program"] for p in ranking["programs"]]
-        results.sort(key=lambda r: order.index(r["program"]))
-        parts = [render_ranking(ranking, profile), *(render_assessment(r) for r in results)]
-        return "\n\n---\n\n".join(parts)
-    return "\n\n---\n\n".join(render_assessment(r) for r in results)
+    return text
+
+
+def check_report(
+    services: Services, program: str, profile: Any, day: dt.date
+) -> tuple[str, list[dict[str, Any]]]:
+    """The 开始评估 Markdown and the assessments it shows (one program, or all ranked)."""
+    from assistant.core.matching import match
+
+    programs = [program] if program else list(services.knowledge.rules)
+    results = [assess(services.knowledge, p, profile, day) for p in programs]
+    if program:
+        return "\n\n---\n\n".join(render_assessment(r) for r in results), results
+    ranking = match(services.knowledge, profile, day)
+    order = [p["program"] for p in ranking["programs"]]
+    results.sort(key=lambda r: order.index(r["program"]))
+    parts = [render_ranking(ranking, profile), *(render_assessment(r) for r in results)]
+    return "\n\n---\n\n".join(parts), results
 
 
 def run_checklist(
@@ -233,11 +241,10 @@ def run_form_check(
     try:
         merged = merge_form(profile_text, as_of, list(values))
         profile, day = parse_inputs(merged, as_of)
-        programs = [program] if program else list(services.knowledge.rules)
-        results = [assess(services.knowledge, p, profile, day) for p in programs]
+        text, results = check_report(services, program, profile, day)
     except AssistantError as exc:
         return f"**无法评估：** {exc}", "", profile_text
-    return run_check(services, program, merged, as_of), score_chart_html(results), merged
+    return text, score_chart_html(results), merged
 
 
 def load_profile_file(path: str | None, as_of: str) -> tuple[str, list[Any], str]:

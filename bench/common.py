@@ -9,13 +9,15 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from eval.metrics import percentile
+
 
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     """p50/p95/p99/mean/max of latency samples in milliseconds."""
     ordered = sorted(samples_ms)
 
     def pct(p: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 2)
+        return round(percentile(ordered, p), 2)  # nearest rank, as the eval harness reports
 
     return {
         "n": len(ordered),

@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.core.eligibility import Evaluator, evaluate_condition
+from assistant.core.exact import fixed, is_number
+from assistant.core.exact import ratio as exact_ratio
 from assistant.core.facts import CLASS_I, CLASS_II, Facts, FactValue
 from assistant.core.profile import MISSING, Profile
 from assistant.core.rules import RuleFormatError, Test, _Parser
@@ -139,8 +141,8 @@ def parse_checklist(
 
 
 # ---- pre-fill figures --------------------------------------------------------------
-def _n(x: float) -> str:
-    return f"{x:,.2f}".rstrip("0").rstrip(".")
+def _n(x: Any) -> str:
+    return fixed(x, strip=True)
 
 
 def _from(fact: FactValue, text: str | None, name: str, basis: str = "") -> Prefill:
@@ -176,9 +178,9 @@ def _headcount(f: Facts) -> Prefill:
     if not ratio.known:
         return Prefill(None, list(ratio.missing))
     e, t = f.profile.get("employees"), f.profile.get("tech_staff")
-    text = f"职工总数 {e} 人，科技人员 {t} 人，占 {ratio.value:.2f}%"
+    text = f"职工总数 {e} 人，科技人员 {t} 人，占 {fixed(ratio.value)}%"
     return Prefill(
-        text, [], list(ratio.used), [Figure("科技人员占比", f"{ratio.value:.2f}%", ratio.detail)]
+        text, [], list(ratio.used), [Figure("科技人员占比", f"{fixed(ratio.value)}%", ratio.detail)]
     )
 
 
@@ -191,7 +193,7 @@ def _rd_by_year(f: Facts) -> Prefill:
         if not (rd.known and rev.known):
             missing += rd.missing + rev.missing
             continue
-        share = f"{rd.value / rev.value * 100:.2f}%" if rev.value else "—"
+        share = f"{fixed(exact_ratio(rd.value, rev.value) * 100)}%" if rev.value else "—"
         rows.append(
             f"{year}年 研发费用 {_n(rd.value)} 万元 / 销售收入 {_n(rev.value)} 万元（{share}）"
         )
@@ -207,20 +209,23 @@ def _rd_3y(f: Facts) -> Prefill:
         return Prefill(None, list(ratio.missing))
     years = f.years_window(3)
     text = (
-        f"{years[0]}–{years[-1]} 研发费用合计 {_n(total.value)} 万元，占销售收入 {ratio.value:.2f}%"
+        f"{years[0]}–{years[-1]} 研发费用合计 {_n(total.value)} 万元，"
+        f"占销售收入 {fixed(ratio.value)}%"
     )
     return Prefill(
         text,
         [],
         list(ratio.used),
-        [Figure("近三年研发费用占销售收入比例", f"{ratio.value:.2f}%", ratio.detail)],
+        [Figure("近三年研发费用占销售收入比例", f"{fixed(ratio.value)}%", ratio.detail)],
     )
 
 
 def _domestic_rd(f: Facts) -> Prefill:
     share = f.get("domestic_rd_share")
     text = (
-        f"境内研发费用占比 {share.value:.2f}%" if share.known and share.value is not None else None
+        f"境内研发费用占比 {fixed(share.value)}%"
+        if share.known and share.value is not None
+        else None
     )
     return _from(share, text, "境内研发费用占比")
 
@@ -229,7 +234,7 @@ def _hightech_share(f: Facts) -> Prefill:
     share = f.get("hightech_revenue_share")
     text = None
     if share.known and share.value is not None:
-        text = f"{f.last_year}年 高新技术产品（服务）收入占总收入 {share.value:.2f}%"
+        text = f"{f.last_year}年 高新技术产品（服务）收入占总收入 {fixed(share.value)}%"
         if share.notes:
             text += f"（{share.notes[0]}）"
     return _from(share, text, "高新技术产品（服务）收入占比")
@@ -268,7 +273,7 @@ def _growth(f: Facts) -> Prefill:
         return Prefill(None, missing)
 
     def fmt(v: FactValue) -> str:
-        return "—" if v.value is None else f"{v.value:.2f}%"
+        return "—" if v.value is None else f"{fixed(v.value)}%"
 
     text = f"净资产增长率 {fmt(net)}，销售收入增长率 {fmt(sales)}"
     return Prefill(
@@ -287,9 +292,7 @@ def _fact_figure(name: str, label: str, unit: str) -> Callable[[Facts], Prefill]
         fact = f.get(name)
         if not fact.known or fact.value is None:
             return Prefill(None, list(fact.missing))
-        value = (
-            f"{_n(fact.value)}{unit}" if isinstance(fact.value, int | float) else str(fact.value)
-        )
+        value = f"{_n(fact.value)}{unit}" if is_number(fact.value) else str(fact.value)
         return Prefill(
             f"{label} {value}", [], list(fact.used), [Figure(label, value.strip(), fact.detail)]
         )

@@ -18,8 +18,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
+from assistant.core.exact import compare, fixed, is_number
 from assistant.core.facts import DERIVED_DOCS, Facts, FactValue
 from assistant.core.rules import (
     OP_TEXT,
@@ -193,10 +195,10 @@ class Evaluator:
             out.missing += list(fact.missing)
             return out
         out.used += fact.used
-        out.actual.append(f"{label} {_show(fact.value, test.unit)}")
+        out.status = "pass" if _apply(test.op, fact.value, threshold) else "fail"
+        out.actual.append(f"{label} {_show_against(fact.value, test, threshold, out.status)}")
         if fact.detail:
             out.details.append(fact.detail)
-        out.status = "pass" if _apply(test.op, fact.value, threshold) else "fail"
         return out
 
     def threshold(self, test: Compare) -> tuple[Any, str, FactValue | None]:
@@ -208,7 +210,7 @@ class Evaluator:
             bands = "；".join(f"{b.label}：{_show(b.value, test.unit)}" for b in test.value.bands)
             return None, bands, by
         for band in test.value.bands:
-            if band.upto is None or by.value <= band.upto:
+            if band.upto is None or compare("<=", by.value, band.upto):
                 return band.value, band.label, by
         raise AssertionError("unreachable: the last band has no upper bound")
 
@@ -374,6 +376,8 @@ def _apply(op: str, actual: Any, expected: Any) -> bool:
     if op in ("in", "not_in"):
         found = actual in expected
         return found if op == "in" else not found
+    if is_number(actual) and is_number(expected):
+        return compare(op, actual, expected)  # exact: 5 % of 11,632 is 581.6, not a hair less
     comparisons = {
         ">=": actual >= expected,
         ">": actual > expected,
@@ -390,12 +394,23 @@ def _show(value: Any, unit: str) -> str:
         return "无"
     if isinstance(value, bool):
         return "是" if value else "否"
-    if isinstance(value, float):
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        return f"{text}{unit}"
+    if is_number(value) and not isinstance(value, int):
+        return f"{fixed(value, strip=True)}{unit}"
     if isinstance(value, list | tuple):
         return "、".join(VALUE_TEXT.get(str(v), str(v)) for v in value)
     return f"{VALUE_TEXT.get(str(value), value)}{unit}"
+
+
+def _show_against(value: Any, test: Compare, threshold: Any, status: Status) -> str:
+    """The value for display, with as many decimals as it takes for the shown figure to
+    agree with the status (a value just under a line of 5 never reads 「5」)."""
+    if not (is_number(value) and is_number(threshold)) or isinstance(value, int):
+        return _show(value, test.unit)
+    for places in range(2, 13):
+        text = fixed(value, places, strip=True)
+        if compare(test.op, Decimal(text.replace(",", "")), threshold) == (status == "pass"):
+            break
+    return f"{text}{test.unit}"
 
 
 def _range(low: float, high: float) -> str:

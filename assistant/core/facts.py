@@ -9,7 +9,10 @@ and which approximations were made, so a verdict can explain itself.
 Years: for an application on ``as_of``, "last year" is ``as_of.year - 1`` and "the last
 three fiscal years" are the three before ``as_of.year`` (contract).
 
-Percentages are returned in percent (5.45 means 5.45 %), amounts in 万元.
+Percentages are returned in percent (5.45 means 5.45 %), amounts in 万元. Numbers are exact
+(:mod:`assistant.core.exact`): a profile figure is read as the decimal it was written as,
+whole counts stay ``int`` and every other figure (sums, quotients) is an exact
+:class:`~assistant.core.exact.Ratio`, so a figure exactly on a line compares equal to it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.core.exact import Ratio, amount, exact, fixed, frac, is_number, ratio, sqrt
 from assistant.core.profile import MISSING, Profile
 
 
@@ -47,8 +51,13 @@ def _unknown(*missing: str, used: tuple[str, ...] = ()) -> FactValue:
     return FactValue(None, known=False, missing=tuple(dict.fromkeys(missing)), used=used)
 
 
-def _fmt(x: float) -> str:
-    return f"{x:,.2f}".rstrip("0").rstrip(".") if isinstance(x, float) else f"{x:,}"
+def _fmt(x: Any) -> str:
+    return fixed(x, strip=True)
+
+
+def _fixed(x: Any) -> str:
+    """A computed figure in a detail line: two decimals, no thousands commas."""
+    return fixed(x, grouping=False)
 
 
 class Facts:
@@ -57,7 +66,7 @@ class Facts:
     >>> from assistant.core.profile import validate_profile
     >>> facts = Facts(validate_profile({"employees": 120, "tech_staff": 30}), dt.date(2026, 11, 22))
     >>> facts.get("tech_staff_ratio").value
-    25.0
+    Ratio(25, 1)
     >>> facts.get("registered_on").known
     False
     """
@@ -79,19 +88,25 @@ class Facts:
             derive = DERIVED.get(name)
             value = derive(self) if derive else self.field(name)
             stated = self.profile.get(f"stated.{name}")
-            if derive and not value.known and isinstance(stated, int | float):
+            if derive and not value.known and is_number(stated):
                 value = FactValue(
-                    float(stated), used=(f"stated.{name}",), notes=("按您直接提供的比例计算",)
+                    amount(stated), used=(f"stated.{name}",), notes=("按您直接提供的比例计算",)
                 )
             self._cache[name] = value
         return self._cache[name]
 
     def field(self, path: str) -> FactValue:
-        """A raw profile field; an explicit ``null`` is a known absence."""
+        """A raw profile field; an explicit ``null`` is a known absence. A number is read
+        exactly (a float as the decimal it was written as)."""
         value = self.profile.get(path)
         if value is MISSING:
             return _unknown(path)
-        return FactValue(value, used=(path,))
+        return FactValue(exact(value), used=(path,))
+
+    def amount(self, path: str) -> Ratio | None:
+        """A non-yearly figure as an exact amount, or None when absent or not a number."""
+        value = self.profile.get(path)
+        return amount(value) if is_number(value) else None
 
     def year_field(self, year: int, key: str) -> FactValue:
         """A yearly figure, e.g. ``financials.2025.revenue``."""
@@ -115,7 +130,7 @@ class Facts:
         used = tuple(u for p in parts for u in p.used)
         if missing:
             return _unknown(*missing, used=used)
-        total = float(sum(p.value for p in parts))
+        total = amount(sum(frac(p.value) for p in parts))
         return FactValue(total, used=used, detail=" + ".join(_fmt(p.value) for p in parts))
 
 
@@ -141,10 +156,12 @@ def _ratio(num: FactValue, den: FactValue, *, percent: bool = True) -> FactValue
     notes = num.notes + den.notes
     if missing:
         return FactValue(None, known=False, missing=missing, used=used, notes=notes)
+    if num.value is None:
+        return FactValue(None, used=used, notes=notes)
     if not den.value:
         return FactValue(None, used=used, notes=(*notes, "分母为0，无法计算比例"))
-    value = num.value / den.value * (100 if percent else 1)
-    detail = f"{_fmt(num.value)} ÷ {_fmt(den.value)} = {value:.2f}{'%' if percent else ''}"
+    value = Ratio(ratio(num.value, den.value) * (100 if percent else 1))
+    detail = f"{_fmt(num.value)} ÷ {_fmt(den.value)} = {_fixed(value)}{'%' if percent else ''}"
     return FactValue(value, used=used, notes=notes, detail=detail)
 
 
@@ -160,21 +177,21 @@ def _days_registered(f: Facts) -> FactValue:
     )
 
 
-def _years_between(start: dt.date, end: dt.date) -> float:
+def _years_between(start: dt.date, end: dt.date) -> Ratio:
     """Whole anniversaries plus the fraction of the current year, so that ``>= 5`` holds
     exactly from the fifth anniversary on (a day count / 365.25 is off around leap years).
 
     >>> _years_between(dt.date(2021, 11, 22), dt.date(2026, 11, 22))
-    5.0
+    Ratio(5, 1)
     >>> _years_between(dt.date(2021, 11, 23), dt.date(2026, 11, 22)) < 5
     True
     """
     full = end.year - start.year - ((end.month, end.day) < (start.month, start.day))
     if full < 0:
-        return (end - start).days / 365
+        return ratio((end - start).days, 365)
     anniversary = _add_years(start, full)
     following = _add_years(start, full + 1)
-    return full + (end - anniversary).days / (following - anniversary).days
+    return Ratio(full + ratio((end - anniversary).days, (following - anniversary).days))
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -191,7 +208,7 @@ def _years_registered(f: Facts) -> FactValue:
     if not reg.known:
         return reg
     years = _years_between(dt.date.fromisoformat(reg.value), f.as_of)
-    return FactValue(years, used=reg.used, detail=f"自 {reg.value} 起约 {years:.2f} 年")
+    return FactValue(years, used=reg.used, detail=f"自 {reg.value} 起约 {_fixed(years)} 年")
 
 
 @derived("years_in_city", "在现所在城市连续经营年数")
@@ -206,7 +223,7 @@ def _years_in_city(f: Facts) -> FactValue:
             return _unknown("operating_in_city_since", "registered_on")
     years = _years_between(dt.date.fromisoformat(since.value), f.as_of)
     return FactValue(
-        years, used=since.used, notes=notes, detail=f"自 {since.value} 起约 {years:.2f} 年"
+        years, used=since.used, notes=notes, detail=f"自 {since.value} 起约 {_fixed(years)} 年"
     )
 
 
@@ -235,11 +252,12 @@ def _rd_ratio_3y(f: Facts) -> FactValue:
     years = f.years_window(3)
     rd, rev = f.year_sum("rd_expense", years), f.year_sum("revenue", years)
     notes: tuple[str, ...] = ()
-    if not rd.known and isinstance(f.profile.get("rd_expense_3y_total"), int | float):
-        rd = FactValue(float(f.profile.get("rd_expense_3y_total")), used=("rd_expense_3y_total",))
+    stated_rd, stated_rev = f.amount("rd_expense_3y_total"), f.amount("revenue_3y_total")
+    if not rd.known and stated_rd is not None:
+        rd = FactValue(stated_rd, used=("rd_expense_3y_total",))
         notes += ("使用填写的近三年研发费用合计",)
-    if not rev.known and isinstance(f.profile.get("revenue_3y_total"), int | float):
-        rev = FactValue(float(f.profile.get("revenue_3y_total")), used=("revenue_3y_total",))
+    if not rev.known and stated_rev is not None:
+        rev = FactValue(stated_rev, used=("revenue_3y_total",))
         notes += ("使用填写的近三年销售收入合计",)
     result = _ratio(rd, rev)
     if len(years) < 3 and result.known:
@@ -249,7 +267,7 @@ def _rd_ratio_3y(f: Facts) -> FactValue:
     if result.value is not None:
         detail = (
             f"{span} 研发费用合计 {_fmt(rd.value)} 万元 ÷ 销售收入合计 "
-            f"{_fmt(rev.value)} 万元 = {result.value:.2f}%"
+            f"{_fmt(rev.value)} 万元 = {_fixed(result.value)}%"
         )
     return FactValue(
         result.value, result.known, result.missing, result.used, result.notes + notes, detail
@@ -260,8 +278,9 @@ def _rd_ratio_3y(f: Facts) -> FactValue:
 def _rd_3y_total(f: Facts) -> FactValue:
     """R&D total over the last three fiscal years (万元)."""
     total = f.year_sum("rd_expense", f.years_window(3))
-    if not total.known and isinstance(f.profile.get("rd_expense_3y_total"), int | float):
-        return FactValue(float(f.profile.get("rd_expense_3y_total")), used=("rd_expense_3y_total",))
+    stated = f.amount("rd_expense_3y_total")
+    if not total.known and stated is not None:
+        return FactValue(stated, used=("rd_expense_3y_total",))
     return total
 
 
@@ -269,8 +288,9 @@ def _rd_3y_total(f: Facts) -> FactValue:
 def _revenue_3y_total(f: Facts) -> FactValue:
     """Sales total over the last three fiscal years (万元)."""
     total = f.year_sum("revenue", f.years_window(3))
-    if not total.known and isinstance(f.profile.get("revenue_3y_total"), int | float):
-        return FactValue(float(f.profile.get("revenue_3y_total")), used=("revenue_3y_total",))
+    stated = f.amount("revenue_3y_total")
+    if not total.known and stated is not None:
+        return FactValue(stated, used=("revenue_3y_total",))
     return total
 
 
@@ -334,8 +354,8 @@ def _transformations_per_year(f: Facts) -> FactValue:
     total = f.field("transformations_3y")
     if not total.known or total.value is None:
         return total
-    avg = total.value / 3
-    return FactValue(avg, used=total.used, detail=f"{total.value} ÷ 3 = {avg:.2f} 项/年")
+    avg = ratio(total.value, 3)
+    return FactValue(avg, used=total.used, detail=f"{total.value} ÷ 3 = {_fixed(avg)} 项/年")
 
 
 def _growth(f: Facts, values: list[FactValue], label: str) -> FactValue:
@@ -346,21 +366,21 @@ def _growth(f: Facts, values: list[FactValue], label: str) -> FactValue:
     if len(values) < 2:
         return FactValue(None, used=used, notes=(f"经营不足两个会计年度，无法计算{label}增长率",))
     if len(values) == 2:  # operating under three years: the actual period (195号)
-        first, last = (float(v.value) for v in values)
+        first, last = (amount(v.value) for v in values)
         if first == 0:
             return FactValue(None, used=used, notes=(f"第一年{label}为0，该项得0分",))
-        rate = last / first - 1
+        rate = ratio(last, first) - 1
         note = f"经营不满三年，按实际经营期计算：{_fmt(last)}/{_fmt(first)} − 1"
-        return FactValue(rate * 100, used=used, notes=(note,))
-    y1, y2, y3 = (float(v.value) for v in values)
+        return FactValue(Ratio(rate * 100), used=used, notes=(note,))
+    y1, y2, y3 = (amount(v.value) for v in values)
     if y2 == 0:
         return FactValue(None, used=used, notes=(f"第二年{label}为0，该项得0分",))
     if y1 == 0:  # 195号: a zero first year -> computed on the last two years
-        rate = y3 / y2 - 1
-        return FactValue(rate * 100, used=used, notes=(f"第一年{label}为0，按后两年计算",))
-    rate = (y2 / y1 + y3 / y2) / 2 - 1
-    detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {rate * 100:.2f}%"
-    return FactValue(rate * 100, used=used, detail=detail)
+        rate = ratio(y3, y2) - 1
+        return FactValue(Ratio(rate * 100), used=used, notes=(f"第一年{label}为0，按后两年计算",))
+    percent = Ratio(((ratio(y2, y1) + ratio(y3, y2)) / 2 - 1) * 100)
+    detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {_fixed(percent)}%"
+    return FactValue(percent, used=used, detail=detail)
 
 
 def _net_assets(f: Facts, year: int) -> FactValue:
@@ -418,13 +438,14 @@ def _main_business_share(f: Facts) -> FactValue:
 def _revenue_growth_last_year(f: Facts) -> FactValue:
     """Last year's revenue ÷ the year before − 1, in percent."""
     now, before = f.year_field(f.last_year, "revenue"), f.year_field(f.last_year - 1, "revenue")
-    ratio = _ratio(now, before, percent=False)
-    if not ratio.known or ratio.value is None:
-        return ratio
+    quotient = _ratio(now, before, percent=False)
+    if not quotient.known or quotient.value is None:
+        return quotient
+    rate = Ratio((quotient.value - 1) * 100)
     return FactValue(
-        (ratio.value - 1) * 100,
-        used=ratio.used,
-        detail=f"{_fmt(now.value)} ÷ {_fmt(before.value)} − 1 = {(ratio.value - 1) * 100:.2f}%",
+        rate,
+        used=quotient.used,
+        detail=f"{_fmt(now.value)} ÷ {_fmt(before.value)} − 1 = {_fixed(rate)}%",
     )
 
 
@@ -433,24 +454,24 @@ def _main_growth_last_year(f: Facts) -> FactValue:
     """Last year's main-business revenue ÷ the year before − 1 (63号 annex 1)."""
     now = f.year_field(f.last_year, "main_business_revenue")
     before = f.year_field(f.last_year - 1, "main_business_revenue")
-    ratio = _ratio(now, before, percent=False)
-    if not ratio.known or ratio.value is None:
-        return ratio
-    return FactValue((ratio.value - 1) * 100, used=ratio.used)
+    quotient = _ratio(now, before, percent=False)
+    if not quotient.known or quotient.value is None:
+        return quotient
+    return FactValue(Ratio((quotient.value - 1) * 100), used=quotient.used)
 
 
 @derived("revenue_cagr_2y", "近两年营业收入复合增长率")
 def _revenue_cagr_2y(f: Facts) -> FactValue:
     """(revenue last year ÷ revenue three years ago)^(1/2) − 1, in percent (小巨人 2号)."""
     now, base = f.year_field(f.last_year, "revenue"), f.year_field(f.last_year - 2, "revenue")
-    ratio = _ratio(now, base, percent=False)
-    if not ratio.known or ratio.value is None:
-        return ratio
-    rate = (ratio.value**0.5 - 1) * 100
+    quotient = _ratio(now, base, percent=False)
+    if not quotient.known or quotient.value is None:
+        return quotient
+    rate = Ratio((sqrt(quotient.value) - 1) * 100)
     return FactValue(
         rate,
-        used=ratio.used,
-        detail=f"({_fmt(now.value)} ÷ {_fmt(base.value)})^½ − 1 = {rate:.2f}%",
+        used=quotient.used,
+        detail=f"({_fmt(now.value)} ÷ {_fmt(base.value)})^½ − 1 = {_fixed(rate)}%",
     )
 
 
@@ -462,7 +483,7 @@ def _rd_min_last_2y(f: Facts) -> FactValue:
     if missing:
         return _unknown(*missing)
     return FactValue(
-        float(min(p.value for p in parts)), used=tuple(u for p in parts for u in p.used)
+        amount(min(p.value for p in parts)), used=tuple(u for p in parts for u in p.used)
     )
 
 
@@ -498,7 +519,7 @@ def _rd_avg_last_2y(f: Facts) -> FactValue:
     total = f.year_sum("rd_expense", [f.last_year - 1, f.last_year])
     if not total.known:
         return total
-    return FactValue(total.value / 2, used=total.used)
+    return FactValue(ratio(total.value, 2), used=total.used)
 
 
 @derived("max_consecutive_loss_years_5y", "近五年最长连续亏损年数")
@@ -613,12 +634,12 @@ def _main_business_growth_avg_2y(f: Facts) -> FactValue:
     used = tuple(u for p in parts for u in p.used)
     if missing:
         return _unknown(*missing, used=used)
-    y1, y2, y3 = (float(p.value) for p in parts)
+    y1, y2, y3 = (amount(p.value) for p in parts)
     if y1 == 0 or y2 == 0:
         return FactValue(None, used=used, notes=("基期主营业务收入为0，无法计算增长率",))
-    rate = (y2 / y1 + y3 / y2) / 2 - 1
-    detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {rate * 100:.2f}%"
-    return FactValue(round(rate * 100, 4), used=used, detail=detail)
+    percent = Ratio(((ratio(y2, y1) + ratio(y3, y2)) / 2 - 1) * 100)
+    detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {_fixed(percent)}%"
+    return FactValue(percent, used=used, detail=detail)
 
 
 @derived("ip_software_copyrights", "软件著作权数量")
@@ -629,7 +650,7 @@ def _ip_software_copyrights(f: Facts) -> FactValue:
     ip = f.profile.get("ip")
     if ip is MISSING or ip is None:
         return _unknown("ip") if ip is MISSING else FactValue(0, used=("ip",))
-    if not any(isinstance(ip.get(k), int | float) for k in CLASS_II):
+    if not any(is_number(ip.get(k)) for k in CLASS_II):
         return _unknown(*(f"ip.{k}" for k in CLASS_II))
     return FactValue(int(ip.get("software_copyrights") or 0), used=("ip.software_copyrights",))
 

@@ -4,8 +4,10 @@ For every failing condition the engine looks for *levers*: profile figures whose
 would make the condition pass (more R&D, more tech staff, another patent, less debt, or
 simply time for "registered ≥ 1 year"). The smallest sufficient change is found by
 re-running the condition itself on the changed profile (exponential then binary search
-over whole units), so every number shown is verified by the same engine that gives the
-verdict: applying the change makes the condition pass and one unit less does not.
+over steps of the profile's own precision: 1 person, 1 项, and 1 万元 or 0.01 万元 when the
+profile's amounts have cents of 万元), so every number shown is verified by the same engine
+that gives the verdict: applying the change makes the condition pass and one step less
+does not. Changes are computed exactly and written back as plain JSON numbers.
 
 Gaps of one condition are cumulative (apply them together) unless ``alternative`` is true
 (the condition is an ``any``: each alternative alone closes it). Each gap carries the
@@ -22,16 +24,20 @@ import copy
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from assistant.core.assessment import assess
 from assistant.core.eligibility import Evaluator, evaluate_condition
+from assistant.core.exact import dec, fixed, frac, is_number
 from assistant.core.facts import Facts
 from assistant.core.knowledge import Knowledge
-from assistant.core.profile import MISSING, Profile
+from assistant.core.profile import MISSING, WAN_FIELDS, YEAR_FIELDS, Profile
 from assistant.core.rules import AllOf, AnyOf, Compare, Condition, Item, Not, ScoreTest, Test
 
 _LIMIT = 10_000_000  # no gap larger than this (万元, 人 ...) is worth reporting
+_FINEST_PLACES = 4  # 0.0001 万元 is 1 元: no gap is stated more finely than that
 _TIME_FACTS = {
     "days_registered",
     "years_registered",
@@ -51,7 +57,7 @@ class Lever:
         unit: The contract unit of ``delta``: 万元, 人, 天, %, 项.
         label: What changes, in Chinese.
         sign: +1 to increase the figure, -1 to decrease it.
-        scale: Field change per unit of delta (e.g. 1/365 year per day).
+        scale: Field change per unit of delta (e.g. 1/365 year per day), exact.
         target: A fact (or profile field) whose value after the change the text states,
             e.g. the three-year R&D total the ratio needs.
     """
@@ -60,7 +66,7 @@ class Lever:
     unit: str
     label: str
     sign: int = 1
-    scale: float = 1.0
+    scale: Fraction = Fraction(1)
     target: str = ""
 
 
@@ -120,7 +126,9 @@ LEVERS: dict[str, tuple[Lever, ...]] = {
     "led_standards_5y": _lever("led_standards_5y", "项", "主导制定的国际/国家/行业标准"),
     "transformations_3y": _lever("transformations_3y", "项", "近三年科技成果转化"),
     "market.share_pct": _lever("market.share_pct", "%", "主导产品细分市场占有率"),
-    "niche_market_years": _lever("niche_market_years", "天", "在细分市场的经营时间", scale=1 / 365),
+    "niche_market_years": _lever(
+        "niche_market_years", "天", "在细分市场的经营时间", scale=Fraction(1, 365)
+    ),
 }
 """Levers by the fact a condition reads (time facts are handled by moving the date)."""
 
@@ -290,8 +298,28 @@ class _Searcher:
         last = self.as_of.year - 1
         return [f.format(last=last, prev=last - 1) for f in lever.fields]
 
-    def apply(self, data: dict[str, Any], lever: Lever, delta: int) -> dict[str, Any] | None:
-        """The profile with the lever moved by ``delta`` units (None if it cannot move)."""
+    def step(self, lever: Lever) -> Decimal:
+        """The smallest change of the lever's figure at the profile's precision: 1 for
+        people, 项 and days; for 万元 and %, the finest decimal the profile's own amounts
+        (or the figure itself) are written with, down to 0.0001 万元 (1 元)."""
+        if lever.unit == "万元":
+            figures = [
+                value
+                for figures in (self.profile.data.get("financials") or {}).values()
+                if isinstance(figures, dict)
+                for key, value in figures.items()
+                if key in YEAR_FIELDS
+            ] + [self.profile.data.get(key) for key in WAN_FIELDS]
+        elif lever.unit == "%":
+            figures = [self.profile.get(path) for path in self.fields(lever)]
+        else:
+            return Decimal(1)
+        places = max((_places(v) for v in figures if is_number(v)), default=0)
+        return Decimal(1).scaleb(-min(places, _FINEST_PLACES))
+
+    def apply(self, data: dict[str, Any], lever: Lever, delta: Decimal) -> dict[str, Any] | None:
+        """The profile with the lever moved by ``delta`` (in its unit; None if it cannot
+        move). The new figure is exact, written back as a plain JSON number."""
         changed = copy.deepcopy(data)
         for path in self.fields(lever):
             current = Profile(changed).get(path)
@@ -301,26 +329,41 @@ class _Searcher:
                 and isinstance(changed.get("ip"), dict)
             ):
                 current = 0  # an IP kind not listed is none
-            if isinstance(current, bool) or not isinstance(current, int | float):
+            if not is_number(current):
                 return None  # a figure the profile does not have cannot be the lever
-            new = current + lever.sign * delta * lever.scale
+            new = frac(current) + lever.sign * frac(delta) * lever.scale
             if new < 0:
                 return None
             *parents, key = path.split(".")
             node = changed
             for part in parents:
                 node = node[part]
-            node[key] = new
+            node[key] = float(new)  # the contract's change values are JSON numbers
         return changed
 
-    def smallest(self, data: dict[str, Any], lever: Lever) -> int | None:
-        """The smallest whole delta (in the lever's unit) that makes the condition pass."""
+    def smallest(self, data: dict[str, Any], lever: Lever) -> Decimal | None:
+        """The smallest delta (a whole number of steps) that makes the condition pass."""
+        return self.search(data, lever, lambda changed: self.status(changed) == "pass")
 
-        def passes(delta: int) -> bool | None:
+    def search(
+        self, data: dict[str, Any], lever: Lever, holds: Callable[[dict[str, Any]], bool]
+    ) -> Decimal | None:
+        """The smallest delta after which ``holds`` is true: first in whole units (as a
+        person or 1 万元), then, within the last unit, in steps of the profile's precision.
+        Searching whole units first keeps a pass window that only opens between two
+        thresholds (e.g. a revenue band) from being jumped over by the doubling."""
+
+        def test(delta: Decimal) -> bool | None:
             changed = self.apply(data, lever, delta)
-            return None if changed is None else self.status(changed) == "pass"
+            return None if changed is None else holds(changed)
 
-        return smallest_passing(passes, _LIMIT)
+        units = smallest_passing(lambda n: test(Decimal(n)), _LIMIT)
+        step = self.step(lever)
+        if units is None or step == 1:
+            return None if units is None else Decimal(units)
+        base = Decimal(units - 1)
+        steps = smallest_passing(lambda k: test(base + k * step), int(1 / step))
+        return Decimal(units) if steps is None else base + steps * step
 
     def days(self) -> int | None:
         """Days to wait until the condition passes (time conditions)."""
@@ -329,7 +372,9 @@ class _Searcher:
             lambda d: self.status(data, self.as_of + dt.timedelta(days=d)) == "pass", 365 * 20
         )
 
-    def gap(self, lever: Lever, delta: int, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    def gap(
+        self, lever: Lever, delta: Decimal, data: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         base = data if data is not None else self.profile.data
         changed = self.apply(base, lever, delta) or base
         change = {path: Profile(changed).get(path) for path in self.fields(lever)}
@@ -337,17 +382,18 @@ class _Searcher:
         need = ""
         if lever.target:
             value = Facts(Profile(changed), self.as_of).get(lever.target).value
-            if isinstance(value, int | float):
-                need = f"，需 ≥ {value:,.0f} {lever.unit}"
+            if is_number(value):
+                need = f"，需 ≥ {fixed(value, strip=True)} {lever.unit}"
+        shown = _plain(delta)
         if lever.unit == "天":
             text = (
-                f"{lever.label}还需约 {delta} 天（{self.cond.title}：{self.cond.required or ''}）"
+                f"{lever.label}还需约 {shown} 天（{self.cond.title}：{self.cond.required or ''}）"
             )
         else:
-            text = f"{lever.label}需{verb} {delta} {lever.unit}（{self.cond.title}{need}）"
+            text = f"{lever.label}需{verb} {shown} {lever.unit}（{self.cond.title}{need}）"
         return {
             "condition": self.cond.id,
-            "delta": delta * lever.sign,
+            "delta": _json_number(delta * lever.sign),
             "unit": lever.unit,
             "change": change,
             "alternative": False,
@@ -395,7 +441,7 @@ class _Searcher:
                     break
         return gaps
 
-    def _part_delta(self, data: dict[str, Any], lever: Lever) -> int | None:
+    def _part_delta(self, data: dict[str, Any], lever: Lever) -> Decimal | None:
         """For an ``all``: the smallest delta after which this lever's part no longer fails.
 
         The whole condition may still fail on other parts, so the search stops at the
@@ -405,12 +451,7 @@ class _Searcher:
         whole = self.smallest(data, lever)
         if whole is not None:
             return whole
-
-        def fixes(delta: int) -> bool | None:
-            changed = self.apply(data, lever, delta)
-            return None if changed is None else self._failing_parts(changed) < before
-
-        return smallest_passing(fixes, _LIMIT)
+        return self.search(data, lever, lambda changed: self._failing_parts(changed) < before)
 
     def _failing_parts(self, data: dict[str, Any]) -> int:
         facts = Facts(Profile(data), self.as_of)
@@ -418,6 +459,23 @@ class _Searcher:
         test = self.cond.test
         parts = test.parts if isinstance(test, AllOf) else (test,) if test else ()
         return sum(1 for p in parts if evaluator.test(p).status == "fail")
+
+
+def _places(value: Any) -> int:
+    """Decimals a figure is written with (174.48 -> 2, 4800 -> 0)."""
+    exponent = dec(value).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _json_number(value: Decimal) -> int | float:
+    """A delta as a plain JSON number: whole steps as ``int`` (as before), else the float
+    whose shortest text is the exact decimal (0.01)."""
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _plain(value: Decimal) -> str:
+    """A delta for text: 47, 0.01, 1.5."""
+    return str(int(value)) if value == value.to_integral_value() else f"{value.normalize():f}"
 
 
 def prerequisite_path(

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,12 @@ _IP = (
     "new_drugs",
     "trademarks",
 )
-_WAN = ("rd_expense_3y_total", "revenue_3y_total", "equity_financing_2y", "equity_financing_3y")
+WAN_FIELDS = (
+    "rd_expense_3y_total",
+    "revenue_3y_total",
+    "equity_financing_2y",
+    "equity_financing_3y",
+)
 _BOOLS = (
     "major_incident_last_year",
     "major_incident_last_3y",
@@ -132,6 +139,10 @@ def validate_profile(data: Any, *, source: str = "profile") -> Profile:
     return Profile(data=data, warnings=tuple(check.warnings))
 
 
+def _finite(value: int | float | Decimal) -> bool:
+    return isinstance(value, int) or math.isfinite(value)
+
+
 class _Checker:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -144,16 +155,20 @@ class _Checker:
         if value is None:
             return
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            if isinstance(value, float) and value.is_integer() and value >= 0:
+            whole = isinstance(value, float | Decimal) and _finite(value) and value % 1 == 0
+            if whole and value >= 0:
                 return
             self.fail(name, f"must be a whole number >= 0, got {value!r}")
 
     def wan(self, name: str, value: Any, *, signed: bool = False) -> None:
         if value is None:
             return
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        # Decimal: a caller that parsed the JSON with parse_float=Decimal
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
             hint = " (write the number without units or commas, in 万元)"
             self.fail(name, f"must be a number in 万元, got {value!r}{hint}")
+        if not _finite(value):
+            self.fail(name, f"must be a finite number, got {value!r}")
         if not signed and value < 0:
             self.fail(name, f"must not be negative, got {value}")
 
@@ -171,8 +186,8 @@ class _Checker:
         self.flags(data)
         employees, tech = data.get("employees"), data.get("tech_staff")
         if (
-            isinstance(employees, int | float)
-            and isinstance(tech, int | float)
+            isinstance(employees, int | float | Decimal)
+            and isinstance(tech, int | float | Decimal)
             and tech > employees
         ):
             self.fail("tech_staff", f"{tech} 科技人员 is more than the {employees} 职工总数")
@@ -180,7 +195,7 @@ class _Checker:
     def numbers(self, data: dict[str, Any]) -> None:
         for name in _COUNTS:
             self.count(name, data.get(name))
-        for name in _WAN:
+        for name in WAN_FIELDS:
             self.wan(name, data.get(name))
         if data.get("niche_market_years") is not None:
             self.wan("niche_market_years", data["niche_market_years"])
@@ -293,16 +308,16 @@ class _Checker:
             for key, value in figures.items():
                 if (
                     key in YEAR_FIELDS
-                    and isinstance(value, int | float)
+                    and isinstance(value, int | float | Decimal)
                     and abs(value) >= YUAN_SUSPECT_WAN
                 ):
                     self.warnings.append(
                         f"financials.{year}.{key} = {value:g} 万元 ({value / 10000:g} 亿元) looks "
                         f"like an amount in 元; 万元 would be {value / 10000:g}. Check the unit."
                     )
-        for key in _WAN:
+        for key in WAN_FIELDS:
             value = data.get(key)
-            if isinstance(value, int | float) and value >= YUAN_SUSPECT_WAN:
+            if isinstance(value, int | float | Decimal) and value >= YUAN_SUSPECT_WAN:
                 self.warnings.append(
                     f"{key} = {value:g} 万元 looks like an amount in 元; check the unit."
                 )

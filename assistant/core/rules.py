@@ -32,6 +32,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from assistant.core.exact import Number, Ratio, amount, exact, is_number
+
 OPERATORS = (
     ">=",
     ">",
@@ -71,9 +73,9 @@ class RuleFormatError(ValueError):
 class Band:
     """One band of a banded threshold: applies while the ``by`` fact is <= ``upto``."""
 
-    value: float
+    value: Ratio
     label: str
-    upto: float | None = None
+    upto: Number | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,12 @@ class _Parser:
             raise self.err(where, f"missing key(s) {sorted(lacking)}")
         return raw
 
+    def number(self, raw: Any, where: str) -> Any:
+        """A numeric threshold, read exactly."""
+        if not is_number(raw):
+            raise self.err(where, f"expected a number, got {raw!r}")
+        return exact(raw)
+
     def fact(self, name: Any, where: str) -> str:
         if not isinstance(name, str) or not self.is_fact(name):
             raise self.err(where, f"unknown fact {name!r}: use a profile field or a derived fact")
@@ -264,9 +272,13 @@ class _Parser:
             raise self.err(f"{where}.op", f"unknown operator {op!r}; use one of {OPERATORS}")
         if op not in _UNARY and "value" not in raw:
             raise self.err(where, f"operator {op!r} needs a 'value'")
-        value = raw.get("value")
-        if isinstance(value, dict):
-            value = self.banded(value, f"{where}.value")
+        # a threshold is exact: 0.1 is one tenth, not the float nearest to it
+        raw_value = raw.get("value")
+        value = (
+            self.banded(raw_value, f"{where}.value")
+            if isinstance(raw_value, dict)
+            else exact(raw_value)
+        )
         return Compare(self.fact(raw["fact"], f"{where}.fact"), op, value, str(raw.get("unit", "")))
 
     def tests(self, raw: Any, where: str) -> tuple[Test, ...]:
@@ -281,7 +293,14 @@ class _Parser:
             band = self.keys(
                 band, f"{where}.bands[{i}]", {"upto", "value", "label"}, {"value", "label"}
             )
-            bands.append(Band(float(band["value"]), str(band["label"]), band.get("upto")))
+            upto = band.get("upto")
+            bands.append(
+                Band(
+                    amount(self.number(band["value"], f"{where}.bands[{i}].value")),
+                    str(band["label"]),
+                    None if upto is None else self.number(upto, f"{where}.bands[{i}].upto"),
+                )
+            )
         if not bands or bands[-1].upto is not None:
             raise self.err(where, "the last band must have no 'upto' (it covers the rest)")
         return Banded(self.fact(raw["by"], f"{where}.by"), tuple(bands))
@@ -358,7 +377,8 @@ class _Parser:
         out = []
         for i, band in enumerate(raw):
             band = self.keys(band, f"{where}[{i}]", {"min", "points"}, {"points"})
-            when = Compare(fact, ">=", float(band["min"])) if "min" in band else None
+            low = amount(self.number(band["min"], f"{where}[{i}].min")) if "min" in band else None
+            when = Compare(fact, ">=", low) if low is not None else None
             out.append(Case(self.points(band["points"], f"{where}[{i}].points"), when))
         if out[-1].when is not None:
             raise self.err(where, "the last band must have no 'min' (the rest)")

@@ -309,7 +309,7 @@ class _Checker:
                 if (
                     key in YEAR_FIELDS
                     and isinstance(value, int | float | Decimal)
-                    and abs(value) >= YUAN_SUSPECT_WAN
+                    and abs(float(value)) >= YUAN_SUSPECT_WAN
                 ):
                     self.warnings.append(
                         f"financials.{year}.{key} = {value:g} 万元 ({value / 10000:g} 亿元) looks "

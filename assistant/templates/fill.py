@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from assistant.core.exact import fixed, is_number
 from assistant.core.facts import DERIVED, DERIVED_DOCS, Facts
 from assistant.core.knowledge import Knowledge
 
@@ -154,9 +155,9 @@ def format_value(value: object, unit: str) -> str:
     >>> format_value(5.4545, "%"), format_value(4800.0, "万元"), format_value(120, "人")
     ('5.45%', '4,800 万元', '120 人')
     """
-    if unit == "%" and isinstance(value, int | float):
-        return f"{value:.2f}%"
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         return str(value)
-    number = f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+    if unit == "%":
+        return f"{fixed(value)}%"
+    number = fixed(value, strip=True)
     return f"{number} {unit}" if unit and unit != "text" else number

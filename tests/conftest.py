@@ -113,3 +113,10 @@ def running_app(data_dir: Path, **env: str) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=30)
         log_file.close()
+
+
+def pytest_report_header() -> str:
+    """The differential test's seed, so a failing run can be repeated."""
+    from tests.reference.differential import SEED
+
+    return f"differential seed: {SEED} (DIFFERENTIAL_SEED={SEED} repeats it)"

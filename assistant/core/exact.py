@@ -97,6 +97,8 @@ def amount(value: Any) -> Ratio:
 
 def frac(value: Any) -> Fraction:
     """A number as a ``Fraction`` (exact; a float is first read as its decimal)."""
+    if isinstance(value, Fraction):
+        return value
     return Fraction(exact(value))
 
 
@@ -134,9 +136,14 @@ def compare(op: str, actual: Any, expected: Any) -> bool:
     >>> compare(">=", Decimal("174.48") + Decimal("191.93") + Decimal("215.19"), 581.6)
     True
     """
-    a, b = frac(actual), frac(expected)
+    a, b = _rational(actual), _rational(expected)
     results = {">=": a >= b, ">": a > b, "<=": a <= b, "<": a < b, "==": a == b, "!=": a != b}
     return results[op]
+
+
+def _rational(value: Any) -> int | Fraction:
+    """``int`` and ``Fraction`` compare exactly as they are; anything else is converted."""
+    return value if isinstance(value, int | Fraction) else frac(value)
 
 
 def fixed(value: Any, places: int = 2, *, strip: bool = False, grouping: bool = True) -> str:

@@ -8,6 +8,7 @@ and the whole load fails: a half-loaded knowledge base would give wrong answers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -288,10 +289,13 @@ class Knowledge:
         Raises:
             KeyError: no article has that id.
         """
-        for art in self.articles:
-            if art.id == article_id:
-                return art
-        raise KeyError(article_id)
+        return self._article_index[article_id]
+
+    @functools.cached_property
+    def _article_index(self) -> dict[str, Article]:
+        # every condition of every assessment cites an article: a scan per lookup cost
+        # more than evaluating the condition
+        return {art.id: art for art in self.articles}
 
 
 def load_knowledge(root: Path) -> Knowledge:

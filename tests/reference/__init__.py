@@ -1,0 +1,1 @@
+"""An independent, deliberately plain reading of the hard conditions (see conditions.py)."""

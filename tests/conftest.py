@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -115,8 +116,24 @@ def running_app(data_dir: Path, **env: str) -> Iterator[str]:
         log_file.close()
 
 
-def pytest_report_header() -> str:
-    """The differential test's seed, so a failing run can be repeated."""
+def _differential_seed() -> str:
     from tests.reference.differential import SEED
 
     return f"differential seed: {SEED} (DIFFERENTIAL_SEED={SEED} repeats it)"
+
+
+def pytest_report_header() -> str:
+    """The differential test's seed, so a failing run can be repeated."""
+    return _differential_seed()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The seed again at the end (the header is hidden under -q), when the test ran."""
+    ran = [
+        report
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if "test_differential.py" in str(getattr(report, "nodeid", ""))
+    ]
+    if ran:
+        terminalreporter.write_line(_differential_seed())

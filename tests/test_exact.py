@@ -269,3 +269,45 @@ def test_a_whole_number_profile_keeps_whole_number_gaps() -> None:
     gap = next(g for g in hnte["gaps"] if g["condition"] == "hnte.rd_expense_ratio")
     assert gap["delta"] == 10
     assert isinstance(gap["delta"], int)
+
+
+def test_figures_from_a_json_file_reach_the_engine_exactly(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> Any:
+        env = dict(os.environ, ASSISTANT_DATA_DIR=str(tmp_path / "data"))
+        out = subprocess.run(
+            [sys.executable, "-m", "assistant", *args, "--as-of", "2026-11-22", "--json"],
+            capture_output=True,
+            text=True,
+            cwd=PROJECT,
+            env=env,
+            timeout=300,
+            check=True,
+        )
+        return json.loads(out.stdout)
+
+    on_line = tmp_path / "on_line.json"  # written as a company would type it
+    on_line.write_text(
+        '{"registered_on": "2015-03-01", "employees": 100, "tech_staff": 20, "financials": {'
+        '"2023": {"rd_expense": 174.48, "revenue": 2871.6},'
+        '"2024": {"rd_expense": 191.93, "revenue": 3996.0},'
+        '"2025": {"rd_expense": 215.18, "revenue": 4764.4}}}',
+        encoding="utf-8",
+    )
+    result = cli("check", "hnte", "--profile", str(on_line))
+    row = next(c for c in result["conditions"] if c["id"] == "hnte.rd_expense_ratio")
+    assert row["status"] == "fail"
+    assert row["actual"].endswith("4.9999%")
+    gaps = next(
+        p for p in cli("match", "--profile", str(on_line))["programs"] if p["program"] == "hnte"
+    )
+    gap = next(g for g in gaps["gaps"] if g["condition"] == "hnte.rd_expense_ratio")
+    assert gap["delta"] == 0.01
+    on_line.write_text(on_line.read_text().replace("215.18", "215.19"), encoding="utf-8")
+    result = cli("check", "hnte", "--profile", str(on_line))
+    row = next(c for c in result["conditions"] if c["id"] == "hnte.rd_expense_ratio")
+    assert row["status"] == "pass"

@@ -114,7 +114,9 @@ def test_xlsx_with_chinese_headers_yuan_a_missing_column_and_bad_cells(tmp_path,
     assert (5, f"{clients_letter(header.index('职工总数（人）'))}列", "error") in errors
     assert (6, f"{clients_letter(incident)}列", "error") in errors
     missing = [e for e in result["errors"] if "科技人员数" in e["column"]]
-    assert missing and missing[0]["row"] == 1 and "缺少" in missing[0]["column"]
+    assert missing
+    assert missing[0]["row"] == 1
+    assert "缺少" in missing[0]["column"]
 
 
 def clients_letter(index):
@@ -164,7 +166,9 @@ def test_hand_made_sheet_with_a_title_row_and_merged_headers(tmp_path, knowledge
     sheet = book.active
     sheet["A1"] = "2026年度重点培育企业名单（高新区）"
     sheet.merge_cells("A1:F1")
-    for col, label in zip("ABCF", ("企业名称", "职工总数（人）", "科技人员数（人）", "成立日期")):
+    for col, label in zip(
+        "ABCF", ("企业名称", "职工总数（人）", "科技人员数（人）", "成立日期"), strict=False
+    ):
         sheet[f"{col}2"] = label
         sheet.merge_cells(f"{col}2:{col}3")
     sheet["D2"] = "2025年"
@@ -193,7 +197,8 @@ def test_hand_made_sheet_with_a_title_row_and_merged_headers(tmp_path, knowledge
     for company in (first, second):
         assert got_programs(company) == expected_programs(knowledge, company["profile"])
     notes = " ".join(e["message"] for e in result["errors"])
-    assert "标题" in notes and "多行表头" in notes
+    assert "标题" in notes
+    assert "多行表头" in notes
 
 
 def test_a_bad_row_never_stops_the_others(tmp_path, knowledge):
@@ -244,7 +249,8 @@ def test_result_workbook_summary_programs_and_errors(tmp_path, knowledge, names)
     errors = book["错误与提示"]
     rows_out = [[c.value for c in r] for r in errors.iter_rows(min_row=2)]
     bad = [r for r in rows_out if r[0] == 4]
-    assert bad and "职工总数" in bad[0][1]
+    assert bad
+    assert "职工总数" in bad[0][1]
     assert "整数" in bad[0][2] or "数字" in bad[0][2]
 
 
@@ -272,7 +278,8 @@ def test_cli_screen_json_template_and_bad_file(tmp_path, monkeypatch, capsys, kn
     template = tmp_path / "模板.xlsx"
     assert main(["screen", "--template", str(template), "--as-of", "2026-05-01"]) == 0
     headers = [c.value for c in load_workbook(template)["企业名单"][1]]
-    assert "2025年营业收入（万元）" in headers and "职工总数（人）" in headers
+    assert "2025年营业收入（万元）" in headers
+    assert "职工总数（人）" in headers
     capsys.readouterr()
     # the template's own example row is not a company
     assert main(["screen", str(template), "--json"]) == 2
@@ -289,9 +296,11 @@ def test_cli_screen_json_template_and_bad_file(tmp_path, monkeypatch, capsys, kn
     code = main(["screen", str(template), "--as-of", "2026-05-01", "--out", str(out), "--json"])
     assert code == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["as_of"] == "2026-05-01" and len(data["companies"]) == 3
+    assert data["as_of"] == "2026-05-01"
+    assert len(data["companies"]) == 3
     first = data["companies"][0]
-    assert first["row"] == 3 and set(first["programs"][0]) >= {
+    assert first["row"] == 3
+    assert set(first["programs"][0]) >= {
         "program",
         "verdict",
         "rank",
@@ -302,7 +311,8 @@ def test_cli_screen_json_template_and_bad_file(tmp_path, monkeypatch, capsys, kn
     assert out.exists()
     assert main(["audit", "--json"]) == 0
     actions = [r["action"] for r in json.loads(capsys.readouterr().out)]
-    assert "screen.run" in actions and "screen.export" in actions
+    assert "screen.run" in actions
+    assert "screen.export" in actions
 
     bad = tmp_path / "名单.txt"
     bad.write_text("企业名称\n甲\n", encoding="utf-8")

@@ -115,7 +115,8 @@ def test_impact_reproduces_check_the_day_before_and_on_the_switch(
     report = json.loads(capsys.readouterr().out)
     [switch] = report["switches"]
     assert (switch["day_before"], switch["switch_date"]) == ("2026-03-31", "2026-04-01")
-    assert "63号" in switch["old_version"] and "2号" in switch["new_version"]
+    assert "63号" in switch["old_version"]
+    assert "2号" in switch["new_version"]
     listed = {r["id"]: r for r in switch["companies"]}
 
     for company_id, data in ids.items():
@@ -140,7 +141,8 @@ def test_impact_reproduces_check_the_day_before_and_on_the_switch(
     assert sheet.max_row == len(listed) + 1
     assert main(["audit", "--json"]) == 0
     actions = [r["action"] for r in json.loads(capsys.readouterr().out)]
-    assert "impact.run" in actions and "impact.export" in actions
+    assert "impact.run" in actions
+    assert "impact.export" in actions
 
 
 def test_impact_version_option_and_errors(tmp_path, monkeypatch, capsys):

@@ -397,9 +397,15 @@ def write_xlsx(forms: dict[str, Any], path: Path) -> Path:
             sheet.append([f"注：{note}"])
         for r in range(last + 1, sheet.max_row + 1):
             sheet.cell(r, 1).font = Font(name=BODY_FONT, italic=True)
+        middle = 30 if len(table.header) <= 4 else 14
         for c in range(1, len(table.header) + 1):
-            width = 34 if c == 1 else (48 if c == len(table.header) else 16)
+            width = 34 if c == 1 else (48 if c == len(table.header) else middle)
             sheet.column_dimensions[get_column_letter(c)].width = width
+        # printed (or converted to PDF) on one landscape page width
+        sheet.page_setup.orientation = "landscape"
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(str(path))
     return path
@@ -434,12 +440,15 @@ def _style_table(sheet: Any, table: Table) -> None:
 def write_docx(forms: dict[str, Any], path: Path) -> Path:
     """One section per table with a bordered table, its citation and notes."""
     from docx import Document
+    from docx.enum.section import WD_ORIENT
     from docx.shared import Cm, Pt
 
     from assistant.export import BODY_FONT, HEAD_FONT, _east_asian
 
     doc = Document()
     section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE  # six columns of figures and notes
+    section.page_width, section.page_height = section.page_height, section.page_width
     for margin in ("left_margin", "right_margin"):
         setattr(section, margin, Cm(1.8))
     title = doc.add_paragraph()

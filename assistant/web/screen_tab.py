@@ -258,14 +258,19 @@ def build_tabs(services: "Services") -> None:
             "不符合和待补充的条件以及最小差距；结果可下载为 Excel。金额以万元填写。"
         )
         with gr.Row():
-            upload = gr.File(label="企业名单", file_types=[".xlsx", ".csv"], type="filepath")
+            upload = gr.File(
+                label="企业名单",
+                file_types=[".xlsx", ".csv"],
+                type="filepath",
+                elem_id="screen-upload",
+            )
             with gr.Column():
                 as_of = gr.Textbox(label="筛查日期（留空为今天）", placeholder="2026-05-01")
                 save = gr.Checkbox(label="保存到客户名册", value=False)
                 start = gr.Button("开始筛查", variant="primary")
                 get_template = gr.Button("下载筛查模板")
-        progress = gr.Markdown()
-        result_file = gr.File(label="筛查结果（Excel）")
+        progress = gr.Markdown(elem_id="screen-progress")
+        result_file = gr.File(label="筛查结果（Excel）", elem_id="screen-result")
         template_out = gr.File(label="筛查模板")
 
         def screen(path: str | None, day: str, keep: bool, request: gr.Request) -> Iterator[Any]:

@@ -34,35 +34,42 @@ LEVEL_WORD = {"error": "错误（已忽略）", "warning": "提示"}
 _HEAD_FILL = "D9D9D9"
 
 
-def _styles() -> dict[str, Any]:
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+def _named_styles(book: Any) -> None:
+    """Register the 表头 and 正文 styles once per workbook: a cell then refers to a style by
+    name instead of carrying its own font, border and alignment (several times faster for
+    the tens of thousands of cells of a large screening)."""
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 
+    if "正文" in book.named_styles:
+        return
     thin = Side(style="thin", color="999999")
-    return {
-        "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-        "head": Font(name=HEAD_FONT, bold=True),
-        "body": Font(name=BODY_FONT),
-        "head_fill": PatternFill("solid", fgColor=_HEAD_FILL),
-        "wrap": Alignment(wrap_text=True, vertical="top"),
-        "fill": lambda color: PatternFill("solid", fgColor=color),
-    }
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    head = NamedStyle("表头", font=Font(name=HEAD_FONT, bold=True), border=border, alignment=wrap)
+    head.fill = PatternFill("solid", fgColor=_HEAD_FILL)
+    book.add_named_style(head)
+    book.add_named_style(
+        NamedStyle("正文", font=Font(name=BODY_FONT), border=border, alignment=wrap)
+    )
+
+
+def _fill(color: str) -> Any:
+    from openpyxl.styles import PatternFill
+
+    return PatternFill("solid", fgColor=color)
 
 
 def _write(sheet: Any, header: list[str], rows: list[list[Any]], widths: list[int]) -> None:
     from openpyxl.utils import get_column_letter
 
-    style = _styles()
+    _named_styles(sheet.parent)
     sheet.append(header)
     for row in rows:
         sheet.append(row)
     for cells in sheet.iter_rows():
         for cell in cells:
             _as_text(cell)
-            cell.border = style["border"]
-            cell.alignment = style["wrap"]
-            cell.font = style["head"] if cell.row == 1 else style["body"]
-            if cell.row == 1:
-                cell.fill = style["head_fill"]
+            cell.style = "表头" if cell.row == 1 else "正文"
     for i, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "C2" if len(header) > 2 else "A2"
@@ -84,7 +91,7 @@ def write_result(knowledge: Knowledge, result: dict[str, Any], path: Path) -> Pa
     companies = result["companies"]
     programs = [p for p in knowledge.programs if p in knowledge.rules]
     names = {p: knowledge.programs[p].name for p in programs}
-    fill = _styles()["fill"]
+    fills = {verdict: _fill(color) for verdict, color in VERDICT_FILL.items()}
     book = Workbook()
     summary = book.active
     summary.title = "汇总"
@@ -107,7 +114,7 @@ def write_result(knowledge: Knowledge, result: dict[str, Any], path: Path) -> Pa
         by_id = {p["program"]: p for p in c["programs"]}
         for i, p in enumerate(programs, 3):
             if p in by_id:
-                summary.cell(r, i).fill = fill(VERDICT_FILL[by_id[p]["verdict"]])
+                summary.cell(r, i).fill = fills[by_id[p]["verdict"]]
     for p in programs:
         titles = _condition_titles(knowledge, p, as_of)
         sheet = book.create_sheet(_sheet_name(names[p]))
@@ -135,7 +142,7 @@ def write_result(knowledge: Knowledge, result: dict[str, Any], path: Path) -> Pa
         )
         for r, values in enumerate(detail, 2):
             verdict = next(k for k, v in VERDICT_WORD.items() if v == values[2])
-            sheet.cell(r, 3).fill = fill(VERDICT_FILL[verdict])
+            sheet.cell(r, 3).fill = fills[verdict]
     errors = book.create_sheet("错误与提示")
     _write(
         errors,

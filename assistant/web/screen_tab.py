@@ -325,10 +325,13 @@ def build_tabs(services: "Services") -> None:
             "因哪一条件变化，以及哪些答复模板需复核。"
         )
         with gr.Row():
+            ruled = [
+                p for p in services.knowledge.programs.values() if p.id in services.knowledge.rules
+            ]
             impact_program = gr.Dropdown(
                 label="项目",
-                choices=[(p.name, p.id) for p in services.knowledge.programs.values()],
-                value="srdi_sme",
+                choices=[(p.name, p.id) for p in ruled],
+                value="srdi_sme" if "srdi_sme" in services.knowledge.rules else ruled[0].id,
             )
             impact_day = gr.Textbox(label="分析日期（留空为今天）")
             analyse = gr.Button("分析影响", variant="primary")

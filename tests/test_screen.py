@@ -154,6 +154,22 @@ def test_csv_with_field_path_headers_equals_match(tmp_path, knowledge):
         assert got_programs(company) == expected_programs(knowledge, data)
 
 
+def test_csv_in_gb18030_with_semicolons(tmp_path, knowledge):
+    text = (
+        "企业名称;职工总数（人）;科技人员数（人）;2025年营业收入（万元）\n济南丙有限公司;60;9;800\n"
+    )
+    path = tmp_path / "excel-export.csv"
+    path.write_bytes(text.encode("gb18030"))
+    result = screen_file(knowledge, path.read_bytes(), path.name, AS_OF, workers=1)
+    [company] = result["companies"]
+    assert company["profile"] == {
+        "name": "济南丙有限公司",
+        "employees": 60,
+        "tech_staff": 9,
+        "financials": {"2025": {"revenue": 800}},
+    }
+
+
 def _set(data, path, value):
     *parents, key = path.split(".")
     for part in parents:

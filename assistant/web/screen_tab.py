@@ -283,7 +283,7 @@ def build_tabs(services: "Services") -> None:
         start.click(screen, [upload, as_of, save], [progress, result_file])
         get_template.click(template, as_of, template_out)
 
-    with gr.Tab("客户名册"):
+    with gr.Tab("客户名册") as register_tab:
         with gr.Row():
             query = gr.Textbox(label="按名称或信用代码筛选", scale=3)
             refresh = gr.Button("刷新", scale=1)
@@ -314,6 +314,7 @@ def build_tabs(services: "Services") -> None:
             except AssistantError as exc:
                 raise gr.Error(str(exc)) from exc
 
+        register_tab.select(list_clients, query, table)
         refresh.click(list_clients, query, table)
         query.submit(list_clients, query, table)
         show.click(show_client, company_id, page)

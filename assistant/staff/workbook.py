@@ -30,6 +30,18 @@ VERDICT_FILL = {
     "insufficient_info": "DDEBF7",
     "not_eligible": "FFC7CE",
 }
+PROGRAM_ORDER = (
+    "hnte",
+    "tech_sme",
+    "innovative_sme",
+    "srdi_sme",
+    "little_giant",
+    "haopin_shandong",
+    "quancheng_haopin",
+    "liaocheng_youpin",
+    "gaoxin_youpin",
+)
+"""Column order of the summary: the national ladder first, then the brands (contract order)."""
 LEVEL_WORD = {"error": "错误（已忽略）", "warning": "提示"}
 _HEAD_FILL = "D9D9D9"
 
@@ -73,6 +85,11 @@ def _write(sheet: Any, header: list[str], rows: list[list[Any]], widths: list[in
     for i, width in enumerate(widths, 1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.freeze_panes = "C2" if len(header) > 2 else "A2"
+    sheet.row_dimensions[1].height = 32  # two lines of a long program name
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
     if rows:
         sheet.auto_filter.ref = sheet.dimensions
 
@@ -89,7 +106,10 @@ def write_result(knowledge: Knowledge, result: dict[str, Any], path: Path) -> Pa
 
     as_of = dt.date.fromisoformat(result["as_of"])
     companies = result["companies"]
-    programs = [p for p in knowledge.programs if p in knowledge.rules]
+    programs = sorted(
+        (p for p in knowledge.programs if p in knowledge.rules),
+        key=lambda p: (PROGRAM_ORDER.index(p) if p in PROGRAM_ORDER else len(PROGRAM_ORDER), p),
+    )
     names = {p: knowledge.programs[p].name for p in programs}
     fills = {verdict: _fill(color) for verdict, color in VERDICT_FILL.items()}
     book = Workbook()
@@ -108,7 +128,7 @@ def write_result(knowledge: Knowledge, result: dict[str, Any], path: Path) -> Pa
         summary,
         ["行号", "企业名称", *(names[p] for p in programs), "最接近的项目"],
         rows,
-        [6, 30, *([12] * len(programs)), 18],
+        [6, 30, *([13] * len(programs)), 18],
     )
     for r, c in enumerate(companies, 2):
         by_id = {p["program"]: p for p in c["programs"]}

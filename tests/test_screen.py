@@ -217,6 +217,35 @@ def test_hand_made_sheet_with_a_title_row_and_merged_headers(tmp_path, knowledge
     assert "多行表头" in notes
 
 
+def test_a_merged_cell_in_a_one_row_header_does_not_eat_the_first_company(tmp_path, knowledge):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["企业名称", "职工总数（人）", "备注", None])
+    sheet.merge_cells("C1:D1")
+    sheet.append(["济南丁有限公司", 30, "老客户", "2024年走访"])
+    sheet.append(["济南戊有限公司", 40, None, None])
+    path = tmp_path / "one-row.xlsx"
+    book.save(path)
+    result = screen_file(knowledge, path.read_bytes(), path.name, AS_OF, workers=1)
+    assert [c["name"] for c in result["companies"]] == ["济南丁有限公司", "济南戊有限公司"]
+    assert [c["row"] for c in result["companies"]] == [2, 3]
+
+
+def test_every_profile_field_has_a_column():
+    from assistant.core.profile import PROFILE_PATHS, YEAR_FIELDS
+    from assistant.staff.columns import COLUMNS, YEAR_COLUMNS, resolve
+
+    paths = {c.path for c in COLUMNS}
+    assert PROFILE_PATHS - {"st_award"} <= paths
+    assert {c.path.rsplit(".", 1)[1] for c in YEAR_COLUMNS} == set(YEAR_FIELDS)
+    for column in COLUMNS:
+        assert resolve(column.header()).path == column.path
+        assert resolve(column.path).path == column.path
+    for column in YEAR_COLUMNS:
+        assert resolve(column.header(2021)).path == column.field(2021)
+        assert resolve(column.field(2031)).path == column.field(2031)
+
+
 def test_a_bad_row_never_stops_the_others(tmp_path, knowledge):
     header = ["企业名称", "职工总数（人）", "科技人员数（人）", "成立日期", "不认识的列"]
     rows = [

@@ -155,3 +155,8 @@ def test_impact_version_option_and_errors(tmp_path, monkeypatch, capsys):
     assert main(["impact", "srdi_sme", "--version", "1999", "--json"]) == 2
     assert "no rules version" in json.loads(capsys.readouterr().out)["error"]["message"]
     assert main(["impact", "nope", "--json"]) == 2
+    capsys.readouterr()
+    assert main(["impact", "all", "--as-of", "2026-03-01", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    programs = {s["program"] for s in report["switches"]}
+    assert {"srdi_sme", "little_giant", "innovative_sme"} <= programs

@@ -28,7 +28,7 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     screen.add_argument("--user", default=None, help="staff or admin account doing the run")
     screen.add_argument("--workers", type=int, default=None, help="worker processes")
     impact = sub.add_parser("impact", parents=[common], help="who a rule change affects")
-    impact.add_argument("program", help="a program id")
+    impact.add_argument("program", help="a program id, or 'all'")
     impact.add_argument("--version", default=None, help="a rules version (label or date)")
     impact.add_argument("--out", type=Path, default=None, help="report workbook (.xlsx)")
     impact.add_argument("--user", default=None, help="staff or admin account doing the run")

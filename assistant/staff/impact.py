@@ -223,10 +223,18 @@ def impact_report(
     version: str | None = None,
     engine: Any = None,
 ) -> dict[str, Any]:
-    """Every switch of the program to review, each with the affected companies and the
-    templates that go stale (when ``engine`` is given)."""
+    """Every switch of the program (``all``: of every program) to review, each with the
+    affected companies and the templates that go stale (when ``engine`` is given)."""
     reports = []
-    for switch in switches(knowledge, program, as_of, version):
+    programs = list(knowledge.rules) if program == "all" else [program]
+    found: list[Switch] = []
+    for name in programs:
+        try:
+            found += switches(knowledge, name, as_of, version)
+        except InputError:
+            if program != "all":
+                raise  # with 'all', a program without that version is simply not affected
+    for switch in sorted(found, key=lambda s: (s.day, s.program)):
         report = compare(knowledge, switch, companies)
         report["stale_templates"] = (
             stale_templates(knowledge, engine, switch) if engine is not None else []

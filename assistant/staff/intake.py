@@ -125,6 +125,28 @@ def _xlsx_grid(data: bytes, filename: str) -> tuple[list[list[Any]], list[Merge]
     return grid, merged
 
 
+def _second_header(top: list[Any], below: list[Any], groups: list[Merge]) -> bool:
+    """Whether the row under a header with group cells is a second header row rather than
+    the first company: under each group only labels (text, not figures), and elsewhere
+    nothing new (empty, or the same text spread down from a merged cell above)."""
+    inside = {c for g in groups for c in range(g[1], g[3] + 1)}
+    for c, value in enumerate(below):
+        if c in inside:
+            if not (isinstance(value, str) and value.strip() and not _is_number(value)):
+                return False
+        elif _filled(value) and value != top[c]:
+            return False
+    return True
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", ""))
+    except ValueError:
+        return False
+    return True
+
+
 def _table(grid: list[list[Any]], merged: list[Merge]) -> Sheet:
     width = max(len(r) for r in grid)
     grid = [list(r) + [None] * (width - len(r)) for r in grid]
@@ -136,7 +158,8 @@ def _table(grid: list[list[Any]], merged: list[Merge]) -> Sheet:
         notes.append(f"第 {first + 1} 行是跨列合并的标题「{grid[first][used[0]]}」，已跳过")
         first = title[0][2] + 1
     depth = max([m[2] - first + 1 for m in merged if m[0] == first and m[2] > m[0]] + [1])
-    if any(m[0] == first and m[3] > m[1] and m[2] == m[0] for m in merged):
+    groups = [m for m in merged if m[0] == first and m[3] > m[1] and m[2] == m[0]]
+    if groups and first + 1 < len(grid) and _second_header(grid[first], grid[first + 1], groups):
         depth = max(depth, 2)  # a group header spanning columns has its labels below it
     header_rows = grid[first : first + depth]
     headers = []

@@ -106,17 +106,17 @@ def test_xlsx_with_chinese_headers_yuan_a_missing_column_and_bad_cells(tmp_path,
     for company, data in zip(result["companies"], expected, strict=True):
         assert company["profile"] == data, company["row"]
         assert got_programs(company) == expected_programs(knowledge, data), company["row"]
-    errors = {(e["row"], e["column"].split("「")[0], e["level"]): e for e in result["errors"]}
+    errors = {(e["row"], e["letter"], e["level"]): e for e in result["errors"]}
     letter = clients_letter(revenue)
-    assert (3, f"{letter}列", "warning") in errors  # the 元 cell, converted and reported
-    assert "像是按元填写" in errors[(3, f"{letter}列", "warning")]["message"]
-    assert (1, f"{clients_letter(rd_2024)}列", "warning") in errors  # the 元 header
-    assert (5, f"{clients_letter(header.index('职工总数（人）'))}列", "error") in errors
-    assert (6, f"{clients_letter(incident)}列", "error") in errors
-    missing = [e for e in result["errors"] if "科技人员数" in e["column"]]
-    assert missing
-    assert missing[0]["row"] == 1
-    assert "缺少" in missing[0]["column"]
+    converted = errors[(3, letter, "warning")]  # the 元 cell, converted and reported
+    assert converted["column"] == "2025年营业收入（万元）"  # the header as the sheet shows it
+    assert "像是按元填写" in converted["message"]
+    assert errors[(1, clients_letter(rd_2024), "warning")]["column"] == "2024年研发费用（元）"
+    assert errors[(5, clients_letter(header.index("职工总数（人）")), "error")]
+    assert errors[(6, clients_letter(incident), "error")]["column"].startswith("近一年重大")
+    [missing] = [e for e in result["errors"] if e["column"] == "科技人员数（人）"]
+    assert missing["row"] == 1
+    assert "缺少此列" in missing["message"]
 
 
 def clients_letter(index):
@@ -264,10 +264,11 @@ def test_a_bad_row_never_stops_the_others(tmp_path, knowledge):
     by_row = {}
     for e in result["errors"]:
         by_row.setdefault(e["row"], []).append(e)
-    assert any("C列" in e["column"] and "tech_staff" in e["message"] for e in by_row[3])
-    assert any("D列" in e["column"] and "日期" in e["message"] for e in by_row[4])
+    assert any(e["letter"] == "C" and "tech_staff" in e["message"] for e in by_row[3])
+    assert any(e["column"] == "科技人员数（人）" for e in by_row[3])
+    assert any(e["letter"] == "D" and "日期" in e["message"] for e in by_row[4])
     assert any("没有可识别的数据" in e["message"] for e in by_row[4])
-    assert any("E列" in e["column"] and "无法识别的列名" in e["message"] for e in by_row[1])
+    assert any(e["column"] == "不认识的列" and "无法识别的列名" in e["message"] for e in by_row[1])
 
 
 def test_result_workbook_summary_programs_and_errors(tmp_path, knowledge, names):
@@ -295,8 +296,8 @@ def test_result_workbook_summary_programs_and_errors(tmp_path, knowledge, names)
     rows_out = [[c.value for c in r] for r in errors.iter_rows(min_row=2)]
     bad = [r for r in rows_out if r[0] == 4]
     assert bad
-    assert "职工总数" in bad[0][1]
-    assert "整数" in bad[0][2] or "数字" in bad[0][2]
+    assert bad[0][1:3] == [clients_letter(header.index("职工总数（人）")), "职工总数（人）"]
+    assert "数字" in bad[0][3]
 
 
 def test_parallel_workers_give_the_same_result(tmp_path, knowledge, names):

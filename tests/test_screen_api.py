@@ -75,7 +75,7 @@ def test_json_result_has_the_contract_shape(client, tokens, sheet, services):
     assert "profile" not in data["companies"][0]
     [bad] = [e for e in data["errors"] if e["level"] == "error"]
     assert bad["row"] == 3
-    assert "职工总数" in bad["column"]
+    assert bad["column"] == "职工总数（人）"
     assert services.accounts().audit_log(1)[0]["action"] == "screen.run"
 
 

@@ -145,7 +145,10 @@ def _screen_text(result: dict[str, Any], path: Path | None, saved: list[int] | N
         best = [p for p in c["programs"] if p["verdict"] in ("eligible", "needs_review")]
         words = "、".join(f"{p['program_name']}（{VERDICT_WORD[p['verdict']]}）" for p in best)
         lines.append(f"第{c['row']}行 {c['name'] or '（未填写名称）'}：{words or '暂无符合的项目'}")
-    lines += [f"第{e['row']}行 {e['column']}：{e['message']}" for e in result["errors"]]
+    lines += [
+        f"第{e['row']}行 {e['letter'] + '列 ' if e['letter'] else ''}{e['column']}：{e['message']}"
+        for e in result["errors"]
+    ]
     if path:
         lines.append(f"已导出：{path}")
     if saved is not None:

@@ -53,12 +53,16 @@ class CompanyRow:
 
     row: int
     data: dict[str, Any]
-    columns: dict[str, str]
+    columns: dict[str, tuple[str, str]]
 
 
-def error(row: int, column: str, message: str, level: str = "error") -> dict[str, Any]:
-    """An entry of the errors list (``level``: error = left out; warning = converted)."""
-    return {"row": row, "column": column, "message": message, "level": level}
+def error(
+    row: int, column: str, message: str, level: str = "error", letter: str = ""
+) -> dict[str, Any]:
+    """An entry of the errors list: the row number and the column's header as the sheet
+    shows them (and its letter); ``level`` error = the value was left out, warning = it was
+    converted or something is missing."""
+    return {"row": row, "column": column, "letter": letter, "message": message, "level": level}
 
 
 def read_companies(
@@ -72,23 +76,23 @@ def read_companies(
     companies = []
     for number, cells in sheet.rows:
         data: dict[str, Any] = {}
-        sources: dict[str, str] = {}
+        sources: dict[str, tuple[str, str]] = {}
         for value, column, header, letter in zip(
             cells, resolved, sheet.headers, sheet.letters, strict=False
         ):
             if column is None:
                 continue
-            where = f"{letter}列「{header}」"
             try:
                 parsed, warning = parse_cell(value, column, names)
             except CellError as exc:
-                problems.append(error(number, where, f"{exc}；此项已忽略，按缺少处理"))
+                message = f"{exc}；此项已忽略，按缺少处理"
+                problems.append(error(number, header, message, letter=letter))
                 continue
             if warning:
-                problems.append(error(number, where, warning, "warning"))
+                problems.append(error(number, header, warning, "warning", letter))
             if parsed is not None:
                 _put(data, column.path, parsed)
-                sources[column.path] = where
+                sources[column.path] = (letter, header)
         if str(data.get("name", "")).startswith(EXAMPLE_PREFIX):
             continue
         companies.append(CompanyRow(number, data, sources))
@@ -105,18 +109,17 @@ def _resolve_headers(sheet: Sheet) -> tuple[list[Resolved | None], list[dict[str
     seen: dict[str, str] = {}
     for header, letter in zip(sheet.headers, sheet.letters, strict=True):
         column = resolve(header) if header else None
-        where = f"{letter}列「{header}」"
+        row = sheet.header_row
         if header and column is None:
-            problems.append(error(sheet.header_row, where, "无法识别的列名，此列已忽略", "warning"))
+            problems.append(error(row, header, "无法识别的列名，此列已忽略", "warning", letter))
         elif column is not None and column.path in seen:
-            problems.append(
-                error(sheet.header_row, where, f"与「{seen[column.path]}」重复，此列已忽略")
-            )
+            message = f"与「{seen[column.path]}」重复，此列已忽略"
+            problems.append(error(row, header, message, letter=letter))
             column = None
         elif column is not None:
             seen[column.path] = header
             if column.note:
-                problems.append(error(sheet.header_row, where, column.note, "warning"))
+                problems.append(error(row, header, column.note, "warning", letter))
         resolved.append(column)
     return resolved, problems + _missing_key_columns(sheet, set(seen))
 
@@ -129,8 +132,8 @@ def _missing_key_columns(sheet: Sheet, paths: set[str]) -> list[dict[str, Any]]:
             out.append(
                 error(
                     sheet.header_row,
-                    f"（缺少列）「{by_path[path].header()}」",
-                    "表中没有这一列，依赖它的条件将判为「待补充」",
+                    by_path[path].header(),
+                    "缺少此列：依赖它的条件将判为「待补充」",
                     "warning",
                 )
             )
@@ -141,8 +144,8 @@ def _missing_key_columns(sheet: Sheet, paths: set[str]) -> list[dict[str, Any]]:
             out.append(
                 error(
                     sheet.header_row,
-                    f"（缺少列）「{column.header(max(int(y) for y in years))}」",
-                    "表中没有任何年度的这一列，依赖它的条件将判为「待补充」",
+                    column.header(max(int(y) for y in years)),
+                    "缺少此列（任何年度都没有）：依赖它的条件将判为「待补充」",
                     "warning",
                 )
             )
@@ -187,10 +190,9 @@ def screen_company(
         except InputError as exc:
             found = _FIELD.search(str(exc))
             path = found.group(1) if found else ""
-            column = company.columns.get(path) or _column_of(company, path)
-            problems.append(
-                error(company.row, column or "（整行）", f"数据校验未通过（{exc}）；此项已忽略")
-            )
+            letter, header = company.columns.get(path) or _column_of(company, path)
+            message = f"数据校验未通过（{exc}）；此项已忽略"
+            problems.append(error(company.row, header or "（整行）", message, letter=letter))
             if not path or not _drop(data, path):
                 return None, problems
     else:  # pragma: no cover - each pass drops one field
@@ -201,8 +203,10 @@ def screen_company(
     return _result(knowledge, company, profile, as_of), problems
 
 
-def _column_of(company: CompanyRow, path: str) -> str | None:
-    return next((c for p, c in company.columns.items() if p.startswith(path + ".")), None)
+def _column_of(company: CompanyRow, path: str) -> tuple[str, str]:
+    """The (letter, header) of the first column inside an object field (e.g. ``ip``)."""
+    found = (c for p, c in company.columns.items() if p.startswith(path + "."))
+    return next(found, ("", ""))
 
 
 def _result(
@@ -309,7 +313,9 @@ def screen_file(
         workers=workers,
         progress=progress,
     )
-    errors = sorted(problems + row_problems, key=lambda e: (e["row"], e["column"]))
+    errors = sorted(
+        problems + row_problems, key=lambda e: (e["row"], len(e["letter"]), e["letter"])
+    )
     return {
         "as_of": as_of.isoformat(),
         "file": Path(filename).name,

@@ -166,9 +166,12 @@ def write_result(knowledge: Knowledge, result: dict[str, Any], path: Path) -> Pa
     errors = book.create_sheet("错误与提示")
     _write(
         errors,
-        ["行号", "列", "问题", "级别"],
-        [[e["row"], e["column"], e["message"], LEVEL_WORD[e["level"]]] for e in result["errors"]],
-        [6, 36, 80, 14],
+        ["行号", "列号", "列", "问题", "级别"],
+        [
+            [e["row"], e.get("letter", ""), e["column"], e["message"], LEVEL_WORD[e["level"]]]
+            for e in result["errors"]
+        ],
+        [6, 6, 32, 80, 14],
     )
     notes = book.create_sheet("说明")
     versions = [

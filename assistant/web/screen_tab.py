@@ -77,7 +77,8 @@ def summary_markdown(result: dict[str, Any]) -> str:
     if result["errors"]:
         lines += ["", "| 行号 | 列 | 问题 |", "|---|---|---|"]
         lines += [
-            f"| {e['row']} | {_cell(e['column'])} | {_cell(e['message'])} |"
+            f"| {e['row']} | {_cell((e['letter'] + ' ' if e['letter'] else '') + e['column'])} | "
+            f"{_cell(e['message'])} |"
             for e in result["errors"][:50]
         ]
         if len(result["errors"]) > 50:

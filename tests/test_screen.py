@@ -360,6 +360,8 @@ def test_cli_screen_json_template_and_bad_file(tmp_path, monkeypatch, capsys, kn
     assert "screen.run" in actions
     assert "screen.export" in actions
 
+    assert main(["screen", str(template), "--out", str(tmp_path / "r.csv"), "--json"]) == 2
+    assert ".xlsx" in json.loads(capsys.readouterr().out)["error"]["message"]
     bad = tmp_path / "名单.txt"
     bad.write_text("企业名称\n甲\n", encoding="utf-8")
     assert main(["screen", str(bad), "--json"]) == 2

@@ -98,6 +98,8 @@ def cmd_screen(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
         return {"file": str(args.template)}, f"已生成筛查模板：{args.template}"
     if args.file is None:
         raise InputError("screen: give the client list FILE.xlsx|FILE.csv (or --template FILE)")
+    if args.out is not None and args.out.suffix.lower() != ".xlsx":
+        raise InputError(f"--out {args.out}: the result is an Excel workbook; use a .xlsx name")
     if args.save and not args.user:
         raise InputError("screen --save: give --user NAME (a staff or admin account)")
     ctx = _Context(settings)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import FastAPI, Request, UploadFile
 from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from assistant.errors import InputError
 
@@ -98,12 +99,19 @@ def install_screen_routes(api: FastAPI, services: Services) -> None:
     ) -> Response | dict[str, Any]:
         user = require(services, request, "staff", "admin")
         data = await file.read(int(services.settings.max_file_mb * 2**20) + 1)
-        result = screen_upload(
-            services, user, file.filename or "", data, as_of or dt.date.today(), save=save
+        # a large list takes seconds: off the event loop, so other requests are served
+        result = await run_in_threadpool(
+            screen_upload,
+            services,
+            user,
+            file.filename or "",
+            data,
+            as_of or dt.date.today(),
+            save=save,
         )
         if format == "json":
             return public(result)
-        path = result_workbook(services, user, result)
+        path = await run_in_threadpool(result_workbook, services, user, result)
 
         def cleanup() -> None:
             path.unlink(missing_ok=True)

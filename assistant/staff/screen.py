@@ -2,8 +2,8 @@
 
 Each row becomes a profile (cells read by :mod:`assistant.staff.columns`), is validated by the
 profile schema's own validator and is matched by :func:`assistant.core.matching.match` — the
-same call as ``match --json`` — with the failing and unknown conditions taken from the
-``check`` assessment of each program. A cell that cannot be read is reported (row, column,
+same call as ``match --json``, whose rows also carry the failing and unknown condition ids of
+the ``check`` assessment they rank. A cell that cannot be read is reported (row, column,
 what is wrong) and left out, so the company is still screened on the rest; a row whose whole
 profile is unusable is reported and skipped; nothing stops the other rows.
 

@@ -226,6 +226,7 @@ def write_template(path: Path, as_of: dt.date) -> Path:
         sheet.cell(1, i).comment = Comment(f"字段：{field}", "申报助手")
         sheet.cell(2, i).font = Font(name=BODY_FONT, italic=True, color="808080")
     sheet.auto_filter.ref = None
+    sheet.sheet_properties.pageSetUpPr.fitToPage = False  # a sheet to fill in, not to print
     guide = book.create_sheet("填写说明")
     _write(
         guide,

@@ -333,7 +333,9 @@ def build_tabs(services: "Services") -> None:
             impact_program = gr.Dropdown(
                 label="项目",
                 choices=[(p.name, p.id) for p in ruled],
-                value="srdi_sme" if "srdi_sme" in services.knowledge.rules else ruled[0].id,
+                value=next(
+                    (p.id for p in ruled if p.id == "srdi_sme"), ruled[0].id if ruled else None
+                ),
             )
             impact_day = gr.Textbox(label="分析日期（留空为今天）")
             analyse = gr.Button("分析影响", variant="primary")

@@ -253,12 +253,14 @@ def test_a_bad_row_never_stops_the_others(tmp_path, knowledge):
         ["科技人员比职工多", 10, 30, "2020-01-01", None],
         [None, None, None, "不是日期", None],
         ["好企业乙", 50, 10, "2018-05-05", None],
+        [None, 30, 5, "2019-01-01", None],
     ]
     path = clients.write_xlsx(tmp_path / "bad.xlsx", header, rows)
 
     result = screen_file(knowledge, path.read_bytes(), path.name, AS_OF, workers=1)
 
-    assert [c["name"] for c in result["companies"]] == ["好企业甲", "科技人员比职工多", "好企业乙"]
+    names = [c["name"] for c in result["companies"]]
+    assert names == ["好企业甲", "科技人员比职工多", "好企业乙", None]
     middle = result["companies"][1]
     assert "tech_staff" not in middle["profile"]  # rejected by the profile validator, reported
     by_row = {}
@@ -268,6 +270,7 @@ def test_a_bad_row_never_stops_the_others(tmp_path, knowledge):
     assert any(e["column"] == "科技人员数（人）" for e in by_row[3])
     assert any(e["letter"] == "D" and "日期" in e["message"] for e in by_row[4])
     assert any("没有可识别的数据" in e["message"] for e in by_row[4])
+    assert any("不能保存到客户名册" in e["message"] for e in by_row[6])
     assert any(e["column"] == "不认识的列" and "无法识别的列名" in e["message"] for e in by_row[1])
 
 

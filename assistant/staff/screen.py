@@ -95,6 +95,9 @@ def read_companies(
                 sources[column.path] = (letter, header)
         if str(data.get("name", "")).startswith(EXAMPLE_PREFIX):
             continue
+        if data and not data.get("name") and not data.get("credit_code"):
+            message = "没有企业名称或统一社会信用代码：照常筛查，但不能保存到客户名册"
+            problems.append(error(number, "企业名称", message, "warning"))
         companies.append(CompanyRow(number, data, sources))
     return companies, problems
 

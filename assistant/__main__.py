@@ -4,4 +4,6 @@ import sys
 
 from assistant.cli import main
 
-sys.exit(main())
+# Guarded: worker processes (batch screening) import the main module again.
+if __name__ == "__main__":
+    sys.exit(main())

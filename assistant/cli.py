@@ -19,6 +19,8 @@ from typing import Any
 from assistant.config import Settings
 from assistant.core.assessment import VERDICT_TEXT
 from assistant.errors import AssistantError, InputError
+from assistant.staff.commands import COMMANDS as STAFF_COMMANDS
+from assistant.staff.commands import add_parsers as staff_parsers
 
 Handler = Callable[[argparse.Namespace, Settings], tuple[Any, str]]
 _OFFLINE_ENV = {
@@ -101,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--limit", type=int, default=200)
     audit.add_argument("--csv", type=Path, default=None, help="export to this CSV file")
     _template_parser(sub, common)
+    staff_parsers(sub, common)
     sub.add_parser("serve", parents=[common], help="run the web app")
     return parser
 
@@ -538,6 +541,7 @@ COMMANDS: dict[str, Handler] = {
     "users": cmd_users,
     "audit": cmd_audit,
     "templates": cmd_templates,
+    **STAFF_COMMANDS,
     "serve": cmd_serve,
 }
 

@@ -20,7 +20,6 @@ Pure: standard library plus the core modules.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -134,7 +133,8 @@ LEVERS: dict[str, tuple[Lever, ...]] = {
 
 
 def match(knowledge: Knowledge, profile: Profile, as_of: dt.date) -> dict[str, Any]:
-    """Every program with its verdict, rank, gaps, prerequisite path and shortcuts."""
+    """Every program with its verdict, rank, failing and unknown condition ids, gaps,
+    prerequisite path and shortcuts."""
     rows = []
     for program in knowledge.rules:
         result = assess(knowledge, program, profile, as_of)
@@ -147,6 +147,8 @@ def match(knowledge: Knowledge, profile: Profile, as_of: dt.date) -> dict[str, A
                 "rules_version": result["rules_version"],
                 "gaps": gaps,
                 "missing_fields": result["missing_fields"],
+                "failing": [c["id"] for c in result["conditions"] if c["status"] == "fail"],
+                "unknown": [c["id"] for c in result["conditions"] if c["status"] == "unknown"],
                 "path": prerequisite_path(knowledge, program, profile, as_of),
                 "shortcuts": shortcuts(knowledge, program, profile),
                 "_key": _rank_key(result, gaps),
@@ -320,7 +322,7 @@ class _Searcher:
     def apply(self, data: dict[str, Any], lever: Lever, delta: Decimal) -> dict[str, Any] | None:
         """The profile with the lever moved by ``delta`` (in its unit; None if it cannot
         move). The new figure is exact, written back as a plain JSON number."""
-        changed = copy.deepcopy(data)
+        changed = _copy_along(data, self.fields(lever))
         for path in self.fields(lever):
             current = Profile(changed).get(path)
             if (
@@ -476,6 +478,22 @@ def _json_number(value: Decimal) -> int | float:
 def _plain(value: Decimal) -> str:
     """A delta for text: 47, 0.01, 1.5."""
     return str(int(value)) if value == value.to_integral_value() else f"{value.normalize():f}"
+
+
+def _copy_along(data: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+    """A copy of ``data`` in which the dicts along ``paths`` are new (the rest is shared):
+    the gap search changes one or two figures thousands of times, and a deep copy of the
+    whole profile each time was most of the cost of ``match``."""
+    changed = dict(data)
+    for path in paths:
+        node = changed
+        for part in path.split(".")[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                break
+            node[part] = dict(child)
+            node = node[part]
+    return changed
 
 
 def prerequisite_path(

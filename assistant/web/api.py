@@ -72,6 +72,11 @@ class Services:
             self._engine = make_engine(self.settings)
         return self._engine
 
+    def engine(self) -> Engine:
+        """The database engine every store of the app shares."""
+        with self._lock:
+            return self._engine_locked()
+
     def accounts(self) -> AccountStore:
         """Users, tokens and the audit log (same database as the sessions)."""
         with self._lock:  # built once: concurrent first requests must not race on the schema
@@ -244,10 +249,12 @@ def create_api(services: Services) -> FastAPI:
     _install_staff_routes(api, services)
     # Imported here: those modules import ``require`` from this one.
     from assistant.web.review_api import install_review_routes
+    from assistant.web.screen_api import install_screen_routes
     from assistant.web.templates_api import install_template_routes
 
     install_template_routes(api, services)
     install_review_routes(api, services)
+    install_screen_routes(api, services)
 
     @api.post("/api/search")
     def search(req: SearchRequest) -> dict[str, Any]:

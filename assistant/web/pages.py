@@ -14,7 +14,7 @@ import gradio as gr
 
 from assistant.errors import AssistantError
 from assistant.store.accounts import User
-from assistant.web import review_tab, staff_pages, templates_tab
+from assistant.web import review_tab, screen_tab, staff_pages, templates_tab
 from assistant.web.api import Services
 from assistant.web.auth import ROLE_TEXT, page_user
 
@@ -54,12 +54,13 @@ def _page(services: Services, title: str, roles: tuple[str, ...]) -> gr.Blocks:
 
 
 def build_staff_ui(services: Services) -> gr.Blocks:
-    """员工工作台: 知识库管理 and 答复模板."""
+    """员工工作台: 知识库管理, 答复模板, 批量筛查, 客户名册 and 规则变化."""
     demo = _page(services, "员工工作台", STAFF)
     with demo:
         with gr.Tab("知识库管理"):
             list_docs, query, table = _knowledge_admin(services)
         templates_tab.build_tab(services)
+        screen_tab.build_tabs(services)
         demo.load(list_docs, query, table)
     return demo
 

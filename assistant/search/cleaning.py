@@ -11,6 +11,7 @@ recognised too. Pure: standard library only.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -53,6 +54,11 @@ _DATE_CN = re.compile(
 )
 _DOC_NO = re.compile(r"[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}[号號]")
 _SALUTATION = re.compile(r"[:：]$")
+_ENUMERATED = re.compile(
+    r"^(?:第[一二三四五六七八九十百零〇\d]+[章节條条]|[一二三四五六七八九十]+[、.．]|"
+    r"[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d))"
+)
+_ORG = re.compile(r"(?:厅|廳|局|委员会|委員會|政府|办公室|辦公室|中心|协会|協會|小组|小組|部|院)$")
 _GENRE = re.compile(
     r"(?:通知|通告|公告|公示|决定|意见|办法|辦法|规定|規定|细则|細則|方案|指南|名单|名單|"
     r"批复|报告|函|纪要|條例|条例|规划|措施|通報|通报|须知)[”」》）)]?$"
@@ -264,11 +270,17 @@ def is_headline(line: str) -> bool:
         return False
     if parse_date(line) and len(_CJK.findall(line)) <= 6:  # a date line (二〇二二年… is all CJK)
         return False
+    if _ENUMERATED.match(line):  # a section heading (一、总体要求), not the document's title
+        return False
     return not (_DOC_NO.fullmatch(line) or is_breadcrumb(line) or is_share_bar(line))
 
 
 def clean_document(
-    text: str, *, title_hint: str = "", fields: dict[str, str] | None = None
+    text: str,
+    *,
+    title_hint: str = "",
+    fields: dict[str, str] | None = None,
+    tabular: bool = False,
 ) -> Cleaned:
     """Strip annotations and chrome lines; find the title, date, issuer and 文号.
 
@@ -279,6 +291,8 @@ def clean_document(
             names a kind of document.
         fields: Metadata fields read from outside the text (a web page's metadata table);
             they win over fields found in the text.
+        tabular: The text is spreadsheet rows: their 「发布机构：…」 cells describe the
+            rows, not the file, so no fields are read from them.
     """
     text = strip_pinyin(text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = [ln.strip() for ln in text.split("\n")]
@@ -291,17 +305,27 @@ def clean_document(
             dropped.append(line)
         else:
             kept.append(line)
-    fields = {**parse_fields([ln for ln in kept[:60] if ln]), **(fields or {})}
+    found = {} if tabular else parse_fields([ln for ln in kept[:60] if ln])
+    fields = {**found, **(fields or {})}
     body = "\n".join(kept).strip()
     body = re.sub(r"\n{3,}", "\n\n", body)
     return Cleaned(
         text=body,
-        title=_title(fields, kept, title_hint),
+        title=_title(fields, kept, title_hint) or _doc_no(fields, kept) or "",
         date=_date(fields, [ln for ln in kept if ln]),
-        issuer=fields.get("发布机构") or _short(fields.get("来源")),
-        doc_no=_doc_no(fields, body),
+        issuer=fields.get("发布机构") or _short(fields.get("来源")) or _signatory(kept),
+        doc_no=_doc_no(fields, kept),
         dropped=dropped,
     )
+
+
+def _signatory(lines: list[str]) -> str | None:
+    """The body that signs a notice: the short line just above the closing date."""
+    tail = [ln for ln in lines if ln][-4:]
+    for above, line in itertools.pairwise(tail):
+        if len(line) <= 16 and parse_date(line) and _ORG.search(above) and len(above) <= 30:
+            return above
+    return None
 
 
 def _short(value: str | None) -> str | None:
@@ -315,13 +339,17 @@ def _short(value: str | None) -> str | None:
 def _title(fields: dict[str, str], lines: list[str], hint: str) -> str:
     if (t := fields.get("标题")) and is_headline(t):
         return t.strip()
-    headlines = [ln.lstrip("#").strip().strip("《》") for ln in lines[:40] if is_headline(ln)]
-    headlines = headlines[:6]
+    top = [ln for ln in lines if ln][:40]
+    headlines = [ln.lstrip("#").strip().strip("《》") for ln in top if is_headline(ln)][:6]
     # Official documents name their kind at the end of the title (…的通知, …办法, …名单);
     # a masthead above it (「山东省工业和信息化厅文件」) does not.
     for line in headlines:
         if _GENRE.search(line):
             return line
+    # A heading the author marked as one (Word's heading style, Markdown #).
+    for line in top[:12]:
+        if line.startswith("#") and is_headline(line):
+            return line.lstrip("#").strip()
     # A page's declared title often appends the site's name: 「标题 - 山东省工业和信息化厅」.
     declared = re.split(r"\s*(?:[-_|｜—]{1,2}|\s{2,})\s*", hint.strip())[0] if hint else ""
     if is_headline(declared):
@@ -348,11 +376,16 @@ def _date(fields: dict[str, str], lines: list[str]) -> str | None:
     return None
 
 
-def _doc_no(fields: dict[str, str], body: str) -> str | None:
+def _doc_no(fields: dict[str, str], lines: list[str]) -> str | None:
+    """The document's own 文号: the 发文字号 field, or one standing on a short line near the
+    top (alone, or after the title); a 文号 cited inside a sentence is another document's."""
     if (v := fields.get("发文字号")) and (m := _DOC_NO.search(v)):
         return m.group(0)
-    m = _DOC_NO.search(body[:1500])
-    return m.group(0) if m else None
+    for line in [ln for ln in lines if ln][:15]:
+        short = len(line) <= 70 and not _SENTENCE_PUNCT.search(line)
+        if short and (m := _DOC_NO.search(line)):
+            return m.group(0)
+    return None
 
 
 def row_text(cells: list[str], headers: list[str] | None = None, *, pairs: bool = False) -> str:

@@ -274,7 +274,7 @@ class _Numbering:
                 )
 
     def prefix(self, paragraph: Any) -> str:
-        num_pr = paragraph._p.find(f"{_W}pPr/{_W}numPr")
+        num_pr = _num_pr(paragraph)
         if num_pr is None:
             return ""
         num_id = num_pr.find(f"{_W}numId")
@@ -295,6 +295,16 @@ class _Numbering:
         number = _chinese(count) if fmt.startswith(("chinese", "ideograph")) else str(count)
         rendered = re.sub(r"%\d", number, template)
         return rendered if rendered.endswith(("、", "）", ")", " ")) else f"{rendered} "
+
+
+def _num_pr(paragraph: Any) -> Any:
+    """The paragraph's numbering: its own, or its style's (「List Number」 carries it)."""
+    num_pr = paragraph._p.find(f"{_W}pPr/{_W}numPr")
+    style = getattr(paragraph, "style", None)
+    while num_pr is None and style is not None:
+        num_pr = style.element.find(f"{_W}pPr/{_W}numPr")
+        style = style.base_style
+    return num_pr
 
 
 def _chinese(n: int) -> str:

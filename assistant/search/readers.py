@@ -121,7 +121,9 @@ def read_document(
     if size == 0:
         raise DocumentError(f"{path}：文件是空的（0 字节）；请确认上传的是正确的文件")
     read = _read(path, suffix, max_pages, on_page)
-    cleaned = clean_document(read.text, title_hint=read.title, fields=read.fields)
+    cleaned = clean_document(
+        read.text, title_hint=read.title, fields=read.fields, tabular=suffix in TABLE_FORMATS
+    )
     if len(cleaned.text.strip()) < 2:
         raise DocumentError(f"{path}：文件里没有可读的文字；请确认内容，或上传文字版")
     title = (read.title if read.authoritative and read.title else cleaned.title) or path.stem

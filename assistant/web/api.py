@@ -26,7 +26,7 @@ from assistant.core.assessment import assess, checklist
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.core.profile import validate_profile
 from assistant.errors import AssistantError, AuthError, ForbiddenError, InputError
-from assistant.search.readers import SUPPORTED
+from assistant.search.readers import SUPPORTED, SUPPORTED_TEXT
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -323,7 +323,7 @@ def ingest_upload(services: Services, user: User, filename: str, data: bytes) ->
     """
     name = Path(filename or "").name  # a bare file name: nothing can escape the folder
     if not name or name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED:
-        raise InputError(f"file '{name}': upload a .md, .txt, .pdf or .docx file")
+        raise InputError(f"文件 '{name}'：不支持此类型；请上传 {SUPPORTED_TEXT} 文件")
     limit = services.settings.max_file_mb * 2**20
     if len(data) > limit:
         raise InputError(f"file '{name}' is over {services.settings.max_file_mb:g} MiB")

@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from assistant.config import Settings
 from assistant.core.assessment import assess, checklist
@@ -315,8 +316,16 @@ def document_list(services: Services) -> list[dict[str, Any]]:
     ]
 
 
-def ingest_upload(services: Services, user: User, filename: str, data: bytes) -> dict[str, Any]:
+def ingest_upload(
+    services: Services,
+    user: User,
+    filename: str,
+    data: bytes,
+    on_read: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
     """Save an uploaded file under data/uploads (bare file name only) and ingest it.
+
+    ``on_read`` hears each page read (a scan's OCR takes seconds per page).
 
     Raises:
         InputError: an unsupported, over-sized or unreadable file.
@@ -331,7 +340,7 @@ def ingest_upload(services: Services, user: User, filename: str, data: bytes) ->
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     target.write_bytes(data)
-    [result] = services.search().indexer.ingest_files([target])
+    [result] = services.search().indexer.ingest_files([target], on_read=on_read)
     services.accounts().audit(user, "document.ingest", name, status=result.status)
     if result.status == "failed":
         raise InputError(result.message)
@@ -371,7 +380,12 @@ def _install_staff_routes(api: FastAPI, services: Services) -> None:
     async def upload(request: Request, file: UploadFile) -> dict[str, Any]:
         user = require(services, request, "staff", "admin")
         data = await file.read(int(services.settings.max_file_mb * 2**20) + 1)
-        return ingest_upload(services, user, file.filename or "", data)
+        # In a worker thread: reading a scan (OCR) takes seconds per page, and the event
+        # loop must keep answering other requests meanwhile.
+        result: dict[str, Any] = await run_in_threadpool(
+            ingest_upload, services, user, file.filename or "", data
+        )
+        return result
 
     @api.delete("/api/documents/{doc_id}", response_model=None)
     def remove(request: Request, doc_id: str) -> Any:

@@ -197,7 +197,8 @@ GOV_PAGE = """<!DOCTYPE html>
 <html><head><meta charset="{charset}"><title>{title}_山东省工业和信息化厅</title>
 <script>var _hmt = _hmt || [];</script></head>
 <body>
-<div class="top"><a href="/">网站首页</a> <a href="/col/zwgk">政务公开</a> <a href="/col/bs">政务服务</a>
+<div class="top"><a href="/">网站首页</a> <a href="/col/zwgk">政务公开</a>
+<a href="/col/bs">政务服务</a>
 <a href="/col/hd">互动交流</a> <a href="/col/zt">专题专栏</a></div>
 <div class="nav"><ul><li><a href="/a">机构概况</a></li><li><a href="/b">政策文件</a></li>
 <li><a href="/c">通知公告</a></li><li><a href="/d">工作动态</a></li></ul></div>

@@ -85,5 +85,5 @@ def test_a_pdf_without_text_layer_is_reported_as_needing_ocr(tmp_path):
 def test_oversized_files_are_refused_before_reading(tmp_path):
     path = tmp_path / "big.txt"
     path.write_text("很长" * 2000, encoding="utf-8")
-    with pytest.raises(DocumentError, match="超过 .* 的上限"):
+    with pytest.raises(DocumentError, match=r"超过 .* 的上限"):
         read_document(path, max_bytes=1000)

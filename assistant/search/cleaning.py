@@ -388,6 +388,18 @@ def _doc_no(fields: dict[str, str], lines: list[str]) -> str | None:
     return None
 
 
+def is_field_row(line: str) -> bool:
+    """A row of a page's metadata table (「索引号：…；发布机构：…」): every part is a field.
+
+    >>> is_field_row("成文日期：2020-12-11；发文字号：鲁工信创〔2020〕217号")
+    True
+    >>> is_field_row("联系电话：0531-82037229")
+    False
+    """
+    parts = [p for p in re.split(r"[；;]", line) if p.strip()]
+    return bool(parts) and all(_LABEL_VALUE.match(p.strip()) for p in parts)
+
+
 def row_text(cells: list[str], headers: list[str] | None = None, *, pairs: bool = False) -> str:
     """One table row as text that keeps each value with its header or label.
 

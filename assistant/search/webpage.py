@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from assistant.errors import DocumentError
-from assistant.search.cleaning import parse_fields, pipe_rows_to_text
+from assistant.search.cleaning import is_field_row, parse_fields, pipe_rows_to_text
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", re.IGNORECASE)
 _FIELD_TAGS = ("td", "th", "li", "p", "span", "dt", "dd", "label", "strong", "b", "em", "div")
@@ -75,7 +75,9 @@ def read_html(path: Path, html: str) -> tuple[str, str, dict[str, str]]:
     fields = parse_fields(_field_lines(html))
     if (date := getattr(meta, "date", None)) and "发布日期" not in fields:
         fields["发布日期"] = str(date)
-    return pipe_rows_to_text(body), title, fields
+    # The metadata table's rows are kept as fields (title, date, issuer, 文号), not as text.
+    text = "\n".join(ln for ln in pipe_rows_to_text(body).split("\n") if not is_field_row(ln))
+    return text, title, fields
 
 
 def _field_lines(html: str) -> list[str]:

@@ -346,11 +346,12 @@ def _title(fields: dict[str, str], lines: list[str], hint: str) -> str:
     for line in headlines:
         if _GENRE.search(line):
             return line
-    # A heading the author marked as one (Word's heading style, Markdown #).
+    # A heading the author marked as one (Markdown #), or the file's declared title (Word's
+    # heading style or properties, a page's <title> less the site name it often appends:
+    # 「标题_山东省工业和信息化厅」).
     for line in top[:12]:
         if line.startswith("#") and is_headline(line):
             return line.lstrip("#").strip()
-    # A page's declared title often appends the site's name: 「标题 - 山东省工业和信息化厅」.
     declared = re.split(r"\s*(?:[-_|｜—]{1,2}|\s{2,})\s*", hint.strip())[0] if hint else ""
     if is_headline(declared):
         return declared

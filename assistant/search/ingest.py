@@ -286,7 +286,8 @@ class Indexer:
             _stored(
                 doc_id,
                 c.index,
-                base,
+                # A list's rows can each concern another program (专精特新, 好品山东 …).
+                {**base, "program": self.detector.dominant(c.text) or program} if tabular else base,
                 c.article or f"第{c.index + 1}{unit}",
                 f"{raw.title} {c.path}",
                 c.text,

@@ -1,7 +1,7 @@
 """Word and spreadsheet files as text: .docx, .doc (via LibreOffice), .xlsx, .csv.
 
 Word: the body in order (paragraphs and tables interleaved as they appear), page headers
-first, headings as Markdown headings (the chunker splits at them), list numbers rendered
+first, the first heading as the declared title, list numbers rendered
 from the document's own numbering definitions, and every table row written so that each
 value stays next to its header or label (「联系电话：0531-82037229」). Spreadsheets: one line
 per row, each value after its column header. python-docx and openpyxl load lazily.
@@ -47,6 +47,7 @@ def read_docx(path: Path) -> tuple[str, str]:
         ) from exc
     lines = _header_lines(doc)
     numbering = _Numbering(doc)
+    first_heading = ""
     for kind, item in _body_items(doc):
         if kind == "table":
             lines.extend(_table_lines(item))
@@ -54,12 +55,14 @@ def read_docx(path: Path) -> tuple[str, str]:
         text = item.text.strip()
         if not text:
             continue
-        level = _heading_level(item)
-        if level:
-            lines.append(f"{'#' * level} {text}")
+        if _heading_level(item):
+            # The first heading is what the author styled as the title; headings stay plain
+            # lines (the chunker finds 第X条 / 一、 sections by their own shape).
+            first_heading = first_heading or text
+            lines.append(text)
         else:
             lines.append(numbering.prefix(item) + text)
-    title = str(doc.core_properties.title or "")
+    title = str(doc.core_properties.title or "") or first_heading
     return "\n".join(lines), title
 
 

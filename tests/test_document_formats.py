@@ -426,3 +426,100 @@ def test_questions_are_answered_from_each_ingested_file_with_a_citation_to_it(tm
     print(f"answered from the file: {answered}/{len(outcomes)}", outcomes)
     assert answered / len(outcomes) >= 0.8
     assert all(ok for key, ok in outcomes if key in ("scan", "docx", "gov", "xlsx"))
+
+
+# --- a long scan does not hold up the app -------------------------------------------------------
+
+
+@pytest.fixture
+def staff_api(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from assistant.config import Settings
+    from assistant.web.api import Services, create_api
+
+    services = Services(Settings(data_dir=tmp_path / "data", embeddings="hashing"))
+    services.accounts().add_user("wang", "staff", "a-long-secret-42")
+    token = services.accounts().create_token("wang")
+    return services, TestClient(create_api(services)), {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.slow
+def test_uploading_a_scan_leaves_the_api_answering_and_reports_pages(staff_api, tmp_path):
+    import threading
+    import time
+
+    services, client, auth = staff_api
+    pages = [render_scan(NINTH.split("\n"), stamp="山东省中小企业局", seed=s) for s in (1, 2)]
+    data = make_scan_pdf(tmp_path / "scan.pdf", pages).read_bytes()
+    services.search()  # built before timing: the comparison is about the upload alone
+    outcome = {}
+
+    def upload():
+        files = {"file": ("第九批推荐通知.pdf", data, "application/pdf")}
+        outcome["response"] = client.post("/api/documents", headers=auth, files=files)
+
+    worker = threading.Thread(target=upload)
+    worker.start()
+    waits = []
+    while worker.is_alive():
+        t0 = time.perf_counter()
+        assert client.get("/api/programs").status_code == 200
+        waits.append(time.perf_counter() - t0)
+        time.sleep(0.5)
+    worker.join()
+    body = outcome["response"].json()
+    assert outcome["response"].status_code == 200, body
+    assert (body["status"], body["pages"], body["ocr_pages"]) == ("added", 2, 2)
+    assert len(waits) >= 5  # the upload took a while, and meanwhile:
+    assert max(waits) < 3.0  # other requests were answered
+
+
+@pytest.mark.slow
+def test_staff_upload_page_reports_each_page_read(staff_api, tmp_path):
+    from assistant.web import staff_pages
+
+    services, _, _ = staff_api
+    user = services.accounts().authenticate("wang", "a-long-secret-42")
+    pages = [render_scan(JINAN.split("\n"), stamp="济南市工业和信息化局", seed=s) for s in (3, 4)]
+    scan = make_scan_pdf(tmp_path / "征求意见扫描件.pdf", pages)
+    steps = list(staff_pages.upload_documents(services, user, [str(scan)], poll=0.2))
+    assert any("已读 1/2 页" in s for s in steps)
+    assert "征求意见扫描件.pdf：已添加" in steps[-1]
+    assert "其中 2 页经文字识别" in steps[-1]
+
+
+def _docx_with_photo(path):
+    import numpy as np
+    from docx import Document
+    from PIL import Image
+
+    noise = np.random.default_rng(5).integers(0, 255, (700, 600, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(path.with_suffix(".png"))
+    doc = Document()
+    for line in NEWS.split("\n"):
+        doc.add_paragraph(line)
+    doc.add_picture(str(path.with_suffix(".png")))
+    doc.save(str(path))
+    return path.read_bytes()
+
+
+def test_document_uploads_may_be_as_large_as_a_document_and_no_larger(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from assistant.config import Settings
+    from assistant.web.api import MAX_BODY_BYTES, Services, create_api
+
+    services = Services(Settings(data_dir=tmp_path / "data", embeddings="hashing", max_file_mb=2))
+    services.accounts().add_user("wang", "staff", "a-long-secret-42")
+    auth = {"Authorization": f"Bearer {services.accounts().create_token('wang')}"}
+    client = TestClient(create_api(services))
+    data = _docx_with_photo(tmp_path / "notice.docx")  # a short notice with a photo: ~1.3 MB
+    assert MAX_BODY_BYTES < len(data) < 2 * MB
+    ok = client.post("/api/documents", headers=auth, files={"file": ("notice.docx", data)})
+    assert ok.status_code == 200, ok.text
+    too_big = client.post("/api/documents", headers=auth, files={"file": ("big.docx", data * 2)})
+    assert too_big.status_code == 413
+    # Other routes keep the small JSON limit.
+    big = b"{" + b" " * (MAX_BODY_BYTES + 10) + b"}"
+    assert client.post("/api/check", content=big).status_code == 413

@@ -189,7 +189,7 @@ def create_api(services: Services) -> FastAPI:
     """The FastAPI app with the contract's routes (OpenAPI docs at ``/docs``)."""
     api = FastAPI(title="申报助手 API", version="0.1.0")
     _install_errors(api)
-    _install_size_limit(api)
+    _install_size_limit(api, int(services.settings.max_file_mb * 2**20))
 
     @api.get("/api/health")
     def health() -> dict[str, Any]:
@@ -450,13 +450,17 @@ def _install_errors(api: FastAPI) -> None:
         return _error(400, "bad_input", "; ".join(parts) or "invalid request body")
 
 
-def _install_size_limit(api: FastAPI) -> None:
+def _install_size_limit(api: FastAPI, upload_bytes: int = MAX_BODY_BYTES) -> None:
     @api.middleware("http")
     async def limit(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length") or "0"
-        size = int(length) if length.isdigit() else MAX_BODY_BYTES + 1
-        if request.url.path.startswith("/api/") and size > MAX_BODY_BYTES:
-            return _error(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
+        # A document upload may be as large as a document may be (scans are megabytes);
+        # the multipart envelope adds a little.
+        upload = request.method == "POST" and request.url.path == "/api/documents"
+        cap = max(upload_bytes + 65_536, MAX_BODY_BYTES) if upload else MAX_BODY_BYTES
+        size = int(length) if length.isdigit() else cap + 1
+        if request.url.path.startswith("/api/") and size > cap:
+            return _error(413, "too_large", f"request body over {cap} bytes")
         return await call_next(request)

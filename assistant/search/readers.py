@@ -236,14 +236,15 @@ def _read_web(path: Path, suffix: str) -> _Read:
 
 
 def _read_image(path: Path) -> _Read:
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     from assistant.search.ocr import recognise
 
     try:
         with Image.open(path) as image:
             image.load()
-            page = recognise(image)
+            # Phone photos are stored sideways with an EXIF orientation tag: stand them up.
+            page = recognise(ImageOps.exif_transpose(image) or image)
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         raise DocumentError(
             f"{path}：无法打开图片（{type(exc).__name__}），文件已损坏或格式不对；"

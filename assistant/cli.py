@@ -65,7 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("validate-knowledge", parents=[common], help="load and check knowledge/")
     sub.add_parser("build-model", parents=[common], help="build the e5 model into the data dir")
     ingest = sub.add_parser("ingest", parents=[common], help="add documents to the index")
-    ingest.add_argument("paths", nargs="+", help="files or folders (.md .txt .pdf .docx)")
+    ingest.add_argument(
+        "paths",
+        nargs="+",
+        help="files or folders (.md .txt .pdf .docx .doc .html .mhtml .xlsx .csv .png .jpg)",
+    )
     ingest.add_argument("--remove", action="store_true", help="delete these documents instead")
     search = sub.add_parser("search", parents=[common], help="debug retrieval")
     search.add_argument("question")
@@ -174,14 +178,27 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     if args.remove:
         results = stack.indexer.remove(args.paths)
     else:
-        results = stack.indexer.ingest_files([Path(p) for p in args.paths])
+        results = stack.indexer.ingest_files(
+            [Path(p) for p in args.paths], on_read=_page_progress if sys.stderr.isatty() else None
+        )
     rows = [r.__dict__ for r in results]
-    lines = [f"{r.status:<9} {r.chunks:>4} chunks  {r.source}" for r in results]
+    lines = [
+        f"{r.status:<9} {r.chunks:>4} chunks  {r.source}"
+        + (f"  [{r.reader}, {r.pages} p, OCR {r.ocr_pages} p] {r.title}" if r.reader else "")
+        for r in results
+    ]
     failed = [r for r in results if r.status in ("failed", "not_found")]
     for r in failed:  # one line per bad file, in text and JSON mode alike
         print(f"error: {r.message}", file=sys.stderr)
     summary = {"results": rows, "failed": len(failed), "total_chunks": stack.store.count()}
     return summary, "\n".join(lines)
+
+
+def _page_progress(name: str, done: int, total: int) -> None:
+    """Pages read of a long file (a scan is OCR'd for seconds per page), on the terminal."""
+    if total > 1:
+        end = "\n" if done == total else ""
+        print(f"\r{name}: {done}/{total} 页", end=end, file=sys.stderr, flush=True)
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:

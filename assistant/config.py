@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(
         default=20.0, gt=0, description="Largest document accepted for ingestion (MiB)."
     )
+    max_pages: int = Field(
+        default=300,
+        ge=1,
+        description="Most pages of a PDF accepted for ingestion (a scan is OCR'd page by page, "
+        "a few seconds each).",
+    )
     template_threshold: float = Field(
         default=0.88,
         ge=0.0,

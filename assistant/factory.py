@@ -118,6 +118,7 @@ def build_search(
         embeddings,
         detector,
         max_bytes=int(settings.max_file_mb * 2**20),
+        max_pages=settings.max_pages,
         batch_size=max(settings.embed_batch_size, 32),
     )
     return SearchStack(settings, knowledge, embeddings, store, retriever, indexer)

@@ -27,7 +27,7 @@ def test_generated_docx_paragraphs_and_table_are_read(tmp_path):
     )
     doc = read_document(path, max_bytes=MB)
     assert doc.doc_no == "工企业函〔2026〕160号"
-    assert "科技人员 | 20" in doc.text
+    assert "科技人员：20" in doc.text  # a two-column table reads as label：value
 
 
 def test_markdown_front_matter_title_is_used_and_stripped(tmp_path):
@@ -52,12 +52,13 @@ def test_traditional_documents_keep_their_original_text():
 @pytest.mark.parametrize(
     ("name", "content", "expected"),
     [
-        ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "cannot read the PDF"),
-        ("broken.docx", b"PK\x03\x04 not really a zip", "cannot read the Word file"),
-        ("empty.txt", b"", "empty"),
-        ("blank.txt", b"   \n\n", "no text"),
-        ("sheet.xlsx", b"whatever", "unsupported file type '.xlsx'"),
-        ("latin1.txt", bytes([0xFF, 0xFE, 0xFA, 0x80]) * 3, "save it as UTF-8"),
+        ("broken.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog", "无法读取 PDF"),
+        ("broken.docx", b"PK\x03\x04 not really a zip", "无法读取 Word 文件"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "无法读取 Excel 文件"),
+        ("empty.txt", b"", "文件是空的"),
+        ("blank.txt", b"   \n\n", "没有可读的文字"),
+        ("tool.exe", b"whatever", "不支持的文件类型 '.exe'"),
+        ("binary.txt", bytes([0x80, 0xFF, 0x00, 0xFE]) * 8, "另存为 UTF-8"),
     ],
 )
 def test_bad_files_raise_document_errors_naming_the_file(tmp_path, name, content, expected):
@@ -77,12 +78,12 @@ def test_a_pdf_without_text_layer_is_reported_as_needing_ocr(tmp_path):
     pdf = canvas.Canvas(str(path))
     pdf.rect(50, 50, 200, 200, fill=1)
     pdf.save()
-    with pytest.raises(DocumentError, match="no text layer"):
+    with pytest.raises(DocumentError, match="没有文字层"):
         read_document(path, max_bytes=MB)
 
 
 def test_oversized_files_are_refused_before_reading(tmp_path):
     path = tmp_path / "big.txt"
     path.write_text("很长" * 2000, encoding="utf-8")
-    with pytest.raises(DocumentError, match="over the"):
+    with pytest.raises(DocumentError, match=r"超过 .* 的上限"):
         read_document(path, max_bytes=1000)

@@ -10,6 +10,7 @@ nothing already stored. One bad file is reported and the rest of the batch goes 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import sys
@@ -18,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from assistant.core.chunking import CHUNKER_VERSION, chunk_text
+from assistant.core.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.core.knowledge import Article, Knowledge
 from assistant.core.text import normalize
 from assistant.errors import DocumentError
 from assistant.search.embeddings import NamedEmbeddings
-from assistant.search.readers import SUPPORTED, RawDocument, read_document
+from assistant.search.readers import SUPPORTED, TABLE_FORMATS, RawDocument, read_document
 from assistant.search.retrieval import ProgramDetector
 from assistant.search.store import ChunkStore, Metadata, StoredChunk
 
@@ -31,17 +32,30 @@ ARTICLE_WHOLE_CHARS = 1000
 """Knowledge articles up to this size stay one chunk (e5 reads up to 512 tokens)."""
 Status = Literal["added", "updated", "unchanged", "removed", "failed", "not_found"]
 ProgressFn = Callable[[int, int], None]
+ReadProgressFn = Callable[[str, int, int], None]
+"""Reading progress of paged files: (file name, pages done, pages in the file)."""
 
 
 @dataclass(frozen=True)
 class IngestResult:
-    """What happened to one document."""
+    """What happened to one document, and what its reader found in it.
+
+    ``reader`` … ``date`` describe the file as read (empty for removals and failures):
+    the reader used, pages, characters of cleaned text, pages read by OCR, the title and
+    the publication date found.
+    """
 
     source: str
     doc_id: str
     status: Status
     chunks: int = 0
     message: str = ""
+    reader: str = ""
+    pages: int = 0
+    characters: int = 0
+    ocr_pages: int = 0
+    title: str = ""
+    date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class _Prepared:
     doc_id: str
     content_hash: str
     chunks: list[StoredChunk]
+    raw: RawDocument | None = None
 
 
 def file_doc_id(path: Path) -> str:
@@ -81,6 +96,7 @@ class Indexer:
         embeddings: The embedder (the store's collection belongs to it).
         detector: Program detector, to tag uploaded files with their program.
         max_bytes: Largest file accepted.
+        max_pages: Most pages of a PDF accepted.
         batch_size: Chunks per embedding call.
         progress_bar: Show a tqdm bar on stderr for long runs (terminal only).
     """
@@ -92,6 +108,7 @@ class Indexer:
         detector: ProgramDetector,
         *,
         max_bytes: int,
+        max_pages: int = 500,
         batch_size: int = 64,
         progress_bar: bool = True,
     ) -> None:
@@ -100,29 +117,45 @@ class Indexer:
         self.embeddings = embeddings
         self.detector = detector
         self.max_bytes = max_bytes
+        self.max_pages = max_pages
         self.batch_size = batch_size
         self.progress_bar = progress_bar
 
     def ingest_files(
-        self, paths: Sequence[Path], on_progress: ProgressFn | None = None
+        self,
+        paths: Sequence[Path],
+        on_progress: ProgressFn | None = None,
+        on_read: ReadProgressFn | None = None,
     ) -> list[IngestResult]:
-        """Ingest files (and supported files inside folders)."""
+        """Ingest files (and supported files inside folders).
+
+        Args:
+            paths: Files and folders.
+            on_progress: Embedding progress (chunks done, chunks in the batch).
+            on_read: Reading progress of paged files, one call per page (a scan's OCR
+                takes seconds per page).
+        """
         stored = self.store.documents()
         results: list[IngestResult] = []
         todo: list[_Prepared] = []
         for path in expand_paths(paths):
             doc_id = file_doc_id(path)
+            on_page = None if on_read is None else functools.partial(on_read, path.name)
             try:
-                raw = read_document(path, max_bytes=self.max_bytes)
+                raw = read_document(
+                    path, max_bytes=self.max_bytes, max_pages=self.max_pages, on_page=on_page
+                )
             except DocumentError as exc:
                 results.append(IngestResult(str(path), doc_id, "failed", message=str(exc)))
                 continue
             prepared = self._prepare_file(raw, doc_id)
             if not prepared.chunks:
-                msg = f"{path}: no text to index"
-                results.append(IngestResult(str(path), doc_id, "failed", message=msg))
+                msg = f"{path}：没有可以索引的文字；请确认文件内容"
+                results.append(_described(str(path), doc_id, "failed", 0, raw, msg))
             elif stored.get(doc_id, {}).get("content_hash") == prepared.content_hash:
-                results.append(IngestResult(str(path), doc_id, "unchanged", len(prepared.chunks)))
+                results.append(
+                    _described(str(path), doc_id, "unchanged", len(prepared.chunks), raw)
+                )
             else:
                 todo.append(prepared)
         return results + self._write(todo, stored, on_progress)
@@ -187,7 +220,7 @@ class Indexer:
             if existed:
                 self.store.delete_document(doc.doc_id)
             status: Status = "updated" if existed else "added"
-            results.append(IngestResult(doc.source, doc.doc_id, status, len(doc.chunks)))
+            results.append(_described(doc.source, doc.doc_id, status, len(doc.chunks), doc.raw))
         # One write for the whole batch: per-document upserts cost a round trip each.
         self.store.add(all_chunks, vectors)
         return results
@@ -224,7 +257,8 @@ class Indexer:
         Raises:
             DocumentError: the file cannot be read.
         """
-        return self._prepare_file(read_document(path, max_bytes=self.max_bytes), file_doc_id(path))
+        raw = read_document(path, max_bytes=self.max_bytes, max_pages=self.max_pages)
+        return self._prepare_file(raw, file_doc_id(path))
 
     def _prepare_file(self, raw: RawDocument, doc_id: str) -> _Prepared:
         content_hash = _hash(raw.text, CHUNKER_VERSION, raw.title)
@@ -240,20 +274,27 @@ class Indexer:
             "effective": "",
             "source": str(raw.path),
             "format": raw.fmt,
+            "reader": raw.reader,
+            "date": raw.date or "",
+            "issuer": raw.issuer or "",
             "content_hash": content_hash,
         }
+        tabular = raw.path.suffix.lower() in TABLE_FORMATS
+        pieces = _row_chunks(raw.text) if tabular else chunk_text(raw.text)
+        unit = "行" if tabular else "段"
         chunks = [
             _stored(
                 doc_id,
                 c.index,
-                base,
-                c.article or f"第{c.index + 1}段",
+                # A list's rows can each concern another program (专精特新, 好品山东 …).
+                {**base, "program": self.detector.dominant(c.text) or program} if tabular else base,
+                c.article or f"第{c.index + 1}{unit}",
                 f"{raw.title} {c.path}",
                 c.text,
             )
-            for c in chunk_text(raw.text)
+            for c in pieces
         ]
-        return _Prepared(str(raw.path), doc_id, content_hash, chunks)
+        return _Prepared(str(raw.path), doc_id, content_hash, chunks, raw)
 
     def _prepare_article(self, article: Article, knowledge: Knowledge) -> _Prepared:
         meta, doc = article.meta, article.document
@@ -285,6 +326,46 @@ class Indexer:
             for c in chunk_text(article.body, whole_under=ARTICLE_WHOLE_CHARS)
         ]
         return _Prepared(meta.id, doc_id, content_hash, chunks)
+
+
+def _row_chunks(text: str) -> list[Chunk]:
+    """A spreadsheet: each row its own passage (its values already carry their headers),
+    cited as 「第N行」 under the sheet's title."""
+    chunks: list[Chunk] = []
+    heading = ""
+    for line in text.split("\n"):
+        if line.startswith("# "):
+            heading = line[2:].strip()
+        elif line.strip():
+            row = f"第{len(chunks) + 1}行"
+            path = f"{heading} > {row}" if heading else row
+            chunks.append(Chunk(index=len(chunks), path=path, text=line.strip()))
+    return chunks
+
+
+def _described(
+    source: str,
+    doc_id: str,
+    status: Status,
+    chunks: int,
+    raw: RawDocument | None,
+    message: str = "",
+) -> IngestResult:
+    if raw is None:
+        return IngestResult(source, doc_id, status, chunks, message)
+    return IngestResult(
+        source,
+        doc_id,
+        status,
+        chunks,
+        message,
+        reader=raw.reader,
+        pages=raw.pages,
+        characters=len(raw.text),
+        ocr_pages=raw.ocr_pages,
+        title=raw.title,
+        date=raw.date,
+    )
 
 
 def _stored(

@@ -20,13 +20,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
 from assistant.config import Settings
 from assistant.core.assessment import assess, checklist
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.core.profile import validate_profile
 from assistant.errors import AssistantError, AuthError, ForbiddenError, InputError
-from assistant.search.readers import SUPPORTED
+from assistant.search.readers import SUPPORTED, SUPPORTED_TEXT
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -193,7 +194,7 @@ def create_api(services: Services) -> FastAPI:
     """The FastAPI app with the contract's routes (OpenAPI docs at ``/docs``)."""
     api = FastAPI(title="申报助手 API", version="0.1.0")
     _install_errors(api)
-    _install_size_limit(api)
+    _install_size_limit(api, int(services.settings.max_file_mb * 2**20))
 
     @api.get("/api/health")
     def health() -> dict[str, Any]:
@@ -322,15 +323,23 @@ def document_list(services: Services) -> list[dict[str, Any]]:
     ]
 
 
-def ingest_upload(services: Services, user: User, filename: str, data: bytes) -> dict[str, Any]:
+def ingest_upload(
+    services: Services,
+    user: User,
+    filename: str,
+    data: bytes,
+    on_read: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
     """Save an uploaded file under data/uploads (bare file name only) and ingest it.
+
+    ``on_read`` hears each page read (a scan's OCR takes seconds per page).
 
     Raises:
         InputError: an unsupported, over-sized or unreadable file.
     """
     name = Path(filename or "").name  # a bare file name: nothing can escape the folder
     if not name or name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED:
-        raise InputError(f"file '{name}': upload a .md, .txt, .pdf or .docx file")
+        raise InputError(f"文件 '{name}'：不支持此类型；请上传 {SUPPORTED_TEXT} 文件")
     limit = services.settings.max_file_mb * 2**20
     if len(data) > limit:
         raise InputError(f"file '{name}' is over {services.settings.max_file_mb:g} MiB")
@@ -338,7 +347,7 @@ def ingest_upload(services: Services, user: User, filename: str, data: bytes) ->
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     target.write_bytes(data)
-    [result] = services.search().indexer.ingest_files([target])
+    [result] = services.search().indexer.ingest_files([target], on_read=on_read)
     services.accounts().audit(user, "document.ingest", name, status=result.status)
     if result.status == "failed":
         raise InputError(result.message)
@@ -378,7 +387,12 @@ def _install_staff_routes(api: FastAPI, services: Services) -> None:
     async def upload(request: Request, file: UploadFile) -> dict[str, Any]:
         user = require(services, request, "staff", "admin")
         data = await file.read(int(services.settings.max_file_mb * 2**20) + 1)
-        return ingest_upload(services, user, file.filename or "", data)
+        # In a worker thread: reading a scan (OCR) takes seconds per page, and the event
+        # loop must keep answering other requests meanwhile.
+        result: dict[str, Any] = await run_in_threadpool(
+            ingest_upload, services, user, file.filename or "", data
+        )
+        return result
 
     @api.delete("/api/documents/{doc_id}", response_model=None)
     def remove(request: Request, doc_id: str) -> Any:
@@ -443,13 +457,17 @@ def _install_errors(api: FastAPI) -> None:
         return _error(400, "bad_input", "; ".join(parts) or "invalid request body")
 
 
-def _install_size_limit(api: FastAPI) -> None:
+def _install_size_limit(api: FastAPI, upload_bytes: int = MAX_BODY_BYTES) -> None:
     @api.middleware("http")
     async def limit(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         length = request.headers.get("content-length") or "0"
-        size = int(length) if length.isdigit() else MAX_BODY_BYTES + 1
-        if request.url.path.startswith("/api/") and size > MAX_BODY_BYTES:
-            return _error(413, "too_large", f"request body over {MAX_BODY_BYTES} bytes")
+        # A document upload may be as large as a document may be (scans are megabytes);
+        # the multipart envelope adds a little.
+        upload = request.method == "POST" and request.url.path == "/api/documents"
+        cap = max(upload_bytes + 65_536, MAX_BODY_BYTES) if upload else MAX_BODY_BYTES
+        size = int(length) if length.isdigit() else cap + 1
+        if request.url.path.startswith("/api/") and size > cap:
+            return _error(413, "too_large", f"request body over {cap} bytes")
         return await call_next(request)

@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import AssistantError
+from assistant.search.readers import SUPPORTED
 from assistant.store.accounts import User
 from assistant.web import review_tab, screen_tab, staff_pages, templates_tab
 from assistant.web.api import Services
@@ -67,14 +68,14 @@ def build_staff_ui(services: Services) -> gr.Blocks:
 
 def _knowledge_admin(services: Services) -> tuple[Callable[..., str], Any, Any]:
     gr.Markdown(
-        "上传政策文件（.md .txt .pdf .docx，简体或繁体），查看已索引的文档，删除或重新索引。"
-        "每项操作都会记入审计日志。"
+        "上传政策文件（Word、PDF（含扫描件，自动文字识别）、网页、Excel/CSV、图片、文本，"
+        "简体或繁体），查看已索引的文档，删除或重新索引。每项操作都会记入审计日志。"
     )
     with gr.Row():
         files = gr.File(
             label="上传文件",
             file_count="multiple",
-            file_types=[".md", ".txt", ".pdf", ".docx"],
+            file_types=list(SUPPORTED),
             type="filepath",
         )
         with gr.Column():

@@ -75,8 +75,11 @@ def document_table(services: Services, user: User, query: str = "") -> str:
     return "\n".join(lines)
 
 
-def upload_documents(services: Services, user: User, paths: list[str]) -> Iterator[str]:
-    """Ingest uploaded files one by one, yielding the progress report after each."""
+def upload_documents(
+    services: Services, user: User, paths: list[str], poll: float = 0.5
+) -> Iterator[str]:
+    """Ingest uploaded files one by one, yielding the progress report after each and, while
+    a paged file is read (a scan is OCR'd page by page), after each of its pages."""
     _allow(user, STAFF)
     if not paths:
         yield "请选择要上传的文件。"
@@ -84,14 +87,48 @@ def upload_documents(services: Services, user: User, paths: list[str]) -> Iterat
     lines: list[str] = []
     for i, raw in enumerate(paths, 1):
         src = Path(raw)
-        yield "\n".join([*lines, f"正在处理 {i}/{len(paths)}：{src.name} …"])
-        try:
-            result = ingest_upload(services, user, src.name, src.read_bytes())
-            status = STATUS_TEXT.get(result["status"], result["status"])
-            lines.append(f"- {src.name}：{status}，{result['chunks']} 段")
-        except AssistantError as exc:
-            lines.append(f"- {src.name}：失败（{exc}）")
+        head = f"正在处理 {i}/{len(paths)}：{src.name} …"
+        yield "\n".join([*lines, head])
+        for status in _ingest_in_background(services, user, src, poll):
+            if isinstance(status, str):
+                yield "\n".join([*lines, f"{head} {status}"])
+            else:
+                lines.append(status[0])
     yield "\n".join([*lines, "", f"完成：{len(paths)} 个文件。"])
+
+
+def _ingest_in_background(
+    services: Services, user: User, src: Path, poll: float
+) -> Iterator[str | tuple[str]]:
+    """Ingest one file in a thread; yield its page progress (str), then its report line
+    (a 1-tuple). The page thread keeps the app serving while a long scan is read."""
+    page = {"done": 0, "total": 0}
+    outcome: list[str] = []
+
+    def on_read(name: str, done: int, total: int) -> None:
+        page["done"], page["total"] = done, total
+
+    def run() -> None:
+        try:
+            result = ingest_upload(services, user, src.name, src.read_bytes(), on_read)
+        except AssistantError as exc:
+            outcome.append(f"- {src.name}：失败（{exc}）")
+            return
+        status = STATUS_TEXT.get(result["status"], result["status"])
+        read = f"，{result['pages']} 页" if result.get("pages", 0) > 1 else ""
+        ocr = f"，其中 {result['ocr_pages']} 页经文字识别" if result.get("ocr_pages") else ""
+        outcome.append(f"- {src.name}：{status}，{result['chunks']} 段{read}{ocr}")
+
+    worker = threading.Thread(target=run, daemon=True, name="upload")
+    worker.start()
+    shown = (0, 0)
+    while worker.is_alive():
+        worker.join(poll)
+        now = (page["done"], page["total"])
+        if now != shown and now[1] > 1:
+            shown = now
+            yield f"已读 {now[0]}/{now[1]} 页"
+    yield (outcome[0] if outcome else f"- {src.name}：失败（内部错误，请查看日志）",)
 
 
 def remove_document(services: Services, user: User, doc_id: str) -> str:

@@ -101,6 +101,7 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
     import gradio as gr
 
     from assistant.web.auth import install_login
+    from assistant.web.locale import ChineseGradio
     from assistant.web.pages import mount_pages
 
     services = Services(settings)
@@ -111,8 +112,17 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
         threading.Thread(target=_index, args=(services,), daemon=True, name="indexer").start()
     # The login pages first: the public page at "/" would otherwise catch their paths.
     api = mount_pages(api, services)
-    app: FastAPI = gr.mount_gradio_app(api, build_ui(services), path="/", ssr_mode=False)
+    app: FastAPI = gr.mount_gradio_app(api, build_ui(services), path="/", **gradio_options())
+    app.add_middleware(ChineseGradio)
     return app
+
+
+def gradio_options() -> dict[str, Any]:
+    """How every page is mounted: no server-side rendering, the shared style sheet, and no
+    Gradio footer (its API and settings links are not for the pages' users)."""
+    from assistant.web.render import CSS
+
+    return {"ssr_mode": False, "css": CSS, "footer_links": []}
 
 
 def _index(services: Services) -> None:

@@ -8,15 +8,18 @@ written to the audit log.
 
 from __future__ import annotations
 
+import html
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, ForbiddenError
 from assistant.web.api import document_list, ingest_upload
+from assistant.web.paging import Page, paginate
 
 if TYPE_CHECKING:
     from assistant.store.accounts import User
@@ -75,6 +78,80 @@ def document_table(services: Services, user: User, query: str = "") -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class DocumentRow:
+    """One row of the staff document list: what a person needs to find and judge it."""
+
+    doc_id: str
+    title: str
+    program: str
+    kind: str
+    effective: str
+    expires: str
+    indexed: str
+    chunks: int
+    source: str
+
+
+def document_rows(services: Services, user: User, query: str = "") -> list[DocumentRow]:
+    """Every indexed document, a knowledge article under its own title; ``query`` keeps the
+    rows whose title, id, program, document title or file name contain it."""
+    _allow(user, STAFF)
+    names = {pid: p.name for pid, p in services.knowledge.programs.items()}
+    rows = []
+    for d in document_list(services):
+        own = d.get("article_title")
+        rows.append(
+            DocumentRow(
+                doc_id=str(d["doc_id"]),
+                title=str(own or d.get("title") or d["doc_id"]),
+                program=names.get(str(d.get("program") or ""), str(d.get("program") or "")),
+                kind=TYPE_TEXT.get(str(d["type"]), str(d["type"])),
+                effective=str(d.get("effective") or ""),
+                expires=str(d.get("expires") or ""),
+                indexed=str(d.get("indexed") or "")[:16].replace("T", " "),
+                chunks=int(d["chunks"]),
+                # the source document of an article, the file name of an upload
+                source=str(d.get("title") if own else Path(str(d.get("source") or "")).name),
+            )
+        )
+    needle = query.strip().lower()
+    if needle:
+        rows = [
+            r
+            for r in rows
+            if any(needle in v.lower() for v in (r.title, r.doc_id, r.program, r.source))
+        ]
+    return rows
+
+
+def document_page(
+    services: Services, user: User, query: str = "", number: int | float | None = 1
+) -> Page[DocumentRow]:
+    """One page (20 rows) of :func:`document_rows`."""
+    return paginate(document_rows(services, user, query), number)
+
+
+def row_html(row: DocumentRow) -> str:
+    """A document row's text: the title, then program, type, dates, size and id."""
+    dates = f"生效 {row.effective or '—'}" + (f"，失效 {row.expires}" if row.expires else "")
+    parts = [
+        row.program or "未识别项目",
+        row.kind,
+        dates,
+        f"{row.chunks} 段",
+        f"索引 {row.indexed or '—'}",
+    ]
+    source = (
+        f"<br>来源：{html.escape(row.source)}" if row.source and row.source != row.title else ""
+    )
+    return (
+        f"<strong>{html.escape(row.title)}</strong><br>"
+        f'<span class="sbzs-doc-meta">{html.escape(" · ".join(parts))} · 编号 '
+        f"<code>{html.escape(row.doc_id)}</code>{source}</span>"
+    )
+
+
 def upload_documents(services: Services, user: User, paths: list[str]) -> Iterator[str]:
     """Ingest uploaded files one by one, yielding the progress report after each."""
     _allow(user, STAFF)
@@ -125,9 +202,9 @@ def reindex(services: Services, user: User, poll: float = 0.5) -> Iterator[str]:
     worker = threading.Thread(target=run, daemon=True, name="reindex")
     worker.start()
     while worker.is_alive():
-        yield f"⏳ {services.index_status}"
+        yield f"进行中：{services.index_status}"
         worker.join(poll)
-    yield f"**索引失败：** {errors[0]}" if errors else f"✅ {services.index_status}"
+    yield f"**索引失败：** {errors[0]}" if errors else f"完成：{services.index_status}"
 
 
 def audit_table(services: Services, user: User, limit: int = 200, action: str = "") -> str:

@@ -127,7 +127,7 @@ def gap_share(gap: dict[str, Any], profile: Any) -> float | None:
     current = profile.get(path)
     if not isinstance(current, int | float) or not target:
         return None
-    return max(0.0, min(1.0, current / target))
+    return max(0.0, min(1.0, float(current) / float(target)))
 
 
 def progress_bar(gap: dict[str, Any], profile: Any) -> str:

@@ -6,12 +6,17 @@ the app's own strings and cannot choose the language. So the HTML of each Gradio
 small script, run before Gradio's, that makes the browser report ``zh-CN``, and the page's
 ``lang`` attribute says zh-CN for screen readers and the axe check.
 
+A few strings are fixed English in Gradio's components (no translation key: aria labels such
+as "More tabs", the chart descriptions): a MutationObserver in the same script replaces them
+with Chinese as they appear.
+
 This is an ASGI middleware over the whole app: it touches only GET responses of type text/html
 under the Gradio mounts, and asks for them uncompressed (so the HTML can be edited).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -22,11 +27,76 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LANGUAGE = "zh-CN"
+# Gradio strings with no translation key (fixed English in its components): the same words in
+# Chinese, applied to attributes and text as the page changes.
+FIXED = {
+    "More tabs": "更多标签页",
+    "chatbot conversation": "对话记录",
+    "Copy message": "复制消息",
+    "Copied message": "已复制",
+    "Empty value": "空",
+    "Vega visualization": "图表",
+}
+PATTERNS = [
+    (r"^bot's message: ", "助手的回答："),
+    (r"^user's message: ", "您的提问："),
+    (r"^Title text '(.*)'$", "标题：$1"),
+    (r"^X-axis titled '([^']*)'.*$", "横轴：$1"),
+    (r"^Y-axis titled '([^']*)'.*$", "纵轴：$1"),
+    (r"^Symbol legend titled '([^']*)'.*$", "图例：$1"),
+]
+_OBSERVER = """
+const fixed = %(fixed)s;
+const patterns = %(patterns)s.map(([p, r]) => [new RegExp(p, 's'), r]);
+const plain = (t) => t.replace(/<[^>]*>/g, '').replace(/[*#`]/g, '').replace(/\\s+/g, ' ');
+const tr = (t) => {
+  const k = t.trim();
+  if (fixed[k]) return fixed[k];
+  for (const [p, r] of patterns) if (p.test(k)) return plain(k.replace(p, r)).slice(0, 200);
+  return null;
+};
+const fix = (root) => {
+  const els = root.querySelectorAll ? [root, ...root.querySelectorAll('[aria-label],[title]')] : [];
+  for (const el of els) {
+    for (const a of ['aria-label', 'title']) {
+      const v = el.getAttribute && el.getAttribute(a);
+      const t = v && tr(v);
+      if (t) el.setAttribute(a, t);
+    }
+    // a checkbox's tooltip is its value: show its label instead
+    if (el.tagName === 'INPUT' && el.title && el.title === el.name && el.closest('label'))
+      el.title = el.closest('label').innerText.trim();
+  }
+  if (!root.querySelectorAll) return;
+  // the upload area is named by what it shows (「拖放文件到此处 - 或 - 点击上传」)
+  for (const el of [root, ...root.querySelectorAll('.upload-container')]) {
+    if (!el.classList || !el.classList.contains('upload-container')) continue;
+    const shown = el.innerText.replace(/\\s+/g, ' ').trim();
+    if (shown && el.getAttribute('aria-label') !== shown) el.setAttribute('aria-label', shown);
+  }
+  // an empty file box: a labelled picture of "nothing yet", not a bare div with a label
+  for (const el of root.querySelectorAll('.empty[aria-label]:not([role])'))
+    el.setAttribute('role', 'img');
+  // chart marks: named as chart data (the chart itself carries the title and axes)
+  for (const el of root.querySelectorAll('.vega-embed [class*="mark-"]:not([aria-label])'))
+    if (el.getAttribute('role')) el.setAttribute('aria-label', '图表数据');
+};
+new MutationObserver((ms) => { for (const m of ms) {
+  if (m.type === 'attributes') fix(m.target);
+  for (const n of m.addedNodes) {
+    if (n.nodeType === 1) fix(n);
+    else if (n.nodeType === 3) { const t = tr(n.textContent); if (t) n.textContent = t; }
+  }
+}}).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+  attributeFilter: ['aria-label', 'title']});
+"""
 SCRIPT = (
     "<script>(()=>{const l=['zh-CN','zh'];"
     "Object.defineProperty(navigator,'language',{get:()=>l[0]});"
     "Object.defineProperty(navigator,'languages',{get:()=>l});"
-    "document.documentElement.lang=l[0];})();</script>"
+    "document.documentElement.lang=l[0];"
+    + _OBSERVER % {"fixed": json.dumps(FIXED, ensure_ascii=False), "patterns": json.dumps(PATTERNS)}
+    + "})();</script>"
 )
 _PAGES = ("/", "/staff/", "/review/", "/admin/")
 

@@ -169,7 +169,7 @@ def build_admin_ui(services: Services) -> gr.Blocks:
     with demo:
         with gr.Tab("审计日志"):
             with gr.Row():
-                action = gr.Textbox(label="按操作筛选（如 document、template、login）", scale=3)
+                action = gr.Textbox(label="按操作筛选（如 上传、模板、登录）", scale=3)
                 limit = gr.Number(label="条数", value=200, precision=0, scale=1)
                 show = gr.Button("查询", scale=1)
             with gr.Row():

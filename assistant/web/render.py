@@ -63,12 +63,20 @@ details.sbzs-fold[open]>summary{border-bottom:1px solid #e5e7eb;margin-bottom:.4
 .sbzs-rank th,.sbzs-rank td{border:1px solid #d1d5db;padding:.35em .5em;vertical-align:top;
   text-align:left}
 .sbzs-rank ul{margin:0;padding-left:1.1em}
-.sbzs-bar{display:inline-block;width:8em;max-width:40%;height:.8em;background:#e5e7eb;
-  border-radius:4px;overflow:hidden;vertical-align:middle;margin-right:.4em}
-.sbzs-bar>span{display:block;height:100%;background:#1d4ed8}
+progress.sbzs-bar{width:8em;max-width:40%;height:.8em;vertical-align:middle;accent-color:#1d4ed8}
 .sbzs-doc-row{border-bottom:1px solid #e5e7eb;padding:.2em 0;align-items:center}
 .sbzs-doc-meta{color:#4b5563;font-size:.85em}
 .sbzs-header{font-size:.95em}
+/* primary and stop buttons with white text at >= 4.5:1 contrast (the default orange is 2.8:1) */
+:root,.gradio-container,.dark{--button-primary-background-fill:#1d4ed8 !important;
+  --button-primary-background-fill-hover:#1e40af !important;
+  --button-primary-text-color:#ffffff !important;--button-primary-border-color:#1d4ed8 !important;
+  --button-cancel-background-fill:#b91c1c !important;
+  --button-cancel-background-fill-hover:#991b1b !important;
+  --button-cancel-text-color:#ffffff !important;--color-accent:#1d4ed8 !important}
+.upload-container .or{color:#4b5563 !important}
+/* on a phone the four tabs fit on one line (no "more tabs" menu hiding two of them) */
+@media (max-width:480px){.tab-container button{padding:6px 8px !important}}
 """
 
 
@@ -175,11 +183,15 @@ def _issuer_date(knowledge: Any, source_id: str) -> str:
 
 
 def progress_html(share: float, label: str = "") -> str:
-    """A progress bar (HTML/CSS) with its percentage as text and for screen readers."""
+    """A progress bar (a native ``<progress>``, which screen readers announce) with its
+    percentage as text.
+
+    >>> progress_html(0.5, "研发费用")
+    '<progress class="sbzs-bar" value="50" max="100" title="研发费用：50%">50%</progress> 50%'
+    """
     pct = round(max(0.0, min(1.0, share)) * 100)
-    name = html.escape(label or "进度")
+    name = html.escape(f"{label or '进度'}：{pct}%")
     return (
-        f'<span class="sbzs-bar" role="progressbar" aria-label="{name}" aria-valuemin="0" '
-        f'aria-valuemax="100" aria-valuenow="{pct}"><span style="width:{pct}%"></span></span>'
-        f"{pct}%"
+        f'<progress class="sbzs-bar" value="{pct}" max="100" title="{name}">{pct}%</progress>'
+        f" {pct}%"
     )

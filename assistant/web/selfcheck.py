@@ -133,7 +133,7 @@ def gap_share(gap: dict[str, Any], profile: Any) -> float | None:
 def progress_bar(gap: dict[str, Any], profile: Any) -> str:
     """The gap's progress bar (HTML), or '' when it has no figure to measure."""
     share = gap_share(gap, profile)
-    return "" if share is None else progress_html(share, f"{gap['text']} 的完成进度")
+    return "" if share is None else progress_html(share, "已完成")
 
 
 def render_ranking(match_result: dict[str, Any], profile: Any) -> str:

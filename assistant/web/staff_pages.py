@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, ForbiddenError
 from assistant.web.api import document_list, ingest_upload
+from assistant.web.auth import ROLE_TEXT
 from assistant.web.paging import Page, paginate
 
 if TYPE_CHECKING:
@@ -207,12 +208,51 @@ def reindex(services: Services, user: User, poll: float = 0.5) -> Iterator[str]:
     yield f"**索引失败：** {errors[0]}" if errors else f"完成：{services.index_status}"
 
 
+ACTION_TEXT = {
+    "audit.export": "导出审计日志",
+    "document.ingest": "上传文档",
+    "document.remove": "删除文档",
+    "knowledge.reindex": "重新索引",
+    "login": "登录",
+    "login.failed": "登录失败",
+    "logout": "退出登录",
+    "review.dashboard": "查看评审统计",
+    "review.denied": "评审被拒绝",
+    "review.grade": "评分",
+    "review.regrade": "重新评分",
+    "review.promote": "加入标准答案集",
+    "review.promote.refused": "加入标准答案集被拒",
+    "review.queue": "查看评审队列",
+    "review.view": "查看回答",
+    "template.create": "创建模板",
+    "template.edit": "修改模板",
+    "template.approve": "审核模板",
+    "template.retire": "停用模板",
+    "template.import": "导入模板",
+    "token.create": "创建令牌",
+    "user.create": "创建账户",
+}
+"""Audit actions in words (the code stays beside it, for filtering and for the CSV)."""
+
+
+def _code(value: Any) -> str:
+    """Identifiers and other Latin data in code style (they are data, not UI words)."""
+    text = _cell(value)
+    return f"`{text}`" if any("a" <= ch.lower() <= "z" for ch in text) else text
+
+
 def audit_table(services: Services, user: User, limit: int = 200, action: str = "") -> str:
-    """The audit log (newest first) as a Markdown table; ``action`` filters by prefix."""
+    """The audit log (newest first) as a Markdown table; ``action`` filters by the action's
+    code prefix (document, template, login) or its Chinese name (上传、模板、登录)."""
     _allow(user, ("admin",))
     rows = services.accounts().audit_log(max(1, min(int(limit or 200), 5000)))
-    if action.strip():
-        rows = [r for r in rows if r["action"].startswith(action.strip())]
+    wanted = action.strip()
+    if wanted:
+        rows = [
+            r
+            for r in rows
+            if r["action"].startswith(wanted) or wanted in ACTION_TEXT.get(r["action"], "")
+        ]
     lines = [
         f"最近 {len(rows)} 条操作记录",
         "",
@@ -220,8 +260,9 @@ def audit_table(services: Services, user: User, limit: int = 200, action: str = 
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['at'][:19]} | {_cell(r['user'])} | {_cell(r['role'])} | {_cell(r['action'])} | "
-        f"{_cell(r['target'])} |"
+        f"| {r['at'][:19].replace('T', ' ')} | {_code(r['user'])} | "
+        f"{ROLE_TEXT.get(r['role'], _code(r['role']))} | "
+        f"{ACTION_TEXT.get(r['action'], '')} {_code(r['action'])} | {_code(r['target'])} |"
         for r in rows
     ]
     return "\n".join(lines)
@@ -243,7 +284,8 @@ def user_table(services: Services, user: User) -> str:
     _allow(user, ("admin",))
     lines = ["| 用户 | 角色 | 创建时间 |", "|---|---|---|"]
     lines += [
-        f"| {_cell(u['name'])} | {_cell(u['role'])} | {u['created'][:19]} |"
+        f"| {_code(u['name'])} | {ROLE_TEXT.get(u['role'], _code(u['role']))} | "
+        f"{u['created'][:19].replace('T', ' ')} |"
         for u in services.accounts().users()
     ]
     return "\n".join(lines)

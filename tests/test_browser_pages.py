@@ -417,7 +417,7 @@ def test_the_ranking_has_one_row_per_program_with_real_progress_bars(app, browse
         cells = rows.nth(i).locator("td")
         assert cells.nth(0).inner_text().strip() == str(i + 1)
         assert cells.nth(1).inner_text().strip()
-    bars = page.locator("table.sbzs-rank [role=progressbar]")
+    bars = page.locator("table.sbzs-rank progress")
     assert bars.count() >= 1
     assert "█" not in page.inner_text("body")
     page.locator("table.sbzs-rank").screenshot(path=str(ARTIFACTS / "pages-ranking.png"))
@@ -439,7 +439,7 @@ def test_the_header_names_the_role_and_links_only_to_its_pages(
     context = _context(browser, DESKTOP)
     page = context.new_page()
     _login(page, url, who, path)
-    header = page.locator(".sbzs-header")
+    header = page.locator(".prose.sbzs-header")
     header.locator("a").first.wait_for(timeout=30_000)
     links = [header.locator("a").nth(i).inner_text() for i in range(header.locator("a").count())]
     role = {"zhang": "员工", "eve": "评审员", "root": "管理员"}[who]

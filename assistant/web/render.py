@@ -62,6 +62,8 @@ details.sbzs-fold[open]>summary{border-bottom:1px solid #e5e7eb;margin-bottom:.4
 .sbzs-rank{width:100%;border-collapse:collapse}
 .sbzs-rank th,.sbzs-rank td{border:1px solid #d1d5db;padding:.35em .5em;vertical-align:top;
   text-align:left}
+.sbzs-rank td:first-child,.sbzs-rank th:first-child{white-space:nowrap;width:3em}
+.sbzs-rank td:nth-child(2){min-width:7em}
 .sbzs-rank ul{margin:0;padding-left:1.1em}
 progress.sbzs-bar{width:8em;max-width:40%;height:.8em;vertical-align:middle;accent-color:#1d4ed8}
 .sbzs-doc-row{border-bottom:1px solid #e5e7eb;padding:.2em 0;align-items:center}

@@ -341,7 +341,10 @@ def build_tabs(services: Services) -> None:
         _wire_selfcheck(services, years, locals())
     with gr.Tab("申报清单"):
         gr.Markdown("根据“资格自测”中的企业信息生成预填好的申报材料清单，可下载 Excel 和 Word。")
-        list_program = gr.Dropdown(programs, value=programs[0][1], label="申报项目")
+        # 高企 first: the recognition most owners come for (any program can be chosen)
+        ids = [pid for _, pid in programs]
+        default = "hnte" if "hnte" in ids else ids[0]
+        list_program = gr.Dropdown(programs, value=default, label="申报项目")
         make = gr.Button("生成清单", variant="primary")
         table = gr.Markdown()
         downloads = gr.File(label="下载", file_count="multiple")

@@ -44,7 +44,8 @@ def chat_turn(
         return history, "", session_id, ""
     history += [
         {"role": "user", "content": message},
-        {"role": "assistant", "content": answer_html(answer["answer"] + template_note(answer))},
+        # the template note stays outside the folds: it says where the whole answer came from
+        {"role": "assistant", "content": answer_html(answer["answer"]) + template_note(answer)},
     ]
     return history, "", answer["session_id"], render_citations(answer, services.knowledge)
 

@@ -38,6 +38,8 @@ FIXED = {
     "Vega visualization": "图表",
 }
 PATTERNS = [
+    (r"^processing \|$", "处理中 |"),
+    (r"^queue: (.*) \|$", "排队：$1 |"),
     (r"^bot's message: ", "助手的回答："),
     (r"^user's message: ", "您的提问："),
     (r"^Title text '(.*)'$", "标题：$1"),
@@ -68,6 +70,11 @@ const fix = (root) => {
       el.title = el.closest('label').innerText.trim();
   }
   if (!root.querySelectorAll) return;
+  const texts = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (texts.nextNode()) {
+    const t = tr(texts.currentNode.textContent);
+    if (t) texts.currentNode.textContent = t;
+  }
   // the upload area is named by what it shows (「拖放文件到此处 - 或 - 点击上传」)
   for (const el of [root, ...root.querySelectorAll('.upload-container')]) {
     if (!el.classList || !el.classList.contains('upload-container')) continue;
@@ -83,11 +90,14 @@ const fix = (root) => {
 };
 new MutationObserver((ms) => { for (const m of ms) {
   if (m.type === 'attributes') fix(m.target);
+  if (m.type === 'characterData') { const t = tr(m.target.textContent);
+    if (t) m.target.textContent = t; }
   for (const n of m.addedNodes) {
     if (n.nodeType === 1) fix(n);
     else if (n.nodeType === 3) { const t = tr(n.textContent); if (t) n.textContent = t; }
   }
 }}).observe(document.documentElement, {subtree: true, childList: true, attributes: true,
+  characterData: true,
   attributeFilter: ['aria-label', 'title']});
 """
 SCRIPT = (

@@ -101,6 +101,19 @@ def _knowledge_admin(services: Services) -> None:
     pending = gr.State("")
     version = gr.State(0)
 
+    def document_row(row: staff_pages.DocumentRow, waiting: str) -> None:
+        """One document: its text, and 删除 (then 确认删除 / 取消 once asked)."""
+        with gr.Row(elem_classes="sbzs-doc-row", equal_height=True):
+            gr.HTML(staff_pages.row_html(row), padding=False)
+            if waiting == row.doc_id:
+                confirm = gr.Button("确认删除", variant="stop", size="sm", scale=0, min_width=90)
+                cancel = gr.Button("取消", size="sm", scale=0, min_width=70)
+                confirm.click(_remover(services, row.doc_id), None, [progress, pending, version])
+                cancel.click(lambda: "", None, pending)
+            else:
+                remove = gr.Button("删除", size="sm", scale=0, min_width=70)
+                remove.click(lambda d=row.doc_id: d, None, pending)
+
     def document_list(q: str, number: int, waiting: str, _: int, request: gr.Request) -> None:
         user = _user(services, request, STAFF)
         current = staff_pages.document_page(services, user, q, number)
@@ -109,21 +122,9 @@ def _knowledge_admin(services: Services) -> None:
             + (f"（搜索：{q}）" if q else ""),
             elem_id="doc-list-caption",
         )
-        for row in current.rows:
-            with gr.Row(elem_classes="sbzs-doc-row", equal_height=True):
-                gr.HTML(staff_pages.row_html(row), padding=False)
-                if waiting == row.doc_id:
-                    confirm = gr.Button(
-                        "确认删除", variant="stop", size="sm", scale=0, min_width=90
-                    )
-                    cancel = gr.Button("取消", size="sm", scale=0, min_width=70)
-                    confirm.click(
-                        _remover(services, row.doc_id), None, [progress, pending, version]
-                    )
-                    cancel.click(lambda: "", None, pending)
-                else:
-                    remove = gr.Button("删除", size="sm", scale=0, min_width=70)
-                    remove.click(lambda d=row.doc_id: d, None, pending)
+        with gr.Column(elem_classes="sbzs-doc-list"):
+            for row in current.rows:
+                document_row(row, waiting)
         with gr.Row():
             back = gr.Button("上一页", size="sm", interactive=current.number > 1)
             gr.Markdown(f"第 {current.number} / {current.pages} 页")

@@ -66,7 +66,8 @@ details.sbzs-fold[open]>summary{border-bottom:1px solid #e5e7eb;margin-bottom:.4
 .sbzs-rank td:nth-child(2){min-width:7em}
 .sbzs-rank ul{margin:0;padding-left:1.1em}
 progress.sbzs-bar{width:8em;max-width:40%;height:.8em;vertical-align:middle;accent-color:#1d4ed8}
-.sbzs-doc-row{border-bottom:1px solid #e5e7eb;padding:.2em 0;align-items:center}
+.sbzs-doc-list{gap:0 !important}
+.sbzs-doc-row{border-bottom:1px solid #e5e7eb;padding:.3em 0;align-items:center}
 .sbzs-doc-meta{color:#4b5563;font-size:.85em}
 .sbzs-header{font-size:.95em}
 /* primary and stop buttons with white text at >= 4.5:1 contrast (the default orange is 2.8:1) */

@@ -239,7 +239,7 @@ def test_admin_sees_and_exports_the_audit_log(app_env):
     assert "template.create" in text
     assert "audit.export" in [e["action"] for e in services.accounts().audit_log(5)]
     users = staff_pages.user_table(services, admin)
-    assert "| sara | staff |" in users
+    assert "| `sara` | 员工 |" in users
     assert "scrypt" not in users
 
 

@@ -79,7 +79,8 @@ def test_several_assessments_share_one_lead_and_one_list_of_sources(knowledge):
     results = [assess(knowledge, p, profile, DAY) for p in ("hnte", "tech_sme")]
     text = compose_assessment(results, [])
     lead, sections = _lead_and_sections(text)
-    assert "高新技术企业认定" in lead and "科技型中小企业评价" in lead
+    assert "高新技术企业认定" in lead
+    assert "科技型中小企业评价" in lead
     assert sections.count("依据") == 1
     sources = re.findall(r"^\d+\. 《", text.split("#### 依据")[1], flags=re.MULTILINE)
     assert len(sources) == len(set(re.findall(r"^\d+\. (.+)$", text, flags=re.MULTILINE)))
@@ -96,7 +97,8 @@ def test_the_ranking_and_the_gaps_answer_lead_with_the_result(knowledge):
     ranking = match(knowledge, _profile("liaocheng_bearing.json"), DAY)
     lead, sections = _lead_and_sections(compose_match(ranking, []))
     top = ranking["programs"][0]["program_name"]
-    assert top in lead and "由近到远" in lead
+    assert top in lead
+    assert "由近到远" in lead
     assert sections[0] == "各项目排序"
     gaps = compose_match(ranking, ["hnte"])
     lead, sections = _lead_and_sections(gaps)
@@ -106,12 +108,16 @@ def test_the_ranking_and_the_gaps_answer_lead_with_the_result(knowledge):
 
 
 def test_the_web_chat_folds_each_section_and_colours_the_status_words():
-    text = "按您提供的信息，**不符合**。\n\n#### 逐条说明\n\n- 【不符合】甲\n- 【符合】乙\n\n#### 依据\n\n1. 《办法》"
+    text = (
+        "按您提供的信息，**不符合**。\n\n#### 逐条说明\n\n- 【不符合】甲\n- 【符合】乙"
+        "\n\n#### 依据\n\n1. 《办法》"
+    )
     shown = answer_html(text)
     assert shown.startswith("按您提供的信息")
     assert shown.count('<details class="sbzs-fold">') == 2
     assert "<details open" not in shown  # closed by default
-    assert status_html("不符合") in shown and status_html("符合") in shown
+    assert status_html("不符合") in shown
+    assert status_html("符合") in shown
     assert "【" not in shown
     assert fold_sections("只有一句话。") == "只有一句话。"
 
@@ -140,10 +146,12 @@ def test_the_citations_panel_is_compact_and_marks_the_source_of_the_lead(knowled
     shown = citations_html(answer, knowledge)
     items = re.findall(r"<li.*?</li>", shown)
     assert len(items) == 2
-    assert 'class="sbzs-lead"' in items[0] and "<details open>" in items[0]
+    assert 'class="sbzs-lead"' in items[0]
+    assert "<details open>" in items[0]
     assert f"<mark>{lead_text}</mark>" in items[0]
     assert "《高新技术企业认定管理办法》 国科发火〔2016〕32号 第十六条" in items[0]
-    assert "sbzs-lead" not in items[1] and "<details>" in items[1]
+    assert "sbzs-lead" not in items[1]
+    assert "<details>" in items[1]
     assert "<script>" not in shown  # passages are escaped
     assert "没有引用" in citations_html({"refused": True, "citations": []})
 
@@ -221,9 +229,11 @@ def test_the_document_list_shows_each_article_under_its_own_title(app_env):
     assert len(first.rows) == min(20, len(rows))
     word = rows[0].title[:4]
     found = staff_pages.document_rows(services, staff, word)
-    assert found and all(word in r.title + r.doc_id + r.program + r.source for r in found)
+    assert found
+    assert all(word in r.title + r.doc_id + r.program + r.source for r in found)
     html_row = staff_pages.row_html(rows[0])
-    assert rows[0].title in html_row and rows[0].doc_id in html_row
+    assert rows[0].title in html_row
+    assert rows[0].doc_id in html_row
 
 
 def test_the_header_links_only_to_the_pages_of_the_role():
@@ -232,9 +242,12 @@ def test_the_header_links_only_to_the_pages_of_the_role():
     evaluator = header_line(User("eve", "evaluator"))
     assert "角色：**评审员**" in evaluator
     assert "(/review/)" in evaluator
-    assert "(/staff/)" not in evaluator and "(/admin/)" not in evaluator
+    assert "(/staff/)" not in evaluator
+    assert "(/admin/)" not in evaluator
     staff = header_line(User("sara", "staff"))
-    assert "(/staff/)" in staff and "(/review/)" not in staff and "(/admin/)" not in staff
+    assert "(/staff/)" in staff
+    assert "(/review/)" not in staff
+    assert "(/admin/)" not in staff
     admin = header_line(User("ada", "admin"))
     assert all(p in admin for p in ("(/staff/)", "(/review/)", "(/admin/)"))
 
@@ -252,6 +265,7 @@ def test_the_pages_are_served_in_chinese_whatever_the_browser(app_env, path):
     body = response.text
     assert 'lang="zh-CN"' in body
     head = body.split("<head>", 1)[1]
-    assert head.startswith("<script>") and "zh-CN" in head[:300]
+    assert head.startswith("<script>")
+    assert "zh-CN" in head[:300]
     assert int(response.headers["content-length"]) == len(response.content)
     assert client.get("/api/health").json()["status"] == "ok"  # other responses untouched

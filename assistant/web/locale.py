@@ -114,8 +114,9 @@ _PAGES = ("/", "/staff/", "/review/", "/admin/")
 def chinese_page(body: bytes) -> bytes:
     """The page with the language script first in ``<head>`` and ``lang="zh-CN"``.
 
-    >>> chinese_page(b'<html\\n\\tlang="en"><head><meta charset="utf-8"></head>')[:30]
-    b'<html\\n\\tlang="zh-CN"><head><scri'
+    >>> page = chinese_page(b'<html lang="en"><head><meta charset="utf-8"></head>')
+    >>> page[:31]
+    b'<html lang="zh-CN"><head><scrip'
     """
     if b"<head>" not in body:
         return body

@@ -551,3 +551,29 @@ def test_an_evaluator_grades_two_answers_and_sees_kappa(app, browser):
     body = page.inner_text("body")
     context.close()
     assert re.search(r"-?\d\.\d{3}（2 条共评回答", body) or "2 条共评回答全部为同一等级" in body
+
+
+def test_staff_retire_a_template_only_after_confirming(app, browser):
+    url, _ = app
+    context = _context(browser, DESKTOP)
+    page = context.new_page()
+    _login(page, url, "zhang", "/staff/")
+    page.get_by_role("tab", name="答复模板").click()
+    page.get_by_label("标题", exact=True).fill("高企有效期（测试停用）")
+    page.get_by_label("触发问法（每行一个）").fill("高企证书几年有效？")
+    page.get_by_label("正文（Markdown，可用占位符）").fill("高新技术企业资格有效期为三年。")
+    page.get_by_label("项目编号（逗号分隔，如 hnte）").fill("hnte")
+    page.get_by_label("引用条目（知识条目编号，逗号分隔）").fill("hnte-validity")
+    page.get_by_role("button", name="保存为新模板").click()
+    page.wait_for_selector("text=已创建草稿模板", timeout=60_000)
+    question = page.get_by_text("确定停用吗？")
+    page.get_by_role("button", name="停用", exact=True).click()
+    question.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "pages-template-confirm.png"), full_page=True)
+    page.get_by_role("button", name="取消").click()
+    question.wait_for(state="hidden", timeout=30_000)
+    assert "已停用" not in page.inner_text("body")
+    page.get_by_role("button", name="停用", exact=True).click()
+    page.get_by_role("button", name="确认停用").click()
+    page.wait_for_selector("text=已停用 #", timeout=60_000)
+    context.close()

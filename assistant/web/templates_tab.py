@@ -338,6 +338,11 @@ def _wire_editor(services: "Services", gr: Any, picker: Any, message: Any) -> No
         save = gr.Button("保存修改（新版本）")
         approve = gr.Button("审核通过", variant="primary")
         retire = gr.Button("停用", variant="stop")
+    # 停用 asks first: the template stops answering in the chat at once
+    with gr.Row(visible=False) as confirm_row:
+        gr.Markdown("停用后智能问答不再使用该模板（历史版本保留）。确定停用吗？")
+        confirm = gr.Button("确认停用", variant="stop", scale=0, min_width=100)
+        cancel = gr.Button("取消", scale=0, min_width=80)
     detail = gr.Markdown()
     fields = [title, triggers, body, programs, articles]
 
@@ -370,7 +375,11 @@ def _wire_editor(services: "Services", gr: Any, picker: Any, message: Any) -> No
     create.click(created, fields, [message, picker])
     save.click(saved, [picker, *fields], [message, detail]).then(relabel, picker, picker)
     approve.click(approved, picker, [message, detail]).then(relabel, picker, picker)
-    retire.click(retired, picker, [message, detail]).then(relabel, picker, picker)
+    retire.click(lambda: gr.Row(visible=True), None, confirm_row)
+    cancel.click(lambda: gr.Row(visible=False), None, confirm_row)
+    confirm.click(lambda: gr.Row(visible=False), None, confirm_row).then(
+        retired, picker, [message, detail]
+    ).then(relabel, picker, picker)
     _wire_diff(services, gr, picker)
 
 

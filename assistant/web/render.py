@@ -78,6 +78,14 @@ progress.sbzs-bar{width:8em;max-width:40%;height:.8em;vertical-align:middle;acce
   --button-cancel-background-fill-hover:#991b1b !important;
   --button-cancel-text-color:#ffffff !important;--color-accent:#1d4ed8 !important}
 .upload-container .or{color:#4b5563 !important}
+/* on a phone the ranking's rows become cards: rank, program, verdict; the gaps below */
+@media (max-width:600px){.sbzs-rank thead{display:none}
+  .sbzs-rank tr{display:block;border:1px solid #d1d5db;border-radius:6px;margin:0 0 .6em;
+    padding:.3em .4em}
+  .sbzs-rank td{display:inline;border:0;padding:.1em .2em}
+  .sbzs-rank td:first-child{font-weight:600}
+  .sbzs-rank td:nth-child(2){font-weight:600}
+  .sbzs-rank td:nth-child(4){display:block;padding-top:.3em}}
 /* on a phone the four tabs fit on one line (no "more tabs" menu hiding two of them) */
 @media (max-width:480px){.tab-container button{padding:6px 8px !important}}
 """

@@ -27,6 +27,17 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LANGUAGE = "zh-CN"
+# Gradio's translation keys that its zh-CN table lacks (it would show the English or the key
+# itself, e.g. 「common.complete」 announced to screen readers): given through gr.I18n.
+GRADIO_ZH = {
+    "common.complete": "已完成",
+    "common.progress": "进度",
+    "common.upload": "上传",
+    "common.download_all": "全部下载",
+    "chatbot.copy_message": "复制消息",
+    "chatbot.copied_message": "已复制",
+    "status.queue_position": "排队位置",
+}
 # Gradio strings with no translation key (fixed English in its components): the same words in
 # Chinese, applied to attributes and text as the page changes.
 FIXED = {

@@ -383,14 +383,12 @@ def test_the_staff_list_shows_20_rows_a_page_searches_and_removes_after_confirmi
     found = rows.count()
     assert 0 < found <= 20
     first = rows.first.locator("strong").inner_text()
-    rows.first.get_by_role("button", name="删除").click()
-    confirm = rows.first.get_by_role("button", name="确认删除")
-    confirm.wait_for(timeout=30_000)
+    _ask_to_remove(page, rows.first)
     page.screenshot(path=str(ARTIFACTS / "pages-staff-confirm.png"), full_page=True)
     rows.first.get_by_role("button", name="取消").click()
     rows.first.get_by_role("button", name="删除").wait_for(timeout=30_000)
     assert rows.first.locator("strong").inner_text() == first  # nothing removed
-    rows.first.get_by_role("button", name="删除").click()
+    _ask_to_remove(page, rows.first)
     rows.first.get_by_role("button", name="确认删除").click()
     page.wait_for_selector("text=已删除", timeout=30_000)
     page.wait_for_function(
@@ -400,6 +398,23 @@ def test_the_staff_list_shows_20_rows_a_page_searches_and_removes_after_confirmi
     page.get_by_role("button", name="重新索引知识库").click()  # restore it for the others
     page.wait_for_selector("text=完成：就绪", timeout=300_000)
     context.close()
+
+
+def _ask_to_remove(page, row):
+    """Click 删除 until the row asks 确认删除. The list is re-drawn after every change; a click
+    that lands while the previous drawing is replaced is lost, as a person would see and
+    click again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(3):
+        page.wait_for_timeout(800)  # let the last re-drawing settle
+        row.get_by_role("button", name="删除").click()
+        try:
+            row.get_by_role("button", name="确认删除").wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("删除 never asked for confirmation")
 
 
 def test_the_ranking_has_one_row_per_program_with_real_progress_bars(app, browser):

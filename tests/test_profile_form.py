@@ -106,7 +106,7 @@ def test_the_form_check_uses_the_form_and_reports_the_score(settings_services):
     )
     assert json.loads(merged)["tech_staff"] == 10
     assert "科技人员" in text
-    assert "❌" in text
+    assert "不符合" in text
     assert "<svg" in chart
     assert "通过线" in chart
     bad, no_chart, kept = run_form_check(

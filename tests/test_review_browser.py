@@ -70,7 +70,8 @@ def test_an_evaluator_grades_the_disliked_answer_and_sees_it_counted(tmp_path):
             page.get_by_role("button", name="刷新队列").click()
             page.wait_for_selector("text=共 2 条待评审", timeout=60_000)
             assert page.locator("td", has_text="用户差评").count() == 1
-            page.wait_for_selector("text=👎 没用 ×1", timeout=60_000)  # the first item opens
+            page.wait_for_selector("text=消息 #2", timeout=60_000)  # the first item opens
+            page.wait_for_selector("text=没用 ×1，有用 ×0", timeout=60_000)
             assert "消息 #2" in page.inner_text("body")
             page.get_by_label("错误").first.check()
             page.get_by_label("部分正确").nth(1).check()

@@ -219,7 +219,7 @@ def test_knowledge_admin_upload_list_remove_and_reindex(app_env, tmp_path):
     assert "济南市新政策" not in staff_pages.document_table(services, staff, "新政策")
     assert "未找到" in staff_pages.remove_document(services, staff, doc_id)
     progress = list(staff_pages.reindex(services, staff, poll=0.01))
-    assert progress[-1].startswith("✅ 就绪")
+    assert progress[-1].startswith("完成：就绪")
     actions = [e["action"] for e in services.accounts().audit_log(50) if e["user"] == "sara"]
     assert {"document.ingest", "document.remove", "knowledge.reindex"} <= set(actions)
 
@@ -239,7 +239,7 @@ def test_admin_sees_and_exports_the_audit_log(app_env):
     assert "template.create" in text
     assert "audit.export" in [e["action"] for e in services.accounts().audit_log(5)]
     users = staff_pages.user_table(services, admin)
-    assert "| sara | staff |" in users
+    assert "| `sara` | 员工 |" in users
     assert "scrypt" not in users
 
 

@@ -302,7 +302,6 @@ class ChatAssistant:
             results = [assess(self.knowledge, p, profile, day) for p in targets]
             return self._with_conditions(text, results, targets, notes)
         results = [assess(self.knowledge, p, profile, day) for p in targets]
-        text = compose_assessment(results, notes)
         gaps = [
             g
             for r in results
@@ -310,8 +309,7 @@ class ChatAssistant:
             for g in program_gaps(self.knowledge, r["program"], profile, day, r)
             if g["delta"] is not None
         ]
-        if gaps:
-            text += "\n\n**还差：**\n" + "\n".join(f"- {g['text']}" for g in gaps)
+        text = compose_assessment(results, notes, gaps)
         return self._with_conditions(text, results, targets, [], assessment=True)
 
     def _summary_first(self, program: str, day: dt.date) -> list[Any]:

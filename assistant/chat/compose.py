@@ -17,7 +17,6 @@ from assistant.core.chunking import sentences
 from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import Passage
 
-STATUS_MARK = {"pass": "✅", "fail": "❌", "unknown": "❔", "manual": "🔎"}
 REPORTED_NOTE = "以上部分内容来自公开报道或第三方整理，申报前请以官方通知原文为准。"
 VERSION_NOTE = (
     "专精特新相关规则按日期适用：2026-04-01起新申报按《优质中小企业梯度培育管理办法》"
@@ -132,42 +131,139 @@ def sources_block(passages: Sequence[Passage]) -> str:
     return "\n".join(lines)
 
 
-def compose_assessment(results: list[dict[str, Any]], notes: list[str]) -> str:
-    """Markdown for one or more eligibility assessments."""
-    blocks = []
-    for r in results:
-        lines = [
-            f"**按您提供的信息，{r['program_name']}：{VERDICT_TEXT[r['verdict']]}。**"
-            f"（适用 {r['rules_version']}）",
-            "",
-        ]
-        lines += [f"- {STATUS_MARK[c['status']]} {c['explanation']}" for c in r["conditions"]]
-        if r.get("score"):
-            s = r["score"]
-            span = (
-                s["total_min"]
-                if s["total_min"] == s["total_max"]
-                else f"{s['total_min']}–{s['total_max']}"
+STATUS_LABEL = {"pass": "符合", "fail": "不符合", "unknown": "待补充", "manual": "需评审"}
+"""Condition statuses as words (the web page colours them; no emoji font is needed)."""
+VERDICT_SHORT = {
+    "eligible": "符合",
+    "not_eligible": "不符合",
+    "insufficient_info": "待补充",
+    "needs_review": "需评审",
+}
+# Conditions listed worst first: what decides the verdict is read before what already passes.
+_STATUS_ORDER = {"fail": 0, "unknown": 1, "manual": 2, "pass": 3}
+
+
+def status_label(status: str) -> str:
+    """The bracketed status word that starts a condition line, e.g. 「【不符合】」."""
+    return f"【{STATUS_LABEL.get(status, status)}】"
+
+
+def _titles(conditions: list[dict[str, Any]], limit: int = 2) -> str:
+    """The first ``limit`` condition titles with their values, and how many more."""
+    named = []
+    for c in conditions[:limit]:
+        # 'actual' repeats the condition's label before its value: the value alone is enough
+        value = str(c.get("actual") or "").rsplit(" ", 1)[-1]
+        short = value and len(value) <= 12 and "；" not in value
+        named.append(f"{c['title']}（{value}）" if short else str(c["title"]))
+    more = f"等 {len(conditions)} 项" if len(conditions) > limit else ""
+    return "、".join(named) + more
+
+
+def verdict_sentence(result: dict[str, Any]) -> str:
+    """One sentence: the verdict and the one or two conditions that decide it."""
+    name, verdict = result["program_name"], result["verdict"]
+    by_status: dict[str, list[dict[str, Any]]] = {}
+    for c in result["conditions"]:
+        by_status.setdefault(c["status"], []).append(c)
+    if verdict == "not_eligible":
+        return f"目前**不符合**{name}的申报条件，未达标的是{_titles(by_status['fail'])}。"
+    if verdict == "insufficient_info":
+        open_ = by_status.get("unknown", [])
+        return (
+            f"**暂无法判断**能否申请{name}：还缺判断"
+            f"{_titles([{'title': c['title']} for c in open_])}所需的信息，请补充。"
+        )
+    if verdict == "needs_review":
+        manual = by_status.get("manual", [])
+        return (
+            f"{name}的硬性条件已满足，**尚需专家评审**："
+            f"{_titles([{'title': c['title']} for c in manual])}。"
+        )
+    return f"**符合**{name}的申报条件（{len(result['conditions'])} 项条件均满足）。"
+
+
+def compose_assessment(
+    results: list[dict[str, Any]], notes: list[str], gaps: Sequence[dict[str, Any]] = ()
+) -> str:
+    """Markdown for one or more eligibility assessments: the verdict and what decides it
+    first, then the folded sections 逐条说明, 还差多少, 还需要补充 and 依据."""
+    if len(results) == 1:
+        lead = "按您提供的信息，" + verdict_sentence(results[0])
+    else:
+        lead = (
+            "按您提供的信息："
+            + "；".join(
+                f"{r['program_name']}**{VERDICT_SHORT[r['verdict']]}**"
+                + (
+                    f"（未达标：{_titles(_failing(r), 2)}）"
+                    if r["verdict"] == "not_eligible"
+                    else ""
+                )
+                for r in results
             )
-            lines.append(f"- {s['title']}：{span} 分（通过线 {s['pass_line']} 分）")
-        blocks.append("\n".join(lines))
+            + "。"
+        )
+    sections = [
+        lead,
+        "#### 逐条说明\n\n" + "\n\n".join(_condition_block(r, len(results) > 1) for r in results),
+    ]
+    if gaps:
+        sections.append("#### 还差多少\n\n" + "\n".join(f"- {g['text']}" for g in gaps))
     questions = decisive_questions(results)
-    text = "\n\n".join(blocks)
     if questions:
-        text += "\n\n**为进一步判断，请补充：**\n" + "\n".join(f"- {q}" for q in questions[:3])
+        more = (
+            f"\n\n（共需补充 {len(questions)} 项，以上为最关键的 3 项）"
+            if len(questions) > 3
+            else ""
+        )
+        sections.append("#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions[:3]) + more)
+    sections.append(_basis(results, notes))
+    return "\n\n".join(sections)
+
+
+def _failing(result: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"title": c["title"]} for c in result["conditions"] if c["status"] == "fail"]
+
+
+def _condition_block(result: dict[str, Any], named: bool) -> str:
+    """A program's conditions, worst first, each with its status word, then its score."""
+    lines = []
+    if named:
+        lines += [f"**{result['program_name']}：{VERDICT_TEXT[result['verdict']]}**", ""]
+    ordered = sorted(result["conditions"], key=lambda c: _STATUS_ORDER.get(c["status"], 9))
+    lines += [f"- {status_label(c['status'])}{c['explanation']}" for c in ordered]
+    if result.get("score"):
+        s = result["score"]
+        span = (
+            s["total_min"]
+            if s["total_min"] == s["total_max"]
+            else f"{s['total_min']}–{s['total_max']}"
+        )
+        lines.append(f"- {s['title']}：{span} 分（通过线 {s['pass_line']} 分）")
+    lines += [f"\n> 注意：{w}" for w in result["warnings"]]
+    return "\n".join(lines)
+
+
+def _basis(results: list[dict[str, Any]], notes: list[str]) -> str:
+    """The 依据 section: the rule versions applied, the numbered sources, the notes."""
+    lines = ["#### 依据", ""]
+    lines += [f"适用规则：{r['program_name']} {r['rules_version']}" for r in results]
+    lines.append("")
+    seen: list[str] = []
     for r in results:
-        text += "".join(f"\n\n> {n}" for n in r["notes"][1:])
-        text += "".join(f"\n\n> ⚠️ {w}" for w in r["warnings"])
-    text += "".join(f"\n\n> {n}" for n in notes)
-    cites = [c["citation"] for r in results for c in r["conditions"]]
-    lines = ["**依据：**"]
-    seen = []
-    for c in cites:
-        label = " ".join(x for x in (f"《{c['document']}》", c["doc_no"] or "", c["article"]) if x)
-        if label not in seen:
-            seen.append(label)
+        for cond in r["conditions"]:
+            c = cond["citation"]
+            label = " ".join(
+                x for x in (f"《{c['document']}》", c.get("doc_no") or "", c["article"]) if x
+            )
+            if label not in seen:
+                seen.append(label)
     lines += [f"{i}. {s}" for i, s in enumerate(seen, 1)]
-    return text + "\n\n" + "\n".join(lines)
+    for r in results:
+        lines += [f"\n> {n}" for n in r["notes"][1:]]
+    lines += [f"\n> {n}" for n in notes]
+    return "\n".join(lines)
 
 
 def decisive_questions(results: list[dict[str, Any]]) -> list[str]:
@@ -194,23 +290,48 @@ def decisive_questions(results: list[dict[str, Any]]) -> list[str]:
 
 
 def compose_match(result: dict[str, Any], focus: Sequence[str]) -> str:
-    """Markdown for the ranked programs with gaps (or one program's gaps)."""
+    """Markdown for one program's gaps (``focus``) or for every program ranked: the answer
+    first, then the folded details."""
     rows = [p for p in result["programs"] if not focus or p["program"] in focus]
     if focus and rows:
-        lines = []
+        leads, gaps, paths = [], [], []
         for p in rows:
-            lines.append(f"**{p['program_name']}：{VERDICT_TEXT[p['verdict']]}。**")
             if p["gaps"]:
-                lines.append("还差：")
-                lines += [f"- {g['text']}" for g in p["gaps"]]
+                first = "、".join(g["text"].split("（")[0] for g in p["gaps"][:2])
+                more = f"等 {len(p['gaps'])} 项" if len(p["gaps"]) > 2 else ""
+                leads.append(
+                    f"{p['program_name']}**{VERDICT_SHORT[p['verdict']]}**，还差：{first}{more}"
+                )
             elif p["verdict"] in ("eligible", "needs_review"):
-                lines.append("按已填数据，没有不满足的硬性条件。")
-            lines += [f"- 路径：{s['text']}" for s in p["path"]]
-            lines += [f"- 捷径：{s['text']}" for s in p["shortcuts"]]
-        return "\n".join(lines)
-    lines = ["**按您提供的信息，各项目由近到远排序如下：**", ""]
-    for p in result["programs"]:
+                leads.append(
+                    f"{p['program_name']}**{VERDICT_SHORT[p['verdict']]}**，"
+                    "按已填数据没有不满足的硬性条件"
+                )
+            else:
+                leads.append(f"{p['program_name']}：{VERDICT_TEXT[p['verdict']]}")
+            gaps += [f"- {g['text']}" for g in p["gaps"]]
+            paths += [f"- 路径：{s['text']}" for s in p["path"]]
+            paths += [f"- 捷径：{s['text']}" for s in p["shortcuts"]]
+        sections = ["按您提供的信息，" + "；".join(leads) + "。"]
+        if gaps:
+            sections.append("#### 还差多少\n\n" + "\n".join(gaps))
+        if paths:
+            sections.append("#### 申报路径\n\n" + "\n".join(paths))
+        return "\n\n".join(sections)
+    ranked = result["programs"]
+    top = "、".join(f"{p['program_name']}（{VERDICT_SHORT[p['verdict']]}）" for p in ranked[:2])
+    lines = [
+        f"按您提供的信息，各项目由近到远排序，最接近的是{top}。",
+        "",
+        "#### 各项目排序",
+        "",
+    ]
+    for p in ranked:
         gap = f"——还差：{p['gaps'][0]['text']}" if p["gaps"] else ""
-        lines.append(f"{p['rank']}. {p['program_name']}：{VERDICT_TEXT[p['verdict']]}{gap}")
-        lines += [f"   - 路径：{s['text']}" for s in p["path"]]
+        lines.append(f"{p['rank']}. {p['program_name']}【{VERDICT_SHORT[p['verdict']]}】{gap}")
+    paths = list(
+        dict.fromkeys(f"- {p['program_name']}：{s['text']}" for p in ranked for s in p["path"])
+    )
+    if paths:
+        lines += ["", "#### 申报路径", "", *paths]
     return "\n".join(lines)

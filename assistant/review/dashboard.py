@@ -178,7 +178,7 @@ def to_markdown(board: Dashboard) -> str:
             f"（评分 {board.grades} 条，评审员 {board.evaluators} 人）|",
             f"| 回答准确率 | {_pct(board.accuracy)} |",
             f"| 引用准确率 | {_pct(board.citation_accuracy)} |",
-            f"| 评审一致性（Cohen's κ，回答评分） | {kappa_text(board.agreement)} |",
+            f"| 评审一致性（科恩 κ 系数，回答评分） | {kappa_text(board.agreement)} |",
             f"| 已加入标准答案集 | {board.promoted} 条 |",
         ]
     )

@@ -312,10 +312,12 @@ def document_list(services: Services) -> list[dict[str, Any]]:
         {
             "doc_id": d,
             "title": m.get("title"),
+            "article_title": m.get("article_title") or None,
             "type": m.get("doc_type"),
             "program": m.get("program"),
             "source": m.get("source"),
             "effective": m.get("effective") or None,
+            "expires": m.get("expires") or None,
             "indexed": m.get("indexed") or None,
             "chunks": counts.get(d, 0),
         }

@@ -67,7 +67,10 @@ def build_ui(services: Services) -> gr.Blocks:
     choices = [("全部项目", "")] + [(p.name, p.id) for p in knowledge.programs.values()]
     demo: gr.Blocks = gr.Blocks(title="申报助手")
     with demo:
-        gr.Markdown("# 申报助手\n山东企业资质认定与区域品牌申报：政策问答、资格自测、申报清单")
+        gr.Markdown(
+            "# 申报助手\n山东企业资质认定与区域品牌申报：政策问答、资格自测、申报清单。"
+            "工作人员入口（需登录）：[员工工作台](/staff/) · [答案评审](/review/) · [管理](/admin/)"
+        )
         chat_tab.build_tab(services)
         with gr.Tab("知识检索"):
             question = gr.Textbox(
@@ -84,15 +87,6 @@ def build_ui(services: Services) -> gr.Blocks:
             ask.click(search, [question, program], answer)
             question.submit(search, [question, program], answer)
         selfcheck.build_tabs(services)
-        with gr.Tab("工作人员入口"):
-            gr.Markdown(
-                f"知识库已收录 {len(knowledge.programs)} 个项目、"
-                f"{len(knowledge.articles)} 篇知识条目。\n\n"
-                "以下页面需要登录（账户由管理员用 `python -m assistant users add` 创建）：\n\n"
-                "- [员工工作台](/staff/)：知识库管理（上传、删除、重新索引）、答复模板\n"
-                "- [答案评审](/review/)：评审员为真实答案打分、整理评测集\n"
-                "- [管理](/admin/)：审计日志与账户"
-            )
     return demo
 
 
@@ -101,6 +95,7 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
     import gradio as gr
 
     from assistant.web.auth import install_login
+    from assistant.web.locale import ChineseGradio
     from assistant.web.pages import mount_pages
 
     services = Services(settings)
@@ -111,8 +106,26 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
         threading.Thread(target=_index, args=(services,), daemon=True, name="indexer").start()
     # The login pages first: the public page at "/" would otherwise catch their paths.
     api = mount_pages(api, services)
-    app: FastAPI = gr.mount_gradio_app(api, build_ui(services), path="/", ssr_mode=False)
+    app: FastAPI = gr.mount_gradio_app(api, build_ui(services), path="/", **gradio_options())
+    app.add_middleware(ChineseGradio)
     return app
+
+
+def gradio_options() -> dict[str, Any]:
+    """How every page is mounted: no server-side rendering, the shared style sheet, Chinese
+    for the Gradio strings its own table misses, and no Gradio footer (its API and settings
+    links are not for the pages' users)."""
+    import gradio as gr
+
+    from assistant.web.locale import GRADIO_ZH
+    from assistant.web.render import CSS
+
+    return {
+        "ssr_mode": False,
+        "css": CSS,
+        "footer_links": [],
+        "i18n": gr.I18n(**{"zh-CN": GRADIO_ZH}),
+    }
 
 
 def _index(services: Services) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
+from assistant.web.render import answer_html, citations_html
 
 if TYPE_CHECKING:
     from assistant.web.api import Services
@@ -22,18 +23,10 @@ EXAMPLES = [
 ]
 
 
-def render_citations(answer: dict[str, Any]) -> str:
-    """The citations panel: document, 文号, article and the passage."""
-    if answer.get("refused") or not answer.get("citations"):
-        return "（本回答没有引用）"
-    blocks = []
-    for i, c in enumerate(answer["citations"], 1):
-        head = " ".join(
-            x for x in (f"《{c['document']}》", c.get("doc_no") or "", c["article"]) if x
-        )
-        text = (c.get("text") or "").strip()
-        blocks.append(f"**[{i}] {head}**\n\n> " + text[:600].replace("\n", "\n> "))
-    return "\n\n".join(blocks)
+def render_citations(answer: dict[str, Any], knowledge: Any = None) -> str:
+    """The citations panel (HTML): one line per source, the passage on demand, the source of
+    the direct answer highlighted."""
+    return citations_html(answer, knowledge)
 
 
 def chat_turn(
@@ -51,9 +44,10 @@ def chat_turn(
         return history, "", session_id, ""
     history += [
         {"role": "user", "content": message},
-        {"role": "assistant", "content": answer["answer"] + template_note(answer)},
+        # the template note stays outside the folds: it says where the whole answer came from
+        {"role": "assistant", "content": answer_html(answer["answer"]) + template_note(answer)},
     ]
-    return history, "", answer["session_id"], render_citations(answer)
+    return history, "", answer["session_id"], render_citations(answer, services.knowledge)
 
 
 def template_note(answer: dict[str, Any]) -> str:
@@ -87,20 +81,20 @@ def build_tab(services: Services) -> None:
         session = gr.State("")
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="申报助手", height=520)
+                chatbot = gr.Chatbot(label="申报助手", height=560, buttons=["copy"])
                 box = gr.Textbox(
                     label="您的问题", placeholder="例如：我们去年营收4800万，能评高企吗？"
                 )
                 send = gr.Button("发送", variant="primary")
                 with gr.Row():
-                    good = gr.Button("👍 有用")
-                    bad = gr.Button("👎 没用")
+                    good = gr.Button("有用")
+                    bad = gr.Button("没用")
                 comment = gr.Textbox(label="意见（可选）", lines=1)
                 thanks = gr.Markdown()
                 gr.Examples(EXAMPLES, inputs=box, label="示例问题")
             with gr.Column(scale=2):
                 gr.Markdown("#### 依据与引用")
-                cites = gr.Markdown("（提问后显示本回答引用的政策原文）")
+                cites = gr.HTML("<p>（提问后显示本回答引用的政策原文）</p>")
 
         def turn(m: str, h: list[dict[str, str]], s: str) -> tuple[Any, ...]:
             return chat_turn(services, m, h, s)

@@ -7,6 +7,7 @@ postponed annotations for the same reason). The handlers themselves live in plai
 browser.
 """
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,11 +18,11 @@ from assistant.search.readers import SUPPORTED
 from assistant.store.accounts import User
 from assistant.web import review_tab, screen_tab, staff_pages, templates_tab
 from assistant.web.api import Services
-from assistant.web.auth import ROLE_TEXT, page_user
+from assistant.web.app import gradio_options
+from assistant.web.auth import PAGE_TITLES, PAGES, ROLE_TEXT, page_user
 
 STAFF = ("staff", "admin")
 ADMIN = ("admin",)
-CSS = ".sbzs-header {font-size: 0.95em}"
 
 
 def _user(services: Services, request: gr.Request | None, roles: tuple[str, ...]) -> User:
@@ -34,14 +35,23 @@ def _user(services: Services, request: gr.Request | None, roles: tuple[str, ...]
 
 def _header(services: Services, roles: tuple[str, ...]) -> Callable[..., str]:
     def whoami(request: gr.Request) -> str:
-        user = _user(services, request, roles)
-        return (
-            f"已登录：**{user.name}**（{ROLE_TEXT.get(user.role, user.role)}） · "
-            "[返回智能问答](/) · [员工工作台](/staff/) · [答案评审](/review/) · [管理](/admin/) · "
-            "[退出登录](/logout)"
-        )
+        return header_line(_user(services, request, roles))
 
     return whoami
+
+
+def header_line(user: User) -> str:
+    """「已登录：name（role）」 and links to the pages this role may open (no others)."""
+    links = ["[智能问答](/)"] + [
+        f"[{PAGE_TITLES[prefix]}]({prefix}/)"
+        for prefix, roles in PAGES.items()
+        if user.role in roles
+    ]
+    return (
+        f"已登录：**{user.name}** · 角色：**{ROLE_TEXT.get(user.role, user.role)}** · "
+        + " · ".join(links)
+        + " · [退出登录](/logout)"
+    )
 
 
 def _page(services: Services, title: str, roles: tuple[str, ...]) -> gr.Blocks:
@@ -59,14 +69,15 @@ def build_staff_ui(services: Services) -> gr.Blocks:
     demo = _page(services, "员工工作台", STAFF)
     with demo:
         with gr.Tab("知识库管理"):
-            list_docs, query, table = _knowledge_admin(services)
+            _knowledge_admin(services)
         templates_tab.build_tab(services)
         screen_tab.build_tabs(services)
-        demo.load(list_docs, query, table)
     return demo
 
 
-def _knowledge_admin(services: Services) -> tuple[Callable[..., str], Any, Any]:
+def _knowledge_admin(services: Services) -> None:
+    """Upload, re-index, and the document list: searchable, 20 rows a page, a remove button
+    on each row that asks for confirmation first."""
     gr.Markdown(
         "上传政策文件（Word、PDF（含扫描件，自动文字识别）、网页、Excel/CSV、图片、文本，"
         "简体或繁体），查看已索引的文档，删除或重新索引。每项操作都会记入审计日志。"
@@ -83,15 +94,47 @@ def _knowledge_admin(services: Services) -> tuple[Callable[..., str], Any, Any]:
             reindex = gr.Button("重新索引知识库")
     progress = gr.Markdown()
     with gr.Row():
-        query = gr.Textbox(label="筛选文档（编号、标题或文件名）", scale=3)
-        refresh = gr.Button("刷新列表", scale=1)
-    with gr.Row():
-        doc_id = gr.Textbox(label="要删除的文档编号", scale=3)
-        remove = gr.Button("删除", variant="stop", scale=1)
-    table = gr.Markdown()
+        query = gr.Textbox(label="搜索文档（标题、项目、编号或文件名）", scale=3)
+        search = gr.Button("搜索", scale=1)
+    # What the list shows: the search applied, the page, the row awaiting confirmation, and a
+    # counter bumped after every change (so the list is read again).
+    shown = gr.State("")
+    page = gr.State(1)
+    pending = gr.State("")
+    version = gr.State(0)
 
-    def list_docs(q: str, request: gr.Request) -> str:
-        return staff_pages.document_table(services, _user(services, request, STAFF), q)
+    def document_row(row: staff_pages.DocumentRow, waiting: str) -> None:
+        """One document: its text, and 删除 (then 确认删除 / 取消 once asked)."""
+        with gr.Row(elem_classes="sbzs-doc-row", equal_height=True):
+            gr.HTML(staff_pages.row_html(row), padding=False)
+            if waiting == row.doc_id:
+                confirm = gr.Button("确认删除", variant="stop", size="sm", scale=0, min_width=90)
+                cancel = gr.Button("取消", size="sm", scale=0, min_width=70)
+                confirm.click(_remover(services, row.doc_id), None, [progress, pending, version])
+                cancel.click(lambda: "", None, pending)
+            else:
+                remove = gr.Button("删除", size="sm", scale=0, min_width=70)
+                remove.click(lambda d=row.doc_id: d, None, pending)
+
+    def document_list(q: str, number: int, waiting: str, _: int, request: gr.Request) -> None:
+        user = _user(services, request, STAFF)
+        current = staff_pages.document_page(services, user, q, number)
+        gr.Markdown(
+            f"{current.caption}。索引状态：{services.index_status}"
+            + (f"（搜索：{q}）" if q else ""),
+            elem_id="doc-list-caption",
+        )
+        with gr.Column(elem_classes="sbzs-doc-list"):
+            for row in current.rows:
+                document_row(row, waiting)
+        with gr.Row():
+            back = gr.Button("上一页", size="sm", interactive=current.number > 1)
+            gr.Markdown(f"第 {current.number} / {current.pages} 页")
+            forward = gr.Button("下一页", size="sm", interactive=current.number < current.pages)
+        back.click(lambda n=current.number: n - 1, None, page)
+        forward.click(lambda n=current.number: n + 1, None, page)
+
+    gr.render(inputs=[shown, page, pending, version])(document_list)
 
     def upload_files(paths: list[str] | None, request: gr.Request) -> Iterator[str]:
         yield from staff_pages.upload_documents(
@@ -101,15 +144,18 @@ def _knowledge_admin(services: Services) -> tuple[Callable[..., str], Any, Any]:
     def run_reindex(request: gr.Request) -> Iterator[str]:
         yield from staff_pages.reindex(services, _user(services, request, STAFF))
 
-    def remove_doc(target: str, request: gr.Request) -> str:
-        return staff_pages.remove_document(services, _user(services, request, STAFF), target)
+    upload.click(upload_files, files, progress).then(lambda v: v + 1, version, version)
+    reindex.click(run_reindex, None, progress).then(lambda v: v + 1, version, version)
+    search.click(lambda q: (q, 1), query, [shown, page])
+    query.submit(lambda q: (q, 1), query, [shown, page])
 
-    upload.click(upload_files, files, progress).then(list_docs, query, table)
-    reindex.click(run_reindex, None, progress).then(list_docs, query, table)
-    remove.click(remove_doc, doc_id, progress).then(list_docs, query, table)
-    refresh.click(list_docs, query, table)
-    query.submit(list_docs, query, table)
-    return list_docs, query, table
+
+def _remover(services: Services, doc_id: str) -> Callable[..., tuple[str, str, int]]:
+    def remove(request: gr.Request) -> tuple[str, str, int]:
+        message = staff_pages.remove_document(services, _user(services, request, STAFF), doc_id)
+        return message, "", time.monotonic_ns()
+
+    return remove
 
 
 def build_review_ui(services: Services) -> gr.Blocks:
@@ -126,7 +172,7 @@ def build_admin_ui(services: Services) -> gr.Blocks:
     with demo:
         with gr.Tab("审计日志"):
             with gr.Row():
-                action = gr.Textbox(label="按操作筛选（如 document、template、login）", scale=3)
+                action = gr.Textbox(label="按操作筛选（如 上传、模板、登录）", scale=3)
                 limit = gr.Number(label="条数", value=200, precision=0, scale=1)
                 show = gr.Button("查询", scale=1)
             with gr.Row():
@@ -160,5 +206,5 @@ def mount_pages(app: Any, services: Services) -> Any:
         ("/review", build_review_ui),
         ("/admin", build_admin_ui),
     ):
-        app = gr.mount_gradio_app(app, build(services), path=path, ssr_mode=False)
+        app = gr.mount_gradio_app(app, build(services), path=path, **gradio_options())
     return app

@@ -23,6 +23,8 @@ from assistant.review.promote import KINDS, Correction
 from assistant.review.queue import BUCKET_TEXT, DEFAULT_SEED, QueueItem
 from assistant.review.store import LoggedAnswer
 from assistant.web.auth import page_user
+from assistant.web.paging import paginate
+from assistant.web.render import CONDITION_WORD, status_html
 
 if TYPE_CHECKING:
     from assistant.store.accounts import User
@@ -49,12 +51,7 @@ VERDICT_TEXT = {
     "insufficient_info": "资料不足，暂无法判断",
     "needs_review": "需专家评审",
 }
-STATUS_TEXT = {
-    "pass": "✅ 符合",
-    "fail": "❌ 不符合",
-    "unknown": "❔ 待补充",
-    "manual": "📝 需评审",
-}
+STATUS_TEXT = {k: status_html(v) for k, v in CONDITION_WORD.items()}
 
 
 def guarded(services: "Services", request: Any) -> "User":
@@ -87,22 +84,24 @@ def _program_text(services: "Services", programs: tuple[str, ...]) -> str:
     return "、".join(names[p].name if p in names else p for p in programs) or "未识别"
 
 
-def queue_table(services: "Services", items: list[QueueItem]) -> str:
-    """The queue as a Markdown table."""
+def queue_table(services: "Services", items: list[QueueItem], page: Any = 1) -> str:
+    """The queue as a Markdown table, 20 rows a page."""
     if not items:
         return "队列为空：没有待您评审的回答。"
+    current = paginate(items, page)
     lines = ["| 编号 | 类别 | 原因 | 项目 | 问题 |", "|---:|---|---|---|---|"]
-    for q in items:
+    for q in current.rows:
         a = q.answer
         lines.append(
             f"| {a.id} | {BUCKET_TEXT[q.bucket]} | {_cell('；'.join(q.reasons), 40)} "
             f"| {_cell(_program_text(services, a.programs), 30)} | {_cell(a.question)} |"
         )
-    return f"共 {len(items)} 条待评审。\n\n" + "\n".join(lines)
+    pages = f"（{current.caption}）" if current.pages > 1 else ""
+    return f"共 {len(items)} 条待评审。{pages}\n\n" + "\n".join(lines)
 
 
 def load_queue(
-    services: "Services", user: "User", program: str, seed: Any = DEFAULT_SEED
+    services: "Services", user: "User", program: str, seed: Any = DEFAULT_SEED, page: Any = 1
 ) -> tuple[str, list[tuple[str, int]]]:
     """Handler of 刷新队列: the table and the choices of the item selector."""
     try:
@@ -114,7 +113,7 @@ def load_queue(
         (f"#{q.answer.id} {BUCKET_TEXT[q.bucket]}：{_cell(q.answer.question, 30)}", q.answer.id)
         for q in items
     ]
-    return queue_table(services, items), choices
+    return queue_table(services, items, page), choices
 
 
 def render_assessment(assessment: Any) -> str:
@@ -165,9 +164,9 @@ def render_item(services: "Services", item: LoggedAnswer, own: dict[str, str] | 
     ]
     if item.negative or item.positive:
         notes = "".join(
-            f"\n- {'👍' if useful else '👎'} {comment}" for useful, comment in item.comments
+            f"\n- {'有用' if useful else '没用'}：{comment}" for useful, comment in item.comments
         )
-        parts.append(f"**用户反馈：** 👎 没用 ×{item.negative}，👍 有用 ×{item.positive}{notes}")
+        parts.append(f"**用户反馈：** 没用 ×{item.negative}，有用 ×{item.positive}{notes}")
     refused = "（拒答）" if answer.get("refused") else ""
     text = str(answer.get("answer") or "").replace("\n", "\n> ")
     parts.append(f"**回答{refused}：**\n\n> {text}")
@@ -380,6 +379,7 @@ def _queue_tab(services: "Services") -> None:
             seed = gr.Number(value=DEFAULT_SEED, precision=0, label="抽样种子")
             refresh = gr.Button("刷新队列", variant="primary")
         table = gr.Markdown()
+        page = gr.Number(value=1, precision=0, minimum=1, label="队列页码（每页 20 条）")
         with gr.Row():
             picker = gr.Dropdown(choices=[], label="选择待评审回答", scale=3)
             number = gr.Number(label="消息编号", precision=0, scale=1)
@@ -391,9 +391,9 @@ def _queue_tab(services: "Services") -> None:
         submit = gr.Button("提交评分", variant="primary")
         result = gr.Markdown()
 
-        def on_refresh(p: str, s: Any, request: gr.Request) -> tuple[str, Any, Any]:
+        def on_refresh(p: str, s: Any, n: Any, request: gr.Request) -> tuple[str, Any, Any]:
             # the first item is opened at once, so grading goes on item after item
-            text, choices = load_queue(services, _user(services, request), p, s)
+            text, choices = load_queue(services, _user(services, request), p, s, n)
             first = choices[0][1] if choices else None
             return text, gr.update(choices=choices, value=first), first or gr.update()
 
@@ -403,11 +403,12 @@ def _queue_tab(services: "Services") -> None:
         def on_grade(m: Any, a: Any, c: Any, t: Any, request: gr.Request) -> str:
             return submit_grade(services, _user(services, request), m, a, c, t)
 
-        refresh.click(on_refresh, [program, seed], [table, picker, number])
+        refresh.click(on_refresh, [program, seed, page], [table, picker, number])
+        page.submit(on_refresh, [program, seed, page], [table, picker, number])
         picker.input(lambda v: v, picker, number)  # the user's pick only, not the refresh
         number.change(on_show, number, [view, answer_grade, citation_grade, comment])
         submit.click(on_grade, [number, answer_grade, citation_grade, comment], result).then(
-            on_refresh, [program, seed], [table, picker, number]
+            on_refresh, [program, seed, page], [table, picker, number]
         )
 
 

@@ -7,6 +7,7 @@ Gradio components.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
 import tempfile
 from pathlib import Path
@@ -25,21 +26,21 @@ from assistant.web.profile_form import (
     profile_to_form,
     score_chart_html,
 )
+from assistant.web.render import (
+    CHECK_WORD,
+    CONDITION_WORD,
+    VERDICT_WORD,
+    progress_html,
+    status_html,
+)
 
 if TYPE_CHECKING:
     from assistant.web.api import Services
 
 EXAMPLES = Path(__file__).parent / "examples"
-_ICON = {"eligible": "✅", "not_eligible": "❌", "insufficient_info": "❔", "needs_review": "🔎"}
-VERDICT_TEXT = {k: f"{_ICON[k]} {v}" for k, v in BASE_VERDICT_TEXT.items()}
-MARK = {"pass": "✅ 符合", "fail": "❌ 不符合", "unknown": "❔ 待补充", "manual": "🔎 需评审"}
-CHECK_MARK = {
-    "ready": "✅ 已具备",
-    "prefilled": "📝 已预填",
-    "missing": "⬜ 待准备",
-    "needs_attention": "⚠️ 需注意",
-    "not_applicable": "➖ 不适用",
-}
+VERDICT_TEXT = {k: f"{status_html(VERDICT_WORD[k])} {v}" for k, v in BASE_VERDICT_TEXT.items()}
+MARK = {k: status_html(v) for k, v in CONDITION_WORD.items()}
+CHECK_MARK = {k: status_html(v) for k, v in CHECK_WORD.items()}
 
 
 def example_profiles() -> dict[str, str]:
@@ -112,49 +113,53 @@ def render_assessment(result: dict[str, Any]) -> str:
             f"- {q['question']}" for q in result["questions"]
         ]
     lines += [f"> {note}" for note in result["notes"]]
-    lines += [f"> ⚠️ {w}" for w in result["warnings"]]
+    lines += [f"> 注意：{w}" for w in result["warnings"]]
     return "\n".join(lines)
 
 
-def progress_bar(gap: dict[str, Any], profile: Any) -> str:
-    """A text bar of how far the company is towards closing a gap (current / needed)."""
+def gap_share(gap: dict[str, Any], profile: Any) -> float | None:
+    """How far the company is towards closing a gap (current / needed), or None when the gap
+    is not a figure of the profile."""
     change = gap.get("change") or {}
     if gap.get("delta") is None or not change or gap["delta"] < 0:
-        return ""
+        return None
     path, target = next(iter(change.items()))
     current = profile.get(path)
     if not isinstance(current, int | float) or not target:
-        return ""
-    share = max(0.0, min(1.0, current / target))
-    filled = round(share * 10)
-    return f"{'█' * filled}{'░' * (10 - filled)} {share:.0%}"
+        return None
+    return max(0.0, min(1.0, float(current) / float(target)))
+
+
+def progress_bar(gap: dict[str, Any], profile: Any) -> str:
+    """The gap's progress bar (HTML), or '' when it has no figure to measure."""
+    share = gap_share(gap, profile)
+    return "" if share is None else progress_html(share, "已完成")
 
 
 def render_ranking(match_result: dict[str, Any], profile: Any) -> str:
-    """The 全部项目 view: programs ranked, each gap with a bar, paths and shortcuts."""
-    lines = [
-        "### 可申报项目排序（按接近程度）",
-        "",
-        "| 排名 | 项目 | 结论 | 差距 | 进度 |",
-        "|---|---|---|---|---|",
-    ]
+    """The 全部项目 view (HTML): one row per program, ranked, its gaps with progress bars and
+    its paths inside the row."""
+    rows = []
     for p in match_result["programs"]:
-        gaps = p["gaps"] or [{"text": "—", "delta": None}]
-        for i, gap in enumerate(gaps):
-            head = (
-                f"| {p['rank']} | {p['program_name']} | {VERDICT_TEXT[p['verdict']]} "
-                if i == 0
-                else "| | | "
-            )
-            lines.append(f"{head}| {_cell(gap['text'])} | {progress_bar(gap, profile)} |")
-    notes = [
-        f"- **{p['program_name']}**：{s['text']}"
-        for p in match_result["programs"]
-        for s in [*p["path"], *p["shortcuts"]]
-    ]
-    if notes:
-        lines += ["", "**申报路径与捷径：**", *notes]
-    return "\n".join(lines)
+        items = [
+            f"<li>{html.escape(g['text'])}<br>{progress_bar(g, profile)}</li>"
+            if gap_share(g, profile) is not None
+            else f"<li>{html.escape(g['text'])}</li>"
+            for g in p["gaps"]
+        ]
+        items += [f"<li>路径：{html.escape(s['text'])}</li>" for s in p["path"]]
+        items += [f"<li>捷径：{html.escape(s['text'])}</li>" for s in p["shortcuts"]]
+        detail = f"<ul>{''.join(items)}</ul>" if items else "—"
+        rows.append(
+            f"<tr><td>{p['rank']}</td><td>{html.escape(p['program_name'])}</td>"
+            f"<td>{VERDICT_TEXT[p['verdict']]}</td><td>{detail}</td></tr>"
+        )
+    return (
+        "### 可申报项目排序（按接近程度）\n\n"
+        '<table class="sbzs-rank"><thead><tr><th scope="col">排名</th>'
+        '<th scope="col">项目</th><th scope="col">结论</th><th scope="col">差距与进度</th>'
+        f"</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def run_check(services: Services, program: str, profile_text: str, as_of: str) -> str:
@@ -336,7 +341,10 @@ def build_tabs(services: Services) -> None:
         _wire_selfcheck(services, years, locals())
     with gr.Tab("申报清单"):
         gr.Markdown("根据“资格自测”中的企业信息生成预填好的申报材料清单，可下载 Excel 和 Word。")
-        list_program = gr.Dropdown(programs, value=programs[0][1], label="申报项目")
+        # 高企 first: the recognition most owners come for (any program can be chosen)
+        ids = [pid for _, pid in programs]
+        default = "hnte" if "hnte" in ids else ids[0]
+        list_program = gr.Dropdown(programs, value=default, label="申报项目")
         make = gr.Button("生成清单", variant="primary")
         table = gr.Markdown()
         downloads = gr.File(label="下载", file_count="multiple")

@@ -8,15 +8,19 @@ written to the audit log.
 
 from __future__ import annotations
 
+import html
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, ForbiddenError
 from assistant.web.api import document_list, ingest_upload
+from assistant.web.auth import ROLE_TEXT
+from assistant.web.paging import Page, paginate
 
 if TYPE_CHECKING:
     from assistant.store.accounts import User
@@ -73,6 +77,80 @@ def document_table(services: Services, user: User, query: str = "") -> str:
         for d in docs
     ]
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """One row of the staff document list: what a person needs to find and judge it."""
+
+    doc_id: str
+    title: str
+    program: str
+    kind: str
+    effective: str
+    expires: str
+    indexed: str
+    chunks: int
+    source: str
+
+
+def document_rows(services: Services, user: User, query: str = "") -> list[DocumentRow]:
+    """Every indexed document, a knowledge article under its own title; ``query`` keeps the
+    rows whose title, id, program, document title or file name contain it."""
+    _allow(user, STAFF)
+    names = {pid: p.name for pid, p in services.knowledge.programs.items()}
+    rows = []
+    for d in document_list(services):
+        own = d.get("article_title")
+        rows.append(
+            DocumentRow(
+                doc_id=str(d["doc_id"]),
+                title=str(own or d.get("title") or d["doc_id"]),
+                program=names.get(str(d.get("program") or ""), str(d.get("program") or "")),
+                kind=TYPE_TEXT.get(str(d["type"]), str(d["type"])),
+                effective=str(d.get("effective") or ""),
+                expires=str(d.get("expires") or ""),
+                indexed=str(d.get("indexed") or "")[:16].replace("T", " "),
+                chunks=int(d["chunks"]),
+                # the source document of an article, the file name of an upload
+                source=str(d.get("title") if own else Path(str(d.get("source") or "")).name),
+            )
+        )
+    needle = query.strip().lower()
+    if needle:
+        rows = [
+            r
+            for r in rows
+            if any(needle in v.lower() for v in (r.title, r.doc_id, r.program, r.source))
+        ]
+    return rows
+
+
+def document_page(
+    services: Services, user: User, query: str = "", number: int | float | None = 1
+) -> Page[DocumentRow]:
+    """One page (20 rows) of :func:`document_rows`."""
+    return paginate(document_rows(services, user, query), number)
+
+
+def row_html(row: DocumentRow) -> str:
+    """A document row's text: the title, then program, type, dates, size and id."""
+    dates = f"生效 {row.effective or '—'}" + (f"，失效 {row.expires}" if row.expires else "")
+    parts = [
+        row.program or "未识别项目",
+        row.kind,
+        dates,
+        f"{row.chunks} 段",
+        f"索引 {row.indexed or '—'}",
+    ]
+    source = (
+        f"<br>来源：{html.escape(row.source)}" if row.source and row.source != row.title else ""
+    )
+    return (
+        f"<strong>{html.escape(row.title)}</strong><br>"
+        f'<span class="sbzs-doc-meta">{html.escape(" · ".join(parts))} · 编号 '
+        f"<code>{html.escape(row.doc_id)}</code>{source}</span>"
+    )
 
 
 def upload_documents(
@@ -162,17 +240,56 @@ def reindex(services: Services, user: User, poll: float = 0.5) -> Iterator[str]:
     worker = threading.Thread(target=run, daemon=True, name="reindex")
     worker.start()
     while worker.is_alive():
-        yield f"⏳ {services.index_status}"
+        yield f"进行中：{services.index_status}"
         worker.join(poll)
-    yield f"**索引失败：** {errors[0]}" if errors else f"✅ {services.index_status}"
+    yield f"**索引失败：** {errors[0]}" if errors else f"完成：{services.index_status}"
+
+
+ACTION_TEXT = {
+    "audit.export": "导出审计日志",
+    "document.ingest": "上传文档",
+    "document.remove": "删除文档",
+    "knowledge.reindex": "重新索引",
+    "login": "登录",
+    "login.failed": "登录失败",
+    "logout": "退出登录",
+    "review.dashboard": "查看评审统计",
+    "review.denied": "评审被拒绝",
+    "review.grade": "评分",
+    "review.regrade": "重新评分",
+    "review.promote": "加入标准答案集",
+    "review.promote.refused": "加入标准答案集被拒",
+    "review.queue": "查看评审队列",
+    "review.view": "查看回答",
+    "template.create": "创建模板",
+    "template.edit": "修改模板",
+    "template.approve": "审核模板",
+    "template.retire": "停用模板",
+    "template.import": "导入模板",
+    "token.create": "创建令牌",
+    "user.create": "创建账户",
+}
+"""Audit actions in words (the code stays beside it, for filtering and for the CSV)."""
+
+
+def _code(value: Any) -> str:
+    """Identifiers and other Latin data in code style (they are data, not UI words)."""
+    text = _cell(value)
+    return f"`{text}`" if any("a" <= ch.lower() <= "z" for ch in text) else text
 
 
 def audit_table(services: Services, user: User, limit: int = 200, action: str = "") -> str:
-    """The audit log (newest first) as a Markdown table; ``action`` filters by prefix."""
+    """The audit log (newest first) as a Markdown table; ``action`` filters by the action's
+    code prefix (document, template, login) or its Chinese name (上传、模板、登录)."""
     _allow(user, ("admin",))
     rows = services.accounts().audit_log(max(1, min(int(limit or 200), 5000)))
-    if action.strip():
-        rows = [r for r in rows if r["action"].startswith(action.strip())]
+    wanted = action.strip()
+    if wanted:
+        rows = [
+            r
+            for r in rows
+            if r["action"].startswith(wanted) or wanted in ACTION_TEXT.get(r["action"], "")
+        ]
     lines = [
         f"最近 {len(rows)} 条操作记录",
         "",
@@ -180,8 +297,9 @@ def audit_table(services: Services, user: User, limit: int = 200, action: str = 
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {r['at'][:19]} | {_cell(r['user'])} | {_cell(r['role'])} | {_cell(r['action'])} | "
-        f"{_cell(r['target'])} |"
+        f"| {r['at'][:19].replace('T', ' ')} | {_code(r['user'])} | "
+        f"{ROLE_TEXT.get(r['role'], _code(r['role']))} | "
+        f"{ACTION_TEXT.get(r['action'], '')} {_code(r['action'])} | {_code(r['target'])} |"
         for r in rows
     ]
     return "\n".join(lines)
@@ -203,7 +321,8 @@ def user_table(services: Services, user: User) -> str:
     _allow(user, ("admin",))
     lines = ["| 用户 | 角色 | 创建时间 |", "|---|---|---|"]
     lines += [
-        f"| {_cell(u['name'])} | {_cell(u['role'])} | {u['created'][:19]} |"
+        f"| {_code(u['name'])} | {ROLE_TEXT.get(u['role'], _code(u['role']))} | "
+        f"{u['created'][:19].replace('T', ' ')} |"
         for u in services.accounts().users()
     ]
     return "\n".join(lines)

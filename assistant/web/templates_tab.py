@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, ForbiddenError
+from assistant.web.paging import paginate
 
 if TYPE_CHECKING:
     from assistant.store.accounts import User
@@ -49,9 +50,11 @@ def _failed(exc: AssistantError) -> str:
     return f"**操作失败：** {exc}"
 
 
-def template_table(services: "Services", user: "User", query: str = "", status: str = "") -> str:
-    """The templates as a Markdown table (status, 需复核 reasons, hits, last use); with a
-    query, keyword hits first, then by meaning."""
+def template_table(
+    services: "Services", user: "User", query: str = "", status: str = "", page: Any = 1
+) -> str:
+    """The templates as a Markdown table (status, 需复核 reasons, hits, last use), 20 rows a
+    page; with a query, keyword hits first, then by meaning."""
     try:
         store = _store(services, user)
         rows = store.all(status or None)
@@ -63,13 +66,14 @@ def template_table(services: "Services", user: "User", query: str = "", status: 
         return _failed(exc)
     if not rows:
         return "（没有符合条件的答复模板）"
+    current = paginate(rows, page)
     lines = [
-        f"共 {len(rows)} 个模板。",
+        f"共 {len(rows)} 个模板（{current.caption}）。",
         "",
         "| 编号 | 标题 | 状态 | 版本 | 项目 | 命中 | 最近使用 | 作者 | 说明 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for t in rows:
+    for t in current.rows:
         note = "；".join(t["stale_reasons"]) or (f"相似度 {t['score']}" if "score" in t else "")
         lines.append(
             f"| {t['id']} | {_cell(t['title'])} | {t['status_text']} | {t['version']} | "
@@ -162,7 +166,7 @@ def template_detail(t: dict[str, Any]) -> str:
     lines = [f"**#{t['id']} {t['title']}** · {t['status_text']} · 第 {t['version']} 版"]
     if t["approved_by"]:
         lines.append(f"审核：{t['approved_by']}（{t['approved_at']}）")
-    lines += [f"- ⚠️ 需复核：{r}" for r in t["stale_reasons"]]
+    lines += [f"- 需复核：{r}" for r in t["stale_reasons"]]
     lines.append(f"命中 {t['hits']} 次，最近使用：{t['last_used'] or '—'}")
     lines += ["", "| 版本 | 操作 | 作者 | 时间 |", "|---|---|---|---|"]
     actions = {"create": "创建", "edit": "修改", "approve": "审核", "retire": "停用"}
@@ -281,13 +285,18 @@ def _wire_list(services: "Services", gr: Any) -> tuple[Any, Any, Any]:
         status = gr.Dropdown(choices=STATUS_CHOICES, value="", label="状态", scale=1)
         search = gr.Button("搜索", scale=1)
     table = gr.Markdown("（点击「搜索」列出模板）")
+    page = gr.Number(value=1, precision=0, minimum=1, label="模板列表页码（每页 20 个）")
 
-    def show(q: str, s: str, request: gr.Request) -> str:
-        return template_table(services, _user(services, request), q, s)
+    def show(q: str, s: str, n: Any, request: gr.Request) -> str:
+        return template_table(services, _user(services, request), q, s, n)
 
-    search.click(show, [query, status], table)
-    query.submit(show, [query, status], table)
-    return show, [query, status], table
+    def first_page(q: str, s: str, request: gr.Request) -> tuple[str, int]:
+        return template_table(services, _user(services, request), q, s, 1), 1
+
+    search.click(first_page, [query, status], [table, page])
+    query.submit(first_page, [query, status], [table, page])
+    page.submit(show, [query, status, page], table)
+    return show, [query, status, page], table
 
 
 def _wire_from_answer(services: "Services", gr: Any) -> tuple[Any, Any, tuple[Any, ...]]:
@@ -322,13 +331,18 @@ def _wire_editor(services: "Services", gr: Any, picker: Any, message: Any) -> No
     triggers = gr.Textbox(label="触发问法（每行一个）", lines=3)
     body = gr.Textbox(label="正文（Markdown，可用占位符）", lines=8)
     with gr.Row():
-        programs = gr.Textbox(label="项目（id，逗号分隔，如 hnte）")
-        articles = gr.Textbox(label="引用条目（知识条目 id，逗号分隔）")
+        programs = gr.Textbox(label="项目编号（逗号分隔，如 hnte）")
+        articles = gr.Textbox(label="引用条目（知识条目编号，逗号分隔）")
     with gr.Row():
         create = gr.Button("保存为新模板")
         save = gr.Button("保存修改（新版本）")
         approve = gr.Button("审核通过", variant="primary")
         retire = gr.Button("停用", variant="stop")
+    # 停用 asks first: the template stops answering in the chat at once
+    with gr.Row(visible=False) as confirm_row:
+        gr.Markdown("停用后智能问答不再使用该模板（历史版本保留）。确定停用吗？")
+        confirm = gr.Button("确认停用", variant="stop", scale=0, min_width=100)
+        cancel = gr.Button("取消", scale=0, min_width=80)
     detail = gr.Markdown()
     fields = [title, triggers, body, programs, articles]
 
@@ -361,7 +375,11 @@ def _wire_editor(services: "Services", gr: Any, picker: Any, message: Any) -> No
     create.click(created, fields, [message, picker])
     save.click(saved, [picker, *fields], [message, detail]).then(relabel, picker, picker)
     approve.click(approved, picker, [message, detail]).then(relabel, picker, picker)
-    retire.click(retired, picker, [message, detail]).then(relabel, picker, picker)
+    retire.click(lambda: gr.Row(visible=True), None, confirm_row)
+    cancel.click(lambda: gr.Row(visible=False), None, confirm_row)
+    confirm.click(lambda: gr.Row(visible=False), None, confirm_row).then(
+        retired, picker, [message, detail]
+    ).then(relabel, picker, picker)
     _wire_diff(services, gr, picker)
 
 

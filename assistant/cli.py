@@ -88,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--profile", required=True, type=Path, help="company profile JSON")
     calendar.add_argument("--format", choices=["text", "ics"], default="text")
     calendar.add_argument("--out", type=Path, default=None, help=".ics file to write")
-    users = sub.add_parser("users", parents=[common], help="accounts: add, list, token")
-    users.add_argument("action", choices=["add", "list", "token"])
+    users = sub.add_parser("users", parents=[common], help="accounts: add, list, token, unlock")
+    users.add_argument("action", choices=["add", "list", "token", "unlock"])
     users.add_argument("name", nargs="?", default=None)
     users.add_argument("--role", choices=["staff", "evaluator", "admin"], default=None)
     users.add_argument(
@@ -220,10 +220,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
 
     profile = load_profile(args.profile).data if args.profile else None
     stack = build_search(settings)
-    stack.indexer.index_knowledge(stack.knowledge)
+    from assistant.web.health import IndexState, with_index_state
+
+    state = IndexState()
+    indexed = stack.indexer.index_knowledge(stack.knowledge)
+    state.finish(len(indexed), "")  # indexed right here, before answering
     result = build_chat(settings, stack).ask(
         args.question, session_id=args.session, profile=profile, as_of=_as_of(args)
     )
+    result = with_index_state(result, state.snapshot())
     return result, f"{result['answer']}\n\n（会话：{result['session_id']}）"
 
 
@@ -352,6 +357,11 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
         return rows, "\n".join(f"{r['name']:<20} {r['role']:<10} {r['created']}" for r in rows)
     if not args.name:
         raise InputError(f"users {args.action}: give the user name")
+    if args.action == "unlock":  # run on the server by its operator, an admin by role
+        from assistant.store.accounts import User
+
+        store.unlock(User("cli", "admin"), args.name)
+        return {"name": args.name, "unlocked": True}, f"login lock lifted for {args.name}"
     if args.action == "token":
         token = store.create_token(args.name)
         return {

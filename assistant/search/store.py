@@ -146,6 +146,19 @@ class ChunkStore:
             self._bump()
         return len(ids)
 
+    def chunk_metadata(self, doc_id: str) -> dict[str, Metadata]:
+        """Every chunk of one document: id → metadata."""
+        found = self._col.get(where={"doc_id": doc_id}, include=["metadatas"])
+        metas = found["metadatas"] or []
+        return {cid: _meta(m) for cid, m in zip(found["ids"], metas, strict=True)}
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        """Delete chunks by id."""
+        for start in range(0, len(ids), MAX_BATCH):
+            self._col.delete(ids=list(ids[start : start + MAX_BATCH]))
+        if ids:
+            self._bump()
+
     def documents(self) -> dict[str, Metadata]:
         """Each stored document's first-chunk metadata, by doc id."""
         found = self._col.get(where={"chunk_index": 0}, include=["metadatas"])

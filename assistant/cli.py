@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--limit", type=int, default=200)
     audit.add_argument("--csv", type=Path, default=None, help="export to this CSV file")
     _template_parser(sub, common)
+    for name, text in (("backup", "back up the data dir"), ("restore", "restore a backup")):
+        sub.add_parser(name, parents=[common], help=text).add_argument("folder", type=Path)
     sub.add_parser("serve", parents=[common], help="run the web app")
     return parser
 
@@ -526,6 +528,25 @@ def cmd_templates(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
     return TEMPLATE_ACTIONS[args.action](args, _template_store(settings))
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``backup FOLDER``: database, originals, vector cache, promoted answers (app may run)."""
+    from assistant.backup import backup
+
+    result = backup(settings, args.folder)
+    return result, f"backup written to {args.folder} ({len(result['originals'])} originals)"
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``restore FOLDER``: into a new data dir, then the index is rebuilt."""
+    from assistant.backup import restore
+
+    result = restore(settings, args.folder)
+    return result, (
+        f"restored into {result['data_dir']}: {result['knowledge_documents']} knowledge "
+        f"articles and {result['originals']} originals indexed"
+    )
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``serve``: the same web app as ``python app.py``."""
     from assistant.web.app import serve
@@ -548,6 +569,8 @@ COMMANDS: dict[str, Handler] = {
     "users": cmd_users,
     "audit": cmd_audit,
     "templates": cmd_templates,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "serve": cmd_serve,
 }
 

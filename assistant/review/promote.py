@@ -276,6 +276,10 @@ def _file_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+promotion_lock = _file_lock
+"""The lock promotions hold (a backup reads the gold file under it)."""
+
+
 def _write_atomically(target: Path, text: str) -> None:
     """Write a sibling temp file (not ``*.yaml``, so a crash leaves nothing the loader reads),
     flush it to disk, then rename it over the target."""

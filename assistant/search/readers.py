@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant.core.knowledge import split_front_matter
 from assistant.errors import DocumentError, KnowledgeError
+from assistant.search.guards import check_container
 
 SUPPORTED = (".md", ".markdown", ".txt", ".pdf", ".docx")
 _DOC_NO = re.compile(r"[\u4e00-\u9fa5]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号")
@@ -58,6 +59,7 @@ def read_document(path: Path, *, max_bytes: int) -> RawDocument:
         )
     if size == 0:
         raise DocumentError(f"{path}: the file is empty")
+    check_container(path, suffix)
     if suffix == ".pdf":
         title, text = "", _read_pdf(path)
     elif suffix == ".docx":

@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-from fastapi import FastAPI, Request, UploadFile
+from fastapi import FastAPI, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
@@ -40,6 +40,9 @@ if TYPE_CHECKING:
     from assistant.store.accounts import AccountStore, User
 
 MAX_BODY_BYTES = JSON_LIMIT
+ROW_ID_MAX = 2**63 - 1
+"""Largest database id (SQLite and PostgreSQL bigint): a bigger number in a request is bad
+input, not a driver overflow."""
 
 
 class Services:
@@ -461,7 +464,9 @@ def _install_staff_routes(api: FastAPI, services: Services) -> None:
         return {"name": name, "unlocked": True}
 
     @api.get("/api/audit", response_model=None)
-    def audit(request: Request, limit: int = 200, format: str = "json") -> Any:
+    def audit(
+        request: Request, limit: int = Query(200, ge=1, le=100_000), format: str = "json"
+    ) -> Any:
         require(services, request, "admin")
         if format == "csv":
             return PlainTextResponse(services.accounts().audit_csv(limit), media_type="text/csv")

@@ -503,6 +503,15 @@ def _install_errors(api: FastAPI) -> None:
             status = 403 if isinstance(exc, ForbiddenError) else 401
         return _error(status, exc.code, str(exc))
 
+    from sqlalchemy.exc import OperationalError
+
+    @api.exception_handler(OperationalError)
+    async def storage_error(_: Request, exc: OperationalError) -> JSONResponse:
+        # The database is busy past its timeout, read-only or on a full disk: nothing was
+        # written (the transaction rolled back), and the client may retry.
+        reason = str(exc.orig) if exc.orig is not None else type(exc).__name__
+        return _error(503, "storage_unavailable", f"数据库暂时无法写入（{reason}），请稍后再试")
+
     @api.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         parts = []

@@ -10,7 +10,9 @@ the security headers of every response.
   the role before FastAPI parses the body, so a caller without a token gets 401, never a
   validation error that tells them how to shape a request they may not make.
 - **Rates**: ``/api/ask`` per client address (a sliding minute window, 429 with Retry-After).
-- **Headers**: CSP (Gradio needs inline scripts and styles, nothing from other origins),
+- **Headers**: CSP (Gradio needs inline scripts and styles and evaluates its HTML components'
+  templates, so ``'unsafe-inline' 'unsafe-eval'``; what the policy still stops is any script,
+  style, frame, form target or connection to another origin, and framing of our pages),
   ``X-Frame-Options: DENY``, ``X-Content-Type-Options: nosniff``, ``Referrer-Policy``.
 """
 
@@ -58,7 +60,8 @@ PROTECTED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("/api/users", ("admin",)),
 )
 CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' blob:; "
     "connect-src 'self' ws: wss:; worker-src 'self' blob:; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'; object-src 'none'"

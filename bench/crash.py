@@ -1,6 +1,6 @@
 """Crash safety: ``kill -9`` real processes at random moments, restart, check nothing is lost.
 
-Two scenarios, each a real child process killed with SIGKILL:
+Three scenarios, each a real child process killed with SIGKILL:
 
 - ``ingest``: ``python -m assistant ingest DOCS`` over a folder whose files change between
   runs (so documents are added and replaced, with more or fewer chunks). Half the kill
@@ -15,8 +15,12 @@ Two scenarios, each a real child process killed with SIGKILL:
   the gold file and the database row of a promotion). Then: the SQLite file passes
   ``integrity_check``, every acknowledged write is there, each template's version rows
   agree with its version, and the gold file parses and holds every acknowledged promotion.
+- ``app``: the web API server (start-up indexing, then uploads from a client thread) killed at
+  a random moment; a fresh process recovers and checks that no document is half-indexed and
+  every upload the server acknowledged (HTTP 200) is listed.
 
-Usage: .venv/bin/python -m bench.crash [--points 50] [--seed 7] [--out bench-results]
+Usage: .venv/bin/python -m bench.crash [--points 50] [--seed 7] [--scenarios ingest,records,app]
+       [--out bench-results]
 Writes bench-results/crash.{json,md}; the exit status is 1 when any point is inconsistent.
 """
 
@@ -309,6 +313,134 @@ def records_points(work: Path, points: int, rng: random.Random) -> list[Outcome]
     return outcomes
 
 
+# ------------------------------------------------------------------ app scenario
+
+
+def serve_api(port: int) -> None:
+    """The web API as the app runs it (start-up indexing, then requests), without the Gradio
+    pages, which only slow each restart down."""
+    import uvicorn
+
+    from assistant.config import Settings
+    from assistant.web.api import Services, create_api
+
+    services = Services(Settings())
+    services.index_knowledge()  # as the app's start-up thread does: recovery runs first
+    uvicorn.run(create_api(services), host="127.0.0.1", port=port, log_level="error")
+
+
+def _upload(url: str, token: str, name: str, data: bytes) -> str | None:
+    """POST one file; the doc id when the server acknowledged it."""
+    import urllib.request
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    request = urllib.request.Request(
+        f"{url}/api/documents",
+        data=body,
+        method="POST",
+        headers={
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            "authorization": f"Bearer {token}",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return str(json.loads(r.read())["doc_id"])
+    except OSError:
+        return None
+
+
+def verify_app(acknowledged: list[str]) -> dict[str, Any]:
+    """Run in a fresh process after the server was killed: recover, then check."""
+    from assistant.config import Settings
+    from assistant.factory import build_search
+    from assistant.search.journal import inconsistencies
+
+    stack = build_search(Settings())
+    stack.indexer.recover()
+    problems = inconsistencies(stack.store)
+    listed = stack.store.documents()
+    problems += [f"acknowledged upload {d} lost" for d in acknowledged if d not in listed]
+    return {"problems": problems, "documents": sorted(listed)}
+
+
+def app_points(work: Path, points: int, rng: random.Random) -> list[Outcome]:
+    """Kill the API server ``points`` times while a client uploads documents."""
+    import threading
+    import urllib.request
+
+    from assistant.config import Settings
+    from assistant.store.accounts import AccountStore
+    from assistant.store.db import make_engine
+
+    data, docs = work / "app-data", work / "app-docs"
+    _write_docs(docs, rng, files=12, changed=0)
+    accounts = AccountStore(make_engine(Settings(data_dir=data)))
+    accounts.add_user("crash-app", "staff", "a-long-secret-42")
+    token = accounts.create_token("crash-app")
+    acknowledged: list[str] = []
+    outcomes = []
+    for _ in range(points):
+        port = _free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "bench.crash", "_serve", str(port)],
+            cwd=PROJECT_ROOT,
+            env=_env(data),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"{url}/api/health", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        stop = threading.Event()
+        acked_now: list[str] = []
+
+        def client(
+            url: str = url, acked: list[str] = acked_now, stop: threading.Event = stop
+        ) -> None:
+            while not stop.is_set():
+                _write_docs(docs, rng, files=12, changed=1)
+                path = rng.choice(sorted(docs.iterdir()))
+                doc_id = _upload(url, token, path.name, path.read_bytes())
+                if doc_id:
+                    acked.append(doc_id)
+
+        worker = threading.Thread(target=client)
+        worker.start()
+        delay = rng.uniform(0.5, 4.0)
+        time.sleep(delay)
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        stop.set()
+        worker.join()
+        acknowledged = sorted(set(acknowledged) | set(acked_now))
+        report = _verify([sys.executable, "-m", "bench.crash", "_verify-app"], data, acknowledged)
+        outcomes.append(Outcome("app", "random", delay, report["problems"], len(acked_now)))
+    return outcomes
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 # ------------------------------------------------------------------ command
 
 
@@ -323,6 +455,8 @@ def run(points: int, seed: int, scenarios: list[str]) -> dict[str, Any]:
             outcomes += ingest_points(work, points, rng)
         if "records" in scenarios:
             outcomes += records_points(work, points, rng)
+        if "app" in scenarios:
+            outcomes += app_points(work, points, rng)
     bad = [o for o in outcomes if o.problems]
     modes: dict[str, int] = {}
     for o in outcomes:
@@ -334,7 +468,8 @@ def run(points: int, seed: int, scenarios: list[str]) -> dict[str, Any]:
         "ingest_finished_before_the_kill": sum(
             1 for o in outcomes if o.scenario == "ingest" and o.mode == "random" and not o.killed_at
         ),
-        "records_acknowledged": sum(o.acknowledged for o in outcomes),
+        "records_acknowledged": sum(o.acknowledged for o in outcomes if o.scenario == "records"),
+        "uploads_acknowledged": sum(o.acknowledged for o in outcomes if o.scenario == "app"),
         "problems": [{"scenario": o.scenario, "mode": o.mode, "problems": o.problems} for o in bad],
         "seconds": round(time.monotonic() - start, 1),
     }
@@ -346,13 +481,19 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["_verify-ingest"]:
         print(json.dumps(verify_ingest(Path(argv[1]), json.loads(argv[2])), ensure_ascii=False))
         return 0
+    if argv[:1] == ["_verify-app"]:
+        print(json.dumps(verify_app(json.loads(argv[1])), ensure_ascii=False))
+        return 0
+    if argv[:1] == ["_serve"]:
+        serve_api(int(argv[1]))
+        return 0
     if argv[:1] == ["_records"]:
         records_workload(int(argv[1]))
         return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=50, help="kill points per scenario")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--scenarios", default="ingest,records")
+    parser.add_argument("--scenarios", default="ingest,records,app")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
     args = parser.parse_args(argv)
     from assistant.cli import offline_environment

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from bench.crash import ingest_points, records_points
+from bench.crash import app_points, ingest_points, records_points
 
 
 def test_ingest_killed_anywhere_leaves_no_half_document_and_rerun_completes(tmp_path):
@@ -18,4 +18,10 @@ def test_ingest_killed_anywhere_leaves_no_half_document_and_rerun_completes(tmp_
 def test_templates_grades_and_promotions_survive_kills(tmp_path):
     outcomes = records_points(tmp_path, 4, random.Random(18))
     assert sum(o.acknowledged for o in outcomes) > 0  # the kills landed amid real writes
+    assert [o.problems for o in outcomes if o.problems] == []
+
+
+def test_the_server_killed_amid_uploads_keeps_every_acknowledged_upload(tmp_path):
+    outcomes = app_points(tmp_path, 2, random.Random(18))
+    assert sum(o.acknowledged for o in outcomes) > 0
     assert [o.problems for o in outcomes if o.problems] == []

@@ -94,8 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("--profile", required=True, type=Path, help="company profile JSON")
     calendar.add_argument("--format", choices=["text", "ics"], default="text")
     calendar.add_argument("--out", type=Path, default=None, help=".ics file to write")
-    users = sub.add_parser("users", parents=[common], help="accounts: add, list, token")
-    users.add_argument("action", choices=["add", "list", "token"])
+    users = sub.add_parser("users", parents=[common], help="accounts: add, list, token, unlock")
+    users.add_argument("action", choices=["add", "list", "token", "unlock"])
     users.add_argument("name", nargs="?", default=None)
     users.add_argument("--role", choices=["staff", "evaluator", "admin"], default=None)
     users.add_argument(
@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--csv", type=Path, default=None, help="export to this CSV file")
     _template_parser(sub, common)
     staff_parsers(sub, common)
+    for name, text in (("backup", "back up the data dir"), ("restore", "restore a backup")):
+        sub.add_parser(name, parents=[common], help=text).add_argument("folder", type=Path)
     sub.add_parser("serve", parents=[common], help="run the web app")
     return parser
 
@@ -240,10 +242,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
 
     profile = load_profile(args.profile).data if args.profile else None
     stack = build_search(settings)
-    stack.indexer.index_knowledge(stack.knowledge)
+    from assistant.web.health import IndexState, with_index_state
+
+    state = IndexState()
+    indexed = stack.indexer.index_knowledge(stack.knowledge)
+    state.finish(len(indexed), "")  # indexed right here, before answering
     result = build_chat(settings, stack).ask(
         args.question, session_id=args.session, profile=profile, as_of=_as_of(args)
     )
+    result = with_index_state(result, state.snapshot())
     return result, f"{result['answer']}\n\n（会话：{result['session_id']}）"
 
 
@@ -372,6 +379,11 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
         return rows, "\n".join(f"{r['name']:<20} {r['role']:<10} {r['created']}" for r in rows)
     if not args.name:
         raise InputError(f"users {args.action}: give the user name")
+    if args.action == "unlock":  # run on the server by its operator, an admin by role
+        from assistant.store.accounts import User
+
+        store.unlock(User("cli", "admin"), args.name)
+        return {"name": args.name, "unlocked": True}, f"login lock lifted for {args.name}"
     if args.action == "token":
         token = store.create_token(args.name)
         return {
@@ -536,6 +548,25 @@ def cmd_templates(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
     return TEMPLATE_ACTIONS[args.action](args, _template_store(settings))
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``backup FOLDER``: database, originals, vector cache, promoted answers (app may run)."""
+    from assistant.backup import backup
+
+    result = backup(settings, args.folder)
+    return result, f"backup written to {args.folder} ({len(result['originals'])} originals)"
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """``restore FOLDER``: into a new data dir, then the index is rebuilt."""
+    from assistant.backup import restore
+
+    result = restore(settings, args.folder)
+    return result, (
+        f"restored into {result['data_dir']}: {result['knowledge_documents']} knowledge "
+        f"articles and {result['originals']} originals indexed"
+    )
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``serve``: the same web app as ``python app.py``."""
     from assistant.web.app import serve
@@ -559,6 +590,8 @@ COMMANDS: dict[str, Handler] = {
     "audit": cmd_audit,
     "templates": cmd_templates,
     **STAFF_COMMANDS,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
     "serve": cmd_serve,
 }
 

@@ -81,6 +81,21 @@ class Settings(BaseSettings):
         "for the template to answer it (tuned on tests/data/template_pairs.yaml).",
     )
     session_hours: float = Field(default=12.0, gt=0, description="Lifetime of a web login (hours).")
+    login_failures: int = Field(
+        default=5, ge=1, description="Failed logins in a row that lock an account."
+    )
+    login_lock_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        description="How long a locked account stays locked (or until "
+        "an admin lifts it: users unlock NAME).",
+    )
+    login_per_address: int = Field(
+        default=20, ge=1, description="Failed logins one address may make per 15 minutes."
+    )
+    ask_per_minute: int = Field(
+        default=60, ge=1, description="Questions one client address may ask per minute."
+    )
     gold_dir: Path = Field(
         default=PROJECT_ROOT / "eval" / "sets" / "answers",
         description="Gold answer set that the review console promotes corrected items into "

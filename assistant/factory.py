@@ -9,6 +9,7 @@ from assistant.config import Settings
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.search.embeddings import NamedEmbeddings, make_embeddings
 from assistant.search.ingest import Indexer
+from assistant.search.journal import Journal
 from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import HybridRetriever, ProgramDetector
 from assistant.search.store import ChunkStore, make_chroma_client
@@ -120,5 +121,6 @@ def build_search(
         max_bytes=int(settings.max_file_mb * 2**20),
         max_pages=settings.max_pages,
         batch_size=max(settings.embed_batch_size, 32),
+        journal=Journal(settings.index_dir / "journal"),
     )
     return SearchStack(settings, knowledge, embeddings, store, retriever, indexer)

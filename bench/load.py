@@ -48,7 +48,13 @@ def _start(data: Path) -> tuple[subprocess.Popen[bytes], str]:
     if cache.is_file() and not (data / "index" / "e5-small-vectors.sqlite").exists():
         shutil.copy(cache, data / "index" / "e5-small-vectors.sqlite")
     port = _free_port()
-    env = dict(os.environ, ASSISTANT_DATA_DIR=str(data), ASSISTANT_PORT=str(port))
+    # Every simulated user comes from 127.0.0.1: lift the per-client question limit.
+    env = dict(
+        os.environ,
+        ASSISTANT_DATA_DIR=str(data),
+        ASSISTANT_PORT=str(port),
+        ASSISTANT_ASK_PER_MINUTE="1000000",
+    )
     log = (data / "app.log").open("wb")  # the app's own log, to read after a failure
     proc = subprocess.Popen(
         [sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT

@@ -65,7 +65,7 @@ def _check_cell(cell, facts, profile) -> bool:
     """Whether a filled cell is what the engine or the profile says (True: a figure)."""
     if cell.fact in DERIVED:
         value = facts.get(cell.fact).value
-        expected = round(value, 2) if isinstance(value, float) else value
+        expected = value if isinstance(value, int) else round(float(value), 2)
         assert cell.value == expected, cell.fact
         assert cell.note  # how it was obtained
         if "ratio" in cell.fact or "share" in cell.fact:

@@ -8,11 +8,13 @@ some other way must not grade or promote for a staff account.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.errors import ForbiddenError, InputError
+from assistant.faults import checkpoint
 from assistant.review.dashboard import Dashboard, Period, build_dashboard
-from assistant.review.promote import Correction, promote
+from assistant.review.promote import PROMOTED_FILE, Correction, promote, read_promoted
 from assistant.review.queue import DEFAULT_SAMPLE, DEFAULT_SEED, QueueItem, build_queue
 from assistant.review.store import LoggedAnswer, ReviewStore
 
@@ -43,6 +45,24 @@ class ReviewConsole:
         """Use the services' knowledge, accounts and settings, and the review tables."""
         self.services = services
         self.store = store
+        self.reconcile_promotions()
+
+    def reconcile_promotions(self) -> int:
+        """Record the promotions that reached the gold file but not the database (the
+        process died between the two writes); the file is the truth. Returns how many."""
+        gold = self.services.settings.gold_dir / PROMOTED_FILE
+        if not gold.is_file():
+            return 0
+        recorded = self.store.promoted_questions()
+        added = 0
+        for item in read_promoted(gold):
+            match = re.fullmatch(r"review #(\d+) by (.+)", str(item.get("source", "")))
+            question = str(item.get("question"))
+            # Only messages of this database: a gold folder may hold items from another.
+            if match and question not in recorded and self.store.answer(int(match[1])):
+                self.store.record_promotion(int(match[1]), match[2], question)
+                added += 1
+        return added
 
     def _check(self, user: User, action: str) -> None:
         """Refuse (and audit the attempt) when the role may not review."""
@@ -129,6 +149,7 @@ class ReviewConsole:
         except InputError as exc:
             self._audit(user, "review.promote.refused", target, reason=str(exc))
             raise
+        checkpoint("promote.written")
         self.store.record_promotion(message_id, user.name, item["question"])
         self._audit(user, "review.promote", target, question=item["question"])
         return item

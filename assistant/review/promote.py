@@ -115,6 +115,15 @@ def gold_questions(gold_dir: Path) -> set[str]:
     return keys
 
 
+def read_promoted(path: Path) -> list[dict[str, Any]]:
+    """The items of a promoted file (empty when it cannot be parsed)."""
+    try:
+        items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    except (OSError, yaml.YAMLError):
+        return []
+    return [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+
+
 def _programs(program: str | list[str] | None) -> list[str]:
     if program is None:
         return []
@@ -265,6 +274,10 @@ def _file_lock(folder: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+promotion_lock = _file_lock
+"""The lock promotions hold (a backup reads the gold file under it)."""
 
 
 def _write_atomically(target: Path, text: str) -> None:

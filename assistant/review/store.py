@@ -256,6 +256,11 @@ class ReviewStore:
         with self._factory() as db, db.begin():
             db.add(PromotionRow(message_id=message_id, evaluator=evaluator, question=question))
 
+    def promoted_questions(self) -> set[str]:
+        """The questions recorded as promoted."""
+        with self._factory() as db:
+            return set(db.scalars(select(PromotionRow.question)))
+
     def promotion_count(self) -> int:
         """How many answers have been promoted into the gold set."""
         with self._factory() as db:

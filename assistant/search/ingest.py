@@ -23,7 +23,9 @@ from assistant.core.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.core.knowledge import Article, Knowledge
 from assistant.core.text import normalize
 from assistant.errors import DocumentError
+from assistant.faults import checkpoint
 from assistant.search.embeddings import NamedEmbeddings
+from assistant.search.journal import Journal, Pending
 from assistant.search.readers import SUPPORTED, TABLE_FORMATS, RawDocument, read_document
 from assistant.search.retrieval import ProgramDetector
 from assistant.search.store import ChunkStore, Metadata, StoredChunk
@@ -99,6 +101,7 @@ class Indexer:
         max_pages: Most pages of a PDF accepted.
         batch_size: Chunks per embedding call.
         progress_bar: Show a tqdm bar on stderr for long runs (terminal only).
+        journal: Where writes are journaled (None: no crash recovery, for throw-away stores).
     """
 
     def __init__(
@@ -111,8 +114,10 @@ class Indexer:
         max_pages: int = 500,
         batch_size: int = 64,
         progress_bar: bool = True,
+        journal: Journal | None = None,
     ) -> None:
         """Wire the parts."""
+        self.journal = journal
         self.store = store
         self.embeddings = embeddings
         self.detector = detector
@@ -135,6 +140,7 @@ class Indexer:
             on_read: Reading progress of paged files, one call per page (a scan's OCR
                 takes seconds per page).
         """
+        self.recover()
         stored = self.store.documents()
         results: list[IngestResult] = []
         todo: list[_Prepared] = []
@@ -164,6 +170,7 @@ class Indexer:
         self, knowledge: Knowledge, on_progress: ProgressFn | None = None
     ) -> list[IngestResult]:
         """Bring the store in line with ``knowledge/``: add, replace and delete articles."""
+        self.recover()
         stored = self.store.documents()
         results: list[IngestResult] = []
         todo: list[_Prepared] = []
@@ -182,18 +189,41 @@ class Indexer:
         results += self._write(todo, stored, on_progress)
         for doc_id, meta in stored.items():
             if meta.get("doc_type") == "knowledge" and doc_id not in current:
-                removed = self.store.delete_document(doc_id)
+                removed = self._delete(doc_id, str(meta.get("source", "")))
                 results.append(
                     IngestResult(str(meta.get("source", "")), doc_id, "removed", removed)
                 )
         return results
+
+    def recover(self) -> list[IngestResult]:
+        """Finish or undo the writes of runs that were killed half-way (see
+        :mod:`assistant.search.journal`): a document whose new version is complete keeps it
+        (the old version's extra chunks go), any other named document is deleted, and an
+        uploaded file that still exists is ingested again. Knowledge articles come back with
+        the next :meth:`index_knowledge`."""
+        if self.journal is None:
+            return []
+        again: list[Path] = []
+        for path in self.journal.orphans():
+            for pending in self.journal.read(path):
+                chunks = self.store.chunk_metadata(pending.doc_id)
+                if pending.is_complete(chunks):
+                    keep = pending.chunk_ids()
+                    self.store.delete_ids([i for i in chunks if i not in keep])
+                    continue
+                self.store.delete_ids(list(chunks))
+                source = Path(pending.source)
+                if pending.content_hash and pending.doc_type == "upload" and source.is_file():
+                    again.append(source)
+            self.journal.end(path)
+        return self.ingest_files(again) if again else []
 
     def remove(self, targets: Sequence[str]) -> list[IngestResult]:
         """Delete documents named by file path or by doc id."""
         results = []
         for target in targets:
             doc_id = target if target.startswith(("file-", "kb-")) else file_doc_id(Path(target))
-            removed = self.store.delete_document(doc_id)
+            removed = self._delete(doc_id, target)
             status: Status = "removed" if removed else "not_found"
             message = "" if removed else f"{target}: not in the index"
             results.append(IngestResult(target, doc_id, status, removed, message))
@@ -209,21 +239,52 @@ class Indexer:
             return []
         indexed = dt.datetime.now().isoformat(timespec="seconds")  # shown in 知识库管理
         all_chunks = [
-            StoredChunk(c.id, c.text, {**c.metadata, "indexed": indexed})
+            StoredChunk(c.id, c.text, {**c.metadata, "indexed": indexed, "chunks": len(doc.chunks)})
             for doc in todo
             for c in doc.chunks
         ]
         vectors = self._embed([c.text for c in all_chunks], on_progress)
+        pending = [
+            Pending(
+                d.doc_id,
+                d.content_hash,
+                len(d.chunks),
+                d.source,
+                str(d.chunks[0].metadata["doc_type"]),
+            )
+            for d in todo
+        ]
+        checkpoint("ingest.embedded")
+        journal = self.journal.begin(pending) if self.journal else None
+        checkpoint("ingest.journaled")
+        # One write for the whole batch: per-document upserts cost a round trip each. The
+        # new chunks overwrite the old ones of the same number; only then do the old
+        # version's extra chunks go, so a reader never meets a document with no chunks.
+        self.store.add(all_chunks, vectors)
+        checkpoint("ingest.written")
         results = []
-        for doc in todo:
+        for doc, entry in zip(todo, pending, strict=True):
             existed = doc.doc_id in stored
             if existed:
-                self.store.delete_document(doc.doc_id)
+                keep = entry.chunk_ids()
+                old = self.store.chunk_metadata(doc.doc_id)
+                self.store.delete_ids([i for i in old if i not in keep])
             status: Status = "updated" if existed else "added"
             results.append(_described(doc.source, doc.doc_id, status, len(doc.chunks), doc.raw))
-        # One write for the whole batch: per-document upserts cost a round trip each.
-        self.store.add(all_chunks, vectors)
+        checkpoint("ingest.pruned")
+        if journal is not None:
+            Journal.end(journal)
         return results
+
+    def _delete(self, doc_id: str, source: str) -> int:
+        """Delete a document's chunks (journaled: a kill half-way is finished by recovery)."""
+        journal = (
+            self.journal.begin([Pending(doc_id, None, 0, source, "")]) if self.journal else None
+        )
+        removed = self.store.delete_document(doc_id)
+        if journal is not None:
+            Journal.end(journal)
+        return removed
 
     def _embed(self, texts: list[str], on_progress: ProgressFn | None) -> list[list[float]]:
         bar = None

@@ -23,6 +23,7 @@ from typing import Any
 from assistant.core.knowledge import split_front_matter
 from assistant.errors import DocumentError, KnowledgeError
 from assistant.search.cleaning import clean_document
+from assistant.search.guards import check_container
 
 TEXT_FORMATS = (".md", ".markdown", ".txt")
 IMAGE_FORMATS = (".png", ".jpg", ".jpeg")
@@ -120,6 +121,7 @@ def read_document(
         )
     if size == 0:
         raise DocumentError(f"{path}：文件是空的（0 字节）；请确认上传的是正确的文件")
+    check_container(path, suffix)
     read = _read(path, suffix, max_pages, on_page)
     cleaned = clean_document(
         read.text, title_hint=read.title, fields=read.fields, tabular=suffix in TABLE_FORMATS

@@ -39,6 +39,51 @@ def _meta(raw: Mapping[str, Any] | None) -> Metadata:
     return {k: v for k, v in (raw or {}).items() if isinstance(v, str | int | float | bool)}
 
 
+def unavailable(exc: BaseException) -> RetrievalError | None:
+    """The user-facing error for a store failure that is not a bug: the chroma server is
+    unreachable, or the disk under the local store is full or read-only (None otherwise)."""
+    import httpx
+
+    text = str(exc).lower()
+    if isinstance(exc, httpx.TransportError | ConnectionError | TimeoutError):
+        return RetrievalError(
+            "知识库检索服务暂时无法连接（chroma 服务器未响应），请稍后再试；已保存的数据不受影响"
+        )
+    storage = ("readonly", "read-only", "disk is full", "no space left", "disk i/o error")
+    if isinstance(exc, OSError) or any(word in text for word in storage):
+        return RetrievalError(
+            f"知识库索引无法写入（数据目录已满或只读：{exc}），请检查磁盘后再试；已有索引不受影响"
+        )
+    return None
+
+
+class _Guarded:
+    """A chromadb collection whose calls turn an outage into :class:`RetrievalError` (the API
+    answers 503 with its message; the next call after the server is back succeeds, since
+    every HTTP call opens its own connection)."""
+
+    def __init__(self, col: Any) -> None:
+        self._inner = col
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except RetrievalError:
+                raise
+            except Exception as exc:
+                error = unavailable(exc)
+                if error is None:
+                    raise
+                raise error from exc
+
+        return call
+
+
 @dataclass(frozen=True)
 class StoredChunk:
     """A chunk as stored: id, indexed text and flat metadata."""
@@ -98,13 +143,14 @@ class ChunkStore:
         self.name = collection
         self._generation_file = generation_file
         try:
-            self._col: Collection = client.get_or_create_collection(
+            col = client.get_or_create_collection(
                 collection,
                 embedding_function=None,
                 configuration=cast(Any, {"hnsw": HNSW_CONFIG}),
             )
         except Exception as exc:
             raise RetrievalError(f"cannot open the chunk collection '{collection}': {exc}") from exc
+        self._col: Collection = cast("Collection", _Guarded(col))
 
     def count(self) -> int:
         """Number of chunks stored."""
@@ -145,6 +191,19 @@ class ChunkStore:
             self._col.delete(ids=ids)
             self._bump()
         return len(ids)
+
+    def chunk_metadata(self, doc_id: str) -> dict[str, Metadata]:
+        """Every chunk of one document: id → metadata."""
+        found = self._col.get(where={"doc_id": doc_id}, include=["metadatas"])
+        metas = found["metadatas"] or []
+        return {cid: _meta(m) for cid, m in zip(found["ids"], metas, strict=True)}
+
+    def delete_ids(self, ids: Sequence[str]) -> None:
+        """Delete chunks by id."""
+        for start in range(0, len(ids), MAX_BATCH):
+            self._col.delete(ids=list(ids[start : start + MAX_BATCH]))
+        if ids:
+            self._bump()
 
     def documents(self) -> dict[str, Metadata]:
         """Each stored document's first-chunk metadata, by doc id."""

@@ -110,7 +110,9 @@ class _Filler:
         if not fact.known or fact.value is None:
             labels = "、".join(self.knowledge.label_for(m) for m in fact.missing)
             return Cell(None, f"{formula}；缺少{labels or '所需数据'}，无法计算", name)
-        value = round(fact.value, 2) if isinstance(fact.value, float) else fact.value
+        # The engine's figures are exact fractions; a table cell holds the rounded figure
+        # (Excel stores floats), the exact computation stays in the note.
+        value = fact.value if isinstance(fact.value, int) else round(float(fact.value), 2)
         detail = "；".join(x for x in (fact.detail, *fact.notes) if x)
         return Cell(value, f"{formula}" + (f"：{detail}" if detail else ""), name)
 

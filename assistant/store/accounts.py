@@ -162,6 +162,39 @@ class AccountStore:
         self.audit(user, "login", row.name)
         return user
 
+    def locked_until(self, name: str, failures: int, minutes: float) -> dt.datetime | None:
+        """When the account's login lock ends (None: not locked).
+
+        An account is locked after ``failures`` failed logins in a row (no success or unlock
+        between them) for ``minutes`` after the last one. Read from the audit log, which every
+        worker process writes, so the lock holds across processes and restarts.
+        """
+        with self._factory() as db:
+            rows = list(
+                db.scalars(
+                    select(AuditRow)
+                    .where(AuditRow.target == name)
+                    .where(AuditRow.action.in_(("login", "login.failed", "login.unlock")))
+                    .order_by(AuditRow.id.desc())
+                    .limit(failures)
+                )
+            )
+        if len(rows) < failures or any(r.action != "login.failed" for r in rows):
+            return None
+        until = rows[0].at + dt.timedelta(minutes=minutes)
+        return until if until > _now() else None
+
+    def unlock(self, admin: User, name: str) -> None:
+        """Lift a login lock (audited as ``login.unlock`` under the admin).
+
+        Raises:
+            InputError: no such user.
+        """
+        with self._factory() as db:
+            if db.scalar(select(UserRow).where(UserRow.name == name)) is None:
+                raise InputError(f"no user '{name}'")
+        self.audit(admin, "login.unlock", name)
+
     def create_token(self, name: str) -> str:
         """A new API token for a user; it is shown once and only its digest is stored."""
         token = "sbz_" + secrets.token_urlsafe(32)

@@ -1,7 +1,7 @@
 """The JSON web API (contract: ``/api/*``), a FastAPI app.
 
-Errors are 4xx with ``{"error": {"code", "message"}}``, never a 500 for bad input; request
-bodies over :data:`MAX_BODY_BYTES` are refused before they are read. The knowledge base is
+Errors are 4xx with ``{"error": {"code", "message"}}``, never a 500 for bad input; body
+limits, identity checks and rates come first (:mod:`assistant.web.guard`). The knowledge base is
 loaded once; the search stack (embedding model, vector store) is built lazily on first use
 so that ``/api/check`` answers while the index is still being built.
 """
@@ -9,18 +9,19 @@ so that ``/api/check`` answers while the index is still being built.
 from __future__ import annotations
 
 import datetime as dt
+import io
+import os
 import tempfile
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
-from fastapi import FastAPI, Request, UploadFile
+from fastapi import FastAPI, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
-from starlette.concurrency import run_in_threadpool
 
 from assistant.config import Settings
 from assistant.core.assessment import assess, checklist
@@ -28,6 +29,8 @@ from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.core.profile import validate_profile
 from assistant.errors import AssistantError, AuthError, ForbiddenError, InputError
 from assistant.search.readers import SUPPORTED, SUPPORTED_TEXT
+from assistant.web.guard import JSON_LIMIT
+from assistant.web.health import IndexState, knowledge_version, rules_versions, with_index_state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -37,7 +40,10 @@ if TYPE_CHECKING:
     from assistant.review.console import ReviewConsole
     from assistant.store.accounts import AccountStore, User
 
-MAX_BODY_BYTES = 1_000_000
+MAX_BODY_BYTES = JSON_LIMIT
+ROW_ID_MAX = 2**63 - 1
+"""Largest database id (SQLite and PostgreSQL bigint): a bigger number in a request is bad
+input, not a driver overflow."""
 
 
 class Services:
@@ -54,7 +60,14 @@ class Services:
         self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._index_lock = threading.Lock()
-        self.index_status = "未开始"
+        self.index = IndexState()
+        self.knowledge_version = knowledge_version(settings.knowledge_dir)
+
+    @property
+    def index_status(self) -> str:
+        """The index state as one line of Chinese (the staff page, ``/api/health``'s ``index``)."""
+        snap = self.index.snapshot()
+        return self.index.summary if snap.state == "ready" and self.index.summary else snap.text()
 
     def search(self) -> SearchStack:
         """The search stack (built once, thread-safely)."""
@@ -126,15 +139,18 @@ class Services:
         return self._index_lock.locked()
 
     def _index_knowledge(self) -> None:
-        self.index_status = "索引中"
-        stack = self.search()
-
-        def progress(done: int, total: int) -> None:
-            self.index_status = f"索引中 {done}/{total}"
-
-        results = stack.indexer.index_knowledge(self.knowledge, progress)
+        self.index.start()
+        try:
+            stack = self.search()
+            results = stack.indexer.index_knowledge(self.knowledge, self.index.progress)
+        except AssistantError as exc:
+            self.index.fail(str(exc))
+            raise
+        except Exception as exc:  # a broken index must show in health, not only in a log
+            self.index.fail(f"{type(exc).__name__}: {exc}")
+            raise
         changed = sum(1 for r in results if r.status != "unchanged")
-        self.index_status = f"就绪（{len(results)} 篇，更新 {changed} 篇）"
+        self.index.finish(len(results), f"就绪（{len(results)} 篇，更新 {changed} 篇）")
 
 
 class CheckRequest(BaseModel):
@@ -194,15 +210,27 @@ def create_api(services: Services) -> FastAPI:
     """The FastAPI app with the contract's routes (OpenAPI docs at ``/docs``)."""
     api = FastAPI(title="申报助手 API", version="0.1.0")
     _install_errors(api)
-    _install_size_limit(api, int(services.settings.max_file_mb * 2**20))
+    from assistant.web import guard
 
-    @api.get("/api/health")
-    def health() -> dict[str, Any]:
-        return {
+    guard.install(api, services)
+
+    @api.get("/api/health", response_model=None)
+    def health(require: Literal["ready"] | None = None) -> Any:
+        snap = services.index.snapshot()
+        body = {
             "status": "ok",
             "programs": len(services.knowledge.programs),
             "index": services.index_status,
+            "index_state": snap.as_json(),
+            "ready": snap.ready,
+            "versions": {
+                "knowledge": services.knowledge_version,
+                "rules": rules_versions(services.knowledge, dt.date.today()),
+            },
         }
+        if require == "ready" and not snap.ready:
+            return JSONResponse(body, status_code=503)
+        return body
 
     @api.get("/api/programs")
     def programs(as_of: dt.date | None = None) -> list[dict[str, Any]]:
@@ -325,35 +353,74 @@ def document_list(services: Services) -> list[dict[str, Any]]:
     ]
 
 
+def upload_name(filename: str) -> str:
+    """The bare, printable file name an upload is saved under.
+
+    Raises:
+        InputError: no usable name or an unsupported type.
+    """
+    # A bare file name without control characters: nothing can escape the folder or
+    # forge lines in a listing or a log.
+    name = Path((filename or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
+    if not name or name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED:
+        raise InputError(f"文件 '{name}'：不支持此类型；请上传 {SUPPORTED_TEXT} 文件")
+    return name
+
+
 def ingest_upload(
     services: Services,
     user: User,
     filename: str,
-    data: bytes,
+    data: bytes | BinaryIO,
     on_read: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Save an uploaded file under data/uploads (bare file name only) and ingest it.
 
     ``on_read`` hears each page read (a scan's OCR takes seconds per page).
 
+    The file is written to a temporary name, flushed to disk and renamed, so a crash never
+    leaves a half-written original; a stream is copied in pieces, never held whole.
+
     Raises:
         InputError: an unsupported, over-sized or unreadable file.
     """
-    name = Path(filename or "").name  # a bare file name: nothing can escape the folder
-    if not name or name.startswith(".") or Path(name).suffix.lower() not in SUPPORTED:
-        raise InputError(f"文件 '{name}'：不支持此类型；请上传 {SUPPORTED_TEXT} 文件")
-    limit = services.settings.max_file_mb * 2**20
-    if len(data) > limit:
-        raise InputError(f"file '{name}' is over {services.settings.max_file_mb:g} MiB")
+    name = upload_name(filename)
+    limit = int(services.settings.max_file_mb * 2**20)
     folder = services.settings.data_dir / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
-    target.write_bytes(data)
+    stream = io.BytesIO(data) if isinstance(data, bytes) else data
+    if not save_atomically(stream, target, limit):
+        raise InputError(
+            f"文件 '{name}' 超过 {services.settings.max_file_mb:g} MiB；请压缩或拆分后再上传"
+        )
     [result] = services.search().indexer.ingest_files([target], on_read=on_read)
     services.accounts().audit(user, "document.ingest", name, status=result.status)
     if result.status == "failed":
         raise InputError(result.message)
     return dict(result.__dict__)
+
+
+def save_atomically(stream: BinaryIO, target: Path, limit: int) -> bool:
+    """Copy ``stream`` to ``target`` through a temporary file, fsync and rename (False, and
+    nothing written, when it is over ``limit`` bytes)."""
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+    tmp = Path(tmp_name)
+    try:
+        size = 0
+        with os.fdopen(fd, "wb") as out:
+            while piece := stream.read(1 << 20):
+                size += len(piece)
+                if size > limit:
+                    return False
+                out.write(piece)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _install_chat_routes(api: FastAPI, services: Services) -> None:
@@ -364,6 +431,7 @@ def _install_chat_routes(api: FastAPI, services: Services) -> None:
         result = services.chat().ask(
             req.question, session_id=req.session_id, profile=req.profile, as_of=req.as_of
         )
+        result = with_index_state(result, services.index.snapshot())
         if not _is_staff(services, request):
             # Suggestions name draft and stale templates: for staff, not for the public.
             result = {**result, "template_suggestions": []}
@@ -386,15 +454,12 @@ def _install_staff_routes(api: FastAPI, services: Services) -> None:
         return document_list(services)
 
     @api.post("/api/documents")
-    async def upload(request: Request, file: UploadFile) -> dict[str, Any]:
+    def upload(request: Request, file: UploadFile) -> dict[str, Any]:
         user = require(services, request, "staff", "admin")
-        data = await file.read(int(services.settings.max_file_mb * 2**20) + 1)
-        # In a worker thread: reading a scan (OCR) takes seconds per page, and the event
-        # loop must keep answering other requests meanwhile.
-        result: dict[str, Any] = await run_in_threadpool(
-            ingest_upload, services, user, file.filename or "", data
-        )
-        return result
+        # The multipart parser has spooled the file to disk; it is copied in pieces. A plain
+        # (sync) route runs in FastAPI's thread pool, so reading a scan (OCR, seconds per
+        # page) never holds up the event loop.
+        return ingest_upload(services, user, file.filename or "", file.file)
 
     @api.delete("/api/documents/{doc_id}", response_model=None)
     def remove(request: Request, doc_id: str) -> Any:
@@ -412,8 +477,16 @@ def _install_staff_routes(api: FastAPI, services: Services) -> None:
         services.accounts().audit(user, "knowledge.reindex", "knowledge/")
         return {"index": services.index_status}
 
+    @api.post("/api/users/{name}/unlock")
+    def unlock(request: Request, name: str) -> dict[str, Any]:
+        admin = require(services, request, "admin")
+        services.accounts().unlock(admin, name)
+        return {"name": name, "unlocked": True}
+
     @api.get("/api/audit", response_model=None)
-    def audit(request: Request, limit: int = 200, format: str = "json") -> Any:
+    def audit(
+        request: Request, limit: int = Query(200, ge=1, le=100_000), format: str = "json"
+    ) -> Any:
         require(services, request, "admin")
         if format == "csv":
             return PlainTextResponse(services.accounts().audit_csv(limit), media_type="text/csv")
@@ -450,6 +523,15 @@ def _install_errors(api: FastAPI) -> None:
             status = 403 if isinstance(exc, ForbiddenError) else 401
         return _error(status, exc.code, str(exc))
 
+    from sqlalchemy.exc import OperationalError
+
+    @api.exception_handler(OperationalError)
+    async def storage_error(_: Request, exc: OperationalError) -> JSONResponse:
+        # The database is busy past its timeout, read-only or on a full disk: nothing was
+        # written (the transaction rolled back), and the client may retry.
+        reason = str(exc.orig) if exc.orig is not None else type(exc).__name__
+        return _error(503, "storage_unavailable", f"数据库暂时无法写入（{reason}），请稍后再试")
+
     @api.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         parts = []
@@ -457,19 +539,3 @@ def _install_errors(api: FastAPI) -> None:
             where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             parts.append(f"field '{where or 'body'}': {err.get('msg')}")
         return _error(400, "bad_input", "; ".join(parts) or "invalid request body")
-
-
-def _install_size_limit(api: FastAPI, upload_bytes: int = MAX_BODY_BYTES) -> None:
-    @api.middleware("http")
-    async def limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        length = request.headers.get("content-length") or "0"
-        # A document upload may be as large as a document may be (scans are megabytes);
-        # the multipart envelope adds a little.
-        upload = request.method == "POST" and request.url.path == "/api/documents"
-        cap = max(upload_bytes + 65_536, MAX_BODY_BYTES) if upload else MAX_BODY_BYTES
-        size = int(length) if length.isdigit() else cap + 1
-        if request.url.path.startswith("/api/") and size > cap:
-            return _error(413, "too_large", f"request body over {cap} bytes")
-        return await call_next(request)

@@ -95,6 +95,7 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
     import gradio as gr
 
     from assistant.web.auth import install_login
+    from assistant.web.guard import keep_body_limit_outermost
     from assistant.web.locale import ChineseGradio
     from assistant.web.pages import mount_pages
 
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
     api = create_api(services)
     api.state.services = services  # for operators and tests: the app's shared services
     install_login(api, services)
+    keep_body_limit_outermost(api)
     if index_in_background:
         threading.Thread(target=_index, args=(services,), daemon=True, name="indexer").start()
     # The login pages first: the public page at "/" would otherwise catch their paths.
@@ -131,8 +133,7 @@ def gradio_options() -> dict[str, Any]:
 def _index(services: Services) -> None:
     try:
         services.index_knowledge()
-    except AssistantError as exc:
-        services.index_status = f"索引失败：{exc}"
+    except Exception as exc:  # the state is in services.index (health shows it)
         log.error("indexing failed: %s", exc)
 
 

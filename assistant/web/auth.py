@@ -26,9 +26,10 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from assistant.errors import AuthError, ForbiddenError
+from assistant.store.accounts import User
+from assistant.web.guard import RateLimiter, client_address
 
 if TYPE_CHECKING:
-    from assistant.store.accounts import User
     from assistant.web.api import Services
 
 SESSION_COOKIE = "sbzs_session"
@@ -115,13 +116,40 @@ def _install_login_routes(api: FastAPI, services: Services) -> None:
         user = session_user(services, dict(request.cookies))
         return HTMLResponse(_login_html(safe_next(next), user, ""))
 
+    settings = services.settings
+    # Failed logins per address, in this process (accounts are locked in the database).
+    per_address = RateLimiter(settings.login_per_address, 15 * 60.0)
+
     @api.post("/login", response_class=HTMLResponse, include_in_schema=False, response_model=None)
     def login(
-        name: str = Form(""), password: str = Form(""), next: str = Form("/staff/")
+        request: Request,
+        name: str = Form(""),
+        password: str = Form(""),
+        next: str = Form("/staff/"),
     ) -> Response:
         target = safe_next(next)
-        user = services.accounts().authenticate(name.strip(), password)
+        name = name.strip()
+        address = client_address(request.scope)
+        accounts = services.accounts()
+        wait = per_address.retry_after(address, record=False)
+        locked = accounts.locked_until(name, settings.login_failures, settings.login_lock_minutes)
+        if wait or locked:
+            accounts.audit(User(name or "?", "-"), "login.refused", name, address=address)
+            text = (
+                f"登录失败次数过多，该账户已临时锁定至 {locked:%H:%M}（UTC），"
+                "或请管理员解锁（python -m assistant users unlock 用户名）"
+                if locked
+                else f"登录失败次数过多，请 {int(wait) // 60 + 1} 分钟后再试"
+            )
+            seconds = int(wait) + 1 if wait else settings.login_lock_minutes * 60
+            return HTMLResponse(
+                _login_html(target, None, text),
+                status_code=429,
+                headers={"retry-after": str(int(seconds))},
+            )
+        user = accounts.authenticate(name, password)
         if user is None:
+            per_address.record(address)
             return HTMLResponse(_login_html(target, None, "用户名或密码不对"), status_code=401)
         prefix = page_of(target.split("?")[0])
         if prefix is not None and user.role not in PAGES[prefix]:
@@ -134,6 +162,7 @@ def _install_login_routes(api: FastAPI, services: Services) -> None:
             max_age=int(services.settings.session_hours * 3600),
             httponly=True,
             samesite="lax",
+            secure=request.url.scheme == "https",
             path="/",
         )
         return response

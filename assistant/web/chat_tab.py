@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
+from assistant.web.health import with_index_state
 from assistant.web.render import answer_html, citations_html
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ def chat_turn(
     history = list(history or [])
     try:
         answer = services.chat().ask(message, session_id=session_id or None)
+        answer = with_index_state(answer, services.index.snapshot())
     except AssistantError as exc:
         history += [
             {"role": "user", "content": message or ""},

@@ -22,7 +22,7 @@ from assistant.review.console import REVIEW_ROLES
 from assistant.review.promote import Correction
 from assistant.review.queue import DEFAULT_SAMPLE, DEFAULT_SEED
 from assistant.review.store import MAX_COMMENT
-from assistant.web.api import require
+from assistant.web.api import ROW_ID_MAX, require
 
 if TYPE_CHECKING:
     from assistant.web.api import Services
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 class GradeRequest(BaseModel):
     """``POST /api/reviews``."""
 
-    message_id: int = Field(gt=0)
+    message_id: int = Field(gt=0, le=ROW_ID_MAX)
     answer_grade: Literal["correct", "partly", "wrong"]
     citation_grade: Literal["correct", "partly", "wrong"]
     comment: str = Field(default="", max_length=MAX_COMMENT)
@@ -40,7 +40,7 @@ class GradeRequest(BaseModel):
 class PromoteRequest(BaseModel):
     """``POST /api/reviews/promote``: the corrected gold item."""
 
-    message_id: int = Field(gt=0)
+    message_id: int = Field(gt=0, le=ROW_ID_MAX)
     question: str = Field(max_length=2000)
     program: str | list[str] | None = None
     kind: str

@@ -10,21 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from assistant.errors import InputError
-from assistant.web.api import require
+from assistant.web.api import ROW_ID_MAX, require
 
 if TYPE_CHECKING:
     from assistant.templates.matching import TemplateMatcher
     from assistant.web.api import Services
 
 STAFF = ("staff", "admin")
+TemplateId = Annotated[int, PathParam(ge=1, le=ROW_ID_MAX)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -41,7 +43,7 @@ class TemplateBody(BaseModel):
 class FromAnswer(BaseModel):
     """``POST /api/templates/from-answer``: a draft from a recent chat answer."""
 
-    message_id: int
+    message_id: int = Field(gt=0, le=ROW_ID_MAX)
     title: str = Field(default="", max_length=200)
 
 
@@ -101,31 +103,35 @@ def _install_collection(api: FastAPI, services: Services) -> None:
 
 def _install_item(api: FastAPI, services: Services) -> None:
     @api.get("/api/templates/{template_id}")
-    def show(request: Request, template_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
+    def show(
+        request: Request, template_id: TemplateId, as_of: dt.date | None = None
+    ) -> dict[str, Any]:
         require(services, request, *STAFF)
         return matcher_of(services).store.get(template_id, as_of)
 
     @api.put("/api/templates/{template_id}")
-    def edit(request: Request, template_id: int, body: TemplateBody) -> dict[str, Any]:
+    def edit(request: Request, template_id: TemplateId, body: TemplateBody) -> dict[str, Any]:
         user = require(services, request, *STAFF)
         return matcher_of(services).store.update(user, template_id, body.model_dump())
 
     @api.post("/api/templates/{template_id}/approve")
-    def approve(request: Request, template_id: int, as_of: dt.date | None = None) -> dict[str, Any]:
+    def approve(
+        request: Request, template_id: TemplateId, as_of: dt.date | None = None
+    ) -> dict[str, Any]:
         user = require(services, request, *STAFF)
         return matcher_of(services).store.approve(user, template_id, as_of)
 
     @api.post("/api/templates/{template_id}/retire")
-    def retire(request: Request, template_id: int) -> dict[str, Any]:
+    def retire(request: Request, template_id: TemplateId) -> dict[str, Any]:
         user = require(services, request, *STAFF)
         return matcher_of(services).store.retire(user, template_id)
 
     @api.get("/api/templates/{template_id}/diff")
     def diff(
         request: Request,
-        template_id: int,
-        old: int = Query(alias="from", ge=1),
-        new: int = Query(alias="to", ge=1),
+        template_id: TemplateId,
+        old: int = Query(alias="from", ge=1, le=ROW_ID_MAX),
+        new: int = Query(alias="to", ge=1, le=ROW_ID_MAX),
     ) -> dict[str, Any]:
         require(services, request, *STAFF)
         text = matcher_of(services).store.diff(template_id, old, new)

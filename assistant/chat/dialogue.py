@@ -184,13 +184,18 @@ def plan_turn(
     substantive = any(not k.startswith(CONTEXT_KEYS) for k in message_facts)
     asks = bool(_QUESTION.search(simple))
     other = bool(_OTHER.search(simple)) and not _OWN.search(simple)
+    fits = kind in ("eligibility", "gaps", "match") or any(w in simple for w in _FIT_WORDS)
+    # Facts are the user's own unless the message speaks of some other company: a
+    # statement, a session that already holds facts, 我们/去年, or figures asked about
+    # with 「能评…吗」 (a description that specific is the asker's company).
     own = not other and (
         bool(_OWN.search(simple))
         or not asks
         or bool(state.facts)
         or bool(_RELATIVE_YEAR.search(simple))
+        or (substantive and fits)
     )
-    if out_of_scope and not substantive:
+    if out_of_scope and (asks or not substantive):
         return Plan("refusal", False, programs)
     if not asks:
         if message_facts:
@@ -200,7 +205,6 @@ def plan_turn(
         return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(simple)))
     if follow_up and programs and state.assessed and not message_facts:
         return Plan("assessment", True, programs)
-    fits = kind in ("eligibility", "gaps", "match") or any(w in simple for w in _FIT_WORDS)
     if own and fits and (state.facts or substantive) and kind not in _POLICY_KINDS:
         return Plan("assessment", True, programs)
     if (
@@ -209,6 +213,7 @@ def plan_turn(
         and kind in ("eligibility", "gaps", "match")
         and not state.facts
         and not message_facts
+        and bare(simple, programs)
     ):
         return Plan("clarify", True, programs)
     if out_of_scope and not message_facts:
@@ -221,6 +226,19 @@ _OWN_FIT = re.compile(
     r"(?:我们|我司|本公司|我公司|咱们)[^，。？?]{0,6}(?:能评|能申请|能报|可以申请|能不能)"
 )
 _POLICY_KINDS = ("procedure", "materials", "validity", "benefits", "statistics", "definition")
+
+
+_BARE_WORDS = re.compile(
+    rf"{_OWN.pattern}|能不能|能否|可以|可不可以|符合|能评|能申请|能报|申请|申报|评上|评|条件|"
+    r"这样|现在|公司|企业|吗|呢|么|嘛|吧|啊|[？?！!。，,\s]"
+)
+
+
+def bare(text: str, programs: tuple[str, ...]) -> bool:
+    """Whether an eligibility question says nothing but 「我们能评X吗」 (then the facts are
+    asked for; a question with more in it, 「我们一个知识产权都没有，能评吗」, is answered)."""
+    rest = _BARE_WORDS.sub("", text)
+    return len(rest) <= 6 if programs else len(rest) <= 2
 
 
 def asks_fit(text: str) -> bool:

@@ -24,10 +24,11 @@ from assistant.chat.dialogue import (
     facts_list,
     registration_span,
     remember,
+    short_value,
 )
 from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.knowledge import Knowledge
-from assistant.core.matching import match
+from assistant.core.matching import match, program_gaps
 
 MAX_CONDITION_LINES = 6
 
@@ -185,8 +186,16 @@ def condition_reply(
             clarify=True,
         )
     lines, dates = [], []
+    profile = full.profile
     for r, c in rows:
         line = _condition_line(knowledge, r, c)
+        if c["status"] == "fail" and profile is not None:
+            gaps = program_gaps(knowledge, r["program"], profile, as_of, r)
+            line += "".join(
+                f"；{g['text']}"
+                for g in gaps
+                if g["condition"] == c["id"] and g["delta"] is not None
+            )
         if timing:
             first = first_day_met(knowledge, r["program"], c["id"], facts, as_of)
             if first is not None:
@@ -201,7 +210,7 @@ def condition_reply(
     else:
         lead = (
             f"按您给的数字，{r0['program_name']}的「{c0['title']}」："
-            f"{c0['actual'] or '—'}，{STATUS_TEXT[c0['status']]}。"
+            f"{short_value(c0['actual']) or '—'}，{STATUS_TEXT[c0['status']]}。"
         )
     parts = [lead, "#### 逐条说明\n\n" + "\n".join(lines)]
     parts.append("> 这里只判断您给出的数字所涉及的条件；是否符合整个项目，还要看其他条件。")

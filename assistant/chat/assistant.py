@@ -33,6 +33,7 @@ from assistant.chat.dialogue import (
     change_lines,
     nested_profile,
     plan_turn,
+    question_clause,
 )
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
@@ -47,7 +48,7 @@ from assistant.chat.turns import (
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import match, program_gaps
 from assistant.core.profile import validate_profile
-from assistant.core.text import check_question, is_traditional, to_traditional
+from assistant.core.text import check_question, is_traditional, to_simplified, to_traditional
 from assistant.search.retrieval import HybridRetriever
 from assistant.store.db import SessionStore
 
@@ -195,9 +196,17 @@ class ChatAssistant:
             has_facts=substantive or bool(state.facts and asks_fit(question)),
             previous_kind=str(state.extra.get("kind", "")),
         )
+        # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
+        # must not make 「…能申请科技型中小企业吗」 a procedure question.
+        focus = question_clause(to_simplified(question))
+        kind = (
+            self.intents.detect(focus, has_facts=bool(state.facts or extracted.facts)).kind
+            if focus != question
+            else intent.kind
+        )
         plan = plan_turn(
             question,
-            kind=intent.kind,
+            kind=kind,
             programs=intent.programs,
             follow_up=intent.follow_up,
             out_of_scope=intent.out_of_scope,
@@ -212,7 +221,7 @@ class ChatAssistant:
             state.programs
             if intent.follow_up
             or plan.act in ("assessment", "facts")
-            or intent.kind in ("eligibility", "gaps")
+            or kind in ("eligibility", "gaps")
             else []
         )
         # 「那科技型中小企业呢？」 after 「高企证书有效期几年？」 asks the earlier question
@@ -222,7 +231,7 @@ class ChatAssistant:
             if intent.follow_up and intent.programs
             else ""
         )
-        turn = _Turn(question, day, state, extracted.facts, intent, plan, changed, programs)
+        turn = _Turn(question, day, state, extracted.facts, intent, kind, plan, changed, programs)
         result, act, changes, hit, suggestions = self._respond(turn, topic)
         result["backend"] = "grounded"
         if self.phraser is not None and not result["refused"] and hit is None:
@@ -264,9 +273,7 @@ class ChatAssistant:
         if act == "clarify":
             return self._reply(clarify_reply(self.knowledge, programs, day)), act, [], None, []
         if act == "assessment":
-            result, changes = self._engine_answer(
-                turn.intent.kind, programs, state, turn.changed, day
-            )
+            result, changes = self._engine_answer(turn.kind, programs, state, turn.changed, day)
             return result, str(result.pop("_act", "assessment")), changes, None, []
         hit, suggestions = (
             self._template_hit(turn.question, list(turn.intent.programs), day)
@@ -469,6 +476,7 @@ class _Turn:
     state: DialogueState
     stated: dict[str, Any]
     intent: Intent
+    kind: str
     plan: Plan
     changed: list[FactChange]
     programs: list[str]

@@ -181,10 +181,11 @@ def plan_turn(
         state: The session so far.
     """
     simple = to_simplified(text)
+    focus = question_clause(simple)
     substantive = any(not k.startswith(CONTEXT_KEYS) for k in message_facts)
     asks = bool(_QUESTION.search(simple))
     other = bool(_OTHER.search(simple)) and not _OWN.search(simple)
-    fits = kind in ("eligibility", "gaps", "match") or any(w in simple for w in _FIT_WORDS)
+    fits = kind in ("eligibility", "gaps", "match") or any(w in focus for w in _FIT_WORDS)
     # Facts are the user's own unless the message speaks of some other company: a
     # statement, a session that already holds facts, 我们/去年, or figures asked about
     # with 「能评…吗」 (a description that specific is the asker's company).
@@ -201,8 +202,8 @@ def plan_turn(
         if message_facts:
             return Plan("facts", True, programs)
         return Plan("refusal" if out_of_scope else "answer", False, programs)
-    if substantive and _CONDITION_CUE.search(simple) and not _OWN_FIT.search(simple):
-        return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(simple)))
+    if substantive and _CONDITION_CUE.search(focus) and not _OWN_FIT.search(focus):
+        return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(focus)))
     if follow_up and programs and state.assessed and not message_facts:
         return Plan("assessment", True, programs)
     if own and fits and (state.facts or substantive) and kind not in _POLICY_KINDS:
@@ -239,6 +240,21 @@ def bare(text: str, programs: tuple[str, ...]) -> bool:
     asked for; a question with more in it, 「我们一个知识产权都没有，能评吗」, is answered)."""
     rest = _BARE_WORDS.sub("", text)
     return len(rest) <= 6 if programs else len(rest) <= 2
+
+
+def question_clause(text: str) -> str:
+    """The part of a message that asks (its last clause with a question cue, from the
+    clause start): in 「注册时间是2011年3月16日，…，够科技型中小企业的条件吗？」 the figures
+    before it must not decide what kind of question it is.
+
+    >>> question_clause("我司注册时间是2011年3月16日，职工93名，够科技型中小企业的条件吗？")
+    '够科技型中小企业的条件吗？'
+    """
+    clauses = [c for c in re.split(r"(?<=[，,。；;！!？?\n])", text) if c.strip()]
+    for clause in reversed(clauses):
+        if _QUESTION.search(clause):
+            return clause
+    return text
 
 
 def asks_fit(text: str) -> bool:

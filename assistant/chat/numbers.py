@@ -56,23 +56,40 @@ def mask_quantity_words(text: str) -> str:
 
 
 def compound_amount_in_wan(span: str) -> float | None:
-    """An amount mixing magnitudes, in 万元 (``cn2an`` does the arithmetic).
+    """An amount mixing magnitudes, in 万元 (``cn2an`` does the arithmetic below 亿).
 
     >>> compound_amount_in_wan("三亿五千万"), compound_amount_in_wan("4千5百万")
     (35000.0, 4500.0)
     >>> compound_amount_in_wan("1亿2000万元"), compound_amount_in_wan("一万二千元")
     (12000.0, 1.2)
+    >>> compound_amount_in_wan("1亿16万"), compound_amount_in_wan("两亿零五百万")
+    (10016.0, 20500.0)
     """
-    import cn2an  # type: ignore[import-untyped]  # lazy: only mixed-magnitude amounts need it
-
     core = re.sub(r"个|多|余|元$", "", span)
     if not core or "点" in core:
         return None
+    # 亿 and 万 are split here: cn2an reads 1亿16万 as 1亿零6万.
+    split = re.fullmatch(r"([^亿万]+)亿(?:零?([^亿万]+)万)?", core)
+    if split:
+        high, low = _magnitude_part(split.group(1)), _magnitude_part(split.group(2) or "0")
+        if high is None or low is None:
+            return None
+        return round(high * 10000 + low, 4)
+    value = _magnitude_part(core)
+    return None if value is None else round(value / 10000, 4)
+
+
+def _magnitude_part(text: str) -> float | None:
+    """A number that may mix digits and 千/百/万 (4千5百万, 一千二百, 3500)."""
+    import cn2an  # type: ignore[import-untyped]  # lazy: only mixed-magnitude amounts need it
+
+    plain = parse_number(text)
+    if plain is not None:
+        return plain
     try:
-        value = float(cn2an.cn2an(core, "smart"))
+        return float(cn2an.cn2an(text, "smart"))
     except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return None
-    return round(value / 10000, 4)
 
 
 def chinese_integer(text: str) -> int | None:

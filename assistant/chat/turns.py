@@ -52,7 +52,8 @@ class Reply:
 
 def said_notes(state: DialogueState, notes: list[str]) -> list[str]:
     """The notes on assumed facts not yet said in this session (each is said once)."""
-    return [n for n in notes if state.once(n)]
+    # keyed by what was assumed (the text before 「：」), not by the conclusion that follows
+    return [n for n in notes if state.once(n.split("：", 1)[0])]
 
 
 def facts_reply(

@@ -6,7 +6,8 @@ nothing from ``assistant.chat``, so the extractor cannot be fitted to it by shar
 A profile is drawn at random, then rendered as one to four Chinese messages in varied surface
 forms: Arabic or Chinese numerals, 万/亿/元, several years as a list in either order or as
 去年/前年/大前年, synonyms of each field, filler words, a wrong figure corrected later (with
-or without a correction word) and a switch to another program. After the last turn, the
+or without a correction word), a switch to another program, and one dialogue in ten in
+traditional characters. After the last turn, the
 chat's assessment must equal the engine's assessment of the profile itself.
 
 Pure: ``random.Random`` in, plain data out.
@@ -14,6 +15,7 @@ Pure: ``random.Random`` in, plain data out.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import random
 from dataclasses import dataclass, field
@@ -139,6 +141,13 @@ def chinese_numeral(value: int) -> str:
     return out
 
 
+def spoken(text: str, rng: random.Random) -> str:
+    """二千/二百 as people say them: 两千/两百 (sometimes)."""
+    if rng.random() < 0.5:
+        return text.replace("二千", "两千").replace("二百", "两百").replace("二万", "两万")
+    return text
+
+
 def say_money(rng: random.Random, wan: int, forms: list[str]) -> str:
     """An amount in 万元 in one of several surface forms."""
     choice = rng.random()
@@ -151,7 +160,7 @@ def say_money(rng: random.Random, wan: int, forms: list[str]) -> str:
         return f"{high}亿{low}万"
     if choice < 0.55 and wan < 10000:
         forms.append("中文万")
-        return chinese_numeral(wan) + rng.choice(["万", "万元"])
+        return spoken(chinese_numeral(wan), rng) + rng.choice(["万", "万元"])
     if choice < 0.65:
         forms.append("元")
         return f"{wan * 10000}元"
@@ -166,7 +175,7 @@ def say_count(rng: random.Random, count: int, unit: str, forms: list[str]) -> st
     """A count in Arabic or Chinese numerals, with a measure word."""
     if rng.random() < 0.3 and count > 0:
         forms.append("中文数")
-        return chinese_numeral(count) + unit
+        return spoken(chinese_numeral(count), rng) + unit
     return f"{count}{unit}"
 
 
@@ -199,39 +208,93 @@ def say_year(rng: random.Random, year: int, as_of: dt.date, forms: list[str]) ->
 def render(
     rng: random.Random, profile: dict[str, Any], as_of: dt.date, seed: int = 0
 ) -> GeneratedDialogue:
-    """The messages of one dialogue: fact turns (one may carry a wrong figure corrected in a
-    later turn), then the question, and sometimes a switch to another program."""
+    """The messages of one dialogue: fact turns (a wrong figure may be corrected in the same
+    message or a later turn), then the question, and sometimes a switch to another program."""
     forms: list[str] = []
-    correction = _correction(rng, profile, forms)
-    told = dict(profile)
-    if correction:
-        told[correction[0]] = correction[1]  # the wrong figure is said first
-    clauses = _clauses(rng, told, as_of, forms)
-    rng.shuffle(clauses)
+    correction = _correction(rng, profile, as_of, forms)
+    clauses, later = _told(rng, profile, correction, as_of, forms)
     switch = rng.random() < 0.35
     # at most five messages: the fact turns, a correction, the question, a switch
-    room = 5 - 1 - bool(correction) - switch
+    room = 5 - 1 - bool(later) - switch
     groups = rng.randint(1, max(1, min(room, 3, len(clauses))))
     turns: list[str] = []
     for g in range(groups):
         part = clauses[g::groups]
         if part:
             turns.append(rng.choice(FILLERS) + rng.choice(OWNERS) + "，".join(part) + "。")
-    if correction:
-        turns.append(correction[2])
+    if later:
+        turns.append(later)
     first, last = rng.sample(list(PROGRAMS), 2)
     question = rng.choice(QUESTIONS).format(p=rng.choice(PROGRAMS[first]))
     program = first
-    if turns and rng.random() < 0.3 and len(turns) < 3:
-        turns[-1] = turns[-1].rstrip("。") + "，" + question
-        forms.append("问句合并")
-    else:
-        turns.append(question)
+    _ask(rng, turns, question, single=correction is None, forms=forms)
     if switch:
         turns.append(rng.choice(SWITCHES).format(p=rng.choice(PROGRAMS[last])))
         program = last
         forms.append("换项目")
+    if rng.random() < 0.1:
+        turns = [_traditional(t) for t in turns]
+        forms.append("繁体")
     return GeneratedDialogue(seed, profile, turns, program, forms)
+
+
+def _told(
+    rng: random.Random,
+    profile: dict[str, Any],
+    correction: tuple[str, Any, str] | None,
+    as_of: dt.date,
+    forms: list[str],
+) -> tuple[list[str], str]:
+    """The fact clauses in random order (the wrong figure in place of the right one) and the
+    later correcting message ("" when corrected in the same message or not at all)."""
+    told = copy.deepcopy(profile)
+    if correction is None:
+        clauses = _clauses(rng, told, as_of, forms)
+        rng.shuffle(clauses)
+        return clauses, ""
+    path, wrong, message = correction
+    *parents, key = path.split(".")
+    node = told
+    for step in parents:
+        node = node[step]
+    node[key] = wrong
+    if path in ("employees", "tech_staff") and rng.random() < 0.3:
+        # corrected in the same message, right after the wrong figure
+        told.pop(path)
+        word = rng.choice(STAFF_WORDS if path == "employees" else TECH_WORDS)
+        fix = rng.choice(["哦不", "不对", "说错了"])
+        clauses = [
+            *_clauses(rng, told, as_of, forms),
+            f"{word}{wrong}人，{fix}，是{profile[path]}人",
+        ]
+        forms.append("同句更正")
+        rng.shuffle(clauses)
+        return clauses, ""
+    clauses = _clauses(rng, told, as_of, forms)
+    rng.shuffle(clauses)
+    return clauses, message
+
+
+def _ask(
+    rng: random.Random, turns: list[str], question: str, *, single: bool, forms: list[str]
+) -> None:
+    """Ask in its own message, or (without a correction) with the last facts, after or before."""
+    merge = rng.random()
+    if turns and merge < 0.3 and len(turns) < 3 and single:
+        turns[-1] = turns[-1].rstrip("。") + "，" + question
+        forms.append("问句合并")
+    elif turns and merge < 0.4 and single:
+        turns[-1] = question.replace("？", "，") + turns[-1]
+        forms.append("问句在前")
+    else:
+        turns.append(question)
+
+
+def _traditional(text: str) -> str:
+    """The message in traditional characters (as owners in some places type)."""
+    import opencc
+
+    return str(opencc.OpenCC("s2t").convert(text))
 
 
 def _clauses(
@@ -248,10 +311,18 @@ def _clauses(
         out.append(rng.choice([f"在{city}", f"是{city}的企业", f"注册在{city}"]))
     if "employees" in profile:
         word = rng.choice(STAFF_WORDS)
-        qty = rng.choice(["", "一共", "大概", "差不多", "总共"])
-        out.append(
-            f"{word}{qty}{say_count(rng, profile['employees'], rng.choice(['人', '名']), forms)}"
-        )
+        count = say_count(rng, profile["employees"], rng.choice(["人", "名"]), forms)
+        style = rng.random()
+        if style < 0.15:
+            forms.append("左右")
+            out.append(f"{word}{count}左右")
+        elif style < 0.3:
+            forms.append("个员工")
+            many = say_count(rng, profile["employees"], "个", forms)
+            out.append(f"有{many}{rng.choice(['员工', '职工'])}")
+        else:
+            qty = rng.choice(["", "一共", "大概", "差不多", "总共", "约"])
+            out.append(f"{word}{qty}{count}")
     if "tech_staff" in profile:
         word = rng.choice(TECH_WORDS)
         out.append(
@@ -348,16 +419,31 @@ def _series(
 
 
 def _correction(
-    rng: random.Random, profile: dict[str, Any], forms: list[str]
-) -> tuple[str, int, str] | None:
-    """A count said wrong at first: (field, wrong value, the later message with the right
-    one, with or without a correction word)."""
+    rng: random.Random, profile: dict[str, Any], as_of: dt.date, forms: list[str]
+) -> tuple[str, Any, str] | None:
+    """A figure said wrong at first: (field path, wrong value, the later message with the
+    right one, with or without a correction word)."""
     if rng.random() > 0.35:
         return None
-    options = [k for k in ("employees", "tech_staff") if k in profile]
+    last = str(as_of.year - 1)
+    options: list[str] = [k for k in ("employees", "tech_staff") if k in profile]
+    if "revenue" in (profile.get("financials") or {}).get(last, {}):
+        options.append(f"financials.{last}.revenue")
     if not options:
         return None
     key = rng.choice(options)
+    lead = rng.choice(CORRECTIONS)
+    forms.append("更正" if lead else "无更正词")
+    if key.startswith("financials."):
+        right = profile["financials"][last]["revenue"]
+        wrong = right + rng.choice([-100, 100, 300, 1000])
+        if wrong <= 0:
+            return None
+        year = say_year(rng, int(last), as_of, forms)
+        tail = rng.choice(["是{v}", "应该是{v}", "其实是{v}"]).format(
+            v=say_money(rng, right, forms)
+        )
+        return key, wrong, f"{lead}{year}{rng.choice(REVENUE_WORDS)}{tail}。"
     right = profile[key]
     wrong = max(0, right + rng.choice([-3, -2, 2, 5, 10]))
     if key == "tech_staff" and "employees" in profile:
@@ -367,8 +453,6 @@ def _correction(
     if wrong == right:
         return None
     word = rng.choice(STAFF_WORDS if key == "employees" else TECH_WORDS)
-    lead = rng.choice(CORRECTIONS)
-    forms.append("更正" if lead else "无更正词")
     tail = rng.choice(["是{v}人", "应该是{v}人", "其实是{v}人"]).format(v=right)
     return key, wrong, f"{lead}{word}{tail}。"
 

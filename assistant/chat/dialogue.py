@@ -196,7 +196,12 @@ def plan_turn(
         or bool(_RELATIVE_YEAR.search(simple))
         or (substantive and fits)
     )
-    if out_of_scope and (asks or not substantive):
+    # A statement that places a company (「做新材料的」) continues a session's facts even
+    # without a domain word; a question out of scope is refused whatever figures it has.
+    continues = bool(message_facts) and (
+        substantive or bool(state.facts) or bool(_OWN.search(simple))
+    )
+    if out_of_scope and (asks or not continues):
         return Plan("refusal", False, programs)
     if not asks:
         if message_facts:

@@ -317,7 +317,13 @@ def _continue(
     """A figure with no field keyword continues the last field (「说错了，是700万」,
     「前年3500万，大前年3000万」); only figures with a unit count, so 「ISO9001」 does not."""
     money = last_field.startswith(("financials", "rd_expense_3y", "revenue_3y", "equity"))
-    value = first_amount(clause, bare_is_wan=False) if money else first_count(clause)
+    if money:
+        value = first_amount(clause, bare_is_wan=False)
+    else:
+        # a count continues only with its measure word (「是9人」): 「近一年」 and the year of
+        # 「2023到2025年」 are not counts
+        counted = re.search(rf"({NUMBER})\s*(?:多)?\s*[人名个位项件种套家]", clause)
+        value = first_count(counted.group(1)) if counted else None
     if (
         value is None
         and correcting

@@ -31,6 +31,7 @@ from assistant.chat.dialogue import (
     asks_fit,
     assess_facts,
     change_lines,
+    chinese_error,
     nested_profile,
     plan_turn,
     question_clause,
@@ -49,6 +50,7 @@ from assistant.core.knowledge import Knowledge
 from assistant.core.matching import match, program_gaps
 from assistant.core.profile import validate_profile
 from assistant.core.text import check_question, is_traditional, to_simplified, to_traditional
+from assistant.errors import InputError
 from assistant.search.retrieval import HybridRetriever
 from assistant.store.db import SessionStore
 
@@ -186,7 +188,10 @@ class ChatAssistant:
         stored, raw_state = self.sessions.load(sid) if self.sessions and session_id else ({}, {})
         state = DialogueState.load(stored, raw_state)
         if profile:
-            validate_profile(profile, source="profile")
+            try:
+                validate_profile(profile, source="profile")
+            except InputError as exc:
+                raise InputError(chinese_error(self.knowledge, exc, "profile")) from exc
             for path, value in flatten(profile).items():
                 state.facts.setdefault(path, value)  # what the user said wins over the file
         extracted = extract_facts(question, day)

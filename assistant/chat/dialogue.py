@@ -44,9 +44,8 @@ _OWN = re.compile(
     r"我们|我司|本公司|我公司|我厂|咱们|咱公司|咱家|我单位|本单位|本企业|我企|我们家|俺们|我这边|我家公司"
 )
 # A company other than the user's: 「…注册的企业」, 「一家公司」, 「如果…」.
-_OTHER = re.compile(
-    r"(?:的|一家|某|某个|某家|这种|这类|这样的)(?:企业|公司|单位)|如果|假如|假设|比如|例如|要是"
-)
+_OTHER = re.compile(r"(?<!是)(?:[^，,是]的|一家|某|某个|某家|这种|这类|这样的)(?:企业|公司|单位)")
+_HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|例如|要是")
 _RELATIVE_YEAR = re.compile(r"去年|前年|大前年|今年|上年|近[一两二三3]年")
 _QUESTION = re.compile(
     r"[？?]|吗|嘛|(?<!什)么[。！!]?$|呢|什么|怎么|如何|多少|几[个项年人月天号岁]|哪|是否|能否|能不能|"
@@ -184,7 +183,9 @@ def plan_turn(
     focus = question_clause(simple)
     substantive = any(not k.startswith(CONTEXT_KEYS) for k in message_facts)
     asks = bool(_QUESTION.search(simple))
-    other = bool(_OTHER.search(simple)) and not _OWN.search(simple)
+    # 「…的企业」 names another company only where the question is asked (「营收800万的企业
+    # 能评吗」); in a statement (「我们是威海市的企业，…」) it is the user's own.
+    other = bool(_OTHER.search(focus) or _HYPOTHETICAL.search(simple)) and not _OWN.search(simple)
     fits = kind in ("eligibility", "gaps", "match") or any(w in focus for w in _FIT_WORDS)
     # Facts are the user's own unless the message speaks of some other company: a
     # statement, a session that already holds facts, 我们/去年, or figures asked about
@@ -326,12 +327,43 @@ def check_profile(knowledge: Knowledge, data: dict[str, Any]) -> Profile | str:
     try:
         return validate_profile(data, source="对话中提供的企业信息")
     except InputError as exc:
-        found = re.search(r"field '([^']+)'", str(exc))
-        label = knowledge.label_for(found.group(1)) if found else "企业信息"
-        return (
-            f"您提供的「{label}」无法使用，请换一种说法或更正后再告诉我"
-            "（金额以万元计，人数为整数）。"
-        )
+        return f"{chinese_error(knowledge, exc, '您提供的企业信息')}请更正后再告诉我。"
+
+
+_REASONS = [
+    (r"must be a whole number", "须为不小于 0 的整数"),
+    (r"must be a number in 万元", "须为以万元计的数字（不带单位和逗号）"),
+    (r"must not be negative", "不能为负数"),
+    (r"must be a date", "须为日期 YYYY-MM-DD"),
+    (r"must be true or false", "须为 true 或 false"),
+    (r"must be one of ([^,]+(?:, [^,]+)*), got", r"须为以下之一：\1"),
+    (r"must be text", "须为文字"),
+    (r"is a percentage", "是百分比（0–100）"),
+    (r"keys must be fiscal years", '须按会计年度（如 "2025"）填写'),
+    (r"must be an object", "格式不对，须为 JSON 对象"),
+    (r"must be a list", '须为项目 id 列表，如 ["hnte"]'),
+    (r"18-character", "须为 18 位统一社会信用代码"),
+    (r"科技人员 is more than", "科技人员数不能多于职工总数"),
+]
+
+
+def chinese_error(knowledge: Knowledge, exc: InputError, source: str) -> str:
+    """A profile validation error in Chinese, naming the field by its Chinese label."""
+    text = str(exc)
+    found = re.search(r"field '([^']+)': (.*)$", text)
+    if not found:
+        return f"{source}无法使用：JSON 须为对象 {{...}}，字段见企业信息格式说明。"
+    path, reason = found.group(1), found.group(2)
+    label = field_label(knowledge, path)
+    said = "取值无法识别"
+    for pattern, replacement in _REASONS:
+        hit = re.search(pattern, reason)
+        if hit:
+            said = hit.expand(replacement) if "\\" in replacement else replacement
+            break
+    got = re.search(r"got (.+?)(?: \(.*\))?$", reason)
+    value = f"（现为 {got.group(1)}）" if got else ""
+    return f"{source}中的「{label}」（{path}）{said}{value}。"
 
 
 @dataclass

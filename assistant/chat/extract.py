@@ -266,7 +266,7 @@ def _respectively(
         )
         for y, amount in zip(targets, amounts, strict=True):
             out.facts[f"financials.{y}.{key}"] = amount
-        sentence = sentence.replace(match.group(0), "　")
+        sentence = sentence.replace(match.group(0), "　" * len(match.group(0)))
     if len(years) > 1:
         sentence = _each_year(sentence, years, out)
     return sentence, years
@@ -282,7 +282,7 @@ def _each_year(sentence: str, years: list[int], out: Extraction) -> str:
             continue
         for y in years:
             out.facts[f"financials.{y}.{key}"] = amount
-        sentence = sentence.replace(match.group(0), "　")
+        sentence = sentence.replace(match.group(0), "　" * len(match.group(0)))
     return sentence
 
 

@@ -257,3 +257,19 @@ def test_state_merge_names_old_and_new_and_a_total_replaces_the_years():
     again = DialogueState.load(state.facts, state.dump())
     assert again.turn == 2
     assert again.origin == state.origin
+
+
+def test_a_bad_profile_is_refused_in_chinese_naming_the_field(chat):
+    from assistant.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        chat.ask("能评高企吗？", profile={"employees": -1}, as_of=DAY)
+    assert "「职工总数」" in str(err.value)
+    assert "须为不小于 0 的整数" in str(err.value)
+    assert "must" not in str(err.value)
+
+
+def test_a_statement_about_the_company_in_another_form_is_still_the_users(chat):
+    [answer] = talk(chat, "那个，公司是淄博市的企业，去年营收747万，能评科小吗？")
+    assert answer["act"] == "assessment"
+    assert answer["facts"]["financials"]["2025"]["revenue"] == 747

@@ -199,8 +199,10 @@ def plan_turn(
     )
     # A statement that places a company (「做新材料的」) continues a session's facts even
     # without a domain word; a question out of scope is refused whatever figures it has.
+    # (a place alone does not: 「今天济南天气不错」 names a city, not a company)
+    describes = any(not k.startswith("region.") for k in message_facts)
     continues = bool(message_facts) and (
-        substantive or bool(state.facts) or bool(_OWN.search(simple))
+        describes or bool(state.facts) or bool(_OWN.search(simple))
     )
     if out_of_scope and (asks or not continues):
         return Plan("refusal", False, programs)

@@ -273,3 +273,48 @@ def test_a_statement_about_the_company_in_another_form_is_still_the_users(chat):
     [answer] = talk(chat, "那个，公司是淄博市的企业，去年营收747万，能评科小吗？")
     assert answer["act"] == "assessment"
     assert answer["facts"]["financials"]["2025"]["revenue"] == 747
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_settings(request, tmp_path):
+    import os
+
+    url = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
+    if request.param == "postgres":
+        if not url:
+            pytest.skip("no PostgreSQL: set ASSISTANT_TEST_DATABASE_URL (.ci/run does)")
+        return Settings(data_dir=tmp_path, database_url=url)
+    return Settings(data_dir=tmp_path)
+
+
+def test_the_dialogue_state_round_trips_through_the_session_store(store_settings):
+    import uuid
+
+    from assistant.store.db import SessionStore, make_engine
+
+    state = DialogueState()
+    state.merge({"employees": 60, "tech_staff": 12, "registered_year": 2025}, DAY)
+    state.assessed = {
+        "hnte": {
+            "verdict": "not_eligible",
+            "name": "高新技术企业认定",
+            "conditions": {
+                "hnte.tech_staff_ratio": {
+                    "title": "科技人员占比",
+                    "status": "pass",
+                    "actual": "20%",
+                }
+            },
+        }
+    }
+    state.once("您只说了成立于2025年")
+    sid = f"d-{uuid.uuid4().hex}"
+    SessionStore(make_engine(store_settings)).save_turn(
+        sid, "能评高企吗", {"answer": "…"}, state.facts, state.dump()
+    )
+    facts, raw = SessionStore(make_engine(store_settings)).load(sid)  # as a new process would
+    again = DialogueState.load(facts, raw)
+    assert again.facts == state.facts
+    assert again.origin == {"employees": 1, "tech_staff": 1, "registered_year": 1}
+    assert again.assessed == state.assessed
+    assert not again.once("您只说了成立于2025年")  # said once, also after a restart

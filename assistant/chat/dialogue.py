@@ -197,9 +197,9 @@ def plan_turn(
         or bool(_RELATIVE_YEAR.search(simple))
         or (substantive and fits)
     )
-    # A statement that places a company (「做新材料的」) continues a session's facts even
-    # without a domain word; a question out of scope is refused whatever figures it has.
-    # (a place alone does not: 「今天济南天气不错」 names a city, not a company)
+    # A statement that describes a company (「做新材料的」) is facts even without a domain
+    # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused
+    # whatever figures it has.
     describes = any(not k.startswith("region.") for k in message_facts)
     continues = bool(message_facts) and (
         describes or bool(state.facts) or bool(_OWN.search(simple))
@@ -207,9 +207,7 @@ def plan_turn(
     if out_of_scope and (asks or not continues):
         return Plan("refusal", False, programs)
     if not asks:
-        if message_facts:
-            return Plan("facts", True, programs)
-        return Plan("refusal" if out_of_scope else "answer", False, programs)
+        return Plan("facts", True, programs) if message_facts else Plan("answer", False, programs)
     if substantive and _CONDITION_CUE.search(focus) and not _OWN_FIT.search(focus):
         return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(focus)))
     if follow_up and programs and state.assessed and not message_facts:
@@ -225,8 +223,6 @@ def plan_turn(
         and bare(simple, programs)
     ):
         return Plan("clarify", True, programs)
-    if out_of_scope and not message_facts:
-        return Plan("refusal", False, programs)
     return Plan("answer", own, programs)
 
 

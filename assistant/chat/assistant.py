@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 import threading
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.compose import (
@@ -22,9 +23,29 @@ from assistant.chat.compose import (
     compose_match,
     compose_passage_answer,
 )
+from assistant.chat.dialogue import (
+    CONTEXT_KEYS,
+    DialogueState,
+    FactChange,
+    Plan,
+    asks_fit,
+    assess_facts,
+    change_lines,
+    chinese_error,
+    nested_profile,
+    plan_turn,
+    question_clause,
+)
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
-from assistant.core.assessment import assess
+from assistant.chat.turns import (
+    Reply,
+    assessment_changes,
+    clarify_reply,
+    condition_reply,
+    facts_reply,
+    said_notes,
+)
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import match, program_gaps
 from assistant.core.profile import validate_profile
@@ -97,10 +118,10 @@ class ChatAssistant:
         def assess_eligibility(program: str) -> str:
             """按对话中的企业信息判断某项目（项目id，如 hnte）是否符合条件，返回逐条结论。"""
             facts, day = getattr(self._turn, "facts", {}), getattr(self._turn, "day", None)
-            profile, _ = build_profile(facts, day or dt.date.today())
-            result = assess(
-                self.knowledge, program, validate_profile(profile), day or dt.date.today()
-            )
+            assessed = assess_facts(self.knowledge, [program], facts, day or dt.date.today())
+            if assessed.problem:
+                return assessed.problem
+            result = assessed.results[0]
             return json.dumps(
                 {
                     "verdict": result["verdict"],
@@ -114,10 +135,10 @@ class ChatAssistant:
             from assistant.core.assessment import checklist
 
             facts, day = getattr(self._turn, "facts", {}), getattr(self._turn, "day", None)
-            profile, _ = build_profile(facts, day or dt.date.today())
-            result = checklist(
-                self.knowledge, program, validate_profile(profile), day or dt.date.today()
-            )
+            assessed = assess_facts(self.knowledge, [], facts, day or dt.date.today())
+            if assessed.profile is None:
+                return assessed.problem
+            result = checklist(self.knowledge, program, assessed.profile, day or dt.date.today())
             return json.dumps(
                 [[i["title"], i["status"], i["prefill"]] for i in result["items"]],
                 ensure_ascii=False,
@@ -164,54 +185,126 @@ class ChatAssistant:
         question = check_question(question, MAX_QUESTION_CHARS)
         day = as_of or dt.date.today()
         sid = session_id or SessionStore.new_id()
-        facts, state = self.sessions.load(sid) if self.sessions and session_id else ({}, {})
+        stored, raw_state = self.sessions.load(sid) if self.sessions and session_id else ({}, {})
+        state = DialogueState.load(stored, raw_state)
         if profile:
-            validate_profile(profile, source="profile")
-            facts = {**flatten(profile), **facts}
+            try:
+                validate_profile(profile, source="profile")
+            except InputError as exc:
+                raise InputError(chinese_error(self.knowledge, exc, "profile")) from exc
+            for path, value in flatten(profile).items():
+                state.facts.setdefault(path, value)  # what the user said wins over the file
         extracted = extract_facts(question, day)
-        facts.update(extracted.facts)
-        substantive = any(not k.startswith(_CONTEXT_KEYS) for k in extracted.facts)
+        substantive = any(not k.startswith(CONTEXT_KEYS) for k in extracted.facts)
         intent = self.intents.detect(
             question,
-            has_facts=substantive or bool(facts and _asks_fit(question)),
-            previous_kind=state.get("kind", ""),
+            has_facts=substantive or bool(state.facts and asks_fit(question)),
+            previous_kind=str(state.extra.get("kind", "")),
         )
+        # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
+        # must not make 「…能申请科技型中小企业吗」 a procedure question.
+        focus = question_clause(to_simplified(question))
+        kind = (
+            self.intents.detect(focus, has_facts=bool(state.facts or extracted.facts)).kind
+            if focus != question
+            else intent.kind
+        )
+        plan = plan_turn(
+            question,
+            kind=kind,
+            programs=intent.programs,
+            follow_up=intent.follow_up,
+            out_of_scope=intent.out_of_scope,
+            message_facts=extracted.facts,
+            state=state,
+        )
+        if plan.own and extracted.facts:
+            changed = state.merge(extracted.facts, day)
+        else:
+            changed, state.turn = [], state.turn + 1
         programs = list(intent.programs) or (
-            state.get("programs", [])
-            if intent.follow_up or intent.kind in ("eligibility", "gaps")
+            state.programs
+            if intent.follow_up
+            or plan.act in ("assessment", "facts")
+            or kind in ("eligibility", "gaps")
             else []
         )
-        verdict = intent.kind in ("eligibility", "gaps", "match") and bool(facts)
-        hit: Candidate | None = None
-        suggestions: list[Candidate] = []
-        if not intent.out_of_scope and not verdict:
-            hit, suggestions = self._template_hit(question, list(intent.programs), day)
         # 「那科技型中小企业呢？」 after 「高企证书有效期几年？」 asks the earlier question
         # of another program: the earlier question's words join the search.
         topic = (
-            self.intents.without_programs(state.get("question", ""))
+            self.intents.without_programs(str(state.extra.get("question", "")))
             if intent.follow_up and intent.programs
             else ""
         )
-        if hit is not None:
-            result = self._template_answer(hit, facts, list(intent.programs), day)
-        else:
-            result = self._answer(f"{question} {topic}".strip(), intent, programs, facts, day)
+        turn = _Turn(question, day, state, extracted.facts, intent, kind, plan, changed, programs)
+        result, act, changes, hit, suggestions = self._respond(turn, topic)
         result["backend"] = "grounded"
         if self.phraser is not None and not result["refused"] and hit is None:
-            self._turn.facts, self._turn.day = facts, day
+            self._turn.facts, self._turn.day = state.facts, day
             result = self.phraser.phrase(question, result)
         if is_traditional(question):
             result["answer"] = to_traditional(result["answer"])
         result.update(_template_keys(hit, suggestions, sid))
+        result["act"] = act
+        result["facts"] = nested_profile(state.facts)
+        result["changes"] = [
+            {k: c[k] for k in ("condition", "program", "before", "after")} for c in changes
+        ]
         if self.sessions:
-            new_state = {
-                "kind": intent.kind,
-                "programs": programs or state.get("programs", []),
-                "question": state.get("question", "") if topic else question[:500],
-            }
-            self.sessions.save_turn(sid, question, result, facts, new_state)
+            state.extra.update(
+                kind=intent.kind,
+                question=state.extra.get("question", "") if topic else question[:500],
+            )
+            state.programs = programs or state.programs
+            self.sessions.save_turn(sid, question, result, state.facts, state.dump())
         return result
+
+    def _respond(
+        self, turn: _Turn, topic: str
+    ) -> tuple[dict[str, Any], str, list[dict[str, Any]], Candidate | None, list[Candidate]]:
+        """The turn's answer by its act: (answer, act, changes, template hit, suggestions)."""
+        act, state, day, programs = turn.plan.act, turn.state, turn.day, turn.programs
+        if act == "refusal":
+            return _refusal(REFUSAL), act, [], None, []
+        if act == "facts":
+            reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
+            return self._reply(reply), reply.act("facts"), reply.changes, None, []
+        if act == "condition":
+            facts = state.facts if turn.plan.own else turn.stated
+            reply = condition_reply(
+                self.knowledge, turn.stated, facts, programs, day, timing=turn.plan.timing
+            )
+            return self._reply(reply), reply.act("condition"), [], None, []
+        if act == "clarify":
+            return self._reply(clarify_reply(self.knowledge, programs, day)), act, [], None, []
+        if act == "assessment":
+            result, changes = self._engine_answer(turn.kind, programs, state, turn.changed, day)
+            return result, str(result.pop("_act", "assessment")), changes, None, []
+        hit, suggestions = (
+            self._template_hit(turn.question, list(turn.intent.programs), day)
+            if not turn.intent.out_of_scope
+            else (None, [])
+        )
+        if hit is not None:
+            answer = self._template_answer(hit, state.facts, list(turn.intent.programs), day)
+            return answer, "answer", [], hit, suggestions
+        result = self._passage_answer(
+            f"{turn.question} {topic}".strip(), turn.intent, programs, day
+        )
+        return result, "refusal" if result["refused"] else "answer", [], None, suggestions
+
+    def _reply(self, reply: Reply) -> dict[str, Any]:
+        """A dialogue reply as the contract's answer, citing the conditions it rests on."""
+        if not reply.results:
+            return _plain(reply.text, [], reply.programs, missing=reply.missing)
+        return self._with_conditions(
+            reply.text,
+            reply.results,
+            reply.programs,
+            [],
+            assessment=reply.show_assessment,
+            missing=reply.missing,
+        )
 
     def _template_hit(
         self, question: str, programs: list[str], day: dt.date
@@ -236,12 +329,8 @@ class ChatAssistant:
         from assistant.templates.fill import fill
 
         template = hit.template
-        try:
-            company: Facts | None = Facts(
-                validate_profile(build_profile(facts, day)[0], source="对话中提供的企业信息"), day
-            )
-        except InputError:
-            company = None
+        checked = assess_facts(self.knowledge, [], facts, day).profile
+        company = Facts(checked, day) if checked is not None else None
         filled = fill(template["body"], self.knowledge, company, programs or template["programs"])
         citations = []
         for article_id in template["articles"]:
@@ -264,53 +353,55 @@ class ChatAssistant:
             missing=list(filled.missing_fields),
         )
 
-    def _answer(
-        self,
-        question: str,
-        intent: Intent,
-        programs: list[str],
-        facts: dict[str, Any],
-        day: dt.date,
-    ) -> dict[str, Any]:
-        if intent.out_of_scope:
-            return _refusal(REFUSAL)
-        if intent.kind in ("eligibility", "gaps", "match") and facts:
-            return self._engine_answer(intent.kind, programs, facts, day)
-        return self._passage_answer(question, intent, programs, day)
-
     def _engine_answer(
-        self, kind: str, programs: list[str], facts: dict[str, Any], day: dt.date
-    ) -> dict[str, Any]:
-        profile_data, notes = build_profile(facts, day)
-        try:
-            profile = validate_profile(profile_data, source="对话中提供的企业信息")
-        except InputError as exc:
-            return _plain(f"您提供的数据有问题：{exc}。请更正后再问。", [], programs)
+        self,
+        kind: str,
+        programs: list[str],
+        state: DialogueState,
+        changed: list[FactChange],
+        day: dt.date,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """The engine's verdicts over the session's facts, with what changed since the last
+        assessment of the same programs (and the ranking for 「能申请哪些」)."""
         targets = [p for p in programs if p in self.knowledge.rules][:3]
+        assessed = assess_facts(self.knowledge, targets, state.facts, day)
+        if assessed.problem or assessed.profile is None:
+            out = _plain(assessed.problem, [], programs)
+            out["_act"] = "clarify"
+            return out, []
+        notes = said_notes(state, assessed.notes)
+        updated = "".join(
+            "\n\n#### 已更新\n\n" + "\n".join(change_lines(self.knowledge, changed))
+            for _ in changed[:1]
+        )
         if kind == "match" or not targets:
-            ranking = match(self.knowledge, profile, day)
+            ranking = match(self.knowledge, assessed.profile, day)
             text = compose_match(ranking, targets if kind == "gaps" else [])
             return _plain(
-                text + "".join(f"\n\n> {n}" for n in notes),
+                text + updated + "".join(f"\n\n> {n}" for n in notes),
                 [],
                 targets,
                 missing=sorted({f for p in ranking["programs"][:3] for f in p["missing_fields"]}),
-            )
+            ), []
+        results = assessed.results
+        changes, lines = assessment_changes(state, results)
         if kind == "gaps":
-            ranking = match(self.knowledge, profile, day)
-            text = compose_match(ranking, targets)
-            results = [assess(self.knowledge, p, profile, day) for p in targets]
-            return self._with_conditions(text, results, targets, notes)
-        results = [assess(self.knowledge, p, profile, day) for p in targets]
+            ranking = match(self.knowledge, assessed.profile, day)
+            text = compose_match(ranking, targets) + updated
+            return self._with_conditions(text, results, targets, notes), changes
         gaps = [
             g
             for r in results
             if r["verdict"] == "not_eligible"
-            for g in program_gaps(self.knowledge, r["program"], profile, day, r)
+            for g in program_gaps(self.knowledge, r["program"], assessed.profile, day, r)
             if g["delta"] is not None
         ]
         text = compose_assessment(results, notes, gaps)
-        return self._with_conditions(text, results, targets, [], assessment=True)
+        if lines:
+            # What this turn changed belongs right under the verdict, before the details.
+            text = _after_lead(text, "#### 变化\n\n" + "\n".join(lines))
+        text += updated
+        return self._with_conditions(text, results, targets, [], assessment=True), changes
 
     def _summary_first(self, program: str, day: dt.date) -> list[Any]:
         """The program's summary of conditions in force on ``day`` (tag 条件总览)."""
@@ -334,6 +425,7 @@ class ChatAssistant:
         notes: list[str],
         *,
         assessment: bool = False,
+        missing: list[str] | None = None,
     ) -> dict[str, Any]:
         citations, seen = [], set()
         for r in results:
@@ -344,7 +436,8 @@ class ChatAssistant:
                 seen.add(sid)
                 article = self.knowledge.article(sid)
                 citations.append({**c["citation"], "source_id": f"kb-{sid}", "text": article.body})
-        missing = list(dict.fromkeys(m for r in results for m in r["missing_fields"]))
+        if missing is None:
+            missing = list(dict.fromkeys(m for r in results for m in r["missing_fields"]))
         out = _plain(
             text + "".join(f"\n\n> {n}" for n in notes), citations, programs, missing=missing
         )
@@ -378,14 +471,32 @@ class ChatAssistant:
         return _plain(text, citations, found)
 
 
+@dataclass
+class _Turn:
+    """What a turn works with once its facts are read and its act is planned."""
+
+    question: str
+    day: dt.date
+    state: DialogueState
+    stated: dict[str, Any]
+    intent: Intent
+    kind: str
+    plan: Plan
+    changed: list[FactChange]
+    programs: list[str]
+
+
 _GENERAL_CONDITIONS = re.compile(
     r"哪些条件|什么条件|条件是什么|条件有哪些|满足哪些|怎么样才能|怎样才能|需要什么条件|要什么条件|"
     r"认定条件|申报条件|评价标准|什么要求"
 )
 SUMMARY_TAG = "条件总览"
-# Facts that place a company but say nothing about its figures: alone, they do not turn a
-# question into an eligibility check (「我们是青岛的公司，高企报到哪里？」).
-_CONTEXT_KEYS = ("region.", "sector", "tech_field", "qualifications")
+
+
+def _after_lead(text: str, section: str) -> str:
+    """``section`` inserted after the answer's lead paragraph (before its first section)."""
+    lead, sep, rest = text.partition("\n\n#### ")
+    return f"{lead}\n\n{section}" + (f"\n\n#### {rest}" if sep else "")
 
 
 def _supports(passage: Any, programs: list[str]) -> bool:
@@ -417,12 +528,6 @@ def _template_keys(hit: Candidate | None, suggestions: list[Candidate], sid: str
         else None,
         "template_suggestions": [c.suggestion() for c in suggestions],
     }
-
-
-def _asks_fit(question: str) -> bool:
-    # On the simplified text: 「能申請…嗎」 asks what 「能申请…吗」 asks (found by a dialogue).
-    simple = to_simplified(question)
-    return any(w in simple for w in ("能不能", "能否", "可以", "符合", "能评", "能申请", "够"))
 
 
 def _refusal(text: str) -> dict[str, Any]:
@@ -467,62 +572,3 @@ def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             out[path] = value
     return out
-
-
-def build_profile(facts: dict[str, Any], as_of: dt.date) -> tuple[dict[str, Any], list[str]]:
-    """Dotted facts -> a profile dict, resolving the conversational extras.
-
-    - ``registered_year`` alone: the year's last day is used when even that date is a full
-      year before ``as_of`` (so "registered ≥ 1 year" cannot be wrongly passed), with a note;
-    - ``_tech_staff_percent`` / ``_rd_percent``: converted to counts or amounts when the
-      base figure is known.
-
-    >>> build_profile({"registered_year": 2019}, dt.date(2026, 11, 22))[0]
-    {'registered_on': '2019-12-31'}
-    """
-    profile: dict[str, Any] = {}
-    notes: list[str] = []
-    for path, value in facts.items():
-        if path.startswith("_") or path in ("registered_year", "registered_month"):
-            continue
-        node = profile
-        *parents, key = path.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[key] = value
-    if "registered_on" not in profile:
-        date, note = _registration_date(facts, as_of)
-        if date:
-            profile["registered_on"] = date
-            notes.append(note)
-    return profile, notes
-
-
-def _registration_date(facts: dict[str, Any], as_of: dt.date) -> tuple[str | None, str]:
-    """A registration date from a year or a month alone, when it cannot change a verdict.
-
-    The latest possible day is used when even it is a full year before ``as_of`` (the
-    one-year rule passes whatever the day); the earliest possible day when even it is less
-    than a year before (the rule fails whatever the day). Otherwise the date is asked for.
-    """
-    if isinstance(facts.get("registered_month"), str):
-        year, month = (int(x) for x in facts["registered_month"].split("-"))
-        first = dt.date(year, month, 1)
-        last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
-        label = f"{year}年{month}月"
-    elif isinstance(facts.get("registered_year"), int):
-        year = facts["registered_year"]
-        first, last, label = dt.date(year, 1, 1), dt.date(year, 12, 31), f"{year}年"
-    else:
-        return None, ""
-    if (as_of - last).days >= 365:
-        return (
-            last.isoformat(),
-            f"只知道成立于{label}，按最晚的 {last} 估算，结论不受具体日期影响。",
-        )
-    if (as_of - first).days < 365:
-        return (
-            first.isoformat(),
-            f"只知道成立于{label}，按最早的 {first} 估算，结论不受具体日期影响。",
-        )
-    return None, ""

@@ -213,7 +213,8 @@ def _years_in(text: str, as_of: dt.date) -> list[int]:
     return out
 
 
-_AMOUNT_TEXT = rf"{NUMBER}\s*(?:多)?\s*(?:个亿|亿元|亿|千万|万元|万|元)"
+_AMOUNT_TEXT = rf"{NUMBER}\s*(?:多)?\s*(?:个亿|亿元|亿(?:零?{NUMBER}\s*万元?)?|千万|万元|万|元)"
+_AMOUNT_SPLIT = re.compile(_AMOUNT_TEXT)
 _FIELD_ALT = "|".join(f"(?:{pattern})" for pattern, _ in _MONEY)
 _LIST = re.compile(
     rf"({_FIELD_ALT})[^，。；、\d]{{0,6}}?(?:分别)?(?:是|为|有)?\s*"
@@ -226,8 +227,9 @@ _EACH = re.compile(
 )
 
 
-def _years_context(text: str, as_of: dt.date) -> list[int]:
-    """The fiscal years a sentence lists, oldest first (2023到2025年, 近三年, 前年、去年)."""
+def _years_context(text: str, as_of: dt.date, *, ordered: bool = False) -> list[int]:
+    """The fiscal years a sentence lists (2023到2025年, 近三年, 前年、去年): oldest first,
+    or with ``ordered`` in the order the text names them."""
     if match := _RANGE.search(text):
         start, end = int(match.group(1)), int(match.group(2))
         return list(range(start, end + 1)) if 0 < end - start < 10 else []
@@ -236,7 +238,8 @@ def _years_context(text: str, as_of: dt.date) -> list[int]:
         return [last - 2, last - 1, last]
     if re.search(r"近?(?:两|二|(?<!\d)2)年", text):
         return [last - 1, last]
-    return sorted(_years_in(text, as_of))
+    named = _years_in(text, as_of)
+    return named if ordered else sorted(named)
 
 
 def _respectively(
@@ -248,17 +251,22 @@ def _respectively(
     years = _years_context(sentence, as_of) or remembered
     for match in list(_LIST.finditer(sentence)):
         key = next((k for pattern, k in _MONEY if re.fullmatch(pattern, match.group(1))), None)
-        amounts = [first_amount(v) for v in re.split(r"[、和及]", match.group(2))]
+        amounts = [first_amount(v) for v in _AMOUNT_SPLIT.findall(match.group(2))]
         if key is None or None in amounts:
             continue
+        # The years right before the list, in the order said (「去年、前年营收分别是…」
+        # lists the newest first); else the sentence's years, oldest first.
+        clause = re.split(r"[，,；;]", sentence[: match.start()])[-1]
+        own = _years_context(clause, as_of, ordered=True)
+        near = own if len(own) == len(amounts) else years
         targets = (
-            years
-            if len(years) == len(amounts)
+            near
+            if len(near) == len(amounts)
             else list(range(as_of.year - len(amounts), as_of.year))
         )
         for y, amount in zip(targets, amounts, strict=True):
             out.facts[f"financials.{y}.{key}"] = amount
-        sentence = sentence.replace(match.group(0), "　")
+        sentence = sentence.replace(match.group(0), "　" * len(match.group(0)))
     if len(years) > 1:
         sentence = _each_year(sentence, years, out)
     return sentence, years
@@ -274,7 +282,7 @@ def _each_year(sentence: str, years: list[int], out: Extraction) -> str:
             continue
         for y in years:
             out.facts[f"financials.{y}.{key}"] = amount
-        sentence = sentence.replace(match.group(0), "　")
+        sentence = sentence.replace(match.group(0), "　" * len(match.group(0)))
     return sentence
 
 
@@ -309,7 +317,13 @@ def _continue(
     """A figure with no field keyword continues the last field (「说错了，是700万」,
     「前年3500万，大前年3000万」); only figures with a unit count, so 「ISO9001」 does not."""
     money = last_field.startswith(("financials", "rd_expense_3y", "revenue_3y", "equity"))
-    value = first_amount(clause, bare_is_wan=False) if money else first_count(clause)
+    if money:
+        value = first_amount(clause, bare_is_wan=False)
+    else:
+        # a count continues only with its measure word (「是9人」): 「近一年」 and the year of
+        # 「2023到2025年」 are not counts
+        counted = re.search(rf"({NUMBER})\s*(?:多)?\s*[人名个位项件种套家]", clause)
+        value = first_count(counted.group(1)) if counted else None
     if (
         value is None
         and correcting
@@ -496,7 +510,8 @@ def _booleans(text: str, out: Extraction) -> None:
         incident_key: _flag(
             text,
             rf"(?:发生|出)(?:过|了)?[^，。]{{0,4}}?(?:{accident})|有过?(?:{accident})",
-            rf"{_NEG}\s*(?:发生|出)?过?(?:任何)?\s*(?:{accident})|(?:{accident})\s*(?:都)?(?:没有|无)",
+            rf"{_NEG}\s*(?:发生|出)?过?(?:任何)?[^，。；;]{{0,10}}?(?:{accident})"
+            rf"|(?:{accident})\s*(?:都)?(?:没有|无)",
         ),
         "compliance.failed_spot_check_3y": _flag(
             text,

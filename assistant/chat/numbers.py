@@ -1,5 +1,12 @@
 """Numbers as people write them in Chinese: 4800万, 1.2亿, 三千五百万, 2个亿, 百分之十, 两项.
 
+Locating a figure and its unit is done here (the unit decides 万元 vs 元, and 「多」「余」 mean
+"a little more than"); amounts that mix magnitudes (三亿五千万, 4千5百万, 1亿2000万) are
+converted by ``cn2an``, which reads them correctly (measured in bench/numbers.py: jionlp's
+money parser reads 1亿2000万 as 2.2亿, and neither library reads 一点五亿 or knows fiscal
+years, which the hand-written code does). Words of quantity (一共, 合计, 大概, 左右, 差不多, 约 …)
+are masked first, so the 一 of 一共 is never a number.
+
 Pure and total: every function returns ``None`` instead of raising on text it cannot read.
 """
 
@@ -27,7 +34,62 @@ NUMBER = rf"(?:\d[\d,，]*(?:\.\d+)?|[{CN_NUM}]+(?:点[{CN_NUM}]+)?)"
 AMOUNT = re.compile(
     rf"(?P<num>{NUMBER})\s*(?P<more>多|余)?\s*(?P<unit>个亿|亿元|亿|千万元|千万|万元|万|元)?"
 )
+# Words that qualify a figure but are not one; the 一 in them must not be read as 1.
+QUANTITY_WORDS = re.compile(
+    r"一共|总共|合计|共计|累计|总计|大概|大约|左右|差不多|约|将近|接近|一起|一下|一些|一般|一直"
+    r"|一家|一定|一样|一致|统一|唯一|之一|一旦|一并|一同|一切"
+)
+# The longest run of numerals and magnitudes from a match's start: 三亿五千万, 4千5百万.
+_COMPOUND = re.compile(
+    rf"(?:\d+(?:\.\d+)?|[{CN_NUM}点])(?:[\d.{CN_NUM}万亿点])*(?:多|余)?(?:个亿|亿元|亿|万元|万|元)?"
+)
 PERCENT = re.compile(rf"(?:百分之(?P<cn>{NUMBER}))|(?:(?P<num>\d+(?:\.\d+)?)\s*[%％])")
+
+
+def mask_quantity_words(text: str) -> str:
+    """The text with words of quantity blanked (same length, so positions still match).
+
+    >>> mask_quantity_words("职工一共60人")
+    '职工　　60人'
+    """
+    return QUANTITY_WORDS.sub(lambda m: "　" * len(m.group(0)), text)
+
+
+def compound_amount_in_wan(span: str) -> float | None:
+    """An amount mixing magnitudes, in 万元 (``cn2an`` does the arithmetic below 亿).
+
+    >>> compound_amount_in_wan("三亿五千万"), compound_amount_in_wan("4千5百万")
+    (35000.0, 4500.0)
+    >>> compound_amount_in_wan("1亿2000万元"), compound_amount_in_wan("一万二千元")
+    (12000.0, 1.2)
+    >>> compound_amount_in_wan("1亿16万"), compound_amount_in_wan("两亿零五百万")
+    (10016.0, 20500.0)
+    """
+    core = re.sub(r"个|多|余|元$", "", span)
+    if not core or "点" in core:
+        return None
+    # 亿 and 万 are split here: cn2an reads 1亿16万 as 1亿零6万.
+    split = re.fullmatch(r"([^亿万]+)亿(?:零?([^亿万]+)万)?", core)
+    if split:
+        high, low = _magnitude_part(split.group(1)), _magnitude_part(split.group(2) or "0")
+        if high is None or low is None:
+            return None
+        return round(high * 10000 + low, 4)
+    value = _magnitude_part(core)
+    return None if value is None else round(value / 10000, 4)
+
+
+def _magnitude_part(text: str) -> float | None:
+    """A number that may mix digits and 千/百/万 (4千5百万, 一千二百, 3500)."""
+    import cn2an  # type: ignore[import-untyped]  # lazy: only mixed-magnitude amounts need it
+
+    plain = parse_number(text)
+    if plain is not None:
+        return plain
+    try:
+        return float(cn2an.cn2an(text, "smart"))
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
 
 
 def chinese_integer(text: str) -> int | None:
@@ -110,6 +172,7 @@ def first_amount(text: str, *, bare_is_wan: bool = True) -> float | None:
     >>> first_amount("没有数字") is None
     True
     """
+    text = mask_quantity_words(text)
     for match in AMOUNT.finditer(text):
         if not re.search(r"\d|[一二两三四五六七八九十]", match.group("num")):
             continue
@@ -122,6 +185,16 @@ def first_amount(text: str, *, bare_is_wan: bool = True) -> float | None:
             continue  # a count, a date part or a percentage, not an amount
         if not match.group("unit") and not re.match(r"\d", match.group("num")):
             continue  # a bare Chinese numeral (一共, 一起) is not an amount
+        span = _COMPOUND.match(text, match.start())
+        if (
+            span
+            and len(span.group(0)) > len(match.group(0).rstrip())
+            and re.search(r"[万亿]", span.group(0))
+            and re.search(r"[万亿]\S*[\d一二两三四五六七八九十百千]|[千百]", span.group(0))
+        ):
+            compound = compound_amount_in_wan(span.group(0))
+            if compound is not None:
+                return compound
         value = amount_in_wan(match.group("num"), match.group("unit"), bare_is_wan=bare_is_wan)
         if value is not None:
             return value
@@ -134,7 +207,7 @@ def first_percent(text: str) -> float | None:
     >>> first_percent("占比百分之十"), first_percent("大约25%左右"), first_percent("无")
     (10.0, 25.0, None)
     """
-    match = PERCENT.search(text)
+    match = PERCENT.search(mask_quantity_words(text))
     if not match:
         return None
     return parse_number(match.group("cn") or match.group("num"))
@@ -146,6 +219,7 @@ def first_count(text: str) -> int | None:
     >>> first_count("两项发明专利"), first_count("员工一百人"), first_count("12个")
     (2, 100, 12)
     """
+    text = mask_quantity_words(text)
     for match in re.finditer(rf"{NUMBER}", text):
         raw = match.group(0)
         if re.fullmatch(r"(19|20)\d\d", raw) and text[match.end() : match.end() + 1] in "年-/.":

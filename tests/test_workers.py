@@ -177,3 +177,32 @@ def test_two_app_processes_share_sessions_and_uploads(tmp_path):
             assert isinstance(passages, list)
             assert passages
             assert marker in passages[0]["text"], passages[0]
+
+
+def test_several_workers_behind_one_port(tmp_path):
+    """``ASSISTANT_WORKERS=2``: the chroma server is started for the workers, the page and the
+    API answer on the one port, and an upload through it is found through it again."""
+    from assistant.store.accounts import AccountStore
+
+    data = tmp_path / "data"
+    accounts = AccountStore(make_engine(Settings(data_dir=data)))
+    accounts.add_user("staff1", "staff", "a-long-secret-42")
+    token = accounts.create_token("staff1")
+    doc = tmp_path / "notice.txt"
+    doc.write_text("关于开展冷链仓储示范项目申报的通知\n冷库容量不低于一万立方米。\n", "utf-8")
+    env = {"ASSISTANT_KNOWLEDGE_DIR": str(FIXTURE_KB), "ASSISTANT_WORKERS": "2"}
+    with running_app(data, **env) as url:
+        _wait_ready(url)
+        with urllib.request.urlopen(f"{url}/", timeout=60) as resp:
+            assert "申报助手" in resp.read().decode()
+        assert (data / "chroma-server.log").is_file()
+        assert (data / "worker-0.log").is_file()
+        assert (data / "worker-1.log").is_file()
+        assert _upload(url, doc, token)["status"] == "added"
+        for _ in range(4):  # several requests: both workers answer some of them
+            found = _post(f"{url}/api/search", {"question": "冷链仓储示范项目的冷库容量", "k": 3})
+            passages = found["passages"]
+            assert isinstance(passages, list)
+            assert "冷库容量" in passages[0]["text"]
+    for worker in ("worker-0.log", "worker-1.log"):
+        assert "/api/search" in (data / worker).read_text(encoding="utf-8"), worker

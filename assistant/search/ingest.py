@@ -155,6 +155,31 @@ class Indexer:
                 )
         return results
 
+    def adopt_uploads(self, sources: Sequence[ChunkStore]) -> list[IngestResult]:
+        """Copy uploaded documents this store lacks from other stores, embedded anew.
+
+        Another embedder's index (e.g. before a switch from ``e5`` to ``e5-onnx``) holds
+        uploads whose files may be gone; their stored chunk texts are re-embedded with this
+        store's embedder, never copied with their old vectors.
+        """
+        have = set(self.store.documents())
+        results: list[IngestResult] = []
+        for source in sources:
+            wanted: dict[str, list[StoredChunk]] = {}
+            for chunk in source.iter_chunks():
+                doc_id = str(chunk.metadata.get("doc_id", ""))
+                if chunk.metadata.get("doc_type") == "upload" and doc_id not in have:
+                    wanted.setdefault(doc_id, []).append(chunk)
+            if not wanted:
+                continue
+            chunks = [c for doc in wanted.values() for c in doc]
+            self.store.add(chunks, self._embed([c.text for c in chunks], None))
+            have.update(wanted)
+            for doc_id, doc_chunks in wanted.items():
+                source_name = str(doc_chunks[0].metadata.get("source", doc_id))
+                results.append(IngestResult(source_name, doc_id, "added", len(doc_chunks)))
+        return results
+
     def remove(self, targets: Sequence[str]) -> list[IngestResult]:
         """Delete documents named by file path or by doc id."""
         results = []

@@ -106,6 +106,19 @@ class ChunkStore:
         except Exception as exc:
             raise RetrievalError(f"cannot open the chunk collection '{collection}': {exc}") from exc
 
+    def siblings(self, prefix: str = "chunks-") -> list[ChunkStore]:
+        """The other collections on this client whose names start with ``prefix`` (the
+        indexes of other embedders), each opened as a store."""
+        try:
+            names = [c.name for c in self._client.list_collections()]
+        except Exception as exc:  # chromadb raises several unrelated types here
+            raise RetrievalError(f"cannot list the chunk collections: {exc}") from exc
+        return [
+            ChunkStore(self._client, name)
+            for name in sorted(names)
+            if name.startswith(prefix) and name != self.name
+        ]
+
     def count(self) -> int:
         """Number of chunks stored."""
         return int(self._col.count())

@@ -134,6 +134,9 @@ class Services:
         def progress(done: int, total: int) -> None:
             self.index_status = f"索引中 {done}/{total}"
 
+        # A new embedder starts an empty index: uploads come over from the old one.
+        if stack.store.count() == 0:
+            stack.indexer.adopt_uploads(stack.store.siblings())
         results = stack.indexer.index_knowledge(self.knowledge, progress)
         changed = sum(1 for r in results if r.status != "unchanged")
         self.index_status = f"就绪（{len(results)} 篇，更新 {changed} 篇）"

@@ -115,5 +115,6 @@ def build_search(
         detector,
         max_bytes=int(settings.max_file_mb * 2**20),
         batch_size=max(settings.embed_batch_size, 32),
+        tokenizer=tokenizer,
     )
     return SearchStack(settings, knowledge, embeddings, store, retriever, indexer)

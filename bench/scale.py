@@ -98,7 +98,7 @@ def one_size(
     chunks_all = list(stack.store.iter_chunks())
     fetch_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    index = KeywordIndex(chunks_all, stack.tokenizer)
+    index = KeywordIndex(chunks_all, stack.retriever.tokenizer)
     build_s = time.perf_counter() - t0
     bm25_mb = rss_mb() - before
     del index, chunks_all

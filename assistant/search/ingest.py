@@ -23,6 +23,7 @@ from assistant.core.knowledge import Article, Knowledge
 from assistant.core.text import normalize
 from assistant.errors import DocumentError
 from assistant.search.embeddings import NamedEmbeddings
+from assistant.search.keyword import Tokenizer
 from assistant.search.readers import SUPPORTED, RawDocument, read_document
 from assistant.search.retrieval import ProgramDetector
 from assistant.search.store import ChunkStore, Metadata, StoredChunk
@@ -83,6 +84,8 @@ class Indexer:
         max_bytes: Largest file accepted.
         batch_size: Chunks per embedding call.
         progress_bar: Show a tqdm bar on stderr for long runs (terminal only).
+        tokenizer: The keyword tokenizer; when given, each chunk's index tokens are stored
+            with it, so no process has to tokenise it again to build its BM25 index.
     """
 
     def __init__(
@@ -94,8 +97,10 @@ class Indexer:
         max_bytes: int,
         batch_size: int = 64,
         progress_bar: bool = True,
+        tokenizer: Tokenizer | None = None,
     ) -> None:
         """Wire the parts."""
+        self.tokenizer = tokenizer
         self.store = store
         self.embeddings = embeddings
         self.detector = detector
@@ -201,7 +206,7 @@ class Indexer:
             return []
         indexed = dt.datetime.now().isoformat(timespec="seconds")  # shown in 知识库管理
         all_chunks = [
-            StoredChunk(c.id, c.text, {**c.metadata, "indexed": indexed})
+            StoredChunk(c.id, c.text, {**c.metadata, "indexed": indexed, **self._terms(c)})
             for doc in todo
             for c in doc.chunks
         ]
@@ -216,6 +221,9 @@ class Indexer:
         # One write for the whole batch: per-document upserts cost a round trip each.
         self.store.add(all_chunks, vectors)
         return results
+
+    def _terms(self, chunk: StoredChunk) -> dict[str, str]:
+        return self.tokenizer.stored_terms(chunk) if self.tokenizer else {}
 
     def _embed(self, texts: list[str], on_progress: ProgressFn | None) -> list[list[float]]:
         bar = None

@@ -200,6 +200,9 @@ class OnnxE5Embeddings(NamedEmbeddings):
             options.intra_op_num_threads = self.threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            # Idle threads sleep instead of spinning: the cores are shared with the other
+            # workers and with chroma, and a spinning pool burns what they need.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
                 tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
                 session = onnxruntime.InferenceSession(

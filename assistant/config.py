@@ -15,6 +15,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def usable_cores() -> int:
+    """The cores this process may run on (a CPU set can be smaller than the machine)."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class Settings(BaseSettings):
     """Runtime configuration.
 
@@ -103,9 +113,7 @@ class Settings(BaseSettings):
     @property
     def worker_count(self) -> int:
         """How many web worker processes to run (``workers``, or one per core)."""
-        import os
-
-        return self.workers or max(1, os.cpu_count() or 1)
+        return self.workers or usable_cores()
 
     @property
     def chroma_dir(self) -> Path:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -32,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT, Settings, usable_cores
 from bench.common import machine, peak_rss_mb, percentiles
 
 GOALS: dict[str, str] = {
@@ -128,7 +127,7 @@ def load(quick: bool, data: Path) -> dict[str, Any]:
     """Step 4: load levels, the one-vs-many workers comparison, memory and cold start."""
     from bench.load import _start, run_load, stop, worker_rss_mb
 
-    many = os.cpu_count() or 1
+    many = usable_cores()
     folder = data / "bench-load"
     levels_users = [1, 5] if quick else [1, 5, 20, 50]
     level_s, compare_s = (5.0, 10.0) if quick else (30.0, 60.0)

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from assistant.config import PROJECT_ROOT
+from assistant.config import PROJECT_ROOT, usable_cores
 from bench.common import machine, percentiles, write_report
 from eval.answers import load_answer_set
 
@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
     parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "data" / "bench-load")
     args = parser.parse_args()
-    workers = args.workers or (os.cpu_count() or 1)
+    workers = args.workers or usable_cores()
     proc, base, ready_s = _start(args.data, workers)
     try:
         levels = [run_load(base, int(u), args.seconds) for u in args.users.split(",")]

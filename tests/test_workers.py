@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.config import Settings, usable_cores
 from assistant.store.db import make_engine
 from assistant.store.index_lock import IndexLock, LockBusy
 from assistant.web.server import chroma_server, worker_environment
@@ -73,7 +73,7 @@ def test_workers_share_the_cores_and_the_chroma_server(tmp_path):
     settings = Settings(data_dir=tmp_path, workers=2)
     env = worker_environment(settings, "http://127.0.0.1:9")
     assert env["ASSISTANT_CHROMA_URL"] == "http://127.0.0.1:9"
-    assert int(env["ASSISTANT_EMBED_THREADS"]) == max(1, (os.cpu_count() or 1) // 2)
+    assert int(env["ASSISTANT_EMBED_THREADS"]) == max(1, usable_cores() // 2)
     fixed = Settings(data_dir=tmp_path, workers=2, embed_threads=3)
     assert "ASSISTANT_EMBED_THREADS" not in worker_environment(fixed, "http://x")
 

@@ -34,7 +34,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.config import Settings
+from assistant.config import Settings, usable_cores
 from assistant.errors import RetrievalError
 
 log = logging.getLogger(__name__)
@@ -207,7 +207,7 @@ def worker_environment(settings: Settings, chroma_url: str) -> dict[str, str]:
     if not settings.embed_threads:
         # onnxruntime takes every core by default; N workers doing so would fight over
         # them, so each gets its share.
-        share = max(1, (os.cpu_count() or 1) // settings.worker_count)
+        share = max(1, usable_cores() // settings.worker_count)
         env["ASSISTANT_EMBED_THREADS"] = str(share)
     return env
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from assistant.cli import offline_environment
 from assistant.config import PROJECT_ROOT, Settings, usable_cores
-from bench.common import machine, peak_rss_mb, percentiles
+from bench.common import machine, peak_rss_mb, percentiles, seed_vector_cache
 
 GOALS: dict[str, str] = {
     "embed.onnx_int8_speedup": "≥ 2.5",
@@ -93,6 +93,7 @@ def ask(quick: bool, data: Path) -> dict[str, Any]:
     from eval.answers import load_answer_set, run, summary
 
     settings = Settings(data_dir=data / "bench-ask-onnx", embeddings="e5-onnx")
+    seed_vector_cache(settings.data_dir)
     stack = build_search(settings, embeddings=make_embeddings(settings))
     stack.indexer.index_knowledge(stack.knowledge)
     chat = build_chat(settings, stack)

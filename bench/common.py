@@ -12,6 +12,20 @@ from typing import Any
 from eval.metrics import percentile
 
 
+def seed_vector_cache(data_dir: Path) -> None:
+    """Copy the passage vectors the project's own data dir holds into a bench data dir, so a
+    bench's first indexing of knowledge/ embeds nothing again (vectors are keyed by text and
+    by embedder, so a copy can never give a wrong vector)."""
+    import shutil
+
+    from assistant.config import PROJECT_ROOT
+
+    (data_dir / "index").mkdir(parents=True, exist_ok=True)
+    for cache in sorted((PROJECT_ROOT / "data" / "index").glob("*-vectors.sqlite")):
+        if not (data_dir / "index" / cache.name).exists():
+            shutil.copy(cache, data_dir / "index" / cache.name)
+
+
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     """p50/p95/p99/mean/max of latency samples in milliseconds."""
     ordered = sorted(samples_ms)

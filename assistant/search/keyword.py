@@ -7,6 +7,8 @@ only the postings of its own terms (well under a millisecond at that size).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import re
 import threading
@@ -26,6 +28,9 @@ _STOP = set(
     "一个 一下 才能 才 就 都 也 还 请问 公司 企业".split()
 )
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff%]")
+TOKENS_KEY = "bm25_tokens"
+VOCAB_KEY = "bm25_vocab"
+_SEP = "\x1f"  # the unit separator: never inside a token (tokens are words)
 
 
 class Tokenizer:
@@ -56,12 +61,39 @@ class Tokenizer:
         for word in list(self._synonyms) + [x for v in self._synonyms.values() for x in v]:
             self._jieba.add_word(word, freq=200000)
         self._lock = threading.Lock()
+        vocabulary = json.dumps(
+            [sorted(normalize(w) for w in domain_words), sorted(self._synonyms.items())],
+            ensure_ascii=False,
+        )
+        self.fingerprint = hashlib.sha256(vocabulary.encode()).hexdigest()[:16]
+        """Identifies the dictionary: tokens stored with another fingerprint are redone."""
 
     def tokens(self, text: str) -> list[str]:
         """Index tokens of a text (normalised, stop words and punctuation dropped)."""
         with self._lock:  # jieba's lazy initialisation is not thread-safe
             words = self._jieba.cut_for_search(normalize(text).lower())
             return [w for w in words if w.strip() and w not in _STOP and _TOKEN_OK.search(w)]
+
+    def index_terms(self, chunk: StoredChunk) -> Counter[str]:
+        """A chunk's term counts: its text and, counted twice, its article title.
+
+        A knowledge article's title states what it answers: its words count twice (the
+        indexed text already holds them once), a cheap form of BM25F. Tokens stored with
+        the chunk at ingestion (:data:`TOKENS_KEY`) are used when they were made with this
+        dictionary: jieba is most of the cost of building the index, and every worker
+        process builds it.
+        """
+        stored = chunk.metadata.get(TOKENS_KEY)
+        if isinstance(stored, str) and chunk.metadata.get(VOCAB_KEY) == self.fingerprint:
+            return Counter(t for t in stored.split(_SEP) if t)
+        title = str(chunk.metadata.get("article_title", ""))
+        return Counter(self.tokens(f"{chunk.text}\n{title}"))
+
+    def stored_terms(self, chunk: StoredChunk) -> dict[str, str]:
+        """The metadata that stores a chunk's index tokens with it (see :meth:`index_terms`)."""
+        title = str(chunk.metadata.get("article_title", ""))
+        tokens = self.tokens(f"{chunk.text}\n{title}")
+        return {TOKENS_KEY: _SEP.join(tokens), VOCAB_KEY: self.fingerprint}
 
     def query_tokens(self, text: str) -> list[str]:
         """Tokens of a query, with glossary synonyms added."""
@@ -95,10 +127,7 @@ class KeywordIndex:
         postings: dict[str, list[tuple[int, int]]] = {}
         lengths = np.zeros(len(self.chunks), dtype=np.float32)
         for i, chunk in enumerate(self.chunks):
-            # A knowledge article's title states what it answers: its words count twice
-            # (the indexed text already holds them once), a cheap form of BM25F.
-            title = str(chunk.metadata.get("article_title", ""))
-            counts = Counter(tokenizer.tokens(f"{chunk.text}\n{title}"))
+            counts = tokenizer.index_terms(chunk)
             lengths[i] = sum(counts.values())
             for term, tf in counts.items():
                 postings.setdefault(term, []).append((i, tf))

@@ -257,7 +257,12 @@ class HybridRetriever:
             for i, chunk in enumerate(index.chunks):
                 if any(chunk.metadata.get(key) != value for key, value in wanted.items()):
                     scores[i] = 0.0
-        top = np.argsort(-scores)[: self.candidates]
+        # The candidates only: a full sort of every score costs ~10 ms at 100,000 chunks.
+        if len(scores) > self.candidates:
+            part = np.argpartition(-scores, self.candidates)[: self.candidates]
+            top = part[np.argsort(-scores[part], kind="stable")]
+        else:
+            top = np.argsort(-scores, kind="stable")
         return [(index.chunks[i].id, float(scores[i])) for i in top if scores[i] > 0]
 
     def _fuse(

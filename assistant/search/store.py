@@ -2,11 +2,13 @@
 
 This is the only module that talks to chromadb. Vectors are computed by our embedder and
 passed in (chromadb's default embedding function would try to download a model). A
-persistent store belongs to one process at a time; when the web app and an ingest job
-must share the index, run ``chroma run`` and set ``ASSISTANT_CHROMA_URL``.
+persistent store belongs to one process at a time; when several processes must share the
+index (the web workers, an ingest job), they talk to one chroma server
+(``ASSISTANT_CHROMA_URL``; the web server starts one itself for several workers).
 
-Every change bumps a generation marker in the data directory so that other processes'
-keyword indexes notice and rebuild.
+The collection's metadata records the embedder that made its vectors and a generation
+marker that every change bumps: it lives with the data, so the keyword indexes of every
+process, on this machine or another, notice a change and catch up.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
@@ -132,40 +133,54 @@ class ChunkStore:
     Args:
         client: A chromadb client.
         collection: Collection name (3-512 chars of ``[a-zA-Z0-9._-]``).
-        generation_file: Marker touched on every change (None: no marker).
+        embedder: Name of the embedder whose vectors the collection holds (recorded).
     """
 
-    def __init__(
-        self, client: ClientAPI, collection: str, *, generation_file: Path | None = None
-    ) -> None:
+    def __init__(self, client: ClientAPI, collection: str, *, embedder: str = "") -> None:
         """Open or create the collection."""
         self._client = client
         self.name = collection
-        self._generation_file = generation_file
+        self.embedder = embedder
         try:
             col = client.get_or_create_collection(
                 collection,
                 embedding_function=None,
                 configuration=cast(Any, {"hnsw": HNSW_CONFIG}),
+                metadata={"embedder": embedder or "unknown", "generation": ""},
             )
         except Exception as exc:
             raise RetrievalError(f"cannot open the chunk collection '{collection}': {exc}") from exc
         self._col: Collection = cast("Collection", _Guarded(col))
+
+    def siblings(self, prefix: str = "chunks-") -> list[ChunkStore]:
+        """The other collections on this client whose names start with ``prefix`` (the
+        indexes of other embedders), each opened as a store."""
+        try:
+            names = [c.name for c in self._client.list_collections()]
+        except Exception as exc:  # chromadb raises several unrelated types here
+            raise RetrievalError(f"cannot list the chunk collections: {exc}") from exc
+        return [
+            ChunkStore(self._client, name)
+            for name in sorted(names)
+            if name.startswith(prefix) and name != self.name
+        ]
 
     def count(self) -> int:
         """Number of chunks stored."""
         return int(self._col.count())
 
     def generation(self) -> str:
-        """The current change marker (empty when never changed)."""
-        if self._generation_file and self._generation_file.is_file():
-            return self._generation_file.read_text().strip()
-        return ""
+        """The current change marker (empty when never changed), as stored now."""
+        try:
+            meta = self._client.get_collection(self.name).metadata or {}
+        except Exception as exc:  # chromadb raises several unrelated types here
+            raise RetrievalError(f"cannot read the chunk collection '{self.name}': {exc}") from exc
+        return str(meta.get("generation", ""))
 
     def _bump(self) -> None:
-        if self._generation_file:
-            self._generation_file.parent.mkdir(parents=True, exist_ok=True)
-            self._generation_file.write_text(uuid.uuid4().hex)
+        self._col.modify(
+            metadata={"embedder": self.embedder or "unknown", "generation": uuid.uuid4().hex}
+        )
 
     def add(
         self,

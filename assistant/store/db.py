@@ -105,7 +105,9 @@ def make_engine(settings: Settings) -> Engine:
             cursor = conn.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")  # as PostgreSQL does
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=5000")
+            # Several threads and worker processes write sessions: a writer waits for the
+            # lock rather than fail (5 s was exceeded by 20 users on 2 busy cores).
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
     ensure_schema(engine)

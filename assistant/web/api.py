@@ -139,9 +139,20 @@ class Services:
         return self._index_lock.locked()
 
     def _index_knowledge(self) -> None:
+        from assistant.store.index_lock import IndexLock
+
+        with self._lock:  # the lease is in the database: one indexer across all processes
+            lease = IndexLock(self._engine_locked())
+        with lease.held():
+            self._index_knowledge_leased()
+
+    def _index_knowledge_leased(self) -> None:
         self.index.start()
         try:
             stack = self.search()
+            # A new embedder starts an empty index: uploads come over from the old one.
+            if stack.store.count() == 0:
+                stack.indexer.adopt_uploads(stack.store.siblings())
             results = stack.indexer.index_knowledge(self.knowledge, self.index.progress)
         except AssistantError as exc:
             self.index.fail(str(exc))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
@@ -130,15 +131,26 @@ def gradio_options() -> dict[str, Any]:
     }
 
 
-def _index(services: Services) -> None:
-    try:
-        services.index_knowledge()
-    except Exception as exc:  # the state is in services.index (health shows it)
-        log.error("indexing failed: %s", exc)
+def _index(services: Services, *, wait_s: float = 2.0) -> None:
+    from assistant.store.index_lock import LockBusy
+
+    while True:
+        try:
+            services.index_knowledge()
+            return
+        except LockBusy:
+            # Another worker indexes the shared store; once it is done, this pass finds
+            # everything unchanged and only confirms it. Meanwhile health says "indexing".
+            services.index.start()
+            time.sleep(wait_s)
+        except Exception as exc:  # the state is in services.index (health shows it)
+            log.error("indexing failed: %s", exc)
+            return
 
 
 def serve(settings: Settings) -> None:
-    """Run the web app on ``settings.host:settings.port`` (blocks)."""
-    import uvicorn
+    """Run the web app on ``settings.host:settings.port`` in ``ASSISTANT_WORKERS`` worker
+    processes (blocks); see :mod:`assistant.web.server`."""
+    from assistant.web import server
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    server.serve(settings)

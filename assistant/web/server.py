@@ -1,0 +1,303 @@
+"""Run the web app in several worker processes that share one index and one database.
+
+One Python process uses one core for the request path, so the app runs
+``ASSISTANT_WORKERS`` worker processes (default: one per core) behind a small front in
+this process that routes each request (the web pages to one worker, because Gradio keeps
+a browser's state in process memory; the JSON API to the least busy). The workers share
+state only through services made for several clients:
+
+* the chunk index: a chroma server. On one machine with no ``ASSISTANT_CHROMA_URL`` this
+  module starts ``chroma run`` over ``data/chroma`` itself (the same folder the embedded
+  store uses, so one and several workers read the same index) and stops it on exit. An
+  embedded chroma store is not safe to open from several processes, so it is used only
+  with one worker;
+* sessions, accounts, the indexer lease: the database, SQLite in WAL mode on one machine
+  (several readers, one writer at a time, enough for chat sessions), or PostgreSQL
+  (``ASSISTANT_DATABASE_URL``) across machines.
+
+Across machines, run ``chroma run`` and PostgreSQL once and give every machine
+``ASSISTANT_CHROMA_URL`` and ``ASSISTANT_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+from assistant.config import Settings, usable_cores
+from assistant.errors import RetrievalError
+
+log = logging.getLogger(__name__)
+
+
+# Gradio keeps a browser's queue and gr.State in the memory of one process, so every
+# request that is not the JSON API goes to the first worker; /api/* is stateless (sessions
+# are in the database) and goes to the least busy worker.
+UI_WORKER = 0
+
+
+def serve(settings: Settings) -> None:
+    """Serve on ``settings.host:settings.port`` with ``settings.worker_count`` workers.
+
+    One worker: the app in this process. Several: each worker is a process of its own on a
+    loopback port, and this process is a small front that routes each request (see
+    :class:`Front`); the chroma server is started here when none is configured.
+    """
+    import uvicorn
+
+    workers = settings.worker_count
+    if workers == 1:
+        from assistant.web.app import create_app
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        return
+    build_models(settings)
+    with shared_chroma(settings) as chroma_url, worker_processes(settings, chroma_url) as ports:
+        log.info("serving %d workers on ports %s (chroma %s)", workers, ports, chroma_url)
+        asyncio.run(Front(ports).serve(settings.host, settings.port))
+
+
+def build_models(settings: Settings) -> None:
+    """Build the embedding model here, once, before the workers start: each worker would
+    otherwise find it missing and build it at the same time as the others."""
+    if settings.embeddings == "hashing":
+        return
+    from assistant.search.e5_build import ensure_model
+
+    ensure_model(settings.model_dir)
+    if settings.embeddings == "e5-onnx":
+        from assistant.search.onnx_e5 import ensure_onnx
+
+        ensure_onnx(settings.model_dir)
+
+
+@contextlib.contextmanager
+def worker_processes(settings: Settings, chroma_url: str) -> Iterator[list[int]]:
+    """Start the worker processes (one app each, on free loopback ports); stop them after."""
+    env = dict(os.environ, **worker_environment(settings, chroma_url))
+    ports = [_free_port() for _ in range(settings.worker_count)]
+    procs = []
+    for number, port in enumerate(ports):
+        worker_env = dict(
+            env, ASSISTANT_HOST="127.0.0.1", ASSISTANT_PORT=str(port), ASSISTANT_WORKERS="1"
+        )
+        log_path = settings.data_dir / f"worker-{number}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as out:
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "assistant.web.server"],
+                    env=worker_env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+    try:
+        yield ports
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+class Front:
+    """A minimal HTTP front: routes each connection's request to a worker and pipes bytes.
+
+    Every request is sent with ``Connection: close``, so one connection carries one request
+    and each request is routed on its own (keep-alive would pin later requests to the first
+    one's worker). ``X-Forwarded-For`` carries the client's address (uvicorn trusts it from
+    loopback), so per-address limits still see the real client.
+
+    Args:
+        ports: The workers' loopback ports; the first also serves the web pages.
+    """
+
+    def __init__(self, ports: list[int]) -> None:
+        """Route to these workers."""
+        self.ports = ports
+        self.active = [0] * len(ports)
+        self._turn = 0
+
+    async def serve(self, host: str, port: int) -> None:
+        """Accept connections until SIGTERM or SIGINT."""
+        import signal
+
+        server = await asyncio.start_server(self._handle, host, port, limit=2**20)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with server:
+            await stop.wait()
+
+    def pick(self, path: bytes) -> int:
+        """The worker for a request path: the pages' worker, or the least busy for the API."""
+        if not path.startswith(b"/api/"):
+            return UI_WORKER
+        # Ties go round: with one request at a time, every worker still gets its share.
+        count = len(self.ports)
+        self._turn = (self._turn + 1) % count
+        return min(range(count), key=lambda i: (self.active[i], (i - self._turn) % count))
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError):
+            writer.close()
+            return
+        line = head.split(b"\r\n", 1)[0].split(b" ")
+        worker = self.pick(line[1] if len(line) > 1 else b"/")
+        peer = writer.get_extra_info("peername")
+        head = rewrite_head(head, str(peer[0]) if peer else "")
+        self.active[worker] += 1
+        try:
+            try:
+                up_reader, up_writer = await asyncio.open_connection(
+                    "127.0.0.1", self.ports[worker]
+                )
+            except OSError:
+                writer.write(_UNAVAILABLE)
+                await writer.drain()
+                return
+            up_writer.write(head)
+            upload = asyncio.create_task(_pipe(reader, up_writer))
+            await _pipe(up_reader, writer)
+            upload.cancel()
+            up_writer.close()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self.active[worker] -= 1
+            writer.close()
+
+
+_BUSY_BODY = b'{"error": {"code": "unavailable", "message": "worker is starting, retry"}}'
+_UNAVAILABLE = (
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
+    b"connection: close\r\ncontent-length: "
+    + str(len(_BUSY_BODY)).encode()
+    + b"\r\n\r\n"
+    + _BUSY_BODY
+)
+
+
+def rewrite_head(head: bytes, client: str) -> bytes:
+    """The request head with ``Connection: close`` and the client's ``X-Forwarded-For``.
+
+    >>> rewrite_head(b"GET / HTTP/1.1\\r\\nConnection: keep-alive\\r\\n\\r\\n", "10.0.0.9")
+    b'GET / HTTP/1.1\\r\\nconnection: close\\r\\nx-forwarded-for: 10.0.0.9\\r\\n\\r\\n'
+    """
+    lines = head[:-4].split(b"\r\n")
+    dropped = (b"connection:", b"x-forwarded-for:", b"keep-alive:")
+    kept = [lines[0]] + [h for h in lines[1:] if not h.lower().startswith(dropped)]
+    kept.append(b"connection: close")
+    if client:
+        kept.append(b"x-forwarded-for: " + client.encode())
+    return b"\r\n".join(kept) + b"\r\n\r\n"
+
+
+async def _pipe(source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+    while data := await source.read(2**16):
+        target.write(data)
+        await target.drain()
+
+
+def worker_environment(settings: Settings, chroma_url: str) -> dict[str, str]:
+    """What every worker must share: the chroma server, and its share of the cores."""
+    env = {"ASSISTANT_CHROMA_URL": chroma_url}
+    if not settings.embed_threads:
+        # onnxruntime takes every core by default; N workers doing so would fight over
+        # them, so each gets its share.
+        share = max(1, usable_cores() // settings.worker_count)
+        env["ASSISTANT_EMBED_THREADS"] = str(share)
+    return env
+
+
+@contextlib.contextmanager
+def shared_chroma(settings: Settings) -> Iterator[str]:
+    """The configured chroma server's URL, or a local one started (and stopped) here."""
+    if settings.chroma_url:
+        yield settings.chroma_url
+        return
+    with chroma_server(settings.chroma_dir, settings.data_dir / "chroma-server.log") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def chroma_server(path: Path, log_path: Path, *, timeout: float = 60.0) -> Iterator[str]:
+    """``chroma run`` over ``path`` on a free loopback port, until the block ends.
+
+    Raises:
+        RetrievalError: the chroma command is missing or the server does not come up.
+    """
+    exe = shutil.which("chroma", path=str(Path(sys.executable).parent)) or shutil.which("chroma")
+    if exe is None:
+        raise RetrievalError("the 'chroma' command is missing; reinstall requirements.txt")
+    path.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with log_path.open("ab") as out:
+        proc = subprocess.Popen(
+            [exe, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, ANONYMIZED_TELEMETRY="False"),
+        )
+    try:
+        _wait_for(url, proc, timeout, log_path)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _wait_for(url: str, proc: subprocess.Popen[bytes], timeout: float, log_path: Path) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RetrievalError(f"the chroma server stopped at start; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RetrievalError(f"the chroma server did not answer within {timeout:g} s; see {log_path}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> None:
+    """One worker process: the app on ``ASSISTANT_HOST:ASSISTANT_PORT``."""
+    import uvicorn
+
+    from assistant.cli import offline_environment
+    from assistant.web.app import create_app
+
+    offline_environment()
+    settings = Settings()
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+
+
+if __name__ == "__main__":
+    main()

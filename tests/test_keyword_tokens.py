@@ -1,0 +1,36 @@
+"""Index tokens stored with the chunks: the BM25 index is the same without re-tokenising."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.factory import build_search
+from assistant.search.keyword import TOKENS_KEY, VOCAB_KEY, KeywordIndex, Tokenizer
+
+
+def test_stored_tokens_build_the_same_index(settings):
+    stack = build_search(settings)
+    stack.indexer.index_knowledge(stack.knowledge)
+    chunks = list(stack.store.iter_chunks())
+    assert chunks
+    assert all(c.metadata[VOCAB_KEY] == stack.retriever.tokenizer.fingerprint for c in chunks)
+    fresh = Tokenizer(["研发费用占比"])  # another dictionary: stored tokens are not trusted
+    assert fresh.fingerprint != stack.retriever.tokenizer.fingerprint
+    stripped = [
+        type(c)(c.id, c.text, {k: v for k, v in c.metadata.items() if k != TOKENS_KEY})
+        for c in chunks
+    ]
+    stored = KeywordIndex(chunks, stack.retriever.tokenizer)
+    redone = KeywordIndex(stripped, stack.retriever.tokenizer)
+    for query in ("研发费用占销售收入的比例", "高新技术企业有效期几年", "职工总数"):
+        assert np.array_equal(stored.scores(query), redone.scores(query)), query
+
+
+def test_tokens_of_another_dictionary_are_redone(settings):
+    stack = build_search(settings)
+    stack.indexer.index_knowledge(stack.knowledge)
+    chunk = next(iter(stack.store.iter_chunks()))
+    wrong = type(chunk)(chunk.id, chunk.text, {**chunk.metadata, TOKENS_KEY: "假\x1f词"})
+    assert "假" in stack.retriever.tokenizer.index_terms(wrong)
+    other = Tokenizer()
+    assert "假" not in other.index_terms(wrong)  # not its fingerprint: tokenised anew

@@ -1,0 +1,208 @@
+"""Several app processes on one state: the indexer lease, the chroma server, PostgreSQL.
+
+The cross-process test runs when ``ASSISTANT_TEST_DATABASE_URL`` names a PostgreSQL
+(``. scripts/postgres.sh``; ``.ci/run`` does it).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from assistant.config import Settings, usable_cores
+from assistant.store.db import make_engine
+from assistant.store.index_lock import IndexLock, LockBusy
+from assistant.web.server import chroma_server, worker_environment
+from tests.conftest import FIXTURE_KB, running_app
+
+PG_URL = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request, tmp_path):
+    if request.param == "postgres":
+        if not PG_URL:
+            pytest.skip("no PostgreSQL: set ASSISTANT_TEST_DATABASE_URL (.ci/run does)")
+        return make_engine(Settings(data_dir=tmp_path, database_url=PG_URL))
+    return make_engine(Settings(data_dir=tmp_path))
+
+
+def test_one_indexer_at_a_time_across_holders(engine):
+    name = f"indexer-{uuid.uuid4().hex[:8]}"
+    first, second = IndexLock(engine, name), IndexLock(engine, name)
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    assert first.holder_now() == first.holder
+    with pytest.raises(LockBusy), second.held():
+        pass
+    first.release()
+    with second.held():
+        assert first.holder_now() == second.holder
+        assert not first.try_acquire()
+    assert second.holder_now() is None
+
+
+def test_a_dead_holders_lease_expires(engine):
+    name = f"indexer-{uuid.uuid4().hex[:8]}"
+    dead = IndexLock(engine, name, ttl=0.5)
+    assert dead.try_acquire()  # and never released: the process died
+    alive = IndexLock(engine, name, ttl=0.5)
+    assert not alive.try_acquire()
+    time.sleep(0.8)
+    assert alive.try_acquire()
+    assert not dead.renew()  # the dead holder cannot take it back
+
+
+def test_held_lease_is_renewed_while_the_work_runs(engine):
+    name = f"indexer-{uuid.uuid4().hex[:8]}"
+    holder = IndexLock(engine, name, ttl=0.6)
+    other = IndexLock(engine, name, ttl=0.6)
+    with holder.held():
+        time.sleep(1.2)  # twice the lease: only the heartbeat keeps it
+        assert not other.try_acquire()
+    assert other.try_acquire()
+
+
+def test_workers_share_the_cores_and_the_chroma_server(tmp_path):
+    settings = Settings(data_dir=tmp_path, workers=2)
+    env = worker_environment(settings, "http://127.0.0.1:9")
+    assert env["ASSISTANT_CHROMA_URL"] == "http://127.0.0.1:9"
+    assert int(env["ASSISTANT_EMBED_THREADS"]) == max(1, usable_cores() // 2)
+    fixed = Settings(data_dir=tmp_path, workers=2, embed_threads=3)
+    assert "ASSISTANT_EMBED_THREADS" not in worker_environment(fixed, "http://x")
+
+
+def _post(url: str, body: dict[str, object], token: str = "") -> dict[str, object]:
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=headers)
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        result: dict[str, object] = json.loads(resp.read())
+        return result
+
+
+def _upload(url: str, path: Path, token: str) -> dict[str, object]:
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f"--{boundary}\r\n"
+            f'Content-Disposition: form-data; name="file"; filename="{path.name}"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + path.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    req = urllib.request.Request(
+        f"{url}/api/documents",
+        data=body,
+        headers={
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            "authorization": f"Bearer {token}",
+        },
+    )
+    with urllib.request.urlopen(req, timeout=120) as resp:
+        result: dict[str, object] = json.loads(resp.read())
+        return result
+
+
+def _wait_ready(url: str, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{url}/api/health", timeout=10) as resp:
+            if "就绪" in json.loads(resp.read())["index"]:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"{url} did not finish indexing")
+
+
+def test_two_app_processes_share_sessions_and_uploads(tmp_path):
+    if not PG_URL:
+        pytest.skip("no PostgreSQL: set ASSISTANT_TEST_DATABASE_URL (.ci/run does)")
+    from assistant.store.accounts import AccountStore
+    from assistant.store.db import SessionStore
+
+    staff = f"staff{uuid.uuid4().hex[:6]}"
+    shared = make_engine(Settings(data_dir=tmp_path, database_url=PG_URL))
+    accounts, sessions = AccountStore(shared), SessionStore(shared)
+    accounts.add_user(staff, "staff", "a-long-secret-42")
+    token = accounts.create_token(staff)
+    # A unique word, so the search can only find it in the uploaded document.
+    marker = f"冷链仓储示范{uuid.uuid4().hex[:6]}"
+    doc = tmp_path / "notice.txt"
+    doc.write_text(
+        f"关于开展{marker}项目申报工作的通知\n一、申报条件：企业须在聊城市注册，"
+        f"{marker}项目的冷库容量不低于一万立方米。\n",
+        encoding="utf-8",
+    )
+    with chroma_server(tmp_path / "chroma", tmp_path / "chroma.log") as chroma_url:
+        env = {
+            "ASSISTANT_CHROMA_URL": chroma_url,
+            "ASSISTANT_DATABASE_URL": PG_URL,
+            "ASSISTANT_KNOWLEDGE_DIR": str(FIXTURE_KB),
+            "ASSISTANT_WORKERS": "1",
+        }
+        with (
+            running_app(tmp_path / "a", **env) as one,
+            running_app(tmp_path / "b", **env) as two,
+        ):
+            _wait_ready(one)
+            _wait_ready(two)
+            first = _post(
+                f"{one}/api/ask",
+                {"question": "我们公司有120名员工，去年营业收入5000万元，能评高企吗"},
+            )
+            sid = str(first["session_id"])
+            second = _post(f"{two}/api/ask", {"question": "那研发费用要多少", "session_id": sid})
+            assert second["session_id"] == sid
+            # Process two loaded the session process one wrote, and added its turn to it.
+            facts, _ = sessions.load(sid)
+            assert facts.get("employees") == 120, facts
+            history = [turn["question"] for turn in sessions.history(sid)]
+            assert history == [
+                "我们公司有120名员工，去年营业收入5000万元，能评高企吗",
+                "那研发费用要多少",
+            ]
+
+            added = _upload(one, doc, token)
+            assert added["status"] == "added", added
+            found = _post(f"{two}/api/search", {"question": f"{marker}的冷库容量要求", "k": 3})
+            passages = found["passages"]
+            assert isinstance(passages, list)
+            assert passages
+            assert marker in passages[0]["text"], passages[0]
+
+
+def test_several_workers_behind_one_port(tmp_path):
+    """``ASSISTANT_WORKERS=2``: the chroma server is started for the workers, the page and the
+    API answer on the one port, and an upload through it is found through it again."""
+    from assistant.store.accounts import AccountStore
+
+    data = tmp_path / "data"
+    accounts = AccountStore(make_engine(Settings(data_dir=data)))
+    accounts.add_user("staff1", "staff", "a-long-secret-42")
+    token = accounts.create_token("staff1")
+    doc = tmp_path / "notice.txt"
+    doc.write_text("关于开展冷链仓储示范项目申报的通知\n冷库容量不低于一万立方米。\n", "utf-8")
+    env = {"ASSISTANT_KNOWLEDGE_DIR": str(FIXTURE_KB), "ASSISTANT_WORKERS": "2"}
+    with running_app(data, **env) as url:
+        _wait_ready(url)
+        with urllib.request.urlopen(f"{url}/", timeout=60) as resp:
+            assert "申报助手" in resp.read().decode()
+        assert (data / "chroma-server.log").is_file()
+        assert (data / "worker-0.log").is_file()
+        assert (data / "worker-1.log").is_file()
+        assert _upload(url, doc, token)["status"] == "added"
+        for _ in range(4):  # several requests: both workers answer some of them
+            found = _post(f"{url}/api/search", {"question": "冷链仓储示范项目的冷库容量", "k": 3})
+            passages = found["passages"]
+            assert isinstance(passages, list)
+            assert "冷库容量" in passages[0]["text"]
+    for worker in ("worker-0.log", "worker-1.log"):
+        assert "/api/search" in (data / worker).read_text(encoding="utf-8"), worker

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 from assistant.chat.compose import (
     NO_SOURCE,
     REFUSAL,
+    candidate_passages,
     compose_assessment,
     compose_match,
     compose_passage_answer,
 )
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
+from assistant.chat.lead import LeadScorer
 from assistant.core.assessment import assess
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import match, program_gaps
@@ -74,6 +76,14 @@ class ChatAssistant:
         self.sessions = sessions
         self.templates = templates
         self.intents = IntentDetector(knowledge.glossary.program_names)
+        self.leads = LeadScorer(
+            retriever.embeddings,
+            retriever.tokenizer,
+            lambda term: retriever.keyword_index().idf(term),
+            self.intents.without_programs,
+            self.intents.programs,
+            knowledge.glossary.synonyms,
+        )
         self.phraser: LLMPhraser | None = None
         self._turn = threading.local()
 
@@ -201,8 +211,12 @@ class ChatAssistant:
         if self.phraser is not None and not result["refused"] and hit is None:
             self._turn.facts, self._turn.day = facts, day
             result = self.phraser.phrase(question, result)
+        # The answer speaks the question's script whatever its sources' script; the
+        # citations keep the sources' own text.
         if is_traditional(question):
             result["answer"] = to_traditional(result["answer"])
+        else:
+            result["answer"] = to_simplified(result["answer"])
         result.update(_template_keys(hit, suggestions, sid))
         if self.sessions:
             new_state = {
@@ -273,7 +287,8 @@ class ChatAssistant:
         day: dt.date,
     ) -> dict[str, Any]:
         if intent.out_of_scope:
-            return _refusal(REFUSAL)
+            # Outside what the knowledge base covers, unless an uploaded document says it.
+            return self._upload_answer(question, intent) or _refusal(REFUSAL)
         if intent.kind in ("eligibility", "gaps", "match") and facts:
             return self._engine_answer(intent.kind, programs, facts, day)
         return self._passage_answer(question, intent, programs, day)
@@ -354,6 +369,25 @@ class ChatAssistant:
             out["assessment"] = results[0] if len(results) == 1 else results
         return out
 
+    def _upload_answer(self, question: str, intent: Intent) -> dict[str, Any] | None:
+        """The answer from uploaded documents when one carries the question's point."""
+        passages = self.retriever.search(question, 6, doc_type="upload")
+        shape = self.leads.shape(question)
+        lead = self.leads.choose(question, passages, shape)
+        if lead is None or not lead.answers:
+            return None
+        text, citations = compose_passage_answer(
+            question,
+            passages,
+            [],
+            intent.kind,
+            (),
+            self.retriever.tokenizer,
+            scorer=self.leads,
+            lead=lead,
+        )
+        return _plain(text, citations, [])
+
     def _passage_answer(
         self, question: str, intent: Intent, programs: list[str], day: dt.date
     ) -> dict[str, Any]:
@@ -368,9 +402,24 @@ class ChatAssistant:
         supported = [p for p in passages if _supports(p, programs)]
         if not supported:
             return _refusal(NO_SOURCE)
+        lead = None
+        if intent.kind != "comparison":
+            shape = self.leads.shape(question)
+            lead = self.leads.choose(question, candidate_passages(supported, programs), shape)
+            # Scope from evidence: with no program named, the passages must carry the
+            # question's own point, not merely share its topic.
+            if lead is None or (not programs and not lead.answers):
+                return _refusal(NO_SOURCE)
         topics = KIND_TOPICS.get(intent.kind, ())
         text, citations = compose_passage_answer(
-            question, supported, programs, intent.kind, topics, self.retriever.tokenizer
+            question,
+            supported,
+            programs,
+            intent.kind,
+            topics,
+            self.retriever.tokenizer,
+            scorer=self.leads,
+            lead=lead,
         )
         found = programs or list(
             dict.fromkeys(

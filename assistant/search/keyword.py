@@ -117,6 +117,12 @@ class KeywordIndex:
         """Number of chunks indexed."""
         return len(self.chunks)
 
+    def idf(self, term: str) -> float | None:
+        """The BM25 inverse document frequency of a (normalised) term; None when no chunk
+        has it."""
+        posting = self._postings.get(term)
+        return None if posting is None else posting[2]
+
     def scores(self, query: str) -> npt.NDArray[np.float32]:
         """BM25 score of every chunk for a query (zeros where no term matches)."""
         scores = np.zeros(len(self.chunks), dtype=np.float32)

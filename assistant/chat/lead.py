@@ -84,12 +84,15 @@ _POSITIVE = re.compile(
 _ANSWER_WORDS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
     (re.compile(r"需要|需不需要|要不要|必须|是否需|要求"), ("需要", "不需要")),
     (re.compile(r"可以|可否|可不可以"), ("可以", "不可以")),
+    (re.compile(r"算不算|是否算|算.{0,12}吗"), ("算", "不算")),
     (re.compile(r"能否|能不能|还能|能"), ("能", "不能")),
     (re.compile(r"有没有|是否有|有.{0,12}吗"), ("有", "没有")),
-    (re.compile(r"算不算|是否算|算.{0,12}吗"), ("算", "不算")),
     (re.compile(r"属于"), ("属于", "不属于")),
     (re.compile(r"会不会|会.{0,12}吗"), ("会", "不会")),
 ]
+# Web pages annotate characters with pinyin (「濟(jì)南」); matching reads past it (the
+# annotations themselves are removed from documents at ingest).
+_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
 _URL = re.compile(r"https?://|来源地址|來源地址")
 
 # Weights, tuned on eval/sets/lead/dev.yaml and eval/sets/real_qa/dev.yaml only.
@@ -252,7 +255,7 @@ class LeadScorer:
         if not shape.focus:
             return 1.0, ()
         weights = self.weights(shape.focus)
-        text = normalize(sentence).lower()
+        text = _PINYIN.sub("", normalize(sentence).lower())
         missing = tuple(
             t
             for t in shape.focus

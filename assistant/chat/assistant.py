@@ -291,7 +291,8 @@ class ChatAssistant:
             return self._upload_answer(question, intent) or _refusal(REFUSAL)
         if intent.kind in ("eligibility", "gaps", "match") and facts:
             return self._engine_answer(intent.kind, programs, facts, day)
-        return self._passage_answer(question, intent, programs, day)
+        own = any(not k.startswith(_CONTEXT_KEYS) for k in facts)
+        return self._passage_answer(question, intent, programs, day, has_facts=own)
 
     def _engine_answer(
         self, kind: str, programs: list[str], facts: dict[str, Any], day: dt.date
@@ -389,7 +390,13 @@ class ChatAssistant:
         return _plain(text, citations, [])
 
     def _passage_answer(
-        self, question: str, intent: Intent, programs: list[str], day: dt.date
+        self,
+        question: str,
+        intent: Intent,
+        programs: list[str],
+        day: dt.date,
+        *,
+        has_facts: bool = False,
     ) -> dict[str, Any]:
         single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
         passages = self.retriever.search(question, 8, program=single)
@@ -406,9 +413,9 @@ class ChatAssistant:
         if intent.kind != "comparison":
             shape = self.leads.shape(question)
             lead = self.leads.choose(question, candidate_passages(supported, programs), shape)
-            # Scope from evidence: with no program named, the passages must carry the
-            # question's own point, not merely share its topic.
-            if lead is None or (not programs and not lead.answers):
+            # Scope from evidence: with no program named and no company facts, the
+            # passages must carry the question's own point, not merely share its topic.
+            if lead is None or (not programs and not has_facts and not lead.answers):
                 return _refusal(NO_SOURCE)
         topics = KIND_TOPICS.get(intent.kind, ())
         text, citations = compose_passage_answer(

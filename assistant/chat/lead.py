@@ -39,11 +39,11 @@ _SCAFFOLD = set(
     "应该 应 怎么办 如果 想 能不能 可不可以 是不是 有没有 要不要 需不需要 算不算 会不会 "
     "一共 共 总共 分别 具体 进行 相关 方面 之间 以上 以下 其 该 哪 谁 "
     "國家 国家 办法 管理 多长时间 长时间 多长 开始 结束 一般 大概 通常 才能 才 算是 "
-    "怎么样 怎样 会怎样 如何处理".split()
+    "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概".split()
 )
 _YESNO = re.compile(
     r"是否|能否|可否|能不能|可不可以|是不是|有没有|要不要|需不需要|算不算|会不会|"
-    r"(?:吗|么|嘛)[？?。！!]?\s*$"
+    r"(?:吗|(?<!什)么|嘛)[？?。！!]?\s*$"
 )
 _FIGURE_Q = re.compile(
     r"多少|几(?:个|年|项|名|家|人|天|月|分|次|批|台|辆|款|亩|成|倍|类|种|条)?|多久|多长|多大|多高"
@@ -51,6 +51,11 @@ _FIGURE_Q = re.compile(
 # Words that ask for a figure only when the question is not a yes/no one
 # (「分值低于60分还能直接确认吗」 asks yes or no).
 _FIGURE_WEAK = re.compile(r"比例|占比|上限|下限|最低|最高|至少|门槛|分数线")
+# A question asking for a list or an overview is answered by a whole passage: the lead then
+# comes from the passage retrieval ranks first.
+_LIST_Q = re.compile(
+    r"哪些|什么条件|条件是什么|条件有|怎么样才能|怎样才能|要求是什么|什么要求|什么材料|流程|步骤"
+)
 _DEFINE_Q = re.compile(r"什么是|是什么|指什么|是指|含义|定义|什么意思|怎么理解|有什么不同|区别")
 _DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|截止|哪一年|哪年|时间")
 _UNITS: list[tuple[re.Pattern[str], str]] = [
@@ -99,7 +104,7 @@ _URL = re.compile(r"https?://|来源地址|來源地址")
 W_MEANING = 1.0
 W_FOCUS = 2.0
 W_TYPE = 0.8
-W_RANK = 3.0
+W_RANK = 6.0
 INTRO_PENALTY = 0.6
 OTHER_PROGRAM_PENALTY = 1.0
 TABLE_PENALTY = 0.5
@@ -112,7 +117,7 @@ MAX_PASSAGES = 6
 class Shape:
     """What a question asks for: its type, its focus terms and the unit of a figure."""
 
-    kind: str  # yesno | figure | date | define | open
+    kind: str  # list | yesno | figure | date | define | open
     focus: tuple[str, ...]
     unit: str = ""
     answer_words: tuple[str, str] = ("", "")
@@ -148,7 +153,9 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     ``strip`` removes the program names (what a question names is not what it asks about).
     """
     norm = normalize(question)
-    if _FIGURE_Q.search(norm):
+    if _LIST_Q.search(norm):
+        kind = "list"
+    elif _FIGURE_Q.search(norm):
         kind = "figure"
     elif _DATE_Q.search(norm):
         kind = "date"
@@ -162,7 +169,11 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         kind = "open"
     unit = next((u for pattern, u in _UNITS if pattern.search(norm)), "")
     words = next((w for pattern, w in _ANSWER_WORDS if pattern.search(norm)), ("是", "不是"))
-    terms = [t for t in tokenizer.tokens(strip(norm)) if t not in _SCAFFOLD and len(t) > 1]
+    terms = [
+        t
+        for t in tokenizer.tokens(strip(norm))
+        if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t)
+    ]
     terms = list(dict.fromkeys(terms))
     # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):
     # a compound counts through its parts, so 「上一年度的发展情况报表」 carries it.
@@ -248,7 +259,7 @@ class LeadScorer:
         """Each focus term's weight: its IDF, or the highest IDF for an unseen term."""
         known = {t: self.idf(t) for t in terms}
         top = max((v for v in known.values() if v is not None), default=1.0)
-        return {t: (v if v is not None else top + 1.0) for t, v in known.items()}
+        return {t: (v if v is not None else top) for t, v in known.items()}
 
     def coverage(self, sentence: str, shape: Shape) -> tuple[float, tuple[str, ...]]:
         """Share of the focus weight the sentence carries, and the focus terms it lacks."""
@@ -312,7 +323,7 @@ class LeadScorer:
         """The sentence of the top passages that best answers the question."""
         asked = set(self.programs_of(question))
         top = max((p.score for p in passages[:MAX_PASSAGES]), default=0.0) or 1.0
-        candidates = _candidates(passages[:MAX_PASSAGES])
+        candidates = _candidates(passages[: 1 if shape.kind == "list" else MAX_PASSAGES])
         if not candidates:
             return None
         query = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)

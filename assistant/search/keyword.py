@@ -63,6 +63,15 @@ class Tokenizer:
             words = self._jieba.cut_for_search(normalize(text).lower())
             return [w for w in words if w.strip() and w not in _STOP and _TOKEN_OK.search(w)]
 
+    def is_word(self, token: str) -> bool:
+        """Whether jieba's dictionary (with the domain words) knows the token, or it is a
+        number: a pair of characters its HMM glued together (分算, 上差) is not."""
+        if re.fullmatch(r"[\d.%]+|[a-z]+", token):
+            return True
+        with self._lock:
+            self._jieba.check_initialized()
+            return bool(self._jieba.FREQ.get(token))
+
     def query_tokens(self, text: str) -> list[str]:
         """Tokens of a query, with glossary synonyms added."""
         tokens = self.tokens(text)

@@ -123,6 +123,10 @@ def warm_up(retriever: Any, chat: Any) -> None:
     timed, so latency figures are those of a running service, not of a cold start. Runs
     before the LLM is attached, so a scripted test model sees only the evaluated turns."""
     retriever.search("高新技术企业认定条件", 5)
+    leads = getattr(chat, "leads", None)
+    if leads is not None:  # lead sentences of the knowledge base (cached after one run)
+        index = retriever.keyword_index()
+        leads.warm([str(c.metadata.get("display") or c.text) for c in index.chunks])
     chat.ask("高企的认定条件有哪些？", as_of=dt.date(2026, 11, 22))
 
 

@@ -294,6 +294,15 @@ class LeadScorer:
             return 0.0 if table or polarity(sentence) is None else 1.0
         return 0.0
 
+    def warm(self, texts: Sequence[str]) -> int:
+        """Embed every candidate sentence of these passage texts ahead of questions (the
+        vectors land in the embedder's cache, so a later run starts warm); how many."""
+        found = [s for text in texts for s in sentences(plain(text)) if len(s) >= 6]
+        unique = list(dict.fromkeys(found))
+        for start in range(0, len(unique), 256):
+            self._sentence_vectors(unique[start : start + 256])
+        return len(unique)
+
     def _form_penalty(self, sent: str, asked: set[str]) -> float:
         """What the sentence's form takes off: a table row read out of its table, a list's
         introduction (not its content), a sentence about another program than the one

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from assistant.search.embeddings import NamedEmbeddings
 
 ANSWER_CHARS = 1500  # how much of an answer a failure keeps (reports stay readable)
-SEARCH_SETS = {"retrieval", "answers", "dialogues"}
+SEARCH_SETS = {"retrieval", "answers", "dialogues", "held_out"}
 
 
 @dataclass
@@ -40,6 +40,7 @@ class Target:
     chat: Any = None
     backend: str = "grounded"
     embeddings: str = ""
+    indexer: Any = None  # uploads documents for the held-out news questions
 
 
 def work_settings(settings: Settings, work_dir: Path) -> Settings:
@@ -112,7 +113,9 @@ def build_target(
     warm_up(stack.retriever, chat)
     if model is not None:
         chat.use_llm(model, settings.llm_model or "llm")
-    return Target(stack.knowledge, stack.retriever, chat, backend, stack.embeddings.name)
+    return Target(
+        stack.knowledge, stack.retriever, chat, backend, stack.embeddings.name, stack.indexer
+    )
 
 
 def warm_up(retriever: Any, chat: Any) -> None:
@@ -120,6 +123,10 @@ def warm_up(retriever: Any, chat: Any) -> None:
     timed, so latency figures are those of a running service, not of a cold start. Runs
     before the LLM is attached, so a scripted test model sees only the evaluated turns."""
     retriever.search("高新技术企业认定条件", 5)
+    leads = getattr(chat, "leads", None)
+    if leads is not None:  # lead sentences of the knowledge base (cached after one run)
+        index = retriever.keyword_index()
+        leads.warm([str(c.metadata.get("display") or c.text) for c in index.chunks])
     chat.ask("高企的认定条件有哪些？", as_of=dt.date(2026, 11, 22))
 
 
@@ -241,11 +248,22 @@ def _run_dialogues(target: Target, sets: EvalSets, out: dict[str, Any]) -> None:
                 )
 
 
+def _run_held_out(target: Target, sets: EvalSets, out: dict[str, Any]) -> None:
+    from eval import held_out
+
+    assert sets.held_out is not None
+    metrics, (ms, failures) = held_out.run(target.chat, sets.held_out, target.indexer)
+    out["held_out"] = metrics
+    out["latency_samples"] += [(("general",), x) for x in ms]
+    out["failures"] += failures
+
+
 RUNNERS: dict[str, Callable[[Target, EvalSets, dict[str, Any]], None]] = {
     "retrieval": _run_retrieval,
     "answers": _run_answers,
     "eligibility": _run_eligibility,
     "dialogues": _run_dialogues,
+    "held_out": _run_held_out,
 }
 
 

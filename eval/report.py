@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SECTIONS = ("retrieval", "answers", "eligibility", "dialogues", "latency")
+SECTIONS = ("retrieval", "answers", "eligibility", "dialogues", "held_out", "latency")
 TOLERANCE = 0.01  # a score dropping by more than this is a regression
 LATENCY_TOLERANCE = 0.25  # a latency rising by more than this share is a regression
 # The headline metric of each set, drawn per program in the bar chart.

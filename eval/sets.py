@@ -15,9 +15,10 @@ import yaml
 if TYPE_CHECKING:
     from eval.answers import AnswerItem
     from eval.dialogues import Dialogue
+    from eval.held_out import HeldOut
 
 SETS_DIR = Path(__file__).parent / "sets"
-SET_NAMES = ("retrieval", "answers", "eligibility", "dialogues")
+SET_NAMES = ("retrieval", "answers", "eligibility", "dialogues", "held_out")
 
 
 class BadInput(Exception):
@@ -59,6 +60,7 @@ class EvalSets:
     answers: list[AnswerItem] | None = None
     eligibility: list[dict[str, Any]] | None = None
     dialogues: list[Dialogue] | None = None
+    held_out: HeldOut | None = None
     folders: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -68,13 +70,14 @@ class EvalSets:
 
 
 def _loader(name: str) -> Any:
-    from eval import answers, dialogues, eligibility
+    from eval import answers, dialogues, eligibility, held_out
 
     return {
         "retrieval": load_retrieval_set,
         "answers": answers.load_answer_set,
         "eligibility": eligibility.load_cases,
         "dialogues": dialogues.load_dialogues,
+        "held_out": held_out.load_held_out,
     }[name]
 
 

@@ -55,6 +55,10 @@ def small_sets(tmp_path):
     _dump(root / "answers" / "a.yaml", answers + refusal)
     _dump(root / "eligibility" / "e.yaml", _load(SETS_DIR / "eligibility" / "hnte.yaml")[:3])
     _dump(root / "dialogues" / "d.yaml", _load(SETS_DIR / "dialogues" / "eligibility.yaml")[:2])
+    for name in ("real_qa", "lead", "scope"):
+        for half in ("dev", "test"):
+            items = _load(SETS_DIR / "held_out" / name / f"{half}.yaml")[:2]
+            _dump(root / "held_out" / name / f"{half}.yaml", items)
     return root
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.chat.compose import (
     NO_SOURCE,
     REFUSAL,
+    candidate_passages,
     compose_assessment,
     compose_match,
     compose_passage_answer,
@@ -38,6 +39,7 @@ from assistant.chat.dialogue import (
 )
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
+from assistant.chat.lead import LeadScorer
 from assistant.chat.turns import (
     Reply,
     assessment_changes,
@@ -95,6 +97,14 @@ class ChatAssistant:
         self.sessions = sessions
         self.templates = templates
         self.intents = IntentDetector(knowledge.glossary.program_names)
+        self.leads = LeadScorer(
+            retriever.embeddings,
+            retriever.tokenizer,
+            lambda term: retriever.keyword_index().idf(term),
+            self.intents.without_programs,
+            self.intents.programs,
+            knowledge.glossary.synonyms,
+        )
         self.phraser: LLMPhraser | None = None
         self._turn = threading.local()
 
@@ -242,8 +252,12 @@ class ChatAssistant:
         if self.phraser is not None and not result["refused"] and hit is None:
             self._turn.facts, self._turn.day = state.facts, day
             result = self.phraser.phrase(question, result)
+        # The answer speaks the question's script whatever its sources' script; the
+        # citations keep the sources' own text.
         if is_traditional(question):
             result["answer"] = to_traditional(result["answer"])
+        else:
+            result["answer"] = to_simplified(result["answer"])
         result.update(_template_keys(hit, suggestions, sid))
         result["act"] = act
         result["facts"] = nested_profile(state.facts)
@@ -265,6 +279,10 @@ class ChatAssistant:
         """The turn's answer by its act: (answer, act, changes, template hit, suggestions)."""
         act, state, day, programs = turn.plan.act, turn.state, turn.day, turn.programs
         if act == "refusal":
+            # Outside what the knowledge base covers, unless an uploaded document says it.
+            upload = self._upload_answer(turn.question, turn.intent)
+            if upload is not None:
+                return upload, "answer", [], None, []
             return _refusal(REFUSAL), act, [], None, []
         if act == "facts":
             reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
@@ -288,8 +306,9 @@ class ChatAssistant:
         if hit is not None:
             answer = self._template_answer(hit, state.facts, list(turn.intent.programs), day)
             return answer, "answer", [], hit, suggestions
+        own = any(not k.startswith(CONTEXT_KEYS) for k in state.facts)
         result = self._passage_answer(
-            f"{turn.question} {topic}".strip(), turn.intent, programs, day
+            f"{turn.question} {topic}".strip(), turn.intent, programs, day, has_facts=own
         )
         return result, "refusal" if result["refused"] else "answer", [], None, suggestions
 
@@ -445,8 +464,33 @@ class ChatAssistant:
             out["assessment"] = results[0] if len(results) == 1 else results
         return out
 
+    def _upload_answer(self, question: str, intent: Intent) -> dict[str, Any] | None:
+        """The answer from uploaded documents when one carries the question's point."""
+        passages = self.retriever.search(question, 6, doc_type="upload")
+        shape = self.leads.shape(question)
+        lead = self.leads.choose(question, passages, shape)
+        if lead is None or not lead.answers:
+            return None
+        text, citations = compose_passage_answer(
+            question,
+            passages,
+            [],
+            intent.kind,
+            (),
+            self.retriever.tokenizer,
+            scorer=self.leads,
+            lead=lead,
+        )
+        return _plain(text, citations, [])
+
     def _passage_answer(
-        self, question: str, intent: Intent, programs: list[str], day: dt.date
+        self,
+        question: str,
+        intent: Intent,
+        programs: list[str],
+        day: dt.date,
+        *,
+        has_facts: bool = False,
     ) -> dict[str, Any]:
         single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
         passages = self.retriever.search(question, 8, program=single)
@@ -459,9 +503,24 @@ class ChatAssistant:
         supported = [p for p in passages if _supports(p, programs)]
         if not supported:
             return _refusal(NO_SOURCE)
+        lead = None
+        if intent.kind != "comparison":
+            shape = self.leads.shape(question)
+            lead = self.leads.choose(question, candidate_passages(supported, programs), shape)
+            # Scope from evidence: with no program named and no company facts, the
+            # passages must carry the question's own point, not merely share its topic.
+            if lead is None or (not programs and not has_facts and not lead.answers):
+                return _refusal(NO_SOURCE)
         topics = KIND_TOPICS.get(intent.kind, ())
         text, citations = compose_passage_answer(
-            question, supported, programs, intent.kind, topics, self.retriever.tokenizer
+            question,
+            supported,
+            programs,
+            intent.kind,
+            topics,
+            self.retriever.tokenizer,
+            scorer=self.leads,
+            lead=lead,
         )
         found = programs or list(
             dict.fromkeys(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from assistant.chat.lead import Lead, LeadScorer, opening, plain
 from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.chunking import sentences
 from assistant.search.keyword import Tokenizer
@@ -39,12 +40,13 @@ NO_SOURCE = (
 def lead_sentence(
     passages: Sequence[Passage], question: str, tokenizer: Tokenizer, *, want_number: bool
 ) -> str:
-    """The passage sentence that best answers the question (term overlap, numbers preferred
-    for threshold questions, earlier passages preferred)."""
+    """The passage sentence sharing most terms with the question (numbers preferred for
+    threshold questions, earlier passages preferred): the lead when no :class:`LeadScorer`
+    is available (no embedder)."""
     terms = set(tokenizer.query_tokens(question))
     best, best_score = "", -1.0
     for rank, passage in enumerate(passages[:2]):
-        for sent in sentences(_plain(passage.text)):
+        for sent in sentences(plain(passage.text)):
             if len(sent) < 6:
                 continue
             overlap = len(terms & set(tokenizer.tokens(sent)))
@@ -55,16 +57,17 @@ def lead_sentence(
     return best
 
 
-def _plain(markdown: str) -> str:
-    text = re.sub(r"\*\*|__|`", "", markdown)
-    return re.sub(r"^\s*(?:[-*]|\d+[.、]|#+)\s*", "", text, flags=re.MULTILINE)
-
-
 def choose_passages(
-    passages: Sequence[Passage], programs: Sequence[str], topics: Sequence[str], kind: str
+    passages: Sequence[Passage],
+    programs: Sequence[str],
+    topics: Sequence[str],
+    kind: str,
+    *,
+    first: Passage | None = None,
 ) -> list[Passage]:
-    """The passages the answer rests on: per program for comparisons, else the best one or
-    two of the named program, preferring passages of the topics the question asks about."""
+    """The passages the answer rests on: per program for comparisons, else the passage the
+    lead sentence comes from (``first``; by default the best one of the named program)
+    and a second one only when it is as relevant."""
 
     def rank(p: Passage) -> tuple[int, int, float]:
         on_program = 0 if not programs or p.program in programs else 1
@@ -81,14 +84,21 @@ def choose_passages(
     # Retrieval order decides (measured: topic re-ranking from cue words hurt more often than
     # it helped); passages of the named programs come first.
     ordered = sorted(passages[:6], key=lambda p: rank(p)[0])
+    if first is not None:
+        ordered = [first] + [p for p in ordered if p.chunk_id != first.chunk_id]
     chosen = ordered[:1]
     # A second passage only when it is as relevant: same program and topic standing, and a
     # fused score close to the first (otherwise it is noise next to a complete answer).
     if len(ordered) > 1:
-        first, second = ordered[0], ordered[1]
-        if second.program == first.program and second.score >= 0.9 * first.score:
+        lead, second = ordered[0], ordered[1]
+        if second.program == lead.program and second.score >= 0.9 * lead.score:
             chosen.append(second)
     return chosen
+
+
+def candidate_passages(passages: Sequence[Passage], programs: Sequence[str]) -> list[Passage]:
+    """The passages a lead sentence may come from: the top ones, the named programs' first."""
+    return sorted(passages[:6], key=lambda p: 0 if not programs or p.program in programs else 1)
 
 
 def compose_passage_answer(
@@ -98,11 +108,26 @@ def compose_passage_answer(
     kind: str,
     topics: Sequence[str],
     tokenizer: Tokenizer,
+    *,
+    scorer: LeadScorer | None = None,
+    lead: Lead | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
-    """Markdown answer and citations for a knowledge question."""
-    chosen = choose_passages(passages, programs, topics, kind)
-    lead = lead_sentence(chosen, question, tokenizer, want_number=kind == "threshold")
-    parts = [f"**{lead}**" if lead else ""]
+    """Markdown answer and citations for a knowledge question: the sentence that answers
+    first (with 可以/不可以 … for a yes/no question), then the passages, then the sources.
+
+    ``lead`` is the sentence already chosen by ``scorer`` (the caller's scope check
+    chose it); without a scorer the lead is the sentence sharing most terms."""
+    if scorer is not None and lead is None and kind != "comparison":
+        lead = scorer.choose(
+            question, candidate_passages(passages, programs), scorer.shape(question)
+        )
+    if lead is not None and scorer is not None and kind != "comparison":
+        chosen = choose_passages(passages, programs, topics, kind, first=lead.passage)
+        first = opening(lead, scorer.shape(question))
+    else:
+        chosen = choose_passages(passages, programs, topics, kind)
+        first = lead_sentence(chosen, question, tokenizer, want_number=kind == "threshold")
+    parts = [f"**{first}**" if first else ""]
     for p in chosen:
         title = p.metadata.get("article_title") or p.metadata.get("title") or ""
         parts.append(f"#### {title}\n\n{p.text.strip()}")
@@ -123,7 +148,7 @@ def notes_for(passages: Sequence[Passage]) -> list[str]:
 
 def sources_block(passages: Sequence[Passage]) -> str:
     """The numbered list of sources."""
-    lines = ["**依据：**"]
+    lines = ["#### 依据", ""]
     for i, p in enumerate(passages, 1):
         c = p.citation()
         parts = [f"《{c['document']}》", c["doc_no"] or "", c["article"] or ""]

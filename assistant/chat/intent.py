@@ -77,8 +77,10 @@ _DOMAIN = re.compile(
 )
 _OUT = re.compile(
     r"天气|股票|股价|炒股|彩票|写(?:一)?首诗|作诗|诗歌|的诗|笑话|菜谱|做饭|电影|歌曲|足球|篮球|旅游|"
-    r"星座|算命|减肥|翻译成英文|编程|写代码|医院|挂号|房价|买房|餐厅|好吃|美食|个人所得税|个税|"
-    r"专项附加扣除|(?:申请|申报)(?:一件|一个)?(?:发明)?专利(?:要|需要)?(?:多少钱|费用|多久)"
+    r"星座|算命|减肥|翻译成英文|编程|写代码|医院|挂号|房价|买房|餐厅|好吃|美食|"
+    # 「一件发明专利」 reads as a company fact and would route to the engine before any
+    # evidence is weighed, so the patent-office fee question keeps its pattern.
+    r"(?:申请|申报)(?:一件|一个)?(?:发明)?专利(?:要|需要)?(?:多少钱|费用|多久)"
 )
 # The knowledge base covers Shandong and the nine programs: other regions' local rules and
 # other titles are out of scope (the national 高企 and 科技型 rules are the same everywhere,
@@ -89,6 +91,14 @@ _OTHER_REGION = re.compile(
 )
 _UNCOVERED = re.compile(
     r"瞪羚|独角兽|单项冠军(?!.*小巨人)|隐形冠军|雏鹰|领军企业|首台套认定|技术中心认定"
+)
+# Whose eligibility a yes/no question asks about: the user's own company (我们, 我司 …) is
+# an assessment; a class of companies (事业单位, 名称变更的企业, 分公司 …) is a policy question
+# answered from the rules, whatever facts the session holds.
+_OWN = re.compile(r"我们|我司|本公司|我公司|我厂|咱们|咱|我单位|我方|本企业|本单位|俺|我家")
+_THIRD_PARTY = re.compile(
+    r"(?:的|该|此|这类|这种|哪些|那些|有些|一些|其他)(?:企业|公司|单位)|[\u4e00-\u9fff]{2}单位|"
+    r"机构|组织|个体户|个人独资|合伙企业|分公司|子公司"
 )
 _FOLLOW_UP = re.compile(
     r"^(?:那|那么|如果是|换成|再看看|再问下)?.{0,16}(?:呢|如何|怎么样)[？?。]?$"
@@ -129,7 +139,16 @@ class IntentDetector:
         norm = normalize(text)
         programs = tuple(self.programs(norm))
         follow_up = bool(_FOLLOW_UP.match(norm.strip())) and len(norm) <= 20
-        kind = next((k for k, pattern in KINDS if re.search(pattern, norm)), "")
+        policy = not _OWN.search(norm) and bool(_THIRD_PARTY.search(self.without_programs(norm)))
+        has_facts = has_facts and not policy
+        kind = next(
+            (
+                k
+                for k, pattern in KINDS
+                if re.search(pattern, norm) and not (policy and k == "eligibility")
+            ),
+            "",
+        )
         if not kind and follow_up and previous_kind:
             kind = previous_kind
         # Company figures plus a yes/no question is an eligibility question, whatever

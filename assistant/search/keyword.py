@@ -95,6 +95,15 @@ class Tokenizer:
         tokens = self.tokens(f"{chunk.text}\n{title}")
         return {TOKENS_KEY: _SEP.join(tokens), VOCAB_KEY: self.fingerprint}
 
+    def is_word(self, token: str) -> bool:
+        """Whether jieba's dictionary (with the domain words) knows the token, or it is a
+        number: a pair of characters its HMM glued together (分算, 上差) is not."""
+        if re.fullmatch(r"[\d.%]+|[a-z]+", token):
+            return True
+        with self._lock:
+            self._jieba.check_initialized()
+            return bool(self._jieba.FREQ.get(token))
+
     def query_tokens(self, text: str) -> list[str]:
         """Tokens of a query, with glossary synonyms added."""
         tokens = self.tokens(text)
@@ -145,6 +154,12 @@ class KeywordIndex:
     def __len__(self) -> int:
         """Number of chunks indexed."""
         return len(self.chunks)
+
+    def idf(self, term: str) -> float | None:
+        """The BM25 inverse document frequency of a (normalised) term; None when no chunk
+        has it."""
+        posting = self._postings.get(term)
+        return None if posting is None else posting[2]
 
     def scores(self, query: str) -> npt.NDArray[np.float32]:
         """BM25 score of every chunk for a query (zeros where no term matches)."""

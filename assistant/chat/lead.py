@@ -1,0 +1,387 @@
+"""Which sentence answers a question, and whether any sentence does.
+
+The lead of a passage answer is chosen from every sentence of the top passages by three
+signals, none of them a list of known questions:
+
+- **meaning**: e5 cosine of the sentence to the question (sentence vectors are cached);
+- **focus**: the share of the question's own terms the sentence carries, each term weighted
+  by its rarity in the index (IDF), after the program names and the words every question
+  has (申报, 多少, 是否 …) are removed — what the question asks *about* (学历, 事业单位,
+  评分标准), so an unseen term weighs most;
+- **type**: a yes/no question wants a sentence that says yes or no, 多少/几 a figure (in the
+  unit asked for: 元, 分, %, 年 …), 什么时候 a date.
+
+The same focus coverage is the evidence the scope decision rests on: a question none of
+whose passages carries its focus terms is not answered by them.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.core.chunking import sentences
+from assistant.core.text import normalize
+from assistant.search.embeddings import NamedEmbeddings
+from assistant.search.keyword import Tokenizer
+from assistant.search.retrieval import Passage
+
+# Words that say what kind of question it is, not what it is about.
+_SCAFFOLD = set(
+    "申报 申请 认定 评价 评定 评选 评 报 企业 公司 单位 条件 要求 规定 多少 几 几个 什么 怎么 怎样 "
+    "如何 哪些 哪个 哪里 是否 可以 能否 可否 能 可 吗 呢 需要 需 要 有 没有 是 的 了 还 还能 "
+    "请问 一下 现在 我们 我司 本 政策 问题 情况 时候 什么时候 多久 多长 时间 关于 对 就 会 "
+    "应该 应 怎么办 如果 想 能不能 可不可以 是不是 有没有 要不要 需不需要 算不算 会不会 "
+    "一共 共 总共 分别 具体 进行 相关 方面 之间 以上 以下 其 该 哪 谁 "
+    "國家 国家 办法 管理 多长时间 长时间 多长 开始 结束 一般 大概 通常 才能 才 算是 "
+    "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概".split()
+)
+_YESNO = re.compile(
+    r"是否|能否|可否|能不能|可不可以|是不是|有没有|要不要|需不需要|算不算|会不会|"
+    r"(?:吗|(?<!什)么|嘛)[？?。！!]?\s*$"
+)
+_FIGURE_Q = re.compile(
+    r"多少|几(?:个|年|项|名|家|人|天|月|分|次|批|台|辆|款|亩|成|倍|类|种|条)?|多久|多长|多大|多高"
+)
+# Words that ask for a figure only when the question is not a yes/no one
+# (「分值低于60分还能直接确认吗」 asks yes or no).
+_FIGURE_WEAK = re.compile(r"比例|占比|上限|下限|最低|最高|至少|门槛|分数线")
+# A question asking for a list or an overview is answered by a whole passage: the lead then
+# comes from the passage retrieval ranks first.
+_LIST_Q = re.compile(
+    r"哪些|什么条件|条件是什么|条件有|怎么样才能|怎样才能|要求是什么|什么要求|什么材料|流程|步骤"
+)
+_DEFINE_Q = re.compile(r"什么是|是什么|指什么|是指|含义|定义|什么意思|怎么理解|有什么不同|区别")
+_DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|截止|哪一年|哪年|时间")
+_UNITS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(r"多少钱|金额|资金|奖励多少|补贴多少|投资多少|总投资|多少万|多少亿|费用多少"),
+        "元",
+    ),
+    (re.compile(r"多少分|几分|得分|分值|分数|评分标准|打分"), "分"),
+    (re.compile(r"比例|占比|百分之|多少%"), "%"),
+    (re.compile(r"几年|多少年|多久|多长时间|有效期|期限|几天|多少天|几个月"), "年|月|天|日"),
+    (re.compile(r"多少家|几家"), "家"),
+    (re.compile(r"多少人|几人|几名|多少名"), "人|名"),
+    (re.compile(r"多少台|几台|多少辆|几辆"), "台|辆"),
+    (re.compile(r"多少款"), "款"),
+    (re.compile(r"多少亩|几亩"), "亩"),
+    (re.compile(r"面积|多少平方"), "平方"),
+    (re.compile(r"几项|多少项"), "项"),
+    (re.compile(r"多少个|几个"), "个|项|家"),
+]
+_DIGIT = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+(?:个|年|项|名|家|人|天|月|分|倍|类)")
+_DATE = re.compile(r"\d{1,4}年|\d{1,2}月|月底|月末|\d{1,2}日|工作日|季度|年底|年初")
+# Negation cues decide the polarity of a rule sentence; the first one that occurs wins.
+_NEGATIVE = re.compile(
+    r"不能|不可以|不可|不得|不属于|不算|不计入|不计|不需要|无需|无须|不必|不要求|不看|不再|没有|"
+    r"不允许|不予|禁止|不是|不包括|不受|不适用|取消"
+)
+_POSITIVE = re.compile(
+    r"可以|可直接|可|能够|能|须|需要|应当|应|必须|属于|算|计入|包括|有效|即可|允许"
+)
+# The yes and no words a question's own modal asks for (the first that occurs decides).
+_ANSWER_WORDS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
+    (re.compile(r"需要|需不需要|要不要|必须|是否需|要求"), ("需要", "不需要")),
+    (re.compile(r"可以|可否|可不可以"), ("可以", "不可以")),
+    (re.compile(r"算不算|是否算|算.{0,12}吗"), ("算", "不算")),
+    (re.compile(r"能否|能不能|还能|能"), ("能", "不能")),
+    (re.compile(r"有没有|是否有|有.{0,12}吗"), ("有", "没有")),
+    (re.compile(r"属于"), ("属于", "不属于")),
+    (re.compile(r"会不会|会.{0,12}吗"), ("会", "不会")),
+]
+# Web pages annotate characters with pinyin (「濟(jì)南」); matching reads past it (the
+# annotations themselves are removed from documents at ingest).
+_PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
+_URL = re.compile(r"https?://|来源地址|來源地址")
+
+# Weights, tuned on eval/sets/lead/dev.yaml and eval/sets/real_qa/dev.yaml only.
+W_MEANING = 1.0
+W_FOCUS = 2.0
+W_TYPE = 0.8
+W_RANK = 6.0
+INTRO_PENALTY = 0.6
+OTHER_PROGRAM_PENALTY = 1.0
+TABLE_PENALTY = 0.5
+# A sentence carrying at least this share of the focus weight answers the question's point.
+COVERED = 0.5
+MAX_PASSAGES = 6
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What a question asks for: its type, its focus terms and the unit of a figure."""
+
+    kind: str  # list | yesno | figure | date | define | open
+    focus: tuple[str, ...]
+    unit: str = ""
+    answer_words: tuple[str, str] = ("", "")
+    numbers: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()  # the longest focus terms, for telling what is missing
+
+
+@dataclass(frozen=True)
+class Lead:
+    """The chosen sentence, the passage it comes from and how well it answers."""
+
+    sentence: str
+    passage: Passage
+    coverage: float
+    similarity: float
+    score: float
+    type_match: float
+    missing: tuple[str, ...]
+
+    kind: str = "open"
+
+    @property
+    def answers(self) -> bool:
+        """Whether the sentence carries the question's point: its focus terms and, for a
+        figure or date question, a figure or date."""
+        typed = self.kind not in ("figure", "date") or self.type_match > 0
+        return self.coverage >= COVERED and typed
+
+
+def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], str]) -> Shape:
+    """The question's type, focus terms and wanted unit.
+
+    ``strip`` removes the program names (what a question names is not what it asks about).
+    """
+    norm = normalize(question)
+    if _LIST_Q.search(norm):
+        kind = "list"
+    elif _FIGURE_Q.search(norm):
+        kind = "figure"
+    elif _DATE_Q.search(norm):
+        kind = "date"
+    elif _YESNO.search(norm):
+        kind = "yesno"
+    elif _FIGURE_WEAK.search(norm):
+        kind = "figure"
+    elif _DEFINE_Q.search(norm):
+        kind = "define"
+    else:
+        kind = "open"
+    unit = next((u for pattern, u in _UNITS if pattern.search(norm)), "")
+    words = next((w for pattern, w in _ANSWER_WORDS if pattern.search(norm)), ("是", "不是"))
+    terms = [
+        t
+        for t in tokenizer.tokens(strip(norm))
+        if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t)
+    ]
+    terms = list(dict.fromkeys(terms))
+    # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):
+    # a compound counts through its parts, so 「上一年度的发展情况报表」 carries it.
+    atomic = [t for t in terms if not any(u != t and u in t for u in terms)]
+    longest = [t for t in terms if not any(u != t and t in u for u in terms)]
+    phrases = [_whole_word(t, norm) for t in longest]
+    numbers = tuple(re.findall(r"\d+(?:\.\d+)?", norm))
+    return Shape(kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)))
+
+
+def _whole_word(term: str, question: str) -> str:
+    """The term with the scaffold word the tokenizer split off it (事业 -> 事业单位)."""
+    for word in ("单位", "企业", "公司", "机构"):
+        if term + word in question:
+            return term + word
+    return term
+
+
+def polarity(sentence: str) -> bool | None:
+    """True when a rule sentence says yes (可以, 须 …), False when it says no (不得, 没有 …),
+    None when it says neither.
+
+    >>> polarity("商标不属于高企认定所说的知识产权"), polarity("有效期内的高企可直接确认")
+    (False, True)
+    >>> polarity("每年5月底前") is None
+    True
+    """
+    if _NEGATIVE.search(sentence):
+        return False
+    if _POSITIVE.search(sentence):
+        return True
+    return None
+
+
+class LeadScorer:
+    """Scores sentences against a question (e5 meaning, focus coverage, type).
+
+    Args:
+        embeddings: The search embedder (sentence vectors go through its cache).
+        tokenizer: The keyword tokenizer.
+        idf: Term -> inverse document frequency in the index (None: a term the index
+            has never seen, which weighs as the rarest).
+        strip: Removes program names from a question.
+        programs_of: The programs a text names (a sentence about another program than
+            the one asked about is not its answer).
+        cache_size: Sentence vectors kept in memory.
+    """
+
+    def __init__(
+        self,
+        embeddings: NamedEmbeddings,
+        tokenizer: Tokenizer,
+        idf: Callable[[str], float | None],
+        strip: Callable[[str], str],
+        programs_of: Callable[[str], list[str]] = lambda _text: [],
+        synonyms: Mapping[str, Sequence[str]] | None = None,
+        *,
+        cache_size: int = 20000,
+    ) -> None:
+        """Keep the parts; vectors are computed on first use."""
+        self.programs_of = programs_of
+        # Glossary synonyms both ways: 研发 carries 研究开发 and the reverse.
+        pairs: dict[str, set[str]] = {}
+        for term, alts in (synonyms or {}).items():
+            for alt in alts:
+                if alt != term:
+                    pairs.setdefault(normalize(term), set()).add(normalize(alt))
+                    pairs.setdefault(normalize(alt), set()).add(normalize(term))
+        self.synonyms = {k: tuple(sorted(v)) for k, v in pairs.items()}
+        self.embeddings = embeddings
+        self.tokenizer = tokenizer
+        self.idf = idf
+        self.strip = strip
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
+
+    def shape(self, question: str) -> Shape:
+        """The question's shape (see :func:`question_shape`)."""
+        return question_shape(question, self.tokenizer, self.strip)
+
+    def weights(self, terms: Sequence[str]) -> dict[str, float]:
+        """Each focus term's weight: its IDF, or the highest IDF for an unseen term."""
+        known = {t: self.idf(t) for t in terms}
+        top = max((v for v in known.values() if v is not None), default=1.0)
+        return {t: (v if v is not None else top) for t, v in known.items()}
+
+    def coverage(self, sentence: str, shape: Shape) -> tuple[float, tuple[str, ...]]:
+        """Share of the focus weight the sentence carries, and the focus terms it lacks."""
+        if not shape.focus:
+            return 1.0, ()
+        weights = self.weights(shape.focus)
+        text = _PINYIN.sub("", normalize(sentence).lower())
+        missing = tuple(
+            t
+            for t in shape.focus
+            if t not in text and not any(alt in text for alt in self.synonyms.get(t, ()))
+        )
+        total = sum(weights.values())
+        return 1.0 - sum(weights[t] for t in missing) / total, missing
+
+    def type_match(self, sentence: str, shape: Shape) -> float:
+        """How well the sentence has what the question type wants (0–1). Figures and
+        dates the question itself states (「2026年…什么时候」) do not count."""
+        for number in sorted(shape.numbers, key=len, reverse=True):
+            sentence = sentence.replace(number, "")
+        if shape.kind == "define":
+            head = normalize(sentence)[:24]
+            return 1.0 if re.search(r"[:：]|是指|指的是|是一项|是一种|即", head) else 0.0
+        if shape.kind == "figure":
+            if not _DIGIT.search(sentence):
+                return 0.0
+            return 1.0 if not shape.unit or re.search(shape.unit, sentence) else 0.2
+        if shape.kind == "date":
+            return 1.0 if _DATE.search(sentence) else 0.0
+        if shape.kind == "yesno":
+            table = sentence.lstrip().startswith("|")
+            return 0.0 if table or polarity(sentence) is None else 1.0
+        return 0.0
+
+    def warm(self, texts: Sequence[str]) -> int:
+        """Embed every candidate sentence of these passage texts ahead of questions (the
+        vectors land in the embedder's cache, so a later run starts warm); how many."""
+        found = [s for text in texts for s in sentences(plain(text)) if len(s) >= 6]
+        unique = list(dict.fromkeys(found))
+        for start in range(0, len(unique), 256):
+            self._sentence_vectors(unique[start : start + 256])
+        return len(unique)
+
+    def _form_penalty(self, sent: str, asked: set[str]) -> float:
+        """What the sentence's form takes off: a table row read out of its table, a list's
+        introduction (not its content), a sentence about another program than the one
+        asked about (「与高企的区别：…」 under a 科技型 question), great length."""
+        penalty = TABLE_PENALTY if sent.startswith("|") else 0.0
+        if sent.rstrip().endswith(("：", ":")):
+            penalty += INTRO_PENALTY
+        named = set(self.programs_of(sent))
+        if asked and named and not named & asked:
+            penalty += OTHER_PROGRAM_PENALTY
+        return penalty + (0.004 * (len(sent) - 120) if len(sent) > 120 else 0.0)
+
+    def _sentence_vectors(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            fresh = self.embeddings.embed_documents(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh, strict=True):
+                    self._vectors[text] = np.asarray(vector, dtype=np.float32)
+                while len(self._vectors) > self._cache_size:
+                    self._vectors.popitem(last=False)
+        with self._lock:
+            return np.stack([self._vectors[t] for t in texts])
+
+    def choose(self, question: str, passages: Sequence[Passage], shape: Shape) -> Lead | None:
+        """The sentence of the top passages that best answers the question."""
+        asked = set(self.programs_of(question))
+        top = max((p.score for p in passages[:MAX_PASSAGES]), default=0.0) or 1.0
+        candidates = _candidates(passages[: 1 if shape.kind == "list" else MAX_PASSAGES])
+        if not candidates:
+            return None
+        query = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
+        sims = self._sentence_vectors([s for _, _, s in candidates]) @ query
+        best: Lead | None = None
+        for (rank, passage, sent), sim in zip(candidates, sims, strict=True):
+            cov, missing = self.coverage(sent, shape)
+            typed = self.type_match(sent, shape)
+            # e5 cosines of related Chinese text sit in 0.75–0.95: rescale to about 0–1.
+            meaning = (float(sim) - 0.75) / 0.2
+            # Retrieval's own confidence: the fused score relative to the best passage.
+            behind = max(0.0, 1.0 - passage.score / top) if passage.score > 0 else rank / 10
+            score = W_MEANING * meaning + W_FOCUS * cov + W_TYPE * typed - W_RANK * behind
+            score -= self._form_penalty(sent, asked)
+            if best is None or score > best.score:
+                best = Lead(sent, passage, cov, float(sim), score, typed, missing, shape.kind)
+        return best
+
+
+def _candidates(passages: Sequence[Passage]) -> list[tuple[int, Passage, str]]:
+    """Every sentence of the passages that could open an answer, with its passage rank."""
+    out = []
+    for rank, passage in enumerate(passages):
+        for sent in sentences(plain(passage.text)):
+            # A question in the passage (an FAQ's heading) echoes, it does not answer.
+            if len(sent) >= 6 and not _URL.search(sent) and not sent.endswith(("？", "?")):
+                out.append((rank, passage, sent))
+    return out
+
+
+def opening(lead: Lead, shape: Shape) -> str:
+    """The answer's first paragraph: a yes/no word when the sentence decides the question,
+    the sentence itself, or — when it does not carry the question's point — what the
+    knowledge base does say and that the exact point is not in it."""
+    sentence = lead.sentence.strip()
+    if not lead.answers:
+        wanted = {"figure": "所问的数字", "date": "所问的时间"}.get(shape.kind, "这一点")
+        terms = [p for p in shape.phrases if any(t in p for t in lead.missing)]
+        gap = "、".join(f"「{t}」" for t in terms[:3]) or wanted
+        return f"知识库中没有直接说明{gap}；与之最相关的内容是：{sentence}"
+    if shape.kind == "yesno":
+        said = polarity(sentence)
+        if said is not None:
+            yes, no = shape.answer_words
+            return f"{yes if said else no}。{sentence}"
+    return sentence
+
+
+def plain(markdown: str) -> str:
+    """Markdown emphasis and list markers removed (sentences read as text)."""
+    text = re.sub(r"\*\*|__|`", "", markdown)
+    return re.sub(r"^\s*(?:[-*]|\d+[.、]|#+)\s*", "", text, flags=re.MULTILINE)

@@ -1,0 +1,186 @@
+"""Held-out sets: questions written by other people, scored on a dev and a test half.
+
+The folder ``held_out/`` has three sets, each split once into ``dev.yaml`` and
+``test.yaml`` before any tuning (the split rule is in each file's header):
+
+- ``real_qa/``: real published Q&A pairs (FAQ pages, notices, accountants), in the format
+  of the answers set plus ``origin``; graded exactly like it (:func:`eval.answers.grade`).
+- ``lead/``: a question and the key words of the knowledge-base sentence a reader would
+  quote first; the answer's first paragraph must contain one of them.
+- ``scope/``: questions to refuse (nothing in the knowledge base answers them) and
+  questions to answer; refusal precision and recall.
+
+Plus the news check: the real news reports and notices in ``tests/data/news`` are ingested
+as a staff member would upload them, and each question about them must be answered (not
+refused) in the question's script with the figure in the first paragraph. The files are
+removed from the run's throwaway index afterwards.
+
+Tune on dev only; the test half is run to report, and the gap is reported beside it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from eval.answers import AS_OF, AnswerItem, grade, plain_text
+from eval.metrics import mean_or_none, refusal_precision_recall
+
+HALVES = ("dev", "test")
+NEWS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "news"
+
+
+@dataclass
+class HeldOut:
+    """The loaded held-out sets, per half."""
+
+    real_qa: dict[str, list[AnswerItem]]
+    lead: dict[str, list[dict[str, Any]]]
+    scope: dict[str, list[dict[str, Any]]]
+    news: list[dict[str, Any]]
+    news_dir: Path
+
+    def __len__(self) -> int:
+        """Items in all halves (a set with none is malformed)."""
+        halves = (self.real_qa, self.lead, self.scope)
+        return sum(len(v) for h in halves for v in h.values()) + len(self.news)
+
+
+def _yaml(path: Path) -> list[dict[str, Any]]:
+    return list(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+
+
+def load_held_out(folder: Path, news_dir: Path = NEWS_DIR) -> HeldOut:
+    """Every half of every held-out set (``news_dir``: the news fixtures and questions)."""
+    real: dict[str, list[AnswerItem]] = {}
+    for half in HALVES:
+        real[half] = [
+            AnswerItem(
+                question=str(r["question"]),
+                program=r.get("program"),
+                kind=str(r["kind"]),
+                must_contain=[list(map(str, g)) for g in r.get("must_contain") or []],
+                must_cite=list(r.get("must_cite") or []),
+                refuse=bool(r.get("refuse")),
+                traditional=bool(r.get("traditional")),
+                source=str(r.get("source", "")),
+            )
+            for r in _yaml(folder / "real_qa" / f"{half}.yaml")
+        ]
+    lead = {h: _yaml(folder / "lead" / f"{h}.yaml") for h in HALVES}
+    scope = {h: _yaml(folder / "scope" / f"{h}.yaml") for h in HALVES}
+    questions = news_dir / "questions.yaml"
+    news = _yaml(questions) if questions.is_file() else []
+    return HeldOut(real, lead, scope, news, news_dir)
+
+
+def first_paragraph(answer: str) -> str:
+    """The answer's opening paragraph, plain (what a reader quotes first)."""
+    return answer.split("\n\n", 1)[0].replace("**", "")
+
+
+class _Asker:
+    """Asks questions in fresh sessions, timing each and keeping the dev failures (the
+    test half's failures are not kept: nothing may be tuned on them)."""
+
+    def __init__(self, chat: Any) -> None:
+        self.chat = chat
+        self.ms: list[float] = []
+        self.failures: list[dict[str, Any]] = []
+
+    def ask(self, question: str) -> dict[str, Any]:
+        start = time.perf_counter()
+        answer: dict[str, Any] = self.chat.ask(question, as_of=AS_OF)
+        self.ms.append((time.perf_counter() - start) * 1000)
+        return answer
+
+    def fail(self, name: str, question: str, reasons: list[str], answer: dict[str, Any]) -> None:
+        if not name.endswith("/test"):
+            self.failures.append(_failure(name, question, reasons, answer))
+
+
+def _real_qa(asker: _Asker, items: list[AnswerItem], half: str) -> float | None:
+    passed = []
+    for item in items:
+        answer = asker.ask(item.question)
+        ok, reasons = grade(item, answer)
+        passed.append(ok)
+        if not ok:
+            asker.fail(f"real_qa/{half}", item.question, reasons, answer)
+    return mean_or_none(passed)
+
+
+def _lead(asker: _Asker, rows: list[dict[str, Any]], half: str) -> float | None:
+    hits = []
+    for row in rows:
+        answer = asker.ask(row["question"])
+        opening = plain_text(first_paragraph(answer["answer"]))
+        hits.append(any(plain_text(s) in opening for s in row["lead"]))
+        if not hits[-1]:
+            asker.fail(f"lead/{half}", row["question"], [f"lead {row['lead']}"], answer)
+    return mean_or_none(hits)
+
+
+def _scope(asker: _Asker, rows: list[dict[str, Any]], half: str) -> tuple[Any, Any]:
+    pairs = []
+    for row in rows:
+        answer = asker.ask(row["question"])
+        pairs.append((bool(row["refuse"]), bool(answer["refused"])))
+        if pairs[-1][0] != pairs[-1][1]:
+            asker.fail(f"scope/{half}", row["question"], [f"refuse={row['refuse']}"], answer)
+    return refusal_precision_recall(pairs)
+
+
+def _news(asker: _Asker, sets: HeldOut, indexer: Any) -> float | None:
+    from assistant.core.text import is_traditional
+
+    files = sorted(sets.news_dir.glob("*.txt"))
+    indexer.ingest_files(files)
+    try:
+        hits = []
+        for row in sets.news:
+            answer = asker.ask(row["q"])
+            opening = first_paragraph(answer["answer"])
+            same_script = is_traditional(opening) == is_traditional(row["q"])
+            figure = plain_text(row["figure"]) in plain_text(opening)
+            hits.append(not answer["refused"] and figure and same_script)
+            if not hits[-1]:
+                asker.fail("news", row["q"], [f"figure {row['figure']}"], answer)
+        return mean_or_none(hits)
+    finally:
+        indexer.remove([str(p) for p in files])
+
+
+def run(chat: Any, sets: HeldOut, indexer: Any = None) -> tuple[dict[str, Any], list[Any]]:
+    """Ask every item in a fresh session: the metrics per half, the latencies and the
+    failures of the dev halves and the news questions."""
+    asker = _Asker(chat)
+    out: dict[str, Any] = {}
+    for half in HALVES:
+        out[f"real_qa_{half}"] = _real_qa(asker, sets.real_qa[half], half)
+        out[f"lead_{half}"] = _lead(asker, sets.lead[half], half)
+        precision, recall = _scope(asker, sets.scope[half], half)
+        out[f"scope_{half}_precision"], out[f"scope_{half}_recall"] = precision, recall
+    out["real_qa_gap"] = (out["real_qa_dev"] or 0.0) - (out["real_qa_test"] or 0.0)
+    if indexer is not None and sets.news:
+        out["news_first_sentence"] = _news(asker, sets, indexer)
+    out = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
+    out["items"] = len(sets)
+    return out, [asker.ms, asker.failures]
+
+
+def _failure(
+    name: str, question: str, reasons: list[str], answer: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "set": f"held_out/{name}",
+        "program": "",
+        "question": question,
+        "expected": reasons,
+        "answer": str(answer.get("answer", ""))[:1500],
+        "reasons": reasons,
+    }

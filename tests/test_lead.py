@@ -1,0 +1,133 @@
+"""Lead sentences, yes/no leads, policy questions, scope from evidence and the question's
+script: the shipped knowledge base and the real news fixtures in tests/data/news."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.chat.intent import IntentDetector
+from assistant.chat.lead import Lead, Shape, opening, polarity
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.core.knowledge import load_knowledge
+from assistant.core.text import is_traditional, to_simplified
+from assistant.factory import build_chat, build_search
+from assistant.search.retrieval import Passage
+
+DAY = dt.date(2026, 11, 22)
+NEWS = PROJECT_ROOT / "tests" / "data" / "news"
+
+
+@pytest.fixture(scope="module")
+def chat(tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("lead"), embeddings="hashing")
+    stack = build_search(settings)
+    stack.indexer.index_knowledge(stack.knowledge)
+    return build_chat(settings, stack), stack
+
+
+@pytest.fixture(scope="module")
+def intents():
+    return IntentDetector(load_knowledge(PROJECT_ROOT / "knowledge").glossary.program_names)
+
+
+def _lead(sentence: str, coverage: float = 1.0, missing: tuple[str, ...] = ()) -> Lead:
+    passage = Passage("c", "kb-x", sentence, 1.0, {}, 1, 1)
+    return Lead(sentence, passage, coverage, 0.9, 1.0, 1.0, missing, "yesno")
+
+
+def test_polarity_reads_the_rule_not_the_topic():
+    assert polarity("商标不属于高企认定所说的知识产权") is False
+    assert polarity("有效期内的高企可直接确认为科技型中小企业") is True
+    assert polarity("每年5月底前报送") is None
+
+
+def test_a_yes_no_question_gets_the_word_its_modal_asks_for():
+    shape = Shape("yesno", ("商标",), answer_words=("算", "不算"))
+    text = opening(_lead("商标不属于高企认定所说的知识产权。"), shape)
+    assert text.startswith("不算。商标不属于")
+
+
+def test_a_sentence_without_the_point_says_what_is_missing():
+    shape = Shape("yesno", ("事业",), answer_words=("可以", "不可以"), phrases=("事业单位",))
+    text = opening(_lead("申请主体必须是居民企业。", 0.2, ("事业",)), shape)
+    assert text.startswith("知识库中没有直接说明「事业单位」")
+    assert "居民企业" in text
+    assert "可以。" not in text
+
+
+def test_a_question_about_a_class_of_companies_is_a_policy_question(intents):
+    for question in (
+        "事业单位是否可以申报高新技术企业？",
+        "已获得高企资格的企业名称发生了变化，能否直接以新名称参加重新认定？",
+    ):
+        assert intents.detect(question, has_facts=True).kind != "eligibility", question
+    assert intents.detect("我们公司能评高企吗？").kind == "eligibility"
+    assert intents.detect("能评高企吗？", has_facts=True).kind == "eligibility"
+
+
+def test_the_shapes_of_questions(chat):
+    leads = chat[0].leads
+    assert leads.shape("高企年度发展情况报表什么时候交？").kind == "date"
+    figure = leads.shape("聊城投资多少钱对质检中心进行提升改造？")
+    assert (figure.kind, figure.unit) == ("figure", "元")
+    assert leads.shape("商标能算高企的知识产权吗？").answer_words == ("算", "不算")
+    # 「60分」 is the question's premise: a yes/no question, not a figure question
+    assert leads.shape("评价分值低于60分的企业，还能直接确认为科技型中小企业吗？").kind == "yesno"
+    # program names and question words are not what a question is about
+    assert leads.shape("事业单位是否可以申报高新技术企业？").focus == ("事业",)
+
+
+def test_unseen_focus_terms_weigh_most(chat):
+    leads = chat[0].leads
+    shape = leads.shape("员工的个人所得税专项附加扣除怎么填？")
+    coverage, missing = leads.coverage("高新技术企业的企业所得税税率为15%。", shape)
+    assert coverage < 0.5
+    assert "专项" in "".join(missing)
+
+
+def test_out_of_domain_questions_are_refused(chat):
+    for question in (
+        "明天济南会下雨吗？",
+        "员工的个人所得税专项附加扣除怎么填？",
+        "结婚登记需要带什么材料？",
+    ):
+        assert chat[0].ask(question, as_of=DAY)["refused"], question
+
+
+def test_uploaded_news_is_answered_in_the_questions_script(chat, tmp_path):
+    assistant, stack = chat
+    files = [shutil.copy(NEWS / name, tmp_path) for name in ("lunan-zhijian-2005.txt",)]
+    paths = [Path(f) for f in files]
+    stack.indexer.ingest_files(paths)
+    try:
+        simple = assistant.ask("鲁南质检中心总投资多少？", as_of=DAY)
+        assert not simple["refused"]
+        first = simple["answer"].split("\n\n")[0]
+        assert "8300万元" in first
+        assert not is_traditional(first)
+        assert simple["citations"][0]["source_id"].startswith("file-")
+        assert is_traditional(simple["citations"][0]["text"])  # the source keeps its script
+        traditional = assistant.ask("魯南質檢中心總建築面積是多少？", as_of=DAY)
+        first = traditional["answer"].split("\n\n")[0]
+        assert "21000" in first
+        assert is_traditional(first)
+    finally:
+        stack.indexer.remove([str(p) for p in paths])
+    assert assistant.ask("鲁南质检中心总投资多少？", as_of=DAY)["refused"]
+
+
+def test_the_news_fixtures_name_their_sources_and_figures():
+    questions = yaml.safe_load((NEWS / "questions.yaml").read_text(encoding="utf-8"))
+    files = sorted(NEWS.glob("*.txt"))
+    assert len(files) >= 10
+    assert sum(is_traditional(f.read_text(encoding="utf-8")) for f in files) >= 2
+    for f in files:
+        assert "来源地址：http" in to_simplified(f.read_text(encoding="utf-8")), f.name
+    for q in questions:
+        text = to_simplified((NEWS / q["file"]).read_text(encoding="utf-8"))
+        assert to_simplified(q["figure"]) in text, q

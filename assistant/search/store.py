@@ -158,7 +158,7 @@ class ChunkStore:
         try:
             names = [c.name for c in self._client.list_collections()]
         except Exception as exc:  # chromadb raises several unrelated types here
-            raise RetrievalError(f"cannot list the chunk collections: {exc}") from exc
+            raise unavailable(exc) or RetrievalError(f"无法列出知识库索引集合：{exc}") from exc
         return [
             ChunkStore(self._client, name)
             for name in sorted(names)
@@ -174,7 +174,9 @@ class ChunkStore:
         try:
             meta = self._client.get_collection(self.name).metadata or {}
         except Exception as exc:  # chromadb raises several unrelated types here
-            raise RetrievalError(f"cannot read the chunk collection '{self.name}': {exc}") from exc
+            raise unavailable(exc) or RetrievalError(
+                f"知识库索引集合「{self.name}」无法读取：{exc}"
+            ) from exc
         return str(meta.get("generation", ""))
 
     def _bump(self) -> None:

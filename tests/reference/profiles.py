@@ -104,8 +104,9 @@ def _wan(cents: int, src: Source) -> float | int:
 
 
 def _near(src: Source, exact: int) -> int:
-    """The value on a line or one unit either side (the line twice as often)."""
-    return exact + src.choice((-1, 0, 0, 1))
+    """The value on a line or one unit either side (the line twice as often); never below
+    zero, since no figure of a profile can be negative (a line at 0 has only one side)."""
+    return max(0, exact + src.choice((-1, 0, 0, 1)))
 
 
 def _multiple(value: int, of: int) -> int:

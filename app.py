@@ -1,8 +1,7 @@
 """The product entry point: ``python app.py`` serves the web app (ASSISTANT_HOST:PORT)."""
 
-from assistant.cli import offline_environment
-from assistant.config import Settings
-from assistant.web.app import serve
+from assistant.config import Settings, offline_environment
+from assistant.web.server import serve
 
 
 def main() -> None:

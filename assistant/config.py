@@ -6,6 +6,7 @@ the environment at import time.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -149,3 +150,20 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Folder for index bookkeeping (generation marker)."""
         return self.data_dir / "index"
+
+
+_OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "LANGSMITH_TRACING": "false",
+}
+
+
+def offline_environment() -> None:
+    """Make every library stay off the network (no model hub, no telemetry)."""
+    for key, value in _OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.core.knowledge import Knowledge, load_knowledge
-from assistant.search.embeddings import NamedEmbeddings, make_embeddings
+from assistant.search.embedder import NamedEmbeddings
+from assistant.search.embeddings import make_embeddings
 from assistant.search.ingest import Indexer
 from assistant.search.journal import Journal
 from assistant.search.keyword import Tokenizer

@@ -30,8 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings, usable_cores
+from assistant.config import PROJECT_ROOT, Settings, offline_environment, usable_cores
 from bench.common import machine, peak_rss_mb, percentiles, seed_vector_cache
 
 GOALS: dict[str, str] = {

@@ -11,8 +11,7 @@ import argparse
 import time
 from pathlib import Path
 
-from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from assistant.factory import build_chat, build_search
 from assistant.search.embeddings import CachedEmbeddings, E5Embeddings
 from bench.common import machine, peak_rss_mb, percentiles, write_report

@@ -188,6 +188,7 @@ def _verify(cmd: list[str], data: Path, acknowledged: list[str]) -> dict[str, An
 
 def records_workload(seed: int) -> None:
     """Templates, grades and promotions in a loop, one ``ACK`` line per acknowledged write."""
+    from assistant.application import Application
     from assistant.config import Settings
     from assistant.review.console import ReviewConsole
     from assistant.review.promote import Correction
@@ -195,10 +196,9 @@ def records_workload(seed: int) -> None:
     from assistant.store.accounts import User
     from assistant.store.db import SessionStore
     from assistant.templates.store import TemplateStore
-    from assistant.web.api import Services
 
     rng = random.Random(seed)
-    services = Services(Settings())
+    services = Application(Settings())
     accounts = services.accounts()
     engine = services._engine_locked()
     templates = TemplateStore(engine, services.knowledge, accounts)
@@ -321,10 +321,11 @@ def serve_api(port: int) -> None:
     pages, which only slow each restart down."""
     import uvicorn
 
+    from assistant.application import Application
     from assistant.config import Settings
-    from assistant.web.api import Services, create_api
+    from assistant.web.api import create_api
 
-    services = Services(Settings())
+    services = Application(Settings())
     services.index_knowledge()  # as the app's start-up thread does: recovery runs first
     uvicorn.run(create_api(services), host="127.0.0.1", port=port, log_level="error")
 
@@ -496,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scenarios", default="ingest,records,app")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench-results")
     args = parser.parse_args(argv)
-    from assistant.cli import offline_environment
+    from assistant.config import offline_environment
     from bench.common import machine, write_report
 
     offline_environment()

@@ -23,8 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from bench.common import machine, write_report
 
 MODEL_DIR = PROJECT_ROOT / "data" / "models" / "multilingual-e5-small"

@@ -22,8 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from assistant.factory import build_search
 from assistant.search.readers import read_document
 from bench.common import machine, peak_rss_mb, percentiles, write_report

@@ -28,8 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from assistant.core.chunking import sentences
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.factory import SearchStack, build_search

@@ -22,8 +22,7 @@ import shutil
 import time
 from pathlib import Path
 
-from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from assistant.core.chunking import sentences
 from assistant.core.knowledge import load_knowledge
 from assistant.factory import build_search

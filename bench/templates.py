@@ -19,8 +19,7 @@ from typing import Any
 
 import yaml
 
-from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.search.retrieval import ProgramDetector
 from assistant.templates.matching import TemplateMatcher, programs_agree

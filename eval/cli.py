@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eval.sets import SET_NAMES, SETS_DIR, BadInput
+from eval.errors import BadInput
+from eval.sets import SET_NAMES, SETS_DIR
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.config import Settings
-    from assistant.search.embeddings import NamedEmbeddings
+    from assistant.search.embedder import NamedEmbeddings
 
 THRESHOLDS = Path(__file__).parent / "thresholds.yaml"
 
@@ -124,7 +125,7 @@ def _print_human(result: dict[str, Any], out: Path) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; the exit status (0 ok, 1 below a threshold, 2 bad input)."""
-    from assistant.cli import offline_environment
+    from assistant.config import offline_environment
 
     offline_environment()
     wants_json = "--json" in (argv if argv is not None else sys.argv[1:])

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from eval.errors import BadInput
 from eval.metrics import mean_or_none
-from eval.sets import BadInput
 
 if TYPE_CHECKING:
     from assistant.core.knowledge import Knowledge

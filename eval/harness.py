@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eval.errors import BadInput
 from eval.metrics import percentile
-from eval.sets import BadInput, EvalSets
+from eval.sets import EvalSets
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.config import Settings
     from assistant.core.knowledge import Knowledge
-    from assistant.search.embeddings import NamedEmbeddings
+    from assistant.search.embedder import NamedEmbeddings
 
 ANSWER_CHARS = 1500  # how much of an answer a failure keeps (reports stay readable)
 SEARCH_SETS = {"retrieval", "answers", "dialogues", "held_out"}

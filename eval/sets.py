@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from eval.errors import BadInput
+
 if TYPE_CHECKING:
     from eval.answers import AnswerItem
     from eval.dialogues import Dialogue
@@ -19,11 +21,6 @@ if TYPE_CHECKING:
 
 SETS_DIR = Path(__file__).parent / "sets"
 SET_NAMES = ("retrieval", "answers", "eligibility", "dialogues", "held_out")
-
-
-class BadInput(Exception):
-    """Input the user can fix (unknown set, missing or malformed file, missing setting);
-    the command line exits with status 2 and this message."""
 
 
 @dataclass(frozen=True)

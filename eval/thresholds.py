@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
+from eval.errors import BadInput
 from eval.report import lookup
-from eval.sets import BadInput
 
 THRESHOLDS_FILE = Path(__file__).parent / "thresholds.yaml"
 

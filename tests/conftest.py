@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from assistant.cli import offline_environment
-from assistant.config import PROJECT_ROOT, Settings
+from assistant.config import PROJECT_ROOT, Settings, offline_environment
 
 offline_environment()
 

@@ -11,11 +11,12 @@ import sys
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.application import Application
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.errors import InputError
 from assistant.store.accounts import AccountStore
 from assistant.store.db import make_engine
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 
 PASSWORD = "a-long-secret-42"
 
@@ -23,7 +24,7 @@ PASSWORD = "a-long-secret-42"
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("acc"), embeddings="hashing")
-    services = Services(settings)
+    services = Application(settings)
     store = services.accounts()
     store.add_user("wang", "staff", PASSWORD)
     store.add_user("li", "evaluator", PASSWORD)

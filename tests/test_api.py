@@ -8,9 +8,10 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.application import Application
 from assistant.config import Settings
 from assistant.core.knowledge import PROGRAM_IDS
-from assistant.web.api import MAX_BODY_BYTES, Services, create_api
+from assistant.web.api import MAX_BODY_BYTES, create_api
 from assistant.web.selfcheck import example_profiles, run_check, run_checklist
 from tests.conftest import TESTS
 
@@ -20,7 +21,7 @@ JINAN = json.loads((PROFILES / "jinan_software.json").read_text())
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
-    return Services(Settings(data_dir=tmp_path_factory.mktemp("api"), embeddings="hashing"))
+    return Application(Settings(data_dir=tmp_path_factory.mktemp("api"), embeddings="hashing"))
 
 
 @pytest.fixture(scope="module")

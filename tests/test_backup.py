@@ -7,12 +7,12 @@ import threading
 
 import pytest
 
+from assistant.application import Application
 from assistant.backup import backup, restore
 from assistant.config import Settings
 from assistant.errors import InputError
 from assistant.review.promote import Correction
 from assistant.store.accounts import User
-from assistant.web.api import Services, ingest_upload
 from tests.conftest import FIXTURE_KB
 
 QUESTION = "高新技术企业认定对研发费用比例有什么要求"
@@ -28,13 +28,13 @@ def _settings(tmp_path, name):
 
 
 def test_backup_while_writing_then_restore_gives_the_same_answers(tmp_path):
-    services = Services(_settings(tmp_path, "live"))
+    services = Application(_settings(tmp_path, "live"))
     services.index_knowledge()
     accounts = services.accounts()
     accounts.add_user("wang", "staff", "a-long-secret-42")
     staff, evaluator = User("wang", "staff"), User("li", "evaluator")
     notice = "关于高新技术企业认定研发费用归集的补充通知：研发费用按实际发生额归集。".encode()
-    ingest_upload(services, staff, "补充通知.txt", notice)
+    services.ingest_upload(staff, "补充通知.txt", notice)
     chat = services.chat()
     first = chat.ask(QUESTION)
     message = services.review().store.answers(limit=1)[0].id
@@ -73,7 +73,7 @@ def test_backup_while_writing_then_restore_gives_the_same_answers(tmp_path):
     fresh = _settings(tmp_path, "fresh")
     result = restore(fresh, tmp_path / "backup")
     assert result["failed"] == []
-    restored = Services(fresh)
+    restored = Application(fresh)
     restored.index.finish(1, "")
     again = restored.chat().ask(QUESTION)
     assert again["answer"] == first["answer"]
@@ -91,14 +91,12 @@ def test_backup_while_writing_then_restore_gives_the_same_answers(tmp_path):
 
 
 def _documents(services):
-    from assistant.web.api import document_list
-
-    return document_list(services)
+    return services.documents()
 
 
 def test_restore_refuses_a_data_dir_in_use_and_a_folder_that_is_no_backup(tmp_path):
     settings = _settings(tmp_path, "used")
-    Services(settings).accounts()  # creates the database
+    Application(settings).accounts()  # creates the database
     with pytest.raises(InputError, match="not a backup folder"):
         restore(settings, tmp_path)
     (tmp_path / "b").mkdir()
@@ -118,7 +116,7 @@ def test_backup_and_restore_commands(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("ASSISTANT_KNOWLEDGE_DIR", str(FIXTURE_KB))
     monkeypatch.setenv("ASSISTANT_GOLD_DIR", str(tmp_path / "gold"))
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "a"))
-    Services(Settings()).accounts()
+    Application(Settings()).accounts()
     assert main(["backup", str(tmp_path / "bk"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["database"] is True
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "b"))

@@ -435,10 +435,11 @@ def test_questions_are_answered_from_each_ingested_file_with_a_citation_to_it(tm
 def staff_api(tmp_path):
     from fastapi.testclient import TestClient
 
+    from assistant.application import Application
     from assistant.config import Settings
-    from assistant.web.api import Services, create_api
+    from assistant.web.api import create_api
 
-    services = Services(Settings(data_dir=tmp_path / "data", embeddings="hashing"))
+    services = Application(Settings(data_dir=tmp_path / "data", embeddings="hashing"))
     services.accounts().add_user("wang", "staff", "a-long-secret-42")
     token = services.accounts().create_token("wang")
     return services, TestClient(create_api(services)), {"Authorization": f"Bearer {token}"}
@@ -452,7 +453,7 @@ def test_uploading_a_scan_leaves_the_api_answering_and_reports_pages(staff_api, 
     services, client, auth = staff_api
     pages = [render_scan(NINTH.split("\n"), stamp="山东省中小企业局", seed=s) for s in (1, 2)]
     data = make_scan_pdf(tmp_path / "scan.pdf", pages).read_bytes()
-    services.search()  # built before timing: the comparison is about the upload alone
+    services.search_stack()  # built before timing: the comparison is about the upload alone
     outcome = {}
 
     def upload():
@@ -507,10 +508,13 @@ def _docx_with_photo(path):
 def test_document_uploads_may_be_as_large_as_a_document_and_no_larger(tmp_path):
     from fastapi.testclient import TestClient
 
+    from assistant.application import Application
     from assistant.config import Settings
-    from assistant.web.api import MAX_BODY_BYTES, Services, create_api
+    from assistant.web.api import MAX_BODY_BYTES, create_api
 
-    services = Services(Settings(data_dir=tmp_path / "data", embeddings="hashing", max_file_mb=2))
+    services = Application(
+        Settings(data_dir=tmp_path / "data", embeddings="hashing", max_file_mb=2)
+    )
     services.accounts().add_user("wang", "staff", "a-long-secret-42")
     auth = {"Authorization": f"Bearer {services.accounts().create_token('wang')}"}
     client = TestClient(create_api(services))

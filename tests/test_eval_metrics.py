@@ -9,6 +9,7 @@ import math
 import pytest
 
 from eval import answers, dialogues, eligibility, retrieval
+from eval.errors import BadInput
 from eval.metrics import (
     citation_precision,
     citation_recall,
@@ -22,7 +23,7 @@ from eval.metrics import (
     refusal_precision_recall,
 )
 from eval.report import compare, is_regression, metric_paths
-from eval.sets import BadInput, RetrievalItem
+from eval.sets import RetrievalItem
 from eval.thresholds import check
 
 RANKED = ["a", "b", "c", "d", "e", "f"]

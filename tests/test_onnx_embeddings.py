@@ -26,26 +26,26 @@ def test_each_embedder_has_its_own_cache_and_collection(tmp_path):
 def test_a_new_embedder_reembeds_into_its_own_index_and_keeps_uploads(settings):
     """Switching embedders never mixes vectors: the new one gets its own collection, the
     knowledge is indexed into it, and uploads come over re-embedded with the new model."""
-    from assistant.web.api import Services
+    from assistant.application import Application
 
-    old = Services(settings)
+    old = Application(settings)
     old._search = build_search(settings, embeddings=HashingEmbeddings(256))
     old.index_knowledge()
-    [upload] = old.search().indexer.ingest_files([DOCS / "hnte-measures-2016-32.txt"])
+    [upload] = old.search_stack().indexer.ingest_files([DOCS / "hnte-measures-2016-32.txt"])
     assert upload.status == "added"
-    old_store = old.search().store
+    old_store = old.search_stack().store
 
-    new = Services(settings)
+    new = Application(settings)
     new._search = build_search(settings, embeddings=HashingEmbeddings(512))
     new.index_knowledge()
-    store = new.search().store
+    store = new.search_stack().store
     assert store.name != old_store.name
     assert store.embedder == "hashing-512"
     assert store.count() == old_store.count()  # every article and the upload, embedded anew
     assert upload.doc_id in store.documents()
     first = store.get([f"{upload.doc_id}#0000"])[0]
     assert first.text == old_store.get([f"{upload.doc_id}#0000"])[0].text
-    hits = new.search().retriever.search("高新技术企业认定管理办法 研究开发费用", 5)
+    hits = new.search_stack().retriever.search("高新技术企业认定管理办法 研究开发费用", 5)
     assert any(p.doc_id == upload.doc_id for p in hits)
     assert FIXTURE_KB.is_dir()
 

@@ -132,7 +132,7 @@ def test_importing_a_bad_profile_file_names_it_and_changes_nothing(tmp_path):
 
 @pytest.fixture(scope="module")
 def settings_services(tmp_path_factory):
+    from assistant.application import Application
     from assistant.config import Settings
-    from assistant.web.api import Services
 
-    return Services(Settings(data_dir=tmp_path_factory.mktemp("form"), embeddings="hashing"))
+    return Application(Settings(data_dir=tmp_path_factory.mktemp("form"), embeddings="hashing"))

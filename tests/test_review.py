@@ -16,12 +16,12 @@ from types import SimpleNamespace
 import pytest
 from starlette.requests import Request
 
+from assistant.application import Application
 from assistant.config import Settings
 from assistant.errors import AuthError, ForbiddenError
 from assistant.review.promote import PROMOTED_FILE
 from assistant.store.accounts import User
 from assistant.web import review_tab
-from assistant.web.api import Services
 from assistant.web.auth import SESSION_COOKIE
 from assistant.web.chat_tab import give_feedback
 from eval.answers import SETS, grade, load_answer_set
@@ -39,15 +39,15 @@ QUESTIONS = {
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
-    """Services over a fresh data dir and a copy of the gold set; five answers logged, the
+    """Application over a fresh data dir and a copy of the gold set; five answers logged, the
     泉城好品 one rated 没用 through the chat tab's handler."""
     root = tmp_path_factory.mktemp("review")
     gold = root / "gold"
     shutil.copytree(SETS, gold)
-    services = Services(
+    services = Application(
         Settings(data_dir=root / "data", embeddings="hashing", gold_dir=gold),
     )
-    services.search().indexer.index_knowledge(services.knowledge)
+    services.search_stack().indexer.index_knowledge(services.knowledge)
     chat = services.chat()
     sessions, messages = {}, {}
     for key, question in QUESTIONS.items():

@@ -8,8 +8,9 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.application import Application
 from assistant.config import Settings
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 from assistant.web.review_api import install_review_routes
 from eval.answers import SETS, load_answer_set
 
@@ -20,10 +21,10 @@ DAY = dt.date(2026, 11, 22)
 def setup(tmp_path_factory):
     root = tmp_path_factory.mktemp("review-api")
     shutil.copytree(SETS, root / "gold")
-    services = Services(
+    services = Application(
         Settings(data_dir=root / "data", embeddings="hashing", gold_dir=root / "gold")
     )
-    services.search().indexer.index_knowledge(services.knowledge)
+    services.search_stack().indexer.index_knowledge(services.knowledge)
     refused = services.chat().ask("帮我写一首赞美泉城济南的诗", as_of=DAY)
     services.chat().ask("泉城好品申报需要哪些条件？", as_of=DAY)
     services.chat().sessions.add_feedback(refused["session_id"], False, "应该能回答")

@@ -10,9 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from assistant.application import Application
 from assistant.config import Settings
 from assistant.core.knowledge import load_knowledge
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 from bench import clients
 
 AS_OF = dt.date(2026, 5, 1)
@@ -20,7 +21,9 @@ AS_OF = dt.date(2026, 5, 1)
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
-    return Services(Settings(data_dir=tmp_path_factory.mktemp("screen-api"), embeddings="hashing"))
+    return Application(
+        Settings(data_dir=tmp_path_factory.mktemp("screen-api"), embeddings="hashing")
+    )
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 from openpyxl import load_workbook
 
+from assistant.application import Application
 from assistant.config import Settings
 from assistant.errors import ForbiddenError
 from assistant.store.accounts import User
 from assistant.web import screen_tab
-from assistant.web.api import Services
 from bench import clients
 
 STAFF = User("tina", "staff")
@@ -21,7 +21,9 @@ STAFF = User("tina", "staff")
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
-    return Services(Settings(data_dir=tmp_path_factory.mktemp("screen-tab"), embeddings="hashing"))
+    return Application(
+        Settings(data_dir=tmp_path_factory.mktemp("screen-tab"), embeddings="hashing")
+    )
 
 
 @pytest.fixture(scope="module")

@@ -100,9 +100,9 @@ def test_concurrent_first_use_does_not_race_on_the_schema(settings):
 def test_services_build_the_stores_once_under_concurrency(tmp_path):
     import threading
 
-    from assistant.web.api import Services
+    from assistant.application import Application
 
-    services = Services(Settings(data_dir=tmp_path, embeddings="hashing"))
+    services = Application(Settings(data_dir=tmp_path, embeddings="hashing"))
     seen = []
     threads = [threading.Thread(target=lambda: seen.append(services.accounts())) for _ in range(12)]
     for t in threads:

@@ -8,14 +8,15 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.application import Application
 from assistant.config import Settings
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 from tests.test_templates import HNTE_RD, SRDI_RD
 
 
 @pytest.fixture(scope="module")
 def services(tmp_path_factory):
-    return Services(Settings(data_dir=tmp_path_factory.mktemp("tpl-api"), embeddings="hashing"))
+    return Application(Settings(data_dir=tmp_path_factory.mktemp("tpl-api"), embeddings="hashing"))
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.application import Application
 from assistant.config import Settings
 from assistant.store.accounts import User
 from assistant.web import templates_tab as tab
-from assistant.web.api import Services
 from tests.test_templates import HNTE_RD, SRDI_RD
 
 STAFF = User("tina", "staff")
@@ -20,7 +20,7 @@ TODAY = "2026-11-22"
 
 @pytest.fixture
 def services(tmp_path):
-    return Services(
+    return Application(
         Settings(data_dir=tmp_path / "data", embeddings="hashing", template_threshold=0.6)
     )
 

@@ -11,15 +11,16 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
+from assistant.application import Application
 from assistant.config import Settings
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 from tests.conftest import FIXTURE_KB
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     data = tmp_path_factory.mktemp("upfuzz")
-    services = Services(Settings(data_dir=data, knowledge_dir=FIXTURE_KB, embeddings="hashing"))
+    services = Application(Settings(data_dir=data, knowledge_dir=FIXTURE_KB, embeddings="hashing"))
     services.accounts().add_user("wang", "staff", "a-long-secret-42")
     token = services.accounts().create_token("wang")
     return services, TestClient(create_api(services)), {"Authorization": f"Bearer {token}"}
@@ -80,7 +81,7 @@ def test_text_in_an_unknown_encoding_is_refused_or_read_correctly(env, data):
         assert "公告.txt" in r.json()["error"]["message"]
     else:
         services = env[0]
-        texts = [c.text for c in services.search().store.iter_chunks()]
+        texts = [c.text for c in services.search_stack().store.iter_chunks()]
         assert any("研发费用比例" in t for t in texts)
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from assistant.core.chunking import sentences
 from assistant.core.text import normalize
-from assistant.search.embeddings import NamedEmbeddings
+from assistant.search.embedder import NamedEmbeddings
 from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import Passage
 

@@ -27,7 +27,7 @@ REVIEW_ROLES: tuple[str, ...] = ("evaluator", "admin")
 
 
 class ServicesLike(Protocol):
-    """What the console needs of :class:`assistant.web.api.Services` (kept structural so
+    """What the console needs of :class:`assistant.web.api.Application` (kept structural so
     the review package does not import the web layer)."""
 
     settings: Settings

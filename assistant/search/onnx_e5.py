@@ -23,7 +23,7 @@ import numpy as np
 from assistant.config import usable_cores
 from assistant.core.text import normalize
 from assistant.errors import ModelError
-from assistant.search.embeddings import NamedEmbeddings
+from assistant.search.embedder import NamedEmbeddings
 
 if TYPE_CHECKING:
     import onnxruntime

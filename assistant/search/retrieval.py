@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from assistant.core.text import check_question, normalize
-from assistant.search.embeddings import NamedEmbeddings
+from assistant.search.embedder import NamedEmbeddings
 from assistant.search.keyword import KeywordIndex, Tokenizer
 from assistant.search.store import ChunkStore, Metadata, StoredChunk
 

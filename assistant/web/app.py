@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import TYPE_CHECKING, Any
 
+from assistant.application import Application
 from assistant.config import Settings
 from assistant.errors import AssistantError
-from assistant.web.api import Services, create_api
+from assistant.web.api import create_api
 
 if TYPE_CHECKING:
     import gradio as gr
     from fastapi import FastAPI
-
-    from assistant.factory import SearchStack
 
 log = logging.getLogger(__name__)
 EXAMPLES = [
@@ -32,10 +30,10 @@ EXAMPLES = [
 ]
 
 
-def format_passages(stack: SearchStack, question: str, program: str) -> str:
+def format_passages(services: Application, question: str, program: str) -> str:
     """Search and render the passages as Markdown with their citations."""
     try:
-        passages = stack.retriever.search(question, stack.settings.top_k, program=program or None)
+        passages = services.search(question, program=program or None)
     except AssistantError as exc:
         return f"**无法检索：** {exc}"
     return render_passages(passages)
@@ -58,7 +56,7 @@ def render_passages(passages: list[Any]) -> str:
     return "\n\n".join(blocks)
 
 
-def build_ui(services: Services) -> gr.Blocks:
+def build_ui(services: Application) -> gr.Blocks:
     """The Gradio page."""
     import gradio as gr
 
@@ -83,7 +81,7 @@ def build_ui(services: Services) -> gr.Blocks:
             gr.Examples(EXAMPLES, inputs=question, label="示例问题")
 
             def search(q: str, p: str) -> str:
-                return format_passages(services.search(), q, p)
+                return format_passages(services, q, p)
 
             ask.click(search, [question, program], answer)
             question.submit(search, [question, program], answer)
@@ -95,12 +93,13 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
     """The FastAPI app with the API routes and the UI mounted at ``/``."""
     import gradio as gr
 
+    from assistant.web import gradio_setup
     from assistant.web.auth import install_login
     from assistant.web.guard import keep_body_limit_outermost
     from assistant.web.locale import ChineseGradio
     from assistant.web.pages import mount_pages
 
-    services = Services(settings)
+    services = Application(settings)
     api = create_api(services)
     api.state.services = services  # for operators and tests: the app's shared services
     install_login(api, services)
@@ -109,48 +108,15 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
         threading.Thread(target=_index, args=(services,), daemon=True, name="indexer").start()
     # The login pages first: the public page at "/" would otherwise catch their paths.
     api = mount_pages(api, services)
-    app: FastAPI = gr.mount_gradio_app(api, build_ui(services), path="/", **gradio_options())
+    app: FastAPI = gr.mount_gradio_app(
+        api, build_ui(services), path="/", **gradio_setup.gradio_options()
+    )
     app.add_middleware(ChineseGradio)
     return app
 
 
-def gradio_options() -> dict[str, Any]:
-    """How every page is mounted: no server-side rendering, the shared style sheet, Chinese
-    for the Gradio strings its own table misses, and no Gradio footer (its API and settings
-    links are not for the pages' users)."""
-    import gradio as gr
-
-    from assistant.web.locale import GRADIO_ZH
-    from assistant.web.render import CSS
-
-    return {
-        "ssr_mode": False,
-        "css": CSS,
-        "footer_links": [],
-        "i18n": gr.I18n(**{"zh-CN": GRADIO_ZH}),
-    }
-
-
-def _index(services: Services, *, wait_s: float = 2.0) -> None:
-    from assistant.store.index_lock import LockBusy
-
-    while True:
-        try:
-            services.index_knowledge()
-            return
-        except LockBusy:
-            # Another worker indexes the shared store; once it is done, this pass finds
-            # everything unchanged and only confirms it. Meanwhile health says "indexing".
-            services.index.start()
-            time.sleep(wait_s)
-        except Exception as exc:  # the state is in services.index (health shows it)
-            log.error("indexing failed: %s", exc)
-            return
-
-
-def serve(settings: Settings) -> None:
-    """Run the web app on ``settings.host:settings.port`` in ``ASSISTANT_WORKERS`` worker
-    processes (blocks); see :mod:`assistant.web.server`."""
-    from assistant.web import server
-
-    server.serve(settings)
+def _index(services: Application) -> None:
+    try:
+        services.index_when_free()
+    except Exception as exc:  # the state is in services.index (health shows it)
+        log.error("indexing failed: %s", exc)

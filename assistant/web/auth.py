@@ -19,18 +19,15 @@ from __future__ import annotations
 
 import html
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from assistant.errors import AuthError, ForbiddenError
-from assistant.store.accounts import User
-from assistant.web.guard import RateLimiter, client_address
-
-if TYPE_CHECKING:
-    from assistant.web.api import Services
+from assistant.application import Application, User
+from assistant.errors import AssistantError, AuthError, ForbiddenError
+from assistant.web.ratelimit import RateLimiter, client_address
 
 SESSION_COOKIE = "sbzs_session"
 # Page prefix → the roles that may open it.
@@ -43,13 +40,57 @@ PAGE_TITLES = {"/staff": "员工工作台", "/review": "答案评审", "/admin":
 ROLE_TEXT = {"staff": "员工", "evaluator": "评审员", "admin": "管理员"}
 
 
-def session_user(services: Services, cookies: dict[str, str]) -> User | None:
+STAFF = ("staff", "admin")
+ADMIN = ("admin",)
+
+
+def gradio_user(services: Application, request: Any, roles: tuple[str, ...]) -> User:
+    """The page's user or a Gradio error shown to the visitor (never a stack trace)."""
+    import gradio as gr
+
+    try:
+        return page_user(services, request, *roles)
+    except AssistantError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def require(services: Application, request: Request, *roles: str) -> User:
+    """The account behind the request's bearer token, if its role is one of ``roles``.
+
+    Raises:
+        AuthError: no token or an unknown one (401).
+        ForbiddenError: a valid token whose role may not do this (403).
+    """
+    user = bearer_user(services, request)
+    if user is None:
+        raise AuthError(
+            "log in: send 'Authorization: Bearer <token>' (python -m assistant users token NAME)"
+        )
+    if user.role not in roles:
+        raise ForbiddenError(f"the role '{user.role}' may not do this; needs {' or '.join(roles)}")
+    return user
+
+
+def is_staff(services: Application, request: Request) -> bool:
+    """Whether the request carries a staff or admin bearer token or web login."""
+    user = bearer_user(services, request) or session_user(services, dict(request.cookies))
+    return user is not None and user.role in ("staff", "admin")
+
+
+def bearer_user(services: Application, request: Request) -> User | None:
+    """The account of the request's ``Authorization: Bearer`` token (None without one)."""
+    header = request.headers.get("authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    return services.accounts().user_for_token(token) if token else None
+
+
+def session_user(services: Application, cookies: dict[str, str]) -> User | None:
     """The user of the request's login cookie (None when absent, unknown or expired)."""
     value = cookies.get(SESSION_COOKIE, "")
     return services.accounts().user_for_session(value) if value else None
 
 
-def page_user(services: Services, request: Any, *roles: str) -> User:
+def page_user(services: Application, request: Any, *roles: str) -> User:
     """The logged-in user of a Gradio event (``gr.Request``) if their role is in ``roles``.
 
     Raises:
@@ -83,13 +124,13 @@ def safe_next(target: str) -> str:
     return target
 
 
-def install_login(api: FastAPI, services: Services) -> None:
+def install_login(api: FastAPI, services: Application) -> None:
     """The login and logout routes and the page guard (before the Gradio apps are mounted)."""
     _install_guard(api, services)
     _install_login_routes(api, services)
 
 
-def _install_guard(api: FastAPI, services: Services) -> None:
+def _install_guard(api: FastAPI, services: Application) -> None:
     @api.middleware("http")
     async def guard(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -110,7 +151,7 @@ def _install_guard(api: FastAPI, services: Services) -> None:
         )
 
 
-def _install_login_routes(api: FastAPI, services: Services) -> None:
+def _install_login_routes(api: FastAPI, services: Application) -> None:
     @api.get("/login", response_class=HTMLResponse, include_in_schema=False)
     def login_page(request: Request, next: str = "/staff/") -> HTMLResponse:
         user = session_user(services, dict(request.cookies))

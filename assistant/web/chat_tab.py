@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError
-from assistant.web.health import with_index_state
 from assistant.web.render import answer_html, citations_html
 
 if TYPE_CHECKING:
-    from assistant.web.api import Services
+    from assistant.application import Application
 
 EXAMPLES = [
     "研发投入要占营收多少才能评高企？",
@@ -31,13 +30,12 @@ def render_citations(answer: dict[str, Any], knowledge: Any = None) -> str:
 
 
 def chat_turn(
-    services: Services, message: str, history: list[dict[str, str]] | None, session_id: str
+    services: Application, message: str, history: list[dict[str, str]] | None, session_id: str
 ) -> tuple[list[dict[str, str]], str, str, str]:
     """One turn: (history, cleared input, session id, citations panel)."""
     history = list(history or [])
     try:
-        answer = services.chat().ask(message, session_id=session_id or None)
-        answer = with_index_state(answer, services.index.snapshot())
+        answer = services.ask(message, session_id=session_id or None)
     except AssistantError as exc:
         history += [
             {"role": "user", "content": message or ""},
@@ -61,21 +59,18 @@ def template_note(answer: dict[str, Any]) -> str:
     return f"\n\n> 本回答来自已审核答复模板：「{template['title']}」（第{template['version']}版）"
 
 
-def give_feedback(services: Services, session_id: str, useful: bool, comment: str) -> str:
+def give_feedback(services: Application, session_id: str, useful: bool, comment: str) -> str:
     """Handler of 有用/没用: stored with the latest answer of the session."""
     if not session_id:
         return "请先提问。"
-    sessions = services.chat().sessions
-    if sessions is None:
-        return "当前未保存会话，无法记录反馈。"
     try:
-        sessions.add_feedback(session_id, useful, comment or "")
+        services.feedback(session_id, useful, comment or "")
     except AssistantError as exc:
         return f"无法记录：{exc}"
     return "谢谢反馈，已记录。"
 
 
-def build_tab(services: Services) -> None:
+def build_tab(services: Application) -> None:
     """Add the tab to the enclosing ``gr.Blocks``."""
     import gradio as gr
 

@@ -19,20 +19,18 @@ the security headers of every response.
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
 
 from assistant.errors import AuthError, ForbiddenError
+from assistant.web.ratelimit import RateLimiter, client_address
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from assistant.web.api import Services
+    from assistant.application import Application
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,6 +44,9 @@ MULTIPART_OVERHEAD = 64 * 1024
 DRAIN_CAP = 512 * 2**20
 """Past this much thrown-away body the connection is closed instead (a client streaming
 without end must not keep a worker busy forever)."""
+ROW_ID_MAX = 2**63 - 1
+"""Largest database id (SQLite and PostgreSQL bigint): a bigger number in a request is bad
+input, not a driver overflow."""
 FILE_ROUTES = ("/api/documents", "/api/templates/import", "/api/screen")
 STAFF = ("staff", "admin")
 REVIEW = ("evaluator", "admin")
@@ -221,49 +222,10 @@ def _secure_cookie(key: bytes, value: bytes) -> tuple[bytes, bytes]:
     return key, value
 
 
-class RateLimiter:
-    """A sliding-window counter per key (one process; thread-safe)."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        """At most ``limit`` events per ``window`` seconds per key."""
-        self.limit = limit
-        self.window = window
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, key: str, *, record: bool = True) -> float:
-        """Seconds to wait before the key may act (0: allowed, and counted when ``record``)."""
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and events[0] <= now - self.window:
-                events.popleft()
-            if len(events) >= self.limit:
-                return max(events[0] + self.window - now, 0.001)
-            if record:
-                events.append(now)
-            if len(self._events) > 10_000:  # forget idle keys so memory stays bounded
-                for k in [k for k, v in self._events.items() if not v]:
-                    del self._events[k]
-            return 0.0
-
-    def record(self, key: str) -> None:
-        """Count one event."""
-        with self._lock:
-            self._events.setdefault(key, deque()).append(time.monotonic())
-
-
-def client_address(scope: Scope) -> str:
-    """The client's address as the server sees it (a proxy's forwarded address only when
-    uvicorn is told to trust it, via --proxy-headers/--forwarded-allow-ips)."""
-    client = scope.get("client")
-    return str(client[0]) if client else "unknown"
-
-
 class Gate:
     """ASGI middleware: identity and role on protected API routes, the ask rate limit."""
 
-    def __init__(self, app: ASGIApp, services: Services) -> None:
+    def __init__(self, app: ASGIApp, services: Application) -> None:
         """Wrap ``app``."""
         self.app = app
         self.services = services
@@ -301,7 +263,7 @@ class Gate:
     def _refusal(self, scope: Scope, roles: tuple[str, ...]) -> tuple[int, str, str] | None:
         from starlette.requests import Request
 
-        from assistant.web.api import require
+        from assistant.web.auth import require
 
         try:
             require(self.services, Request(scope), *roles)
@@ -312,7 +274,7 @@ class Gate:
         return None
 
 
-def install(api: FastAPI, services: Services) -> None:
+def install(api: FastAPI, services: Application) -> None:
     """Add the gate, the headers and the body limit (the limit outermost: it must see every
     request first, including those the login guard turns away)."""
     api.add_middleware(Gate, services=services)

@@ -13,29 +13,16 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.errors import AssistantError
-from assistant.search.readers import SUPPORTED
-from assistant.store.accounts import User
+from assistant.application import Application, User
+from assistant.application.uploads import SUPPORTED
 from assistant.web import review_tab, screen_tab, staff_pages, templates_tab
-from assistant.web.api import Services
-from assistant.web.app import gradio_options
-from assistant.web.auth import PAGE_TITLES, PAGES, ROLE_TEXT, page_user
-
-STAFF = ("staff", "admin")
-ADMIN = ("admin",)
+from assistant.web.auth import ADMIN, PAGE_TITLES, PAGES, ROLE_TEXT, STAFF, gradio_user
+from assistant.web.gradio_setup import gradio_options
 
 
-def _user(services: Services, request: gr.Request | None, roles: tuple[str, ...]) -> User:
-    """The page's user or a Gradio error shown to the visitor (never a stack trace)."""
-    try:
-        return page_user(services, request, *roles)
-    except AssistantError as exc:
-        raise gr.Error(str(exc)) from exc
-
-
-def _header(services: Services, roles: tuple[str, ...]) -> Callable[..., str]:
+def _header(services: Application, roles: tuple[str, ...]) -> Callable[..., str]:
     def whoami(request: gr.Request) -> str:
-        return header_line(_user(services, request, roles))
+        return header_line(gradio_user(services, request, roles))
 
     return whoami
 
@@ -54,7 +41,7 @@ def header_line(user: User) -> str:
     )
 
 
-def _page(services: Services, title: str, roles: tuple[str, ...]) -> gr.Blocks:
+def _page(services: Application, title: str, roles: tuple[str, ...]) -> gr.Blocks:
     """A login page's Blocks with its title and the 「已登录：…」 line filled on load."""
     demo = gr.Blocks(title=f"{title} - 申报助手")
     with demo:
@@ -64,7 +51,7 @@ def _page(services: Services, title: str, roles: tuple[str, ...]) -> gr.Blocks:
     return demo
 
 
-def build_staff_ui(services: Services) -> gr.Blocks:
+def build_staff_ui(services: Application) -> gr.Blocks:
     """员工工作台: 知识库管理, 答复模板, 批量筛查, 客户名册 and 规则变化."""
     demo = _page(services, "员工工作台", STAFF)
     with demo:
@@ -75,7 +62,7 @@ def build_staff_ui(services: Services) -> gr.Blocks:
     return demo
 
 
-def _knowledge_admin(services: Services) -> None:
+def _knowledge_admin(services: Application) -> None:
     """Upload, re-index, and the document list: searchable, 20 rows a page, a remove button
     on each row that asks for confirmation first."""
     gr.Markdown(
@@ -117,7 +104,7 @@ def _knowledge_admin(services: Services) -> None:
                 remove.click(lambda d=row.doc_id: d, None, pending)
 
     def document_list(q: str, number: int, waiting: str, _: int, request: gr.Request) -> None:
-        user = _user(services, request, STAFF)
+        user = gradio_user(services, request, STAFF)
         current = staff_pages.document_page(services, user, q, number)
         gr.Markdown(
             f"{current.caption}。索引状态：{services.index_status}"
@@ -138,11 +125,11 @@ def _knowledge_admin(services: Services) -> None:
 
     def upload_files(paths: list[str] | None, request: gr.Request) -> Iterator[str]:
         yield from staff_pages.upload_documents(
-            services, _user(services, request, STAFF), paths or []
+            services, gradio_user(services, request, STAFF), paths or []
         )
 
     def run_reindex(request: gr.Request) -> Iterator[str]:
-        yield from staff_pages.reindex(services, _user(services, request, STAFF))
+        yield from staff_pages.reindex(services, gradio_user(services, request, STAFF))
 
     upload.click(upload_files, files, progress).then(lambda v: v + 1, version, version)
     reindex.click(run_reindex, None, progress).then(lambda v: v + 1, version, version)
@@ -150,15 +137,17 @@ def _knowledge_admin(services: Services) -> None:
     query.submit(lambda q: (q, 1), query, [shown, page])
 
 
-def _remover(services: Services, doc_id: str) -> Callable[..., tuple[str, str, int]]:
+def _remover(services: Application, doc_id: str) -> Callable[..., tuple[str, str, int]]:
     def remove(request: gr.Request) -> tuple[str, str, int]:
-        message = staff_pages.remove_document(services, _user(services, request, STAFF), doc_id)
+        message = staff_pages.remove_document(
+            services, gradio_user(services, request, STAFF), doc_id
+        )
         return message, "", time.monotonic_ns()
 
     return remove
 
 
-def build_review_ui(services: Services) -> gr.Blocks:
+def build_review_ui(services: Application) -> gr.Blocks:
     """答案评审 (evaluators and admins)."""
     demo = _page(services, "答案评审", ("evaluator", "admin"))
     with demo:
@@ -166,7 +155,7 @@ def build_review_ui(services: Services) -> gr.Blocks:
     return demo
 
 
-def build_admin_ui(services: Services) -> gr.Blocks:
+def build_admin_ui(services: Application) -> gr.Blocks:
     """管理 (admins): the audit log with CSV export, and the accounts."""
     demo = _page(services, "管理", ADMIN)
     with demo:
@@ -184,13 +173,15 @@ def build_admin_ui(services: Services) -> gr.Blocks:
             users = gr.Markdown()
 
         def show_log(a: str, n: float, request: gr.Request) -> str:
-            return staff_pages.audit_table(services, _user(services, request, ADMIN), int(n), a)
+            return staff_pages.audit_table(
+                services, gradio_user(services, request, ADMIN), int(n), a
+            )
 
         def export_log(request: gr.Request) -> str:
-            return staff_pages.audit_export(services, _user(services, request, ADMIN))
+            return staff_pages.audit_export(services, gradio_user(services, request, ADMIN))
 
         def show_users(request: gr.Request) -> str:
-            return staff_pages.user_table(services, _user(services, request, ADMIN))
+            return staff_pages.user_table(services, gradio_user(services, request, ADMIN))
 
         show.click(show_log, [action, limit], log)
         export.click(export_log, None, exported)
@@ -199,7 +190,7 @@ def build_admin_ui(services: Services) -> gr.Blocks:
     return demo
 
 
-def mount_pages(app: Any, services: Services) -> Any:
+def mount_pages(app: Any, services: Application) -> Any:
     """Mount the three login pages (before the public page at ``/``)."""
     for path, build in (
         ("/staff", build_staff_ui),

@@ -22,10 +22,11 @@ from assistant.review.console import REVIEW_ROLES
 from assistant.review.promote import Correction
 from assistant.review.queue import DEFAULT_SAMPLE, DEFAULT_SEED
 from assistant.review.store import MAX_COMMENT
-from assistant.web.api import ROW_ID_MAX, require
+from assistant.web.auth import require
+from assistant.web.guard import ROW_ID_MAX
 
 if TYPE_CHECKING:
-    from assistant.web.api import Services
+    from assistant.application import Application
 
 
 class GradeRequest(BaseModel):
@@ -50,7 +51,7 @@ class PromoteRequest(BaseModel):
     traditional: bool = False
 
 
-def install_review_routes(api: FastAPI, services: Services) -> None:
+def install_review_routes(api: FastAPI, services: Application) -> None:
     """Add the ``/api/reviews`` routes (401 without a token, 403 for other roles)."""
 
     @api.get("/api/reviews/queue")

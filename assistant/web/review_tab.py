@@ -27,8 +27,7 @@ from assistant.web.paging import paginate
 from assistant.web.render import CONDITION_WORD, status_html
 
 if TYPE_CHECKING:
-    from assistant.store.accounts import User
-    from assistant.web.api import Services
+    from assistant.application import Application, User
 
 GRADE_CHOICES = [(GRADE_TEXT[g], g) for g in GRADES]
 KIND_TEXT = {
@@ -54,7 +53,7 @@ VERDICT_TEXT = {
 STATUS_TEXT = {k: status_html(v) for k, v in CONDITION_WORD.items()}
 
 
-def guarded(services: "Services", request: Any) -> "User":
+def guarded(services: "Application", request: Any) -> "User":
     """The logged-in evaluator or admin of a Gradio event.
 
     Raises:
@@ -79,12 +78,12 @@ def _message_id(value: Any) -> int:
     return number
 
 
-def _program_text(services: "Services", programs: tuple[str, ...]) -> str:
+def _program_text(services: "Application", programs: tuple[str, ...]) -> str:
     names = services.knowledge.programs
     return "、".join(names[p].name if p in names else p for p in programs) or "未识别"
 
 
-def queue_table(services: "Services", items: list[QueueItem], page: Any = 1) -> str:
+def queue_table(services: "Application", items: list[QueueItem], page: Any = 1) -> str:
     """The queue as a Markdown table, 20 rows a page."""
     if not items:
         return "队列为空：没有待您评审的回答。"
@@ -101,7 +100,7 @@ def queue_table(services: "Services", items: list[QueueItem], page: Any = 1) -> 
 
 
 def load_queue(
-    services: "Services", user: "User", program: str, seed: Any = DEFAULT_SEED, page: Any = 1
+    services: "Application", user: "User", program: str, seed: Any = DEFAULT_SEED, page: Any = 1
 ) -> tuple[str, list[tuple[str, int]]]:
     """Handler of 刷新队列: the table and the choices of the item selector."""
     try:
@@ -154,7 +153,7 @@ def render_citations(answer: dict[str, Any]) -> str:
     return "\n\n".join(blocks)
 
 
-def render_item(services: "Services", item: LoggedAnswer, own: dict[str, str] | None) -> str:
+def render_item(services: "Application", item: LoggedAnswer, own: dict[str, str] | None) -> str:
     """One logged answer for grading: question, feedback, answer, assessment, citations."""
     answer = item.answer
     parts = [
@@ -185,7 +184,7 @@ def render_item(services: "Services", item: LoggedAnswer, own: dict[str, str] | 
 
 
 def show_item(
-    services: "Services", user: "User", message_id: Any
+    services: "Application", user: "User", message_id: Any
 ) -> tuple[str, str | None, str | None, str]:
     """Handler of selecting an item: its view and the user's own grade (to re-grade)."""
     try:
@@ -198,7 +197,7 @@ def show_item(
 
 
 def submit_grade(
-    services: "Services",
+    services: "Application",
     user: "User",
     message_id: Any,
     answer_grade: str | None,
@@ -253,7 +252,7 @@ def _guess_kind(answer: dict[str, Any], programs: tuple[str, ...]) -> str:
 
 
 def prefill_promotion(
-    services: "Services", user: "User", message_id: Any
+    services: "Application", user: "User", message_id: Any
 ) -> tuple[str, list[str], str, str, str, bool, bool, str]:
     """Handler of 载入: the promotion form filled from the logged answer (question, programs,
     kind, must_contain, must_cite, refuse, traditional, status line). ``must_contain`` is left
@@ -283,7 +282,7 @@ def prefill_promotion(
 
 
 def promote_item(
-    services: "Services",
+    services: "Application",
     user: "User",
     message_id: Any,
     question: str | None,
@@ -341,14 +340,16 @@ def dashboard_frames(board: Dashboard) -> tuple[Any, Any]:
     return over_time, per_program
 
 
-def show_dashboard(services: "Services", user: "User", period: str | None) -> tuple[str, Any, Any]:
+def show_dashboard(
+    services: "Application", user: "User", period: str | None
+) -> tuple[str, Any, Any]:
     """Handler of 刷新统计: Markdown figures and the two chart frames."""
     chosen: Period = "week" if period == "week" else "day"
     board = services.review().dashboard(user, chosen)
     return (to_markdown(board), *dashboard_frames(board))
 
 
-def _user(services: "Services", request: Any) -> "User":
+def _user(services: "Application", request: Any) -> "User":
     """The user of an event, or a Gradio error shown to the browser."""
     import gradio as gr
 
@@ -358,14 +359,14 @@ def _user(services: "Services", request: Any) -> "User":
         raise gr.Error(str(exc)) from exc
 
 
-def build_tab(services: "Services") -> None:
+def build_tab(services: "Application") -> None:
     """Add the 答案评审 tabs (队列与评分, 加入标准答案集, 评审统计) to the enclosing Blocks."""
     _queue_tab(services)
     _promote_tab(services)
     _dashboard_tab(services)
 
 
-def _queue_tab(services: "Services") -> None:
+def _queue_tab(services: "Application") -> None:
     import gradio as gr
 
     programs = [("全部项目", "")] + [(p.name, p.id) for p in services.knowledge.programs.values()]
@@ -412,7 +413,7 @@ def _queue_tab(services: "Services") -> None:
         )
 
 
-def _promote_tab(services: "Services") -> None:
+def _promote_tab(services: "Application") -> None:
     import gradio as gr
 
     programs = [(p.name, p.id) for p in services.knowledge.programs.values()]
@@ -450,7 +451,7 @@ def _promote_tab(services: "Services") -> None:
         save.click(on_promote, [number, *fields], status)
 
 
-def _dashboard_tab(services: "Services") -> None:
+def _dashboard_tab(services: "Application") -> None:
     import gradio as gr
 
     with gr.Tab("评审统计") as tab:

@@ -20,22 +20,13 @@ from starlette.concurrency import run_in_threadpool
 from assistant.errors import InputError
 
 if TYPE_CHECKING:
-    from assistant.staff.register import ClientRegister
-    from assistant.store.accounts import User
-    from assistant.web.api import Services
+    from assistant.application import Application, User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def client_register(services: Services) -> ClientRegister:
-    """The client register on the app's database (audited through its account store)."""
-    from assistant.staff.register import ClientRegister
-
-    return ClientRegister(services.engine(), services.accounts())
-
-
 def screen_upload(
-    services: Services,
+    services: Application,
     user: User,
     filename: str,
     data: bytes,
@@ -67,11 +58,11 @@ def screen_upload(
         user, "screen.run", name, companies=len(result["companies"]), errors=len(result["errors"])
     )
     if save:
-        result["saved"] = client_register(services).save_screening(user, result)
+        result["saved"] = services.client_register().save_screening(user, result)
     return result
 
 
-def result_workbook(services: Services, user: User, result: dict[str, Any]) -> Path:
+def result_workbook(services: Application, user: User, result: dict[str, Any]) -> Path:
     """Write the result workbook to a fresh temporary folder (audited as an export)."""
     from assistant.staff.workbook import write_result
 
@@ -84,10 +75,10 @@ def result_workbook(services: Services, user: User, result: dict[str, Any]) -> P
     return path
 
 
-def install_screen_routes(api: FastAPI, services: Services) -> None:
+def install_screen_routes(api: FastAPI, services: Application) -> None:
     """Add ``POST /api/screen``."""
     from assistant.staff.screen import public
-    from assistant.web.api import require
+    from assistant.web.auth import require
 
     @api.post("/api/screen", response_model=None)
     async def screen(

@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.errors import AssistantError, ForbiddenError
 
 if TYPE_CHECKING:
-    from assistant.store.accounts import User
-    from assistant.web.api import Services
+    from assistant.application import Application, User
 
 STAFF = ("staff", "admin")
 POLL_SECONDS = 0.5
@@ -49,7 +48,7 @@ def _cell(value: Any) -> str:
     return str(value if value not in (None, "") else "—").replace("|", "｜").replace("\n", " ")
 
 
-def template_file(services: "Services", user: "User", as_of: str = "") -> str:
+def template_file(services: "Application", user: "User", as_of: str = "") -> str:
     """The input template (path of a fresh file)."""
     from assistant.staff.workbook import write_template
 
@@ -89,7 +88,7 @@ def summary_markdown(result: dict[str, Any]) -> str:
 
 
 def run_screening(
-    services: "Services", user: "User", path: str | None, as_of: str = "", save: bool = False
+    services: "Application", user: "User", path: str | None, as_of: str = "", save: bool = False
 ) -> Iterator[tuple[str, str | None]]:
     """Screen an uploaded list in a thread, yielding (progress text, result file or None)."""
     from assistant.web.screen_api import result_workbook, screen_upload
@@ -130,12 +129,10 @@ def run_screening(
     yield summary_markdown(state["result"]), state["file"]
 
 
-def client_table(services: "Services", user: "User", query: str = "") -> str:
+def client_table(services: "Application", user: "User", query: str = "") -> str:
     """The saved companies (newest change first); ``query`` filters by name or code."""
-    from assistant.web.screen_api import client_register
-
     _allow(user)
-    rows = client_register(services).companies()
+    rows = services.client_register().companies()
     needle = query.strip()
     if needle:
         rows = [r for r in rows if needle in r["name"] or needle in r["credit_code"]]
@@ -155,16 +152,15 @@ def client_table(services: "Services", user: "User", query: str = "") -> str:
     return "\n".join(lines)
 
 
-def client_page(services: "Services", user: "User", company_id: float | None) -> str:
+def client_page(services: "Application", user: "User", company_id: float | None) -> str:
     """A company's page: its latest profile figures and its assessment history."""
     from assistant.staff.workbook import VERDICT_WORD
-    from assistant.web.screen_api import client_register
 
     _allow(user)
     if not company_id:
         return "请填写客户编号（见上表第一列）。"
     try:
-        company = client_register(services).company(int(company_id))
+        company = services.client_register().company(int(company_id))
     except AssistantError as exc:
         return f"**未找到：** {exc}"
     lines = [
@@ -194,17 +190,21 @@ def client_page(services: "Services", user: "User", company_id: float | None) ->
 
 
 def client_forms(
-    services: "Services", user: "User", company_id: float | None, program: str, fmt: str, as_of: str
+    services: "Application",
+    user: "User",
+    company_id: float | None,
+    program: str,
+    fmt: str,
+    as_of: str,
 ) -> str | None:
     """The company's pre-filled application tables as a file (audited as an export)."""
     from assistant.core.profile import validate_profile
     from assistant.staff.forms import build_forms, write_docx, write_xlsx
-    from assistant.web.screen_api import client_register
 
     _allow(user)
     if not company_id:
         return None
-    company = client_register(services).company(int(company_id))
+    company = services.client_register().company(int(company_id))
     profile = validate_profile(company["profile"])
     forms = build_forms(services.knowledge, program, profile, _day(as_of))
     folder = Path(tempfile.mkdtemp(prefix="forms-"))
@@ -216,22 +216,15 @@ def client_forms(
 
 
 def impact_page(
-    services: "Services", user: "User", program: str, as_of: str = ""
+    services: "Application", user: "User", program: str, as_of: str = ""
 ) -> tuple[str, str | None]:
     """The impact of the program's future or recent rule switches on the register, and the
     report workbook."""
-    from assistant.staff.impact import impact_report, report_text, write_xlsx
-    from assistant.web.screen_api import client_register
+    from assistant.staff.impact import report_text, write_xlsx
 
     _allow(user)
     try:
-        report = impact_report(
-            services.knowledge,
-            program,
-            client_register(services).companies(),
-            _day(as_of),
-            engine=services.engine(),
-        )
+        report = services.impact(program, _day(as_of))
     except AssistantError as exc:
         return f"**无法分析：** {exc}", None
     services.accounts().audit(
@@ -246,12 +239,12 @@ def impact_page(
     return report_text(report), str(path)
 
 
-def build_tabs(services: "Services") -> None:
+def build_tabs(services: "Application") -> None:
     """The three tabs, inside the staff page's Blocks."""
     import gradio as gr
 
-    from assistant.web.pages import STAFF as ROLES
-    from assistant.web.pages import _user
+    from assistant.web.auth import STAFF as ROLES
+    from assistant.web.auth import gradio_user
 
     with gr.Tab("批量筛查"):
         gr.Markdown(
@@ -275,11 +268,11 @@ def build_tabs(services: "Services") -> None:
         template_out = gr.File(label="筛查模板")
 
         def screen(path: str | None, day: str, keep: bool, request: gr.Request) -> Iterator[Any]:
-            user = _user(services, request, ROLES)
+            user = gradio_user(services, request, ROLES)
             yield from run_screening(services, user, path, day, keep)
 
         def template(day: str, request: gr.Request) -> str:
-            return template_file(services, _user(services, request, ROLES), day)
+            return template_file(services, gradio_user(services, request, ROLES), day)
 
         start.click(screen, [upload, as_of, save], [progress, result_file])
         get_template.click(template, as_of, template_out)
@@ -304,14 +297,16 @@ def build_tabs(services: "Services") -> None:
         forms_file = gr.File(label="预填申报表")
 
         def list_clients(q: str, request: gr.Request) -> str:
-            return client_table(services, _user(services, request, ROLES), q)
+            return client_table(services, gradio_user(services, request, ROLES), q)
 
         def show_client(cid: float | None, request: gr.Request) -> str:
-            return client_page(services, _user(services, request, ROLES), cid)
+            return client_page(services, gradio_user(services, request, ROLES), cid)
 
         def forms(cid: float | None, prog: str, kind: str, request: gr.Request) -> str | None:
             try:
-                return client_forms(services, _user(services, request, ROLES), cid, prog, kind, "")
+                return client_forms(
+                    services, gradio_user(services, request, ROLES), cid, prog, kind, ""
+                )
             except AssistantError as exc:
                 raise gr.Error(str(exc)) from exc
 
@@ -343,6 +338,6 @@ def build_tabs(services: "Services") -> None:
         impact_file = gr.File(label="影响报告（Excel）")
 
         def impact(prog: str, day: str, request: gr.Request) -> tuple[str, str | None]:
-            return impact_page(services, _user(services, request, ROLES), prog, day)
+            return impact_page(services, gradio_user(services, request, ROLES), prog, day)
 
         analyse.click(impact, [impact_program, impact_day], [impact_text, impact_file])

@@ -35,7 +35,7 @@ from assistant.web.render import (
 )
 
 if TYPE_CHECKING:
-    from assistant.web.api import Services
+    from assistant.application import Application
 
 EXAMPLES = Path(__file__).parent / "examples"
 VERDICT_TEXT = {k: f"{status_html(VERDICT_WORD[k])} {v}" for k, v in BASE_VERDICT_TEXT.items()}
@@ -162,7 +162,7 @@ def render_ranking(match_result: dict[str, Any], profile: Any) -> str:
     )
 
 
-def run_check(services: Services, program: str, profile_text: str, as_of: str) -> str:
+def run_check(services: Application, program: str, profile_text: str, as_of: str) -> str:
     """Handler of 开始评估 (全部项目: the ranking with gaps, then each assessment)."""
     try:
         profile, day = parse_inputs(profile_text, as_of)
@@ -173,7 +173,7 @@ def run_check(services: Services, program: str, profile_text: str, as_of: str) -
 
 
 def check_report(
-    services: Services, program: str, profile: Any, day: dt.date
+    services: Application, program: str, profile: Any, day: dt.date
 ) -> tuple[str, list[dict[str, Any]]]:
     """The 开始评估 Markdown and the assessments it shows (one program, or all ranked)."""
     from assistant.core.matching import match
@@ -190,7 +190,7 @@ def check_report(
 
 
 def run_checklist(
-    services: Services, program: str, profile_text: str, as_of: str
+    services: Application, program: str, profile_text: str, as_of: str
 ) -> tuple[str, list[str]]:
     """Handler of 生成清单: Markdown and the two downloadable files."""
     from assistant import export
@@ -240,7 +240,7 @@ def _day(as_of: str) -> dt.date:
 
 
 def run_form_check(
-    services: Services, program: str, as_of: str, profile_text: str, *values: Any
+    services: Application, program: str, as_of: str, profile_text: str, *values: Any
 ) -> tuple[str, str, str]:
     """Handler of 开始评估 from the form: (verdicts Markdown, score chart, updated JSON)."""
     try:
@@ -310,7 +310,7 @@ def _component(spec: FieldSpec, value: Any) -> Any:
     return gr.Textbox(label=spec.caption, value=value, placeholder=placeholder)
 
 
-def build_tabs(services: Services) -> None:
+def build_tabs(services: Application) -> None:
     """Add the two tabs to the enclosing ``gr.Blocks``."""
     import gradio as gr
 
@@ -359,7 +359,7 @@ def build_tabs(services: Services) -> None:
         make.click(make_checklist, [list_program, as_of, profile, *fields], [table, downloads])
 
 
-def _wire_selfcheck(services: Services, years: list[int], c: dict[str, Any]) -> None:
+def _wire_selfcheck(services: Application, years: list[int], c: dict[str, Any]) -> None:
     """Events of the 资格自测 tab (``c``: its components by name)."""
     import gradio as gr
 

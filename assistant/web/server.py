@@ -35,6 +35,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+from assistant.application import Application
 from assistant.config import Settings, usable_cores
 from assistant.errors import RetrievalError
 
@@ -62,24 +63,10 @@ def serve(settings: Settings) -> None:
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
         return
-    build_models(settings)
+    Application.build_models(settings)
     with shared_chroma(settings) as chroma_url, worker_processes(settings, chroma_url) as ports:
         log.info("serving %d workers on ports %s (chroma %s)", workers, ports, chroma_url)
         asyncio.run(Front(ports).serve(settings.host, settings.port))
-
-
-def build_models(settings: Settings) -> None:
-    """Build the embedding model here, once, before the workers start: each worker would
-    otherwise find it missing and build it at the same time as the others."""
-    if settings.embeddings == "hashing":
-        return
-    from assistant.search.e5_build import ensure_model
-
-    ensure_model(settings.model_dir)
-    if settings.embeddings == "e5-onnx":
-        from assistant.search.onnx_e5 import ensure_onnx
-
-        ensure_onnx(settings.model_dir)
 
 
 @contextlib.contextmanager
@@ -312,7 +299,7 @@ def main() -> None:
     """One worker process: the app on ``ASSISTANT_HOST:ASSISTANT_PORT``."""
     import uvicorn
 
-    from assistant.cli import offline_environment
+    from assistant.config import offline_environment
     from assistant.web.app import create_app
 
     offline_environment()

@@ -18,13 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AssistantError, ForbiddenError
-from assistant.web.api import document_list, ingest_upload
 from assistant.web.auth import ROLE_TEXT
 from assistant.web.paging import Page, paginate
 
 if TYPE_CHECKING:
-    from assistant.store.accounts import User
-    from assistant.web.api import Services
+    from assistant.application import Application, User
 
 STAFF = ("staff", "admin")
 STATUS_TEXT = {
@@ -47,13 +45,13 @@ def _cell(value: Any) -> str:
     return str(value if value not in (None, "") else "—").replace("|", "｜").replace("\n", " ")
 
 
-def document_table(services: Services, user: User, query: str = "") -> str:
+def document_table(services: Application, user: User, query: str = "") -> str:
     """What is indexed: documents with type, program, chunk count, effective and index dates.
 
     ``query`` filters by a substring of the id, title or source.
     """
     _allow(user, STAFF)
-    docs = document_list(services)
+    docs = services.documents()
     total_chunks = sum(d["chunks"] for d in docs)
     needle = query.strip()
     if needle:
@@ -94,13 +92,13 @@ class DocumentRow:
     source: str
 
 
-def document_rows(services: Services, user: User, query: str = "") -> list[DocumentRow]:
+def document_rows(services: Application, user: User, query: str = "") -> list[DocumentRow]:
     """Every indexed document, a knowledge article under its own title; ``query`` keeps the
     rows whose title, id, program, document title or file name contain it."""
     _allow(user, STAFF)
     names = {pid: p.name for pid, p in services.knowledge.programs.items()}
     rows = []
-    for d in document_list(services):
+    for d in services.documents():
         own = d.get("article_title")
         rows.append(
             DocumentRow(
@@ -127,7 +125,7 @@ def document_rows(services: Services, user: User, query: str = "") -> list[Docum
 
 
 def document_page(
-    services: Services, user: User, query: str = "", number: int | float | None = 1
+    services: Application, user: User, query: str = "", number: int | float | None = 1
 ) -> Page[DocumentRow]:
     """One page (20 rows) of :func:`document_rows`."""
     return paginate(document_rows(services, user, query), number)
@@ -154,7 +152,7 @@ def row_html(row: DocumentRow) -> str:
 
 
 def upload_documents(
-    services: Services, user: User, paths: list[str], poll: float = 0.5
+    services: Application, user: User, paths: list[str], poll: float = 0.5
 ) -> Iterator[str]:
     """Ingest uploaded files one by one, yielding the progress report after each and, while
     a paged file is read (a scan is OCR'd page by page), after each of its pages."""
@@ -176,7 +174,7 @@ def upload_documents(
 
 
 def _ingest_in_background(
-    services: Services, user: User, src: Path, poll: float
+    services: Application, user: User, src: Path, poll: float
 ) -> Iterator[str | tuple[str]]:
     """Ingest one file in a thread; yield its page progress (str), then its report line
     (a 1-tuple). The page thread keeps the app serving while a long scan is read."""
@@ -188,7 +186,7 @@ def _ingest_in_background(
 
     def run() -> None:
         try:
-            result = ingest_upload(services, user, src.name, src.read_bytes(), on_read)
+            result = services.ingest_upload(user, src.name, src.read_bytes(), on_read)
         except AssistantError as exc:
             outcome.append(f"- {src.name}：失败（{exc}）")
             return
@@ -209,20 +207,19 @@ def _ingest_in_background(
     yield (outcome[0] if outcome else f"- {src.name}：失败（内部错误，请查看日志）",)
 
 
-def remove_document(services: Services, user: User, doc_id: str) -> str:
+def remove_document(services: Application, user: User, doc_id: str) -> str:
     """Remove one document (by its id or upload file name) from the index."""
     _allow(user, STAFF)
     doc_id = doc_id.strip()
     if not doc_id:
         return "请填写要删除的文档编号（见上表第一列）。"
-    [result] = services.search().indexer.remove([doc_id])
-    services.accounts().audit(user, "document.remove", doc_id, status=result.status)
+    result = services.remove_document(user, doc_id)
     if result.status == "not_found":
         return f"**未找到** {doc_id}：它不在索引中。"
     return f"已删除 {result.doc_id}（{result.chunks} 段）。"
 
 
-def reindex(services: Services, user: User, poll: float = 0.5) -> Iterator[str]:
+def reindex(services: Application, user: User, poll: float = 0.5) -> Iterator[str]:
     """Re-index knowledge/ in a thread, yielding its progress until it is done."""
     _allow(user, STAFF)
     if services.indexing:
@@ -278,7 +275,7 @@ def _code(value: Any) -> str:
     return f"`{text}`" if any("a" <= ch.lower() <= "z" for ch in text) else text
 
 
-def audit_table(services: Services, user: User, limit: int = 200, action: str = "") -> str:
+def audit_table(services: Application, user: User, limit: int = 200, action: str = "") -> str:
     """The audit log (newest first) as a Markdown table; ``action`` filters by the action's
     code prefix (document, template, login) or its Chinese name (上传、模板、登录)."""
     _allow(user, ("admin",))
@@ -305,7 +302,7 @@ def audit_table(services: Services, user: User, limit: int = 200, action: str = 
     return "\n".join(lines)
 
 
-def audit_export(services: Services, user: User) -> str:
+def audit_export(services: Application, user: User) -> str:
     """The whole audit log as a CSV file (path), for Excel; the export itself is audited."""
     _allow(user, ("admin",))
     accounts = services.accounts()
@@ -316,7 +313,7 @@ def audit_export(services: Services, user: User) -> str:
     return str(target)
 
 
-def user_table(services: Services, user: User) -> str:
+def user_table(services: Application, user: User) -> str:
     """The accounts (names, roles, creation dates; never hashes)."""
     _allow(user, ("admin",))
     lines = ["| 用户 | 角色 | 创建时间 |", "|---|---|---|"]

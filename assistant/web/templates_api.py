@@ -19,11 +19,12 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from assistant.errors import InputError
-from assistant.web.api import ROW_ID_MAX, require
+from assistant.web.auth import require
+from assistant.web.guard import ROW_ID_MAX
 
 if TYPE_CHECKING:
+    from assistant.application import Application
     from assistant.templates.matching import TemplateMatcher
-    from assistant.web.api import Services
 
 STAFF = ("staff", "admin")
 TemplateId = Annotated[int, PathParam(ge=1, le=ROW_ID_MAX)]
@@ -47,21 +48,18 @@ class FromAnswer(BaseModel):
     title: str = Field(default="", max_length=200)
 
 
-def matcher_of(services: Services) -> TemplateMatcher:
-    """The chat's template matcher (its store is the one the API and the page use)."""
-    matcher = services.chat().templates
-    if matcher is None:
-        raise InputError("answer templates are not enabled in this deployment")
-    return matcher
+def matcher_of(services: Application) -> TemplateMatcher:
+    """The template matcher (its store is the one the API and the page use)."""
+    return services.templates()
 
 
-def install_template_routes(api: FastAPI, services: Services) -> None:
+def install_template_routes(api: FastAPI, services: Application) -> None:
     """Add the ``/api/templates`` routes (fixed paths before ``/{template_id}``)."""
     _install_collection(api, services)
     _install_item(api, services)
 
 
-def _install_collection(api: FastAPI, services: Services) -> None:
+def _install_collection(api: FastAPI, services: Application) -> None:
     @api.get("/api/templates")
     def list_templates(
         request: Request, q: str = "", status: str | None = None, as_of: dt.date | None = None
@@ -101,7 +99,7 @@ def _install_collection(api: FastAPI, services: Services) -> None:
         return _export(matcher_of(services).store.all(), format)
 
 
-def _install_item(api: FastAPI, services: Services) -> None:
+def _install_item(api: FastAPI, services: Application) -> None:
     @api.get("/api/templates/{template_id}")
     def show(
         request: Request, template_id: TemplateId, as_of: dt.date | None = None

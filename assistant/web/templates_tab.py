@@ -18,9 +18,8 @@ from assistant.errors import AssistantError, ForbiddenError
 from assistant.web.paging import paginate
 
 if TYPE_CHECKING:
-    from assistant.store.accounts import User
+    from assistant.application import Application, User
     from assistant.templates.store import TemplateStore
-    from assistant.web.api import Services
 
 STAFF = ("staff", "admin")
 STATUS_CHOICES = [
@@ -33,7 +32,7 @@ STATUS_CHOICES = [
 Fields = tuple[str, str, str, str, str]
 
 
-def _store(services: "Services", user: "User") -> "TemplateStore":
+def _store(services: "Application", user: "User") -> "TemplateStore":
     if user.role not in STAFF:
         raise ForbiddenError(f"角色 {user.role} 无权使用答复模板")
     from assistant.web.templates_api import matcher_of
@@ -51,7 +50,7 @@ def _failed(exc: AssistantError) -> str:
 
 
 def template_table(
-    services: "Services", user: "User", query: str = "", status: str = "", page: Any = 1
+    services: "Application", user: "User", query: str = "", status: str = "", page: Any = 1
 ) -> str:
     """The templates as a Markdown table (status, 需复核 reasons, hits, last use), 20 rows a
     page; with a query, keyword hits first, then by meaning."""
@@ -83,7 +82,7 @@ def template_table(
     return "\n".join(lines)
 
 
-def template_choices(services: "Services", user: "User") -> list[tuple[str, str]]:
+def template_choices(services: "Application", user: "User") -> list[tuple[str, str]]:
     """Dropdown choices: 「#编号 标题（状态）」 -> id."""
     try:
         rows = _store(services, user).all()
@@ -92,7 +91,7 @@ def template_choices(services: "Services", user: "User") -> list[tuple[str, str]
     return [(f"#{t['id']} {t['title']}（{t['status_text']}）", str(t["id"])) for t in rows]
 
 
-def answer_choices(services: "Services", user: "User") -> list[tuple[str, str]]:
+def answer_choices(services: "Application", user: "User") -> list[tuple[str, str]]:
     """Dropdown choices of the latest chat answers: 「问题 — 时间」 -> message id."""
     try:
         rows = _store(services, user).recent_answers(30)
@@ -116,7 +115,7 @@ class _Choose(AssistantError):
 
 
 def save_answer_as_draft(
-    services: "Services", user: "User", message_id: str | None, title: str = ""
+    services: "Application", user: "User", message_id: str | None, title: str = ""
 ) -> tuple[str, str | None]:
     """A chat answer becomes a draft template; returns (message, new template id)."""
     try:
@@ -136,7 +135,7 @@ def _content(title: str, triggers: str, body: str, programs: str, articles: str)
     }
 
 
-def create_template(services: "Services", user: "User", *fields: str) -> tuple[str, str | None]:
+def create_template(services: "Application", user: "User", *fields: str) -> tuple[str, str | None]:
     """A new draft from the form (title, triggers one per line, body, programs, articles)."""
     try:
         t = _store(services, user).create(user, _content(*fields))
@@ -145,7 +144,9 @@ def create_template(services: "Services", user: "User", *fields: str) -> tuple[s
     return f"已创建草稿模板 #{t['id']}「{t['title']}」。", str(t["id"])
 
 
-def load_template(services: "Services", user: "User", template_id: str | None) -> tuple[str, ...]:
+def load_template(
+    services: "Application", user: "User", template_id: str | None
+) -> tuple[str, ...]:
     """The form fields of a template and its detail (status, 需复核 reasons, versions)."""
     try:
         t = _store(services, user).get(_id(template_id))
@@ -177,7 +178,9 @@ def template_detail(t: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def save_template(services: "Services", user: "User", template_id: str | None, *fields: str) -> str:
+def save_template(
+    services: "Application", user: "User", template_id: str | None, *fields: str
+) -> str:
     """Save the form as the template's next version (it becomes a draft again)."""
     try:
         t = _store(services, user).update(user, _id(template_id), _content(*fields))
@@ -187,7 +190,7 @@ def save_template(services: "Services", user: "User", template_id: str | None, *
 
 
 def approve_template(
-    services: "Services", user: "User", template_id: str | None, day: dt.date | None = None
+    services: "Application", user: "User", template_id: str | None, day: dt.date | None = None
 ) -> str:
     """Approve against the knowledge in force today."""
     try:
@@ -197,7 +200,7 @@ def approve_template(
     return f"已审核通过 #{t['id']}「{t['title']}」（第 {t['version']} 版），智能问答将使用它。"
 
 
-def retire_template(services: "Services", user: "User", template_id: str | None) -> str:
+def retire_template(services: "Application", user: "User", template_id: str | None) -> str:
     """Retire: kept with its history, never used again."""
     try:
         t = _store(services, user).retire(user, _id(template_id))
@@ -207,7 +210,7 @@ def retire_template(services: "Services", user: "User", template_id: str | None)
 
 
 def template_diff(
-    services: "Services", user: "User", template_id: str | None, old: float, new: float
+    services: "Application", user: "User", template_id: str | None, old: float, new: float
 ) -> str:
     """The unified diff of two versions, as a Markdown code block."""
     try:
@@ -217,7 +220,7 @@ def template_diff(
     return f"```diff\n{text}\n```" if text else "两个版本内容相同。"
 
 
-def import_templates(services: "Services", user: "User", path: str | None) -> str:
+def import_templates(services: "Application", user: "User", path: str | None) -> str:
     """Import a JSON or Excel file as drafts: all or nothing."""
     from assistant.templates.io import format_of, import_bytes
 
@@ -232,7 +235,7 @@ def import_templates(services: "Services", user: "User", path: str | None) -> st
     return f"已导入 {len(ids)} 个草稿模板：{'、'.join(f'#{i}' for i in ids)}。"
 
 
-def export_templates(services: "Services", user: "User", fmt: str) -> str | None:
+def export_templates(services: "Application", user: "User", fmt: str) -> str | None:
     """Write every template to a temporary JSON or xlsx file; returns its path."""
     from assistant.templates.io import export_json, export_xlsx
 
@@ -248,7 +251,7 @@ def export_templates(services: "Services", user: "User", fmt: str) -> str | None
     return str(path)
 
 
-def build_tab(services: "Services") -> None:
+def build_tab(services: "Application") -> None:
     """Add the 答复模板 tab to the enclosing ``gr.Blocks``."""
     import gradio as gr
 
@@ -267,7 +270,7 @@ def build_tab(services: "Services") -> None:
         tab.select(*reload)
 
 
-def _user(services: "Services", request: Any) -> "User":
+def _user(services: "Application", request: Any) -> "User":
     """The event's logged-in staff or admin user; otherwise an error shown on the page."""
     import gradio as gr
 
@@ -279,7 +282,7 @@ def _user(services: "Services", request: Any) -> "User":
         raise gr.Error(str(exc)) from exc
 
 
-def _wire_list(services: "Services", gr: Any) -> tuple[Any, Any, Any]:
+def _wire_list(services: "Application", gr: Any) -> tuple[Any, Any, Any]:
     with gr.Row():
         query = gr.Textbox(label="搜索模板（关键词或相近的问题）", scale=3)
         status = gr.Dropdown(choices=STATUS_CHOICES, value="", label="状态", scale=1)
@@ -299,7 +302,7 @@ def _wire_list(services: "Services", gr: Any) -> tuple[Any, Any, Any]:
     return show, [query, status, page], table
 
 
-def _wire_from_answer(services: "Services", gr: Any) -> tuple[Any, Any, tuple[Any, ...]]:
+def _wire_from_answer(services: "Application", gr: Any) -> tuple[Any, Any, tuple[Any, ...]]:
     gr.Markdown("### 从最近的问答创建草稿")
     with gr.Row():
         answers = gr.Dropdown(choices=[], label="最近的回答", scale=3)
@@ -326,7 +329,7 @@ def _wire_from_answer(services: "Services", gr: Any) -> tuple[Any, Any, tuple[An
     return picker, message, (load_answers, None, [answers, picker])
 
 
-def _wire_editor(services: "Services", gr: Any, picker: Any, message: Any) -> None:
+def _wire_editor(services: "Application", gr: Any, picker: Any, message: Any) -> None:
     title = gr.Textbox(label="标题")
     triggers = gr.Textbox(label="触发问法（每行一个）", lines=3)
     body = gr.Textbox(label="正文（Markdown，可用占位符）", lines=8)
@@ -383,7 +386,7 @@ def _wire_editor(services: "Services", gr: Any, picker: Any, message: Any) -> No
     _wire_diff(services, gr, picker)
 
 
-def _wire_diff(services: "Services", gr: Any, picker: Any) -> None:
+def _wire_diff(services: "Application", gr: Any, picker: Any) -> None:
     with gr.Row():
         old = gr.Number(label="旧版本", value=1, precision=0)
         new = gr.Number(label="新版本", value=2, precision=0)
@@ -396,7 +399,7 @@ def _wire_diff(services: "Services", gr: Any, picker: Any) -> None:
     compare.click(run, [picker, old, new], diff)
 
 
-def _wire_files(services: "Services", gr: Any) -> None:
+def _wire_files(services: "Application", gr: Any) -> None:
     gr.Markdown("### 导入与导出")
     upload = gr.File(
         label="导入（.json 或 .xlsx，全部通过校验才导入）", file_types=[".json", ".xlsx"]

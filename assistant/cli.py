@@ -438,7 +438,7 @@ def _tpl_add(args: argparse.Namespace, store: Any) -> tuple[Any, str]:
 
 
 def _tpl_import(args: argparse.Namespace, store: Any) -> tuple[Any, str]:
-    from assistant.templates.io import format_of, import_bytes
+    from assistant.templates import format_of, import_bytes
 
     user = _template_user(store, args.user)
     path = _template_file(args)
@@ -447,7 +447,7 @@ def _tpl_import(args: argparse.Namespace, store: Any) -> tuple[Any, str]:
 
 
 def _tpl_export(args: argparse.Namespace, store: Any) -> tuple[Any, str]:
-    from assistant.templates.io import export_json, export_xlsx, format_of
+    from assistant.templates import export_json, export_xlsx, format_of
 
     path = _template_file(args)
     rows = store.all()

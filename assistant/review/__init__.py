@@ -12,3 +12,29 @@ One role per module, so each can be read and tested alone:
 
 Nothing here imports gradio or pandas: the web layer renders.
 """
+
+from assistant.review.console import REVIEW_ROLES, ReviewConsole
+from assistant.review.dashboard import Dashboard, Period, to_markdown
+from assistant.review.grades import GRADE_TEXT, GRADES
+from assistant.review.promote import KINDS, Correction
+from assistant.review.queue import BUCKET_TEXT, DEFAULT_SAMPLE, DEFAULT_SEED, QueueItem
+from assistant.review.store import MAX_COMMENT, LoggedAnswer, ReviewStore
+
+__all__ = [
+    "BUCKET_TEXT",
+    "DEFAULT_SAMPLE",
+    "DEFAULT_SEED",
+    "GRADES",
+    "GRADE_TEXT",
+    "KINDS",
+    "MAX_COMMENT",
+    "REVIEW_ROLES",
+    "Correction",
+    "Dashboard",
+    "LoggedAnswer",
+    "Period",
+    "QueueItem",
+    "ReviewConsole",
+    "ReviewStore",
+    "to_markdown",
+]

@@ -7,3 +7,16 @@
 - :mod:`.matching`: which approved template answers a question (e5 cosine + programs);
 - :mod:`.io`: import and export as JSON or Excel, all-or-nothing.
 """
+
+from assistant.templates.io import export_json, export_xlsx, format_of, import_bytes
+from assistant.templates.matching import TemplateMatcher
+from assistant.templates.store import TemplateStore
+
+__all__ = [
+    "TemplateMatcher",
+    "TemplateStore",
+    "export_json",
+    "export_xlsx",
+    "format_of",
+    "import_bytes",
+]

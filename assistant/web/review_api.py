@@ -18,10 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import FastAPI, Query, Request
 from pydantic import BaseModel, Field
 
-from assistant.review.console import REVIEW_ROLES
-from assistant.review.promote import Correction
-from assistant.review.queue import DEFAULT_SAMPLE, DEFAULT_SEED
-from assistant.review.store import MAX_COMMENT
+from assistant.review import DEFAULT_SAMPLE, DEFAULT_SEED, MAX_COMMENT, REVIEW_ROLES, Correction
 from assistant.web.auth import require
 from assistant.web.guard import ROW_ID_MAX
 

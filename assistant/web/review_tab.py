@@ -16,12 +16,20 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from assistant.errors import AuthError, InputError
-from assistant.review.console import REVIEW_ROLES
-from assistant.review.dashboard import Dashboard, Period, to_markdown
-from assistant.review.grades import GRADE_TEXT, GRADES
-from assistant.review.promote import KINDS, Correction
-from assistant.review.queue import BUCKET_TEXT, DEFAULT_SEED, QueueItem
-from assistant.review.store import LoggedAnswer
+from assistant.review import (
+    BUCKET_TEXT,
+    DEFAULT_SEED,
+    GRADE_TEXT,
+    GRADES,
+    KINDS,
+    REVIEW_ROLES,
+    Correction,
+    Dashboard,
+    LoggedAnswer,
+    Period,
+    QueueItem,
+    to_markdown,
+)
 from assistant.web.auth import page_user
 from assistant.web.paging import paginate
 from assistant.web.render import CONDITION_WORD, status_html

@@ -24,7 +24,7 @@ from assistant.web.guard import ROW_ID_MAX
 
 if TYPE_CHECKING:
     from assistant.application import Application
-    from assistant.templates.matching import TemplateMatcher
+    from assistant.templates import TemplateMatcher
 
 STAFF = ("staff", "admin")
 TemplateId = Annotated[int, PathParam(ge=1, le=ROW_ID_MAX)]
@@ -86,7 +86,7 @@ def _install_collection(api: FastAPI, services: Application) -> None:
 
     @api.post("/api/templates/import")
     async def import_route(request: Request, format: str = "json") -> dict[str, Any]:
-        from assistant.templates.io import import_bytes
+        from assistant.templates import import_bytes
 
         user = require(services, request, *STAFF)
         data = await request.body()
@@ -137,7 +137,7 @@ def _install_item(api: FastAPI, services: Application) -> None:
 
 
 def _export(rows: list[dict[str, Any]], fmt: str) -> Response:
-    from assistant.templates.io import export_json, export_xlsx
+    from assistant.templates import export_json, export_xlsx
 
     if fmt == "json":
         return Response(

@@ -19,7 +19,7 @@ from assistant.web.paging import paginate
 
 if TYPE_CHECKING:
     from assistant.application import Application, User
-    from assistant.templates.store import TemplateStore
+    from assistant.templates import TemplateStore
 
 STAFF = ("staff", "admin")
 STATUS_CHOICES = [
@@ -222,7 +222,7 @@ def template_diff(
 
 def import_templates(services: "Application", user: "User", path: str | None) -> str:
     """Import a JSON or Excel file as drafts: all or nothing."""
-    from assistant.templates.io import format_of, import_bytes
+    from assistant.templates import format_of, import_bytes
 
     if not path:
         return "请选择 .json 或 .xlsx 文件。"
@@ -237,7 +237,7 @@ def import_templates(services: "Application", user: "User", path: str | None) ->
 
 def export_templates(services: "Application", user: "User", fmt: str) -> str | None:
     """Write every template to a temporary JSON or xlsx file; returns its path."""
-    from assistant.templates.io import export_json, export_xlsx
+    from assistant.templates import export_json, export_xlsx
 
     try:
         rows = _store(services, user).all()

@@ -103,6 +103,7 @@ PUBLIC_FACES: dict[str, list[str]] = {
     "assistant.chat": [],
     "assistant.search": [],
     "assistant.staff": [],
+    "assistant.cli": ["main"],
     "assistant.store": [],
     "assistant.web": [],
 }

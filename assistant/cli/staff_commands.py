@@ -9,11 +9,13 @@ server can already read the database.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import getpass
 from pathlib import Path
 from typing import Any
 
+from assistant.application import Application, User
+from assistant.cli.common import as_of as _as_of
+from assistant.cli.common import write_error as _write_error
 from assistant.config import Settings
 from assistant.errors import ForbiddenError, InputError
 
@@ -43,28 +45,16 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     forms.add_argument("--user", default=None, help="staff or admin account doing the export")
 
 
-def _as_of(args: argparse.Namespace) -> dt.date:
-    day: dt.date = args.as_of or dt.date.today()
-    return day
-
-
 class _Context:
-    """The database, accounts and knowledge of one command run (opened once)."""
+    """The application of one command run, and the account it is audited as."""
 
     def __init__(self, settings: Settings) -> None:
-        from assistant.core.knowledge import load_knowledge
-        from assistant.store.accounts import AccountStore
-        from assistant.store.db import make_engine
+        self.app = Application(settings)
+        self.knowledge = self.app.knowledge
+        self.accounts = self.app.accounts()
 
-        self.settings = settings
-        self.knowledge = load_knowledge(settings.knowledge_dir)
-        self.engine = make_engine(settings)
-        self.accounts = AccountStore(self.engine)
-
-    def user(self, name: str | None) -> Any:
+    def user(self, name: str | None) -> User:
         """The account the run is audited as (see the module docstring)."""
-        from assistant.store.accounts import User
-
         if not name:
             return User(f"cli:{getpass.getuser()}", "cli")
         row = next((u for u in self.accounts.users() if u["name"] == name), None)
@@ -75,13 +65,7 @@ class _Context:
         return User(row["name"], row["role"])
 
     def register(self) -> Any:
-        from assistant.staff.register import ClientRegister
-
-        return ClientRegister(self.engine, self.accounts)
-
-
-def _write_error(path: Path, exc: OSError) -> InputError:
-    return InputError(f"{path}: cannot write ({exc.strerror})")
+        return self.app.client_register()
 
 
 def cmd_screen(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
@@ -160,19 +144,11 @@ def _screen_text(result: dict[str, Any], path: Path | None, saved: list[int] | N
 
 def cmd_impact(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``impact PROGRAM [--version V] [--out FILE.xlsx]``: the register under a rule change."""
-    from assistant.staff.impact import impact_report, report_text, write_xlsx
+    from assistant.staff.impact import report_text, write_xlsx
 
     ctx = _Context(settings)
     user = ctx.user(args.user)
-    companies = ctx.register().companies()
-    report = impact_report(
-        ctx.knowledge,
-        args.program,
-        companies,
-        _as_of(args),
-        version=args.version,
-        engine=ctx.engine,
-    )
+    report = ctx.app.impact(args.program, _as_of(args), version=args.version)
     ctx.accounts.audit(
         user,
         "impact.run",

@@ -21,7 +21,7 @@ from assistant.config import Settings
 from assistant.errors import AuthError, ForbiddenError
 from assistant.review.promote import PROMOTED_FILE
 from assistant.store.accounts import User
-from assistant.web import review_tab
+from assistant.web import review_handlers, review_tab
 from assistant.web.auth import SESSION_COOKIE
 from assistant.web.chat_tab import give_feedback
 from eval.answers import SETS, grade, load_answer_set
@@ -97,20 +97,20 @@ def test_the_whole_review_flow(world):
     reasons = {q.answer.id: q.reasons for q in queue}
     assert "拒答" in reasons[ids["poem"]]
     assert "资格判断信息不足" in reasons[ids["tech_sme"]]
-    table, choices = review_tab.load_queue(services, amy, "")
+    table, choices = review_handlers.load_queue(services, amy, "")
     assert [c[1] for c in choices] == [q.answer.id for q in queue]
     assert table.index(f"| {ids['quancheng']} | 用户差评 |") < table.index(f"| {ids['poem']} |")
-    tech_only, _ = review_tab.load_queue(services, amy, "tech_sme")
+    tech_only, _ = review_handlers.load_queue(services, amy, "tech_sme")
     assert f"| {ids['tech_sme']} |" in tech_only
     assert f"| {ids['quancheng']} |" not in tech_only
 
     # --- an item as the evaluator sees it: question, answer, citations, assessment ---
-    view, *_ = review_tab.show_item(services, amy, ids["tech_sme"])
+    view, *_ = review_handlers.show_item(services, amy, ids["tech_sme"])
     assert QUESTIONS["tech_sme"] in view
     assert "资料不足，暂无法判断" in view  # the verdict
     assert "| 企业规模" in view  # a condition row
     assert "《科技型中小企业评价办法》 国科发政〔2017〕115号" in view  # document and 文号
-    assert "没用 ×1" in review_tab.show_item(services, amy, ids["quancheng"])[0]
+    assert "没用 ×1" in review_handlers.show_item(services, amy, ids["quancheng"])[0]
 
     # --- grading by two evaluators; amy changes her mind once ---
     plan = {  # (amy, bob); hand computation of kappa below
@@ -120,18 +120,18 @@ def test_the_whole_review_flow(world):
         "quancheng": ("wrong", "wrong"),
         "srdi": ("correct", "partly"),
     }
-    first = review_tab.submit_grade(services, amy, ids["quancheng"], "partly", "partly", "")
+    first = review_handlers.submit_grade(services, amy, ids["quancheng"], "partly", "partly", "")
     assert first.startswith("已保存")
     for key, (a, b) in plan.items():
-        said = review_tab.submit_grade(services, amy, ids[key], a, "correct", "")
+        said = review_handlers.submit_grade(services, amy, ids[key], a, "correct", "")
         assert said.startswith("已更新" if key == "quancheng" else "已保存"), said
-        assert review_tab.submit_grade(services, bob, ids[key], b, "partly", "").startswith(
+        assert review_handlers.submit_grade(services, bob, ids[key], b, "partly", "").startswith(
             "已保存"
         )
-    assert review_tab.load_queue(services, amy, "")[1] == []  # all graded: queue empty
-    _, answer_grade, citation_grade, _ = review_tab.show_item(services, amy, ids["quancheng"])
+    assert review_handlers.load_queue(services, amy, "")[1] == []  # all graded: queue empty
+    _, answer_grade, citation_grade, _ = review_handlers.show_item(services, amy, ids["quancheng"])
     assert (answer_grade, citation_grade) == ("wrong", "correct")  # the re-grade replaced
-    refused = review_tab.submit_grade(services, amy, ids["srdi"], "excellent", "correct", "")
+    refused = review_handlers.submit_grade(services, amy, ids["srdi"], "excellent", "correct", "")
     assert refused.startswith("**未保存评分：**")
     assert "回答评分" in refused
 
@@ -144,11 +144,11 @@ def test_the_whole_review_flow(world):
     assert board.agreement.kappa == pytest.approx(0.375)
 
     # --- promotion of the 没用 answer, corrected ---
-    form = review_tab.prefill_promotion(services, amy, ids["quancheng"])
+    form = review_handlers.prefill_promotion(services, amy, ids["quancheng"])
     assert form[0] == QUESTIONS["quancheng"]
     assert form[1] == ["quancheng_haopin"]
     assert "quancheng-haopin-conditions" in form[4].split()
-    said = review_tab.promote_item(
+    said = review_handlers.promote_item(
         services,
         amy,
         ids["quancheng"],
@@ -172,7 +172,7 @@ def test_the_whole_review_flow(world):
     # the item grades the logged answer the way the harness would
     assert grade(item, m["quancheng"].answer) == (True, [])
     before = (world.gold / PROMOTED_FILE).read_bytes()
-    again = review_tab.promote_item(
+    again = review_handlers.promote_item(
         services, bob, ids["quancheng"], "泉城好品要满足哪些申报条件", ["quancheng_haopin"],
         "conditions", "自主商标", "", False, False,
     )  # fmt: skip
@@ -180,7 +180,7 @@ def test_the_whole_review_flow(world):
     assert (world.gold / PROMOTED_FILE).read_bytes() == before
 
     # --- the dashboard ---
-    text, over_time, per_program = review_tab.show_dashboard(services, amy, "day")
+    text, over_time, per_program = review_handlers.show_dashboard(services, amy, "day")
     board = services.review().dashboard(amy, "day")
     # per answer: validity 1, poem 1, tech_sme (0.5 + 0) / 2, quancheng 0, srdi (1 + 0.5) / 2
     assert board.accuracy == pytest.approx((1 + 1 + 0.25 + 0 + 0.75) / 5)
@@ -221,28 +221,28 @@ def test_the_whole_review_flow(world):
 def test_anonymous_and_wrong_role_users_are_refused(world):
     services = world.services
     with pytest.raises(AuthError, match="请先登录"):
-        review_tab.guarded(services, request_of(services, None))
+        review_handlers.guarded(services, request_of(services, None))
     with pytest.raises(AuthError):
-        review_tab.guarded(services, None)
+        review_handlers.guarded(services, None)
     with pytest.raises(ForbiddenError, match="员工"):
-        review_tab.guarded(services, request_of(services, world.users["sam"]))
-    assert review_tab.guarded(services, request_of(services, world.users["amy"])).name == "amy"
+        review_handlers.guarded(services, request_of(services, world.users["sam"]))
+    assert review_handlers.guarded(services, request_of(services, world.users["amy"])).name == "amy"
     admin = services.accounts().add_user("ada", "admin", PASSWORD)
-    assert review_tab.guarded(services, request_of(services, admin)).role == "admin"
+    assert review_handlers.guarded(services, request_of(services, admin)).role == "admin"
 
     sam = world.users["sam"]
     mid = world.messages["validity"].id
     store = services.review().store
     grades_before = len(store.grades())
     calls = [
-        lambda: review_tab.load_queue(services, sam, ""),
-        lambda: review_tab.show_item(services, sam, mid),
-        lambda: review_tab.submit_grade(services, sam, mid, "wrong", "wrong", ""),
-        lambda: review_tab.prefill_promotion(services, sam, mid),
-        lambda: review_tab.promote_item(
+        lambda: review_handlers.load_queue(services, sam, ""),
+        lambda: review_handlers.show_item(services, sam, mid),
+        lambda: review_handlers.submit_grade(services, sam, mid, "wrong", "wrong", ""),
+        lambda: review_handlers.prefill_promotion(services, sam, mid),
+        lambda: review_handlers.promote_item(
             services, sam, mid, "新问题？", ["hnte"], "validity", "3年", "", False, False
         ),
-        lambda: review_tab.show_dashboard(services, sam, "day"),
+        lambda: review_handlers.show_dashboard(services, sam, "day"),
     ]
     for call in calls:
         with pytest.raises(ForbiddenError, match="当前角色（员工）无权评审答案"):
@@ -277,7 +277,7 @@ def test_a_malformed_promotion_is_refused_and_writes_nothing(
     target = world.gold / PROMOTED_FILE
     before = target.read_bytes() if target.exists() else None
     count = services.review().store.promotion_count()
-    said = review_tab.promote_item(
+    said = review_handlers.promote_item(
         services, amy, world.messages["validity"].id, question, programs, kind, must_contain,
         must_cite, refuse, False,
     )  # fmt: skip
@@ -293,11 +293,13 @@ def test_a_malformed_promotion_is_refused_and_writes_nothing(
 
 def test_an_unknown_message_cannot_be_graded_or_promoted(world):
     services, amy = world.services, world.users["amy"]
-    assert "消息 #99999 不存在" in review_tab.submit_grade(
+    assert "消息 #99999 不存在" in review_handlers.submit_grade(
         services, amy, 99999, "correct", "correct", ""
     )
-    assert "请先在队列中选择" in review_tab.submit_grade(services, amy, None, "correct", "", "")
-    said = review_tab.promote_item(
+    assert "请先在队列中选择" in review_handlers.submit_grade(
+        services, amy, None, "correct", "", ""
+    )
+    said = review_handlers.promote_item(
         services, amy, 99999, "高企多久复审？", ["hnte"], "validity", "3年", "", False, False
     )
     assert "消息 #99999 不存在" in said

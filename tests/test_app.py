@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from assistant.factory import build_search
+from assistant.application import Application
 from assistant.web.app import format_passages
 from tests.conftest import FIXTURE_KB, running_app
 
@@ -21,8 +21,8 @@ def test_app_py_serves_the_page(tmp_path):
 
 
 def test_search_handler_renders_citations_and_reported_notes(settings):
-    stack = build_search(settings)
-    stack.indexer.index_knowledge(stack.knowledge)
-    text = format_passages(stack, "研发投入要占营收多少才能评高企", "")
+    app = Application(settings)
+    app.index_knowledge()
+    text = format_passages(app, "研发投入要占营收多少才能评高企", "")
     assert "《高新技术企业认定管理办法》 国科发火〔2016〕32号 第十一条第（五）项" in text
-    assert "无法检索" in format_passages(stack, "", "")
+    assert "无法检索" in format_passages(app, "", "")

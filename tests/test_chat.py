@@ -65,8 +65,8 @@ def test_a_traditional_follow_up_asking_fit_gets_the_assessment(chat):
 
 
 def test_a_follow_up_asks_the_earlier_question_of_the_new_program(chat):
-    """「那科技型中小企业呢？」 after a validity question is about tech_sme's validity (found by the
-    dialogues set: it used to get a passage on revocation)."""
+    """「那科技型中小企业呢？」 after a validity question is about tech_sme's validity, not about
+    revocation."""
     sid = chat.ask("高企证书有效期几年？", as_of=DAY)["session_id"]
     answer = chat.ask("那科技型中小企业呢？", session_id=sid, as_of=DAY)
     assert answer["programs"] == ["tech_sme"]

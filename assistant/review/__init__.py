@@ -1,4 +1,4 @@
-"""The review console (答案评审, issue #8): evaluators grade answers logged by the chat.
+"""The review console (答案评审): evaluators grade answers logged by the chat.
 
 One role per module, so each can be read and tested alone:
 

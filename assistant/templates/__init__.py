@@ -1,4 +1,4 @@
-"""Answer templates for staff (issue #7): approved answers the chat reuses.
+"""Answer templates for staff: approved answers the chat reuses.
 
 - :mod:`.models`: the tables (templates, their versions) on the shared database;
 - :mod:`.store`: create, edit (every save a version), approve, retire, hits, diffs, audit;

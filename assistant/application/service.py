@@ -167,26 +167,10 @@ class Application:
 
     def documents(self) -> list[dict[str, Any]]:
         """Every indexed document with its chunk count."""
+        from assistant.application.documents import document_rows
+
         stack = self.search_stack()
-        counts: dict[str, int] = {}
-        for chunk in stack.retriever.keyword_index().chunks:
-            doc = str(chunk.metadata.get("doc_id", ""))
-            counts[doc] = counts.get(doc, 0) + 1
-        return [
-            {
-                "doc_id": d,
-                "title": m.get("title"),
-                "article_title": m.get("article_title") or None,
-                "type": m.get("doc_type"),
-                "program": m.get("program"),
-                "source": m.get("source"),
-                "effective": m.get("effective") or None,
-                "expires": m.get("expires") or None,
-                "indexed": m.get("indexed") or None,
-                "chunks": counts.get(d, 0),
-            }
-            for d, m in sorted(stack.store.documents().items())
-        ]
+        return document_rows(stack.retriever.keyword_index().chunks, stack.store.documents())
 
     def ingest_upload(
         self,
@@ -268,23 +252,6 @@ class Application:
             except LockBusy:
                 self.index.start()
                 time.sleep(wait_s)
-
-    @staticmethod
-    def build_models(settings: Settings) -> dict[str, str]:
-        """Build the embedding model the settings select (a no-op when built); the folders.
-
-        Several workers would otherwise each find it missing and build it at once.
-        """
-        if settings.embeddings == "hashing":
-            return {}
-        from assistant.search.e5_build import ensure_model
-
-        out = {"model_dir": str(ensure_model(settings.model_dir))}
-        if settings.embeddings == "e5-onnx":
-            from assistant.search.onnx_e5 import ensure_onnx
-
-            out["onnx_dir"] = str(ensure_onnx(settings.model_dir))
-        return out
 
     @property
     def indexing(self) -> bool:

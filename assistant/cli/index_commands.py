@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.application import Application
+from assistant.application.models import build_models
 from assistant.cli.common import as_of as _as_of
 from assistant.config import Settings
 from assistant.errors import InputError
@@ -23,7 +24,7 @@ def cmd_build_model(args: argparse.Namespace, settings: Settings) -> tuple[Any, 
         if settings.embeddings != "hashing"
         else settings.model_copy(update={"embeddings": "e5"})
     )
-    out = Application.build_models(chosen)
+    out = build_models(chosen)
     return out, "model ready: " + ", ".join(out.values())
 
 

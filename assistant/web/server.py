@@ -35,7 +35,7 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-from assistant.application import Application
+from assistant.application.models import build_models
 from assistant.config import Settings, usable_cores
 from assistant.errors import RetrievalError
 
@@ -63,7 +63,7 @@ def serve(settings: Settings) -> None:
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
         return
-    Application.build_models(settings)
+    build_models(settings)
     with shared_chroma(settings) as chroma_url, worker_processes(settings, chroma_url) as ports:
         log.info("serving %d workers on ports %s (chroma %s)", workers, ports, chroma_url)
         asyncio.run(Front(ports).serve(settings.host, settings.port))

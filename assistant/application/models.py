@@ -1,0 +1,22 @@
+"""The embedding model on disk, built before anything needs it."""
+
+from __future__ import annotations
+
+from assistant.config import Settings
+
+
+def build_models(settings: Settings) -> dict[str, str]:
+    """Build the embedding model the settings select (a no-op when built); the folders.
+
+    Several workers would otherwise each find it missing and build it at once.
+    """
+    if settings.embeddings == "hashing":
+        return {}
+    from assistant.search.e5_build import ensure_model
+
+    out = {"model_dir": str(ensure_model(settings.model_dir))}
+    if settings.embeddings == "e5-onnx":
+        from assistant.search.onnx_e5 import ensure_onnx
+
+        out["onnx_dir"] = str(ensure_onnx(settings.model_dir))
+    return out

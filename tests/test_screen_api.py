@@ -89,9 +89,7 @@ def test_workbook_and_saving_to_the_register(client, tokens, sheet, services):
     book = load_workbook(io.BytesIO(r.content))
     assert book.sheetnames[0] == "汇总"
     assert "错误与提示" in book.sheetnames
-    from assistant.web.screen_api import client_register
-
-    saved = client_register(services).companies()
+    saved = services.client_register().companies()
     assert len(saved) == 5
     assert {c["owner"] for c in saved} == {"tina"}
     actions = [row["action"] for row in services.accounts().audit_log(10)]

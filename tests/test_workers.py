@@ -198,6 +198,8 @@ def test_several_workers_behind_one_port(tmp_path):
     env = {"ASSISTANT_KNOWLEDGE_DIR": str(FIXTURE_KB), "ASSISTANT_WORKERS": "2"}
     with running_app(data, **env) as url:
         _wait_ready(url)
+        # The front sends a request to a worker that is up; to see both answer, both must be.
+        _wait_started(data / "worker-0.log", data / "worker-1.log")
         with urllib.request.urlopen(f"{url}/", timeout=60) as resp:
             assert "申报助手" in resp.read().decode()
         assert (data / "chroma-server.log").is_file()
@@ -211,6 +213,16 @@ def test_several_workers_behind_one_port(tmp_path):
             assert "冷库容量" in passages[0]["text"]
     for worker in ("worker-0.log", "worker-1.log"):
         assert "/api/search" in (data / worker).read_text(encoding="utf-8"), worker
+
+
+def _wait_started(*logs: Path, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        texts = [log.read_text(encoding="utf-8") if log.is_file() else "" for log in logs]
+        if all("Application startup complete" in t for t in texts):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"not every worker started: {[str(log) for log in logs]}")
 
 
 def _answering_server(body: bytes) -> tuple[int, object]:

@@ -15,8 +15,11 @@ line it has not reached: 4.99996 % is shown as 「4.99996%」, never as 「5.00%
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 Number = int | Fraction
@@ -63,12 +66,7 @@ def exact(value: Any) -> Any:
     if isinstance(value, int | Ratio):  # bool is an int: a truth value is kept as it is
         return value
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"not a finite number: {value!r}")
-        text = repr(value)
-        if len(Decimal(text).as_tuple().digits) > _FLOAT_DIGITS:
-            text = format(value, f".{_FLOAT_DIGITS}g")
-        return Ratio(Decimal(text))
+        return _float_ratio(float(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"not a finite number: {value!r}")
@@ -76,6 +74,19 @@ def exact(value: Any) -> Any:
     if isinstance(value, Fraction):
         return Ratio(value)
     return value
+
+
+@lru_cache(maxsize=1 << 16)
+def _float_ratio(value: float) -> Ratio:
+    """A float as the decimal it stands for. Cached: the gap search reads the same profile
+    figures thousands of times, and the decimal round trip is the costly part of a read
+    (a Ratio is immutable, so sharing one is safe)."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    text = repr(value)
+    if len(Decimal(text).as_tuple().digits) > _FLOAT_DIGITS:
+        text = format(value, f".{_FLOAT_DIGITS}g")
+    return Ratio(Decimal(text))
 
 
 def dec(value: Any) -> Decimal:
@@ -92,14 +103,20 @@ def dec(value: Any) -> Decimal:
 
 def amount(value: Any) -> Ratio:
     """A number as an exact :class:`Ratio` (sums and amounts that are not whole counts)."""
-    return Ratio(frac(value))
+    if type(value) is Ratio:
+        return value
+    number = frac(value)
+    # From the (already lowest) terms: the constructor's fast path for two ints, where
+    # ``Ratio(fraction)`` goes through the slower abstract-number checks.
+    return Ratio(number.numerator, number.denominator)
 
 
 def frac(value: Any) -> Fraction:
     """A number as a ``Fraction`` (exact; a float is first read as its decimal)."""
     if isinstance(value, Fraction):
         return value
-    return Fraction(exact(value))
+    value = exact(value)
+    return value if isinstance(value, Fraction) else Fraction(value)
 
 
 def ratio(numerator: Any, denominator: Any) -> Ratio:
@@ -108,7 +125,10 @@ def ratio(numerator: Any, denominator: Any) -> Ratio:
     >>> ratio(Decimal("581.6"), Decimal("11632")) * 100 == 5
     True
     """
-    return Ratio(frac(numerator) / frac(denominator))
+    a, b = frac(numerator), frac(denominator)
+    if not b:
+        raise ZeroDivisionError(f"{numerator} ÷ 0")
+    return Ratio(a.numerator * b.denominator, a.denominator * b.numerator)
 
 
 def to_decimal(value: Fraction) -> Decimal:
@@ -137,8 +157,19 @@ def compare(op: str, actual: Any, expected: Any) -> bool:
     True
     """
     a, b = _rational(actual), _rational(expected)
-    results = {">=": a >= b, ">": a > b, "<=": a <= b, "<": a < b, "==": a == b, "!=": a != b}
-    return results[op]
+    # Cross-multiplied in whole numbers (denominators are positive): the same order as
+    # the fractions', without building any.
+    return bool(_OPERATORS[op](a.numerator * b.denominator, b.numerator * a.denominator))
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 def _rational(value: Any) -> int | Fraction:

@@ -292,7 +292,7 @@ class _Searcher:
         return {r.id: [f for i in r.items for f in _item_facts(i)] for r in self.version.rubrics}
 
     def status(self, data: dict[str, Any], day: dt.date | None = None) -> str:
-        facts = Facts(Profile(data, self.profile.warnings), day or self.as_of)
+        facts = Facts(Profile(data, self.profile.warnings), day or self.as_of, explain=False)
         evaluator = Evaluator(self.version, facts, self.knowledge.label_for)
         return evaluate_condition(evaluator, self.cond).status
 
@@ -383,7 +383,7 @@ class _Searcher:
         verb = "增加" if lever.sign > 0 else "减少"
         need = ""
         if lever.target:
-            value = Facts(Profile(changed), self.as_of).get(lever.target).value
+            value = Facts(Profile(changed), self.as_of, explain=False).get(lever.target).value
             if is_number(value):
                 need = f"，需 ≥ {fixed(value, strip=True)} {lever.unit}"
         shown = _plain(delta)
@@ -456,7 +456,7 @@ class _Searcher:
         return self.search(data, lever, lambda changed: self._failing_parts(changed) < before)
 
     def _failing_parts(self, data: dict[str, Any]) -> int:
-        facts = Facts(Profile(data), self.as_of)
+        facts = Facts(Profile(data), self.as_of, explain=False)
         evaluator = Evaluator(self.version, facts)
         test = self.cond.test
         parts = test.parts if isinstance(test, AllOf) else (test,) if test else ()

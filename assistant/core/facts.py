@@ -18,7 +18,7 @@ whole counts stay ``int`` and every other figure (sums, quotients) is an exact
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,22 @@ class FactValue:
     detail: str = ""
 
 
+_EVERYTHING = ""
+"""A read of the whole profile (overlaps every path)."""
+
+
+def _overlaps(read: str, changed: str) -> bool:
+    """Whether changing the value at ``changed`` can change the value read at ``read``:
+    the same path, one inside the other, or a read of the whole profile.
+
+    >>> _overlaps("ip", "ip.utility_models"), _overlaps("financials.2025.revenue", "revenue")
+    (True, False)
+    """
+    if read in (_EVERYTHING, changed):
+        return True
+    return read.startswith(changed + ".") or changed.startswith(read + ".")
+
+
 def _unknown(*missing: str, used: tuple[str, ...] = ()) -> FactValue:
     return FactValue(None, known=False, missing=tuple(dict.fromkeys(missing)), used=used)
 
@@ -69,6 +85,10 @@ class Facts:
     Ratio(25, 1)
     >>> facts.get("registered_on").known
     False
+
+    Each fact remembers the profile paths it read (:meth:`reads`), so the facts of a
+    profile that differs only in some fields can take over every fact that read none of
+    them (:meth:`reuse`).
     """
 
     def __init__(self, profile: Profile, as_of: dt.date, *, explain: bool = True) -> None:
@@ -76,11 +96,28 @@ class Facts:
         the same but no ``detail`` line is composed (the gap search reads facts of
         thousands of changed profiles and shows none of them; formatting exact figures
         for display is most of the cost of a read)."""
-        self.profile = profile
+        self._profile = profile
         self.as_of = as_of
         self.explain = explain
         self.last_year = as_of.year - 1
         self._cache: dict[str, FactValue] = {}
+        self._reads: dict[str, frozenset[str]] = {}
+        self._reading: list[set[str]] = []  # the paths read by each fact being derived
+
+    @property
+    def profile(self) -> Profile:
+        """The profile. A fact derived from it directly (not through :meth:`read`) counts
+        as having read all of it, so it is never taken over by :meth:`reuse`."""
+        if self._reading:
+            self._reading[-1].add(_EVERYTHING)
+        return self._profile
+
+    def read(self, path: str) -> Any:
+        """The profile value at ``path`` (:data:`MISSING` when absent), recorded as read
+        by the fact being derived."""
+        if self._reading:
+            self._reading[-1].add(path)
+        return self._profile.get(path)
 
     def get(self, name: str) -> FactValue:
         """The fact ``name`` (derived or a profile path).
@@ -89,15 +126,40 @@ class Facts:
         directly (profile ``stated``, e.g. from 「研发费用占营收7%」 in a chat), with a note.
         """
         if name not in self._cache:
-            derive = DERIVED.get(name)
-            value = derive(self) if derive else self.field(name)
-            stated = self.profile.get(f"stated.{name}")
-            if derive and not value.known and is_number(stated):
-                value = FactValue(
-                    amount(stated), used=(f"stated.{name}",), notes=("按您直接提供的比例计算",)
-                )
+            self._reading.append(set())
+            try:
+                derive = DERIVED.get(name)
+                value = derive(self) if derive else self.field(name)
+                stated = self.read(f"stated.{name}")
+                if derive and not value.known and is_number(stated):
+                    value = FactValue(
+                        amount(stated), used=(f"stated.{name}",), notes=("按您直接提供的比例计算",)
+                    )
+            finally:
+                reads = frozenset(self._reading.pop())
             self._cache[name] = value
+            self._reads[name] = reads
+        if self._reading:  # a fact derived from this one read what this one read
+            self._reading[-1].update(self._reads[name])
         return self._cache[name]
+
+    def reads(self, name: str) -> frozenset[str]:
+        """The profile paths the (already derived) fact ``name`` read."""
+        return self._reads[name]
+
+    def reuse(self, base: Facts, changed: Iterable[str]) -> None:
+        """Take over the facts ``base`` derived that read none of the ``changed`` paths
+        (``base``: the same date and mode, on a profile that differs from this one only
+        at those paths). The gap search moves one or two figures thousands of times;
+        every other fact of the condition keeps its value."""
+        if base.as_of != self.as_of or base.explain != self.explain:
+            raise ValueError("facts can only be reused for the same date and mode")
+        paths = tuple(changed)
+        for name, value in base._cache.items():
+            reads = base._reads[name]
+            if not any(_overlaps(read, path) for read in reads for path in paths):
+                self._cache.setdefault(name, value)
+                self._reads.setdefault(name, reads)
 
     def describe(self, compose: Callable[[], str]) -> str:
         """The detail line ``compose`` makes, or "" when not explaining."""
@@ -106,14 +168,14 @@ class Facts:
     def field(self, path: str) -> FactValue:
         """A raw profile field; an explicit ``null`` is a known absence. A number is read
         exactly (a float as the decimal it was written as)."""
-        value = self.profile.get(path)
+        value = self.read(path)
         if value is MISSING:
             return _unknown(path)
         return FactValue(exact(value), used=(path,))
 
     def amount(self, path: str) -> Ratio | None:
         """A non-yearly figure as an exact amount, or None when absent or not a number."""
-        value = self.profile.get(path)
+        value = self.read(path)
         return amount(value) if is_number(value) else None
 
     def year_field(self, year: int, key: str) -> FactValue:
@@ -125,7 +187,7 @@ class Facts:
         years the company existed (a firm operating less than that uses its actual
         period; 195号 三(六))."""
         years = list(range(self.last_year - count + 1, self.last_year + 1))
-        registered = self.profile.get("registered_on")
+        registered = self.read("registered_on")
         if isinstance(registered, str):
             first = dt.date.fromisoformat(registered).year
             years = [y for y in years if y >= first] or years[-1:]
@@ -331,7 +393,7 @@ def _hightech_revenue_share(f: Facts) -> FactValue:
 
 
 def _ip(f: Facts, keys: tuple[str, ...]) -> FactValue:
-    ip = f.profile.get("ip")
+    ip = f.read("ip")
     if ip is MISSING or ip is None:
         return _unknown("ip") if ip is MISSING else FactValue(0, used=("ip",))
     # Kinds not listed are taken as none: a profile's ip object lists the IP it has
@@ -526,7 +588,7 @@ def _rd_ratio_min_last_2y(f: Facts) -> FactValue:
     return FactValue(
         low,
         used=tuple(u for r in ratios for u in r.used),
-        detail="；".join(r.detail for r in ratios),
+        detail=f.describe(lambda: "；".join(r.detail for r in ratios)),
     )
 
 
@@ -562,7 +624,7 @@ def _losses(f: Facts) -> FactValue:
 @derived("st_award_age_years", "科技奖励距今年数")
 def _award_age(f: Facts) -> FactValue:
     """Years since the company's best science & technology award (null = none)."""
-    award = f.profile.get("st_award")
+    award = f.read("st_award")
     if award is MISSING:
         return _unknown("st_award")
     if award is None or award.get("year") is None:
@@ -574,7 +636,7 @@ def award_fact(key: str) -> Derive:
     """A field of the award, where an explicit null award means 'none' (known)."""
 
     def read(f: Facts) -> FactValue:
-        award = f.profile.get("st_award")
+        award = f.read("st_award")
         if award is MISSING:
             return _unknown("st_award")
         if award is None:
@@ -672,7 +734,7 @@ def _ip_software_copyrights(f: Facts) -> FactValue:
     """Software copyrights (创新型中小企业 63号附件1: counted as Class II without the
     2-year maintenance rule that applies to utility models and designs). Like
     ``ip_class_ii``, a kind not listed is taken as none once any Class II kind is given."""
-    ip = f.profile.get("ip")
+    ip = f.read("ip")
     if ip is MISSING or ip is None:
         return _unknown("ip") if ip is MISSING else FactValue(0, used=("ip",))
     if not any(is_number(ip.get(k)) for k in CLASS_II):

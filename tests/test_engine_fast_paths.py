@@ -2,7 +2,8 @@
 
 The gap search evaluates thousands of changed profiles per company, so it reads facts
 without composing display texts (``explain=False``) and takes over every fact that read
-none of the moved fields (:meth:`Facts.reuse`). Both must change nothing but the cost:
+none of the moved fields (:meth:`Facts.reuse`), and ranking reads only the verdict part of
+an assessment (``assess_verdict``). They must change nothing but the cost:
 these tests compare them, fact by fact, with a fresh full computation on random profiles
 drawn around the rules' lines, and check the exact-arithmetic shortcuts against
 ``Fraction``'s own operations.
@@ -14,13 +15,17 @@ import datetime as dt
 import random
 from decimal import Decimal
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.core.assessment import assess, assess_verdict
 from assistant.core.exact import Ratio, amount, compare, exact, frac, is_number, ratio
 from assistant.core.facts import DERIVED, Facts, FactValue
+from assistant.core.knowledge import load_knowledge
 from assistant.core.profile import Profile, validate_profile
+from assistant.errors import InputError
 from tests.reference.profiles import RandomSource, generate
 
 _MOVED = (
@@ -188,3 +193,28 @@ def test_exact_shortcuts_agree_with_fraction_operations(a: Any, b: Any) -> None:
 def test_is_number_keeps_truth_values_and_text_out() -> None:
     assert [is_number(v) for v in (1, 1.5, Decimal(2), Fraction(1, 2), Ratio(1, 2))] == [True] * 5
     assert not any(is_number(v) for v in (True, False, None, "3", [1]))
+
+
+def test_the_verdict_part_equals_the_full_assessment() -> None:
+    knowledge = load_knowledge(Path(__file__).parent.parent / "knowledge")
+    for data, day in _profiles(60, seed=11):
+        profile = validate_profile(data)
+        for program in knowledge.rules:
+            try:
+                full = assess(knowledge, program, profile, day)
+            except InputError:
+                with pytest.raises(InputError):
+                    assess_verdict(knowledge, program, profile, day)
+                continue
+            brief = assess_verdict(knowledge, program, profile, day)
+            assert brief == {
+                "program": full["program"],
+                "program_name": full["program_name"],
+                "rules_version": full["rules_version"],
+                "verdict": full["verdict"],
+                "conditions": [
+                    {"id": c["id"], "status": c["status"], "missing": c["missing"]}
+                    for c in full["conditions"]
+                ],
+                "missing_fields": full["missing_fields"],
+            }

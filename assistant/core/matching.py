@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from assistant.core.assessment import assess
+from assistant.core.assessment import assess_verdict
 from assistant.core.eligibility import Evaluator, evaluate_condition
 from assistant.core.exact import dec, fixed, frac, is_number
 from assistant.core.facts import Facts
@@ -137,7 +137,7 @@ def match(knowledge: Knowledge, profile: Profile, as_of: dt.date) -> dict[str, A
     prerequisite path and shortcuts."""
     rows = []
     for program in knowledge.rules:
-        result = assess(knowledge, program, profile, as_of)
+        result = assess_verdict(knowledge, program, profile, as_of)
         gaps = program_gaps(knowledge, program, profile, as_of, result)
         rows.append(
             {
@@ -180,10 +180,10 @@ def program_gaps(
     result: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The gaps of every failing condition of one program."""
-    result = result or assess(knowledge, program, profile, as_of)
+    result = result or assess_verdict(knowledge, program, profile, as_of)
     rules = knowledge.rules[program]
     version = rules.version_on(as_of)
-    assert version is not None  # assess() raised otherwise
+    assert version is not None  # assess_verdict() raised otherwise
     conditions = {c.id: c for c in version.conditions}
     gaps: list[dict[str, Any]] = []
     for row in result["conditions"]:

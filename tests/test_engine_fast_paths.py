@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from assistant.core.assessment import assess, assess_verdict
-from assistant.core.exact import Ratio, amount, compare, exact, frac, is_number, ratio
+from assistant.core.exact import Ratio, amount, compare, exact, frac, is_number, ratio, total
 from assistant.core.facts import DERIVED, Facts, FactValue
 from assistant.core.knowledge import load_knowledge
 from assistant.core.profile import Profile, validate_profile
@@ -178,10 +178,13 @@ def test_exact_shortcuts_agree_with_fraction_operations(a: Any, b: Any) -> None:
         "!=": fa != fb,
     }.items():
         assert compare(op, a, b) is expected
+    assert total([a, b, a]) == fa + fb + fa
+    assert type(total([a, b])) is Ratio
     if fb:
         quotient = ratio(a, b)
         assert quotient == fa / fb
         assert type(quotient) is Ratio
+        assert ratio(a, b, 100) == fa / fb * 100
     else:
         with pytest.raises(ZeroDivisionError):
             ratio(a, b)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -142,16 +142,27 @@ def frac(value: Any) -> Fraction:
     return value if isinstance(value, Fraction) else Fraction(value)
 
 
-def ratio(numerator: Any, denominator: Any) -> Ratio:
-    """The exact quotient ``numerator ÷ denominator``.
+def ratio(numerator: Any, denominator: Any, times: int = 1) -> Ratio:
+    """The exact quotient ``numerator ÷ denominator`` (× ``times``, e.g. 100 for percent).
 
-    >>> ratio(Decimal("581.6"), Decimal("11632")) * 100 == 5
-    True
+    >>> ratio(Decimal("581.6"), Decimal("11632")) * 100 == 5, ratio(30, 120, 100)
+    (True, Ratio(25, 1))
     """
     a, b = frac(numerator), frac(denominator)
     if not b:
         raise ZeroDivisionError(f"{numerator} ÷ 0")
-    return Ratio(a.numerator * b.denominator, a.denominator * b.numerator)
+    return Ratio(a.numerator * b.denominator * times, a.denominator * b.numerator)
+
+
+def total(values: Iterable[Any]) -> Ratio:
+    """The exact sum, over a common denominator (one fraction built, not one per term).
+
+    >>> total([174.48, 191.93, 215.19]), total([])
+    (Ratio(2908, 5), Ratio(0, 1))
+    """
+    terms = [frac(v) for v in values]
+    common = math.lcm(*(t.denominator for t in terms))
+    return Ratio(sum(t.numerator * (common // t.denominator) for t in terms), common)
 
 
 def to_decimal(value: Fraction) -> Decimal:

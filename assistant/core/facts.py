@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.core.exact import Ratio, amount, exact, fixed, frac, is_number, ratio, sqrt
+from assistant.core.exact import Ratio, amount, exact, fixed, is_number, ratio, sqrt
+from assistant.core.exact import total as exact_total
 from assistant.core.profile import MISSING, Profile
 
 
@@ -200,7 +201,7 @@ class Facts:
         used = tuple(u for p in parts for u in p.used)
         if missing:
             return _unknown(*missing, used=used)
-        total = amount(sum(frac(p.value) for p in parts))
+        total = exact_total(p.value for p in parts)
         detail = self.describe(lambda: " + ".join(_fmt(p.value) for p in parts))
         return FactValue(total, used=used, detail=detail)
 
@@ -231,7 +232,7 @@ def _ratio(f: Facts, num: FactValue, den: FactValue, *, percent: bool = True) ->
         return FactValue(None, used=used, notes=notes)
     if not den.value:
         return FactValue(None, used=used, notes=(*notes, "分母为0，无法计算比例"))
-    value = amount(ratio(num.value, den.value) * (100 if percent else 1))
+    value = ratio(num.value, den.value, 100 if percent else 1)
     unit = "%" if percent else ""
     detail = f.describe(lambda: f"{_fmt(num.value)} ÷ {_fmt(den.value)} = {_fixed(value)}{unit}")
     return FactValue(value, used=used, notes=notes, detail=detail)

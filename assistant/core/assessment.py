@@ -34,14 +34,7 @@ def assess(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date)
     Raises:
         InputError: unknown program, or no rules in force on that date.
     """
-    if program not in knowledge.programs:
-        raise InputError(
-            f"unknown program '{program}'; use one of: {', '.join(knowledge.programs)}"
-        )
-    rules = knowledge.rules.get(program)
-    version = rules.version_on(as_of) if rules else None
-    if version is None:
-        raise InputError(f"program '{program}' has no rules in force on {as_of.isoformat()}")
+    version = _version_in_force(knowledge, program, as_of)
     facts = Facts(profile, as_of)
     evaluator = Evaluator(version, facts, knowledge.label_for)
     conditions = [_condition(knowledge, evaluator, c, profile) for c in version.conditions]
@@ -63,6 +56,46 @@ def assess(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date)
         "warnings": [*profile.warnings, *year_warnings(profile, as_of)],
         "notes": _version_notes(knowledge, version, doc.confidence),
     }
+
+
+def assess_verdict(
+    knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date
+) -> dict[str, Any]:
+    """The verdict part of :func:`assess`: the same ``program``, ``program_name``,
+    ``rules_version``, ``verdict``, ``missing_fields`` and, per condition, ``id``,
+    ``status`` and ``missing``, without composing any text. Ranking and gap search need
+    only these, and a batch screening ranks every program of every company.
+
+    Raises:
+        InputError: unknown program, or no rules in force on that date.
+    """
+    version = _version_in_force(knowledge, program, as_of)
+    evaluator = Evaluator(version, Facts(profile, as_of, explain=False), knowledge.label_for)
+    conditions: list[dict[str, Any]] = []
+    for cond in version.conditions:
+        out = evaluate_condition(evaluator, cond)
+        missing = list(dict.fromkeys(out.missing))
+        conditions.append({"id": cond.id, "status": out.status, "missing": missing})
+    return {
+        "program": program,
+        "program_name": knowledge.programs[program].name,
+        "rules_version": version.label,
+        "verdict": verdict({c["status"] for c in conditions}),
+        "conditions": conditions,
+        "missing_fields": list(dict.fromkeys(m for c in conditions for m in c["missing"])),
+    }
+
+
+def _version_in_force(knowledge: Knowledge, program: str, as_of: dt.date) -> RuleVersion:
+    if program not in knowledge.programs:
+        raise InputError(
+            f"unknown program '{program}'; use one of: {', '.join(knowledge.programs)}"
+        )
+    rules = knowledge.rules.get(program)
+    version = rules.version_on(as_of) if rules else None
+    if version is None:
+        raise InputError(f"program '{program}' has no rules in force on {as_of.isoformat()}")
+    return version
 
 
 def checklist(

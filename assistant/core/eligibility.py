@@ -133,7 +133,14 @@ def _num(x: float) -> float | int:
 
 
 class Evaluator:
-    """Evaluates one rule version's tests and rubrics against one company's facts."""
+    """Evaluates one rule version's tests and rubrics against one company's facts.
+
+    When the facts do not explain (``Facts(..., explain=False)``), only statuses, points,
+    missing and used fields are computed: the texts that show figures (``actual``,
+    ``required``, ``details``, an item's basis, a score's reason) are left empty. Statuses
+    never depend on those texts, and the gap search, which evaluates thousands of changed
+    profiles for their status alone, would otherwise spend most of its time formatting.
+    """
 
     def __init__(
         self, version: RuleVersion, facts: Facts, label: Callable[[str], str] | None = None
@@ -141,6 +148,7 @@ class Evaluator:
         """Bind the rules to the facts; ``label`` names profile fields in Chinese."""
         self.version = version
         self.facts = facts
+        self.explain = facts.explain
         self.label = label or (lambda name: name)
         self._scores: dict[str, ScoreResult] = {}
 
@@ -179,12 +187,14 @@ class Evaluator:
 
     def compare(self, test: Compare) -> Outcome:
         fact = self.facts.get(test.fact)
-        label = DERIVED_DOCS.get(test.fact) or self.label(test.fact)
         threshold, band_label, band_fact = self.threshold(test)
-        required = f"{label} {OP_TEXT[test.op]} {_show(threshold, test.unit)}"
-        if band_label:
-            required += f"（{band_label}）"
-        out = Outcome("unknown", required=[required], notes=list(fact.notes))
+        out = Outcome("unknown", notes=list(fact.notes))
+        if self.explain:
+            label = DERIVED_DOCS.get(test.fact) or self.label(test.fact)
+            required = f"{label} {OP_TEXT[test.op]} {_show(threshold, test.unit)}"
+            if band_label:
+                required += f"（{band_label}）"
+            out.required.append(required)
         if band_fact is not None:
             out.notes += band_fact.notes
             out.used += band_fact.used
@@ -196,7 +206,9 @@ class Evaluator:
             return out
         out.used += fact.used
         out.status = "pass" if _apply(test.op, fact.value, threshold) else "fail"
-        out.actual.append(f"{label} {_show_against(fact.value, test, threshold, out.status)}")
+        if self.explain:
+            shown = _show_against(fact.value, test, threshold, out.status)
+            out.actual.append(f"{label} {shown}")
         if fact.detail:
             out.details.append(fact.detail)
         return out
@@ -207,7 +219,11 @@ class Evaluator:
             return test.value, "", None
         by = self.facts.get(test.value.by)
         if not by.known or by.value is None:
-            bands = "；".join(f"{b.label}：{_show(b.value, test.unit)}" for b in test.value.bands)
+            bands = ""
+            if self.explain:
+                bands = "；".join(
+                    f"{b.label}：{_show(b.value, test.unit)}" for b in test.value.bands
+                )
             return None, bands, by
         for band in test.value.bands:
             if band.upto is None or compare("<=", by.value, band.upto):
@@ -217,9 +233,10 @@ class Evaluator:
     def score_test(self, test: ScoreTest) -> Outcome:
         result = self.score(test.rubric)
         out = Outcome(result.status, missing=list(result.missing))
-        out.actual.append(f"{result.rubric.title} {_range(result.low, result.high)} 分")
-        out.required.append(f"{result.rubric.title} ≥ {_num(result.rubric.pass_min)} 分")
-        out.notes.append(result.reason)
+        if self.explain:
+            out.actual.append(f"{result.rubric.title} {_range(result.low, result.high)} 分")
+            out.required.append(f"{result.rubric.title} ≥ {_num(result.rubric.pass_min)} 分")
+            out.notes.append(result.reason)
         return out
 
     # ---- scores ------------------------------------------------------------------
@@ -317,7 +334,9 @@ class Evaluator:
             lows.append(case.points[0])
             highs.append(case.points[1])
             if outcome.status == "pass":
-                basis = "；".join(outcome.actual + outcome.details) or "其他情形"
+                basis = ""
+                if self.explain:
+                    basis = "；".join(outcome.actual + outcome.details) or "其他情形"
                 if not missing:
                     return ItemScore(
                         item.id, item.title, case.points[0], case.points[1], item.max, basis
@@ -349,18 +368,7 @@ def _all_missing(item: ItemScore) -> list[str]:
 
 def _min_points(rubric: Rubric, score: ItemScore) -> float:
     """The item's sub-minimum (0 when it has none)."""
-    spec = _find_item(rubric.items, score.id)
-    return float(spec.min_points) if spec and spec.min_points is not None else 0.0
-
-
-def _find_item(items: tuple[Item, ...], item_id: str) -> Item | None:
-    for item in items:
-        if item.id == item_id:
-            return item
-        found = _find_item(item.items + item.best_of, item_id)
-        if found:
-            return found
-    return None
+    return rubric.sub_minimums.get(score.id, 0.0)
 
 
 def _apply(op: str, actual: Any, expected: Any) -> bool:

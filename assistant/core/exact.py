@@ -15,8 +15,11 @@ line it has not reached: 4.99996 % is shown as 「4.99996%」, never as 「5.00%
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 Number = int | Fraction
@@ -38,12 +41,20 @@ class Ratio(Fraction):
         return f"Ratio({self.numerator}, {self.denominator})"
 
 
+# The hot paths test the exact type first: ``isinstance`` against ``Fraction`` (an
+# abstract-base-class subclass) is several times slower than a type lookup, and the engine
+# calls these helpers hundreds of thousands of times in a batch screening.
+_NUMBER_TYPES = frozenset({int, float, Decimal, Fraction, Ratio})
+
+
 def is_number(value: Any) -> bool:
     """Whether ``value`` is a number (not a truth value).
 
     >>> is_number(1), is_number(1.5), is_number(Decimal("2")), is_number(True), is_number("3")
     (True, True, True, False, False)
     """
+    if type(value) in _NUMBER_TYPES:
+        return True
     return isinstance(value, int | float | Decimal | Fraction) and not isinstance(value, bool)
 
 
@@ -60,22 +71,42 @@ def exact(value: Any) -> Any:
     >>> exact(120), exact(True), exact("2025-01-01"), exact(Decimal("2.50"))
     (120, True, '2025-01-01', Ratio(5, 2))
     """
+    kind = type(value)
+    if kind is int or kind is Ratio:
+        return value
+    if kind is float:
+        return _float_ratio(value)
     if isinstance(value, int | Ratio):  # bool is an int: a truth value is kept as it is
         return value
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"not a finite number: {value!r}")
-        text = repr(value)
-        if len(Decimal(text).as_tuple().digits) > _FLOAT_DIGITS:
-            text = format(value, f".{_FLOAT_DIGITS}g")
-        return Ratio(Decimal(text))
+        return _float_ratio(float(value))
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValueError(f"not a finite number: {value!r}")
-        return Ratio(value)
+        return _decimal_ratio(value)
     if isinstance(value, Fraction):
         return Ratio(value)
     return value
+
+
+@lru_cache(maxsize=1 << 16)
+def _float_ratio(value: float) -> Ratio:
+    """A float as the decimal it stands for. Cached: the gap search reads the same profile
+    figures thousands of times, and the decimal round trip is the costly part of a read
+    (a Ratio is immutable, so sharing one is safe)."""
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {value!r}")
+    text = repr(value)
+    if len(Decimal(text).as_tuple().digits) > _FLOAT_DIGITS:
+        text = format(value, f".{_FLOAT_DIGITS}g")
+    return Ratio(Decimal(text))
+
+
+@lru_cache(maxsize=1 << 12)
+def _decimal_ratio(value: Decimal) -> Ratio:
+    """A finite decimal as a fraction. Cached: the gap search moves figures by the same
+    few steps (1, 2, 4 ... 万元) for every condition of every company."""
+    return Ratio(value)
 
 
 def dec(value: Any) -> Decimal:
@@ -92,23 +123,46 @@ def dec(value: Any) -> Decimal:
 
 def amount(value: Any) -> Ratio:
     """A number as an exact :class:`Ratio` (sums and amounts that are not whole counts)."""
-    return Ratio(frac(value))
+    if type(value) is Ratio:
+        return value
+    number = frac(value)
+    # From the (already lowest) terms: the constructor's fast path for two ints, where
+    # ``Ratio(fraction)`` goes through the slower abstract-number checks.
+    return Ratio(number.numerator, number.denominator)
 
 
 def frac(value: Any) -> Fraction:
     """A number as a ``Fraction`` (exact; a float is first read as its decimal)."""
+    kind = type(value)
+    if kind is Ratio or kind is Fraction:
+        return value  # type: ignore[no-any-return]
     if isinstance(value, Fraction):
         return value
-    return Fraction(exact(value))
+    value = exact(value)
+    return value if isinstance(value, Fraction) else Fraction(value)
 
 
-def ratio(numerator: Any, denominator: Any) -> Ratio:
-    """The exact quotient ``numerator ÷ denominator``.
+def ratio(numerator: Any, denominator: Any, times: int = 1) -> Ratio:
+    """The exact quotient ``numerator ÷ denominator`` (× ``times``, e.g. 100 for percent).
 
-    >>> ratio(Decimal("581.6"), Decimal("11632")) * 100 == 5
-    True
+    >>> ratio(Decimal("581.6"), Decimal("11632")) * 100 == 5, ratio(30, 120, 100)
+    (True, Ratio(25, 1))
     """
-    return Ratio(frac(numerator) / frac(denominator))
+    a, b = frac(numerator), frac(denominator)
+    if not b:
+        raise ZeroDivisionError(f"{numerator} ÷ 0")
+    return Ratio(a.numerator * b.denominator * times, a.denominator * b.numerator)
+
+
+def total(values: Iterable[Any]) -> Ratio:
+    """The exact sum, over a common denominator (one fraction built, not one per term).
+
+    >>> total([174.48, 191.93, 215.19]), total([])
+    (Ratio(2908, 5), Ratio(0, 1))
+    """
+    terms = [frac(v) for v in values]
+    common = math.lcm(*(t.denominator for t in terms))
+    return Ratio(sum(t.numerator * (common // t.denominator) for t in terms), common)
 
 
 def to_decimal(value: Fraction) -> Decimal:
@@ -137,12 +191,26 @@ def compare(op: str, actual: Any, expected: Any) -> bool:
     True
     """
     a, b = _rational(actual), _rational(expected)
-    results = {">=": a >= b, ">": a > b, "<=": a <= b, "<": a < b, "==": a == b, "!=": a != b}
-    return results[op]
+    # Cross-multiplied in whole numbers (denominators are positive): the same order as
+    # the fractions', without building any.
+    return bool(_OPERATORS[op](a.numerator * b.denominator, b.numerator * a.denominator))
+
+
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    ">=": operator.ge,
+    ">": operator.gt,
+    "<=": operator.le,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 def _rational(value: Any) -> int | Fraction:
     """``int`` and ``Fraction`` compare exactly as they are; anything else is converted."""
+    kind = type(value)
+    if kind is int or kind is Ratio or kind is Fraction:
+        return value  # type: ignore[no-any-return]
     return value if isinstance(value, int | Fraction) else frac(value)
 
 

@@ -18,11 +18,12 @@ whole counts stay ``int`` and every other figure (sums, quotients) is an exact
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.core.exact import Ratio, amount, exact, fixed, frac, is_number, ratio, sqrt
+from assistant.core.exact import Ratio, amount, exact, fixed, is_number, ratio, sqrt
+from assistant.core.exact import total as exact_total
 from assistant.core.profile import MISSING, Profile
 
 
@@ -47,6 +48,22 @@ class FactValue:
     detail: str = ""
 
 
+_EVERYTHING = ""
+"""A read of the whole profile (overlaps every path)."""
+
+
+def _overlaps(read: str, changed: str) -> bool:
+    """Whether changing the value at ``changed`` can change the value read at ``read``:
+    the same path, one inside the other, or a read of the whole profile.
+
+    >>> _overlaps("ip", "ip.utility_models"), _overlaps("financials.2025.revenue", "revenue")
+    (True, False)
+    """
+    if read in (_EVERYTHING, changed):
+        return True
+    return read.startswith(changed + ".") or changed.startswith(read + ".")
+
+
 def _unknown(*missing: str, used: tuple[str, ...] = ()) -> FactValue:
     return FactValue(None, known=False, missing=tuple(dict.fromkeys(missing)), used=used)
 
@@ -69,14 +86,39 @@ class Facts:
     Ratio(25, 1)
     >>> facts.get("registered_on").known
     False
+
+    Each fact remembers the profile paths it read (:meth:`reads`), so the facts of a
+    profile that differs only in some fields can take over every fact that read none of
+    them (:meth:`reuse`).
     """
 
-    def __init__(self, profile: Profile, as_of: dt.date) -> None:
-        """Bind a profile to an application date."""
-        self.profile = profile
+    def __init__(self, profile: Profile, as_of: dt.date, *, explain: bool = True) -> None:
+        """Bind a profile to an application date. With ``explain`` false the values are
+        the same but no ``detail`` line is composed (the gap search reads facts of
+        thousands of changed profiles and shows none of them; formatting exact figures
+        for display is most of the cost of a read)."""
+        self._profile = profile
         self.as_of = as_of
+        self.explain = explain
         self.last_year = as_of.year - 1
         self._cache: dict[str, FactValue] = {}
+        self._reads: dict[str, frozenset[str]] = {}
+        self._reading: list[set[str]] = []  # the paths read by each fact being derived
+
+    @property
+    def profile(self) -> Profile:
+        """The profile. A fact derived from it directly (not through :meth:`read`) counts
+        as having read all of it, so it is never taken over by :meth:`reuse`."""
+        if self._reading:
+            self._reading[-1].add(_EVERYTHING)
+        return self._profile
+
+    def read(self, path: str) -> Any:
+        """The profile value at ``path`` (:data:`MISSING` when absent), recorded as read
+        by the fact being derived."""
+        if self._reading:
+            self._reading[-1].add(path)
+        return self._profile.get(path)
 
     def get(self, name: str) -> FactValue:
         """The fact ``name`` (derived or a profile path).
@@ -85,27 +127,56 @@ class Facts:
         directly (profile ``stated``, e.g. from 「研发费用占营收7%」 in a chat), with a note.
         """
         if name not in self._cache:
-            derive = DERIVED.get(name)
-            value = derive(self) if derive else self.field(name)
-            stated = self.profile.get(f"stated.{name}")
-            if derive and not value.known and is_number(stated):
-                value = FactValue(
-                    amount(stated), used=(f"stated.{name}",), notes=("按您直接提供的比例计算",)
-                )
+            self._reading.append(set())
+            try:
+                derive = DERIVED.get(name)
+                value = derive(self) if derive else self.field(name)
+                stated = self.read(f"stated.{name}")
+                if derive and not value.known and is_number(stated):
+                    value = FactValue(
+                        amount(stated), used=(f"stated.{name}",), notes=("按您直接提供的比例计算",)
+                    )
+            finally:
+                reads = frozenset(self._reading.pop())
             self._cache[name] = value
+            self._reads[name] = reads
+        if self._reading:  # a fact derived from this one read what this one read
+            self._reading[-1].update(self._reads[name])
         return self._cache[name]
+
+    def reads(self, name: str) -> frozenset[str]:
+        """The profile paths the (already derived) fact ``name`` read."""
+        return self._reads[name]
+
+    def reuse(self, base: Facts, changed: Iterable[str]) -> None:
+        """Take over the facts ``base`` derived that read none of the ``changed`` paths
+        (``base``: the same date and mode, on a profile that differs from this one only
+        at those paths). The gap search moves one or two figures thousands of times;
+        every other fact of the condition keeps its value."""
+        if base.as_of != self.as_of or base.explain != self.explain:
+            raise ValueError("facts can only be reused for the same date and mode")
+        paths = tuple(changed)
+        for name, value in base._cache.items():
+            reads = base._reads[name]
+            if not any(_overlaps(read, path) for read in reads for path in paths):
+                self._cache.setdefault(name, value)
+                self._reads.setdefault(name, reads)
+
+    def describe(self, compose: Callable[[], str]) -> str:
+        """The detail line ``compose`` makes, or "" when not explaining."""
+        return compose() if self.explain else ""
 
     def field(self, path: str) -> FactValue:
         """A raw profile field; an explicit ``null`` is a known absence. A number is read
         exactly (a float as the decimal it was written as)."""
-        value = self.profile.get(path)
+        value = self.read(path)
         if value is MISSING:
             return _unknown(path)
         return FactValue(exact(value), used=(path,))
 
     def amount(self, path: str) -> Ratio | None:
         """A non-yearly figure as an exact amount, or None when absent or not a number."""
-        value = self.profile.get(path)
+        value = self.read(path)
         return amount(value) if is_number(value) else None
 
     def year_field(self, year: int, key: str) -> FactValue:
@@ -117,7 +188,7 @@ class Facts:
         years the company existed (a firm operating less than that uses its actual
         period; 195号 三(六))."""
         years = list(range(self.last_year - count + 1, self.last_year + 1))
-        registered = self.profile.get("registered_on")
+        registered = self.read("registered_on")
         if isinstance(registered, str):
             first = dt.date.fromisoformat(registered).year
             years = [y for y in years if y >= first] or years[-1:]
@@ -130,8 +201,9 @@ class Facts:
         used = tuple(u for p in parts for u in p.used)
         if missing:
             return _unknown(*missing, used=used)
-        total = amount(sum(frac(p.value) for p in parts))
-        return FactValue(total, used=used, detail=" + ".join(_fmt(p.value) for p in parts))
+        total = exact_total(p.value for p in parts)
+        detail = self.describe(lambda: " + ".join(_fmt(p.value) for p in parts))
+        return FactValue(total, used=used, detail=detail)
 
 
 Derive = Callable[[Facts], FactValue]
@@ -150,7 +222,7 @@ def derived(name: str, label: str) -> Callable[[Derive], Derive]:
     return register
 
 
-def _ratio(num: FactValue, den: FactValue, *, percent: bool = True) -> FactValue:
+def _ratio(f: Facts, num: FactValue, den: FactValue, *, percent: bool = True) -> FactValue:
     missing = num.missing + den.missing
     used = num.used + den.used
     notes = num.notes + den.notes
@@ -160,8 +232,9 @@ def _ratio(num: FactValue, den: FactValue, *, percent: bool = True) -> FactValue
         return FactValue(None, used=used, notes=notes)
     if not den.value:
         return FactValue(None, used=used, notes=(*notes, "分母为0，无法计算比例"))
-    value = Ratio(ratio(num.value, den.value) * (100 if percent else 1))
-    detail = f"{_fmt(num.value)} ÷ {_fmt(den.value)} = {_fixed(value)}{'%' if percent else ''}"
+    value = ratio(num.value, den.value, 100 if percent else 1)
+    unit = "%" if percent else ""
+    detail = f.describe(lambda: f"{_fmt(num.value)} ÷ {_fmt(den.value)} = {_fixed(value)}{unit}")
     return FactValue(value, used=used, notes=notes, detail=detail)
 
 
@@ -173,7 +246,9 @@ def _days_registered(f: Facts) -> FactValue:
         return reg
     days = (f.as_of - dt.date.fromisoformat(reg.value)).days
     return FactValue(
-        days, used=reg.used, detail=f"{reg.value} 至 {f.as_of.isoformat()} 共 {days} 天"
+        days,
+        used=reg.used,
+        detail=f.describe(lambda: f"{reg.value} 至 {f.as_of.isoformat()} 共 {days} 天"),
     )
 
 
@@ -191,7 +266,7 @@ def _years_between(start: dt.date, end: dt.date) -> Ratio:
         return ratio((end - start).days, 365)
     anniversary = _add_years(start, full)
     following = _add_years(start, full + 1)
-    return Ratio(full + ratio((end - anniversary).days, (following - anniversary).days))
+    return amount(full + ratio((end - anniversary).days, (following - anniversary).days))
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -208,7 +283,8 @@ def _years_registered(f: Facts) -> FactValue:
     if not reg.known:
         return reg
     years = _years_between(dt.date.fromisoformat(reg.value), f.as_of)
-    return FactValue(years, used=reg.used, detail=f"自 {reg.value} 起约 {_fixed(years)} 年")
+    detail = f.describe(lambda: f"自 {reg.value} 起约 {_fixed(years)} 年")
+    return FactValue(years, used=reg.used, detail=detail)
 
 
 @derived("years_in_city", "在现所在城市连续经营年数")
@@ -222,15 +298,14 @@ def _years_in_city(f: Facts) -> FactValue:
         if not since.known:
             return _unknown("operating_in_city_since", "registered_on")
     years = _years_between(dt.date.fromisoformat(since.value), f.as_of)
-    return FactValue(
-        years, used=since.used, notes=notes, detail=f"自 {since.value} 起约 {_fixed(years)} 年"
-    )
+    detail = f.describe(lambda: f"自 {since.value} 起约 {_fixed(years)} 年")
+    return FactValue(years, used=since.used, notes=notes, detail=detail)
 
 
 @derived("tech_staff_ratio", "科技人员占职工总数比例")
 def _tech_staff_ratio(f: Facts) -> FactValue:
     """科技人员 ÷ 职工总数, in percent (32号 第十一条(四); 115号 第七条)."""
-    return _ratio(f.field("tech_staff"), f.field("employees"))
+    return _ratio(f, f.field("tech_staff"), f.field("employees"))
 
 
 @derived("last_year_revenue", "最近一年销售收入")
@@ -259,15 +334,17 @@ def _rd_ratio_3y(f: Facts) -> FactValue:
     if not rev.known and stated_rev is not None:
         rev = FactValue(stated_rev, used=("revenue_3y_total",))
         notes += ("使用填写的近三年销售收入合计",)
-    result = _ratio(rd, rev)
+    result = _ratio(f, rd, rev)
     if len(years) < 3 and result.known:
         notes += (f"企业经营不满三年，按实际经营年度 {years[0]}–{years[-1]} 计算",)
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     detail = ""
     if result.value is not None:
-        detail = (
-            f"{span} 研发费用合计 {_fmt(rd.value)} 万元 ÷ 销售收入合计 "
-            f"{_fmt(rev.value)} 万元 = {_fixed(result.value)}%"
+        detail = f.describe(
+            lambda: (
+                f"{span} 研发费用合计 {_fmt(rd.value)} 万元 ÷ 销售收入合计 "
+                f"{_fmt(rev.value)} 万元 = {_fixed(result.value)}%"
+            )
         )
     return FactValue(
         result.value, result.known, result.missing, result.used, result.notes + notes, detail
@@ -298,7 +375,7 @@ def _revenue_3y_total(f: Facts) -> FactValue:
 def _domestic_rd_share(f: Facts) -> FactValue:
     """R&D spent in China ÷ all R&D over the last three fiscal years (32号 第十一条(五))."""
     years = f.years_window(3)
-    return _ratio(f.year_sum("rd_expense_domestic", years), f.year_sum("rd_expense", years))
+    return _ratio(f, f.year_sum("rd_expense_domestic", years), f.year_sum("rd_expense", years))
 
 
 @derived("hightech_revenue_share", "近一年高新技术产品(服务)收入占总收入比例")
@@ -313,11 +390,11 @@ def _hightech_revenue_share(f: Facts) -> FactValue:
         if alt.known:
             note = "总收入未填写，暂按营业收入计算（总收入通常更大，实际比例可能更低）"
             den = FactValue(alt.value, used=alt.used, notes=(note,))
-    return _ratio(num, den)
+    return _ratio(f, num, den)
 
 
 def _ip(f: Facts, keys: tuple[str, ...]) -> FactValue:
-    ip = f.profile.get("ip")
+    ip = f.read("ip")
     if ip is MISSING or ip is None:
         return _unknown("ip") if ip is MISSING else FactValue(0, used=("ip",))
     # Kinds not listed are taken as none: a profile's ip object lists the IP it has
@@ -355,7 +432,8 @@ def _transformations_per_year(f: Facts) -> FactValue:
     if not total.known or total.value is None:
         return total
     avg = ratio(total.value, 3)
-    return FactValue(avg, used=total.used, detail=f"{total.value} ÷ 3 = {_fixed(avg)} 项/年")
+    detail = f.describe(lambda: f"{total.value} ÷ 3 = {_fixed(avg)} 项/年")
+    return FactValue(avg, used=total.used, detail=detail)
 
 
 def _growth(f: Facts, values: list[FactValue], label: str) -> FactValue:
@@ -371,15 +449,17 @@ def _growth(f: Facts, values: list[FactValue], label: str) -> FactValue:
             return FactValue(None, used=used, notes=(f"第一年{label}为0，该项得0分",))
         rate = ratio(last, first) - 1
         note = f"经营不满三年，按实际经营期计算：{_fmt(last)}/{_fmt(first)} − 1"
-        return FactValue(Ratio(rate * 100), used=used, notes=(note,))
+        return FactValue(amount(rate * 100), used=used, notes=(note,))
     y1, y2, y3 = (amount(v.value) for v in values)
     if y2 == 0:
         return FactValue(None, used=used, notes=(f"第二年{label}为0，该项得0分",))
     if y1 == 0:  # 195号: a zero first year -> computed on the last two years
         rate = ratio(y3, y2) - 1
-        return FactValue(Ratio(rate * 100), used=used, notes=(f"第一年{label}为0，按后两年计算",))
-    percent = Ratio(((ratio(y2, y1) + ratio(y3, y2)) / 2 - 1) * 100)
-    detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {_fixed(percent)}%"
+        return FactValue(amount(rate * 100), used=used, notes=(f"第一年{label}为0，按后两年计算",))
+    percent = amount(((ratio(y2, y1) + ratio(y3, y2)) / 2 - 1) * 100)
+    detail = f.describe(
+        lambda: f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {_fixed(percent)}%"
+    )
     return FactValue(percent, used=used, detail=detail)
 
 
@@ -409,20 +489,22 @@ def _sales_growth(f: Facts) -> FactValue:
 @derived("rd_ratio_last_year", "最近一年研发费用占销售收入比例")
 def _rd_ratio_last_year(f: Facts) -> FactValue:
     """Last year's R&D ÷ sales revenue (115号 第七条 option a; 63号 annex 1)."""
-    return _ratio(f.year_field(f.last_year, "rd_expense"), f.year_field(f.last_year, "revenue"))
+    return _ratio(f, f.year_field(f.last_year, "rd_expense"), f.year_field(f.last_year, "revenue"))
 
 
 @derived("rd_cost_ratio_last_year", "最近一年研发费用占成本费用总额比例")
 def _rd_cost_ratio_last_year(f: Facts) -> FactValue:
     """Last year's R&D ÷ total costs and expenses (115号 第七条 option b)."""
-    return _ratio(f.year_field(f.last_year, "rd_expense"), f.year_field(f.last_year, "total_costs"))
+    return _ratio(
+        f, f.year_field(f.last_year, "rd_expense"), f.year_field(f.last_year, "total_costs")
+    )
 
 
 @derived("debt_ratio_last_year", "上年末资产负债率")
 def _debt_ratio(f: Facts) -> FactValue:
     """Year-end liabilities ÷ assets of the last fiscal year."""
     return _ratio(
-        f.year_field(f.last_year, "total_liabilities"), f.year_field(f.last_year, "total_assets")
+        f, f.year_field(f.last_year, "total_liabilities"), f.year_field(f.last_year, "total_assets")
     )
 
 
@@ -430,7 +512,7 @@ def _debt_ratio(f: Facts) -> FactValue:
 def _main_business_share(f: Facts) -> FactValue:
     """Last year's main-business revenue ÷ operating revenue."""
     return _ratio(
-        f.year_field(f.last_year, "main_business_revenue"), f.year_field(f.last_year, "revenue")
+        f, f.year_field(f.last_year, "main_business_revenue"), f.year_field(f.last_year, "revenue")
     )
 
 
@@ -438,14 +520,16 @@ def _main_business_share(f: Facts) -> FactValue:
 def _revenue_growth_last_year(f: Facts) -> FactValue:
     """Last year's revenue ÷ the year before − 1, in percent."""
     now, before = f.year_field(f.last_year, "revenue"), f.year_field(f.last_year - 1, "revenue")
-    quotient = _ratio(now, before, percent=False)
+    quotient = _ratio(f, now, before, percent=False)
     if not quotient.known or quotient.value is None:
         return quotient
-    rate = Ratio((quotient.value - 1) * 100)
+    rate = amount((quotient.value - 1) * 100)
     return FactValue(
         rate,
         used=quotient.used,
-        detail=f"{_fmt(now.value)} ÷ {_fmt(before.value)} − 1 = {_fixed(rate)}%",
+        detail=f.describe(
+            lambda: f"{_fmt(now.value)} ÷ {_fmt(before.value)} − 1 = {_fixed(rate)}%"
+        ),
     )
 
 
@@ -454,24 +538,26 @@ def _main_growth_last_year(f: Facts) -> FactValue:
     """Last year's main-business revenue ÷ the year before − 1 (63号 annex 1)."""
     now = f.year_field(f.last_year, "main_business_revenue")
     before = f.year_field(f.last_year - 1, "main_business_revenue")
-    quotient = _ratio(now, before, percent=False)
+    quotient = _ratio(f, now, before, percent=False)
     if not quotient.known or quotient.value is None:
         return quotient
-    return FactValue(Ratio((quotient.value - 1) * 100), used=quotient.used)
+    return FactValue(amount((quotient.value - 1) * 100), used=quotient.used)
 
 
 @derived("revenue_cagr_2y", "近两年营业收入复合增长率")
 def _revenue_cagr_2y(f: Facts) -> FactValue:
     """(revenue last year ÷ revenue three years ago)^(1/2) − 1, in percent (小巨人 2号)."""
     now, base = f.year_field(f.last_year, "revenue"), f.year_field(f.last_year - 2, "revenue")
-    quotient = _ratio(now, base, percent=False)
+    quotient = _ratio(f, now, base, percent=False)
     if not quotient.known or quotient.value is None:
         return quotient
-    rate = Ratio((sqrt(quotient.value) - 1) * 100)
+    rate = amount((sqrt(quotient.value) - 1) * 100)
     return FactValue(
         rate,
         used=quotient.used,
-        detail=f"({_fmt(now.value)} ÷ {_fmt(base.value)})^½ − 1 = {_fixed(rate)}%",
+        detail=f.describe(
+            lambda: f"({_fmt(now.value)} ÷ {_fmt(base.value)})^½ − 1 = {_fixed(rate)}%"
+        ),
     )
 
 
@@ -491,7 +577,7 @@ def _rd_min_last_2y(f: Facts) -> FactValue:
 def _rd_ratio_min_last_2y(f: Facts) -> FactValue:
     """The smaller of the last two years' R&D ÷ revenue ratios, in percent."""
     ratios = [
-        _ratio(f.year_field(y, "rd_expense"), f.year_field(y, "revenue"))
+        _ratio(f, f.year_field(y, "rd_expense"), f.year_field(y, "revenue"))
         for y in (f.last_year - 1, f.last_year)
     ]
     missing = [m for r in ratios for m in r.missing]
@@ -503,7 +589,7 @@ def _rd_ratio_min_last_2y(f: Facts) -> FactValue:
     return FactValue(
         low,
         used=tuple(u for r in ratios for u in r.used),
-        detail="；".join(r.detail for r in ratios),
+        detail=f.describe(lambda: "；".join(r.detail for r in ratios)),
     )
 
 
@@ -539,7 +625,7 @@ def _losses(f: Facts) -> FactValue:
 @derived("st_award_age_years", "科技奖励距今年数")
 def _award_age(f: Facts) -> FactValue:
     """Years since the company's best science & technology award (null = none)."""
-    award = f.profile.get("st_award")
+    award = f.read("st_award")
     if award is MISSING:
         return _unknown("st_award")
     if award is None or award.get("year") is None:
@@ -551,7 +637,7 @@ def award_fact(key: str) -> Derive:
     """A field of the award, where an explicit null award means 'none' (known)."""
 
     def read(f: Facts) -> FactValue:
-        award = f.profile.get("st_award")
+        award = f.read("st_award")
         if award is MISSING:
             return _unknown("st_award")
         if award is None:
@@ -586,7 +672,7 @@ def _full_years_since(f: Facts, path: str, notes: tuple[str, ...] = ()) -> FactV
     if not since.known or since.value is None:
         return _unknown(path)
     years = _full_years(dt.date.fromisoformat(since.value), f.as_of)
-    detail = f"{since.value} 至 {f.as_of.isoformat()} 满 {years} 周年"
+    detail = f.describe(lambda: f"{since.value} 至 {f.as_of.isoformat()} 满 {years} 周年")
     return FactValue(years, used=since.used, notes=notes, detail=detail)
 
 
@@ -620,7 +706,7 @@ def _last_year_rd_expense(f: Facts) -> FactValue:
 def _net_profit_margin_last_year(f: Facts) -> FactValue:
     """Last year's net profit ÷ operating revenue, in percent (专精特新 63号 评分表 精细化:
     上年净利润率)."""
-    return _ratio(f.year_field(f.last_year, "net_profit"), f.year_field(f.last_year, "revenue"))
+    return _ratio(f, f.year_field(f.last_year, "net_profit"), f.year_field(f.last_year, "revenue"))
 
 
 @derived("main_business_growth_avg_2y", "近2年主营业务收入平均增长率")
@@ -637,8 +723,10 @@ def _main_business_growth_avg_2y(f: Facts) -> FactValue:
     y1, y2, y3 = (amount(p.value) for p in parts)
     if y1 == 0 or y2 == 0:
         return FactValue(None, used=used, notes=("基期主营业务收入为0，无法计算增长率",))
-    percent = Ratio(((ratio(y2, y1) + ratio(y3, y2)) / 2 - 1) * 100)
-    detail = f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {_fixed(percent)}%"
+    percent = amount(((ratio(y2, y1) + ratio(y3, y2)) / 2 - 1) * 100)
+    detail = f.describe(
+        lambda: f"½ × ({_fmt(y2)}/{_fmt(y1)} + {_fmt(y3)}/{_fmt(y2)}) − 1 = {_fixed(percent)}%"
+    )
     return FactValue(percent, used=used, detail=detail)
 
 
@@ -647,7 +735,7 @@ def _ip_software_copyrights(f: Facts) -> FactValue:
     """Software copyrights (创新型中小企业 63号附件1: counted as Class II without the
     2-year maintenance rule that applies to utility models and designs). Like
     ``ip_class_ii``, a kind not listed is taken as none once any Class II kind is given."""
-    ip = f.profile.get("ip")
+    ip = f.read("ip")
     if ip is MISSING or ip is None:
         return _unknown("ip") if ip is MISSING else FactValue(0, used=("ip",))
     if not any(is_number(ip.get(k)) for k in CLASS_II):

@@ -27,7 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from assistant.core.assessment import assess
+from assistant.core.assessment import assess_verdict
 from assistant.core.eligibility import Evaluator, evaluate_condition
 from assistant.core.exact import dec, fixed, frac, is_number
 from assistant.core.facts import Facts
@@ -137,7 +137,7 @@ def match(knowledge: Knowledge, profile: Profile, as_of: dt.date) -> dict[str, A
     prerequisite path and shortcuts."""
     rows = []
     for program in knowledge.rules:
-        result = assess(knowledge, program, profile, as_of)
+        result = assess_verdict(knowledge, program, profile, as_of)
         gaps = program_gaps(knowledge, program, profile, as_of, result)
         rows.append(
             {
@@ -180,10 +180,10 @@ def program_gaps(
     result: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """The gaps of every failing condition of one program."""
-    result = result or assess(knowledge, program, profile, as_of)
+    result = result or assess_verdict(knowledge, program, profile, as_of)
     rules = knowledge.rules[program]
     version = rules.version_on(as_of)
-    assert version is not None  # assess() raised otherwise
+    assert version is not None  # assess_verdict() raised otherwise
     conditions = {c.id: c for c in version.conditions}
     gaps: list[dict[str, Any]] = []
     for row in result["conditions"]:
@@ -287,18 +287,31 @@ class _Searcher:
         version = rules.version_on(as_of)
         assert version is not None
         self.version = version
+        self._fields: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def version_rubrics(self) -> dict[str, list[str]]:
         return {r.id: [f for i in r.items for f in _item_facts(i)] for r in self.version.rubrics}
 
     def status(self, data: dict[str, Any], day: dt.date | None = None) -> str:
-        facts = Facts(Profile(data, self.profile.warnings), day or self.as_of)
-        evaluator = Evaluator(self.version, facts, self.knowledge.label_for)
-        return evaluate_condition(evaluator, self.cond).status
+        return evaluate_condition(self.evaluator(data, day), self.cond).status
 
-    def fields(self, lever: Lever) -> list[str]:
-        last = self.as_of.year - 1
-        return [f.format(last=last, prev=last - 1) for f in lever.fields]
+    def evaluator(
+        self, data: dict[str, Any], day: dt.date | None = None, reuse: _Reuse | None = None
+    ) -> Evaluator:
+        """An evaluator of a (changed) profile for statuses only: no display texts.
+        ``reuse``: the facts of the profile before the change and the paths changed."""
+        facts = Facts(Profile(data, self.profile.warnings), day or self.as_of, explain=False)
+        if reuse is not None:
+            facts.reuse(*reuse)
+        return Evaluator(self.version, facts, self.knowledge.label_for)
+
+    def fields(self, lever: Lever) -> tuple[str, ...]:
+        """The profile paths the lever moves, for this application date."""
+        if lever.fields not in self._fields:
+            last = self.as_of.year - 1
+            paths = tuple(f.format(last=last, prev=last - 1) for f in lever.fields)
+            self._fields[lever.fields] = paths
+        return self._fields[lever.fields]
 
     def step(self, lever: Lever) -> Decimal:
         """The smallest change of the lever's figure at the profile's precision: 1 for
@@ -322,8 +335,10 @@ class _Searcher:
     def apply(self, data: dict[str, Any], lever: Lever, delta: Decimal) -> dict[str, Any] | None:
         """The profile with the lever moved by ``delta`` (in its unit; None if it cannot
         move). The new figure is exact, written back as a plain JSON number."""
-        changed = _copy_along(data, self.fields(lever))
-        for path in self.fields(lever):
+        paths = self.fields(lever)
+        changed = _copy_along(data, paths)
+        move = lever.sign * frac(delta) * lever.scale
+        for path in paths:
             current = Profile(changed).get(path)
             if (
                 current is MISSING
@@ -333,7 +348,7 @@ class _Searcher:
                 current = 0  # an IP kind not listed is none
             if not is_number(current):
                 return None  # a figure the profile does not have cannot be the lever
-            new = frac(current) + lever.sign * frac(delta) * lever.scale
+            new = frac(current) + move
             if new < 0:
                 return None
             *parents, key = path.split(".")
@@ -345,20 +360,14 @@ class _Searcher:
 
     def smallest(self, data: dict[str, Any], lever: Lever) -> Decimal | None:
         """The smallest delta (a whole number of steps) that makes the condition pass."""
-        return self.search(data, lever, lambda changed: self.status(changed) == "pass")
+        return self.search(lever, _Trials(self, data, lever).passes)
 
-    def search(
-        self, data: dict[str, Any], lever: Lever, holds: Callable[[dict[str, Any]], bool]
-    ) -> Decimal | None:
-        """The smallest delta after which ``holds`` is true: first in whole units (as a
-        person or 1 万元), then, within the last unit, in steps of the profile's precision.
-        Searching whole units first keeps a pass window that only opens between two
-        thresholds (e.g. a revenue band) from being jumped over by the doubling."""
-
-        def test(delta: Decimal) -> bool | None:
-            changed = self.apply(data, lever, delta)
-            return None if changed is None else holds(changed)
-
+    def search(self, lever: Lever, test: Callable[[Decimal], bool | None]) -> Decimal | None:
+        """The smallest delta for which ``test`` holds (None: the lever cannot move that
+        far): first in whole units (as a person or 1 万元), then, within the last unit,
+        in steps of the profile's precision. Searching whole units first keeps a pass
+        window that only opens between two thresholds (e.g. a revenue band) from being
+        jumped over by the doubling."""
         units = smallest_passing(lambda n: test(Decimal(n)), _LIMIT)
         step = self.step(lever)
         if units is None or step == 1:
@@ -383,7 +392,7 @@ class _Searcher:
         verb = "增加" if lever.sign > 0 else "减少"
         need = ""
         if lever.target:
-            value = Facts(Profile(changed), self.as_of).get(lever.target).value
+            value = Facts(Profile(changed), self.as_of, explain=False).get(lever.target).value
             if is_number(value):
                 need = f"，需 ≥ {fixed(value, strip=True)} {lever.unit}"
         shown = _plain(delta)
@@ -449,18 +458,60 @@ class _Searcher:
         The whole condition may still fail on other parts, so the search stops at the
         point where the failing part count drops.
         """
-        before = self._failing_parts(data)
-        whole = self.smallest(data, lever)
+        trials = _Trials(self, data, lever)
+        whole = self.search(lever, trials.passes)
         if whole is not None:
             return whole
-        return self.search(data, lever, lambda changed: self._failing_parts(changed) < before)
+        before = self.failing_parts(self.evaluator(data))
+        return self.search(lever, lambda delta: trials.failing_parts(delta, before))
 
-    def _failing_parts(self, data: dict[str, Any]) -> int:
-        facts = Facts(Profile(data), self.as_of)
-        evaluator = Evaluator(self.version, facts)
+    def failing_parts(self, evaluator: Evaluator) -> int:
+        """How many parts of the condition's test fail (the test itself unless an ``all``)."""
         test = self.cond.test
         parts = test.parts if isinstance(test, AllOf) else (test,) if test else ()
         return sum(1 for p in parts if evaluator.test(p).status == "fail")
+
+
+_Reuse = tuple[Facts, tuple[str, ...]]
+
+
+class _Trials:
+    """The condition evaluated on the profile with one lever moved by each delta tried,
+    each delta evaluated once: closing one part of an ``all`` searches the same deltas
+    twice (for the whole condition, then for the part), and the second search reuses the
+    first one's facts and scores."""
+
+    def __init__(self, searcher: _Searcher, data: dict[str, Any], lever: Lever) -> None:
+        self.searcher = searcher
+        self.data = data
+        self.lever = lever
+        self._evaluators: dict[Decimal, Evaluator | None] = {}
+        # The condition's facts before the move: each trial recomputes only those that
+        # read a field the lever moves.
+        base = searcher.evaluator(data)
+        evaluate_condition(base, searcher.cond)
+        searcher.failing_parts(base)
+        self._reuse: _Reuse = (base.facts, searcher.fields(lever))
+
+    def evaluator(self, delta: Decimal) -> Evaluator | None:
+        """The evaluator of the moved profile (None: the lever cannot move that far)."""
+        if delta not in self._evaluators:
+            changed = self.searcher.apply(self.data, self.lever, delta)
+            found = None if changed is None else self.searcher.evaluator(changed, None, self._reuse)
+            self._evaluators[delta] = found
+        return self._evaluators[delta]
+
+    def passes(self, delta: Decimal) -> bool | None:
+        """Whether the whole condition passes after the move."""
+        evaluator = self.evaluator(delta)
+        if evaluator is None:
+            return None
+        return evaluate_condition(evaluator, self.searcher.cond).status == "pass"
+
+    def failing_parts(self, delta: Decimal, before: int) -> bool | None:
+        """Whether fewer parts than ``before`` fail after the move."""
+        evaluator = self.evaluator(delta)
+        return None if evaluator is None else self.searcher.failing_parts(evaluator) < before
 
 
 def _places(value: Any) -> int:
@@ -480,7 +531,7 @@ def _plain(value: Decimal) -> str:
     return str(int(value)) if value == value.to_integral_value() else f"{value.normalize():f}"
 
 
-def _copy_along(data: dict[str, Any], paths: list[str]) -> dict[str, Any]:
+def _copy_along(data: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
     """A copy of ``data`` in which the dicts along ``paths`` are new (the rest is shared):
     the gap search changes one or two figures thousands of times, and a deep copy of the
     whole profile each time was most of the cost of ``match``."""

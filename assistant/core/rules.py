@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from assistant.core.exact import Number, Ratio, amount, exact, is_number
@@ -162,6 +163,21 @@ class Rubric:
     pass_min: float
     items: tuple[Item, ...]
     veto: tuple[str, ...] = ()
+
+    @cached_property
+    def sub_minimums(self) -> dict[str, float]:
+        """The sub-minimum of each item that has one, by item id (the first item of an id,
+        depth first), worked out once: every scoring of every company looks them up."""
+        found: dict[str, float] = {}
+
+        def walk(items: tuple[Item, ...]) -> None:
+            for item in items:
+                points = item.min_points
+                found.setdefault(item.id, 0.0 if points is None else float(points))
+                walk(item.items + item.best_of)
+
+        walk(self.items)
+        return found
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,26 @@ class CheckRequest(BaseModel):
     as_of: dt.date | None = None
 
 
+# The alternative bodies these routes send, so the published API description names them.
+_CHECKLIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "application/json": {},
+            "text/markdown": {"schema": {"type": "string"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                "schema": {"type": "string", "format": "binary"}
+            },
+        }
+    }
+}
+_AUDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}}}
+}
+
+
 class ChecklistRequest(BaseModel):
     """``POST /api/checklist``."""
 
@@ -106,7 +126,7 @@ def create_api(services: Application) -> FastAPI:
     def check(req: CheckRequest) -> Any:
         return services.check(req.program, req.profile, req.as_of)
 
-    @api.post("/api/checklist", response_model=None)
+    @api.post("/api/checklist", response_model=None, responses=_CHECKLIST_RESPONSES)
     def checklist_route(req: ChecklistRequest) -> Any:
         result = services.checklist(req.program, req.profile, req.as_of)
         return _checklist_response(result, req.format)
@@ -189,9 +209,11 @@ def _install_staff_routes(api: FastAPI, services: Application) -> None:
         services.accounts().unlock(admin, name)
         return {"name": name, "unlocked": True}
 
-    @api.get("/api/audit", response_model=None)
+    @api.get("/api/audit", response_model=None, responses=_AUDIT_RESPONSES)
     def audit(
-        request: Request, limit: int = Query(200, ge=1, le=100_000), format: str = "json"
+        request: Request,
+        limit: int = Query(200, ge=1, le=100_000),
+        format: Literal["json", "csv"] = "json",
     ) -> Any:
         require(services, request, "admin")
         if format == "csv":

@@ -22,7 +22,7 @@ from typing import Literal
 from assistant.core.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.core.knowledge import Article, Knowledge
 from assistant.core.text import normalize
-from assistant.errors import DocumentError
+from assistant.errors import DocumentError, storage_error
 from assistant.faults import checkpoint
 from assistant.search.embeddings import NamedEmbeddings
 from assistant.search.journal import Journal, Pending
@@ -145,7 +145,9 @@ class Indexer:
             on_read: Reading progress of paged files, one call per page (a scan's OCR
                 takes seconds per page).
         """
-        self.recover()
+        # Recovery may itself index one of these files (named by a failed write): its
+        # status is what that did, not "unchanged".
+        recovered = {r.doc_id: r.status for r in self.recover()}
         stored = self.store.documents()
         results: list[IngestResult] = []
         todo: list[_Prepared] = []
@@ -164,9 +166,9 @@ class Indexer:
                 msg = f"{path}：没有可以索引的文字；请确认文件内容"
                 results.append(_described(str(path), doc_id, "failed", 0, raw, msg))
             elif stored.get(doc_id, {}).get("content_hash") == prepared.content_hash:
-                results.append(
-                    _described(str(path), doc_id, "unchanged", len(prepared.chunks), raw)
-                )
+                status = recovered.get(doc_id, "unchanged")
+                status = status if status in ("added", "updated") else "unchanged"
+                results.append(_described(str(path), doc_id, status, len(prepared.chunks), raw))
             else:
                 todo.append(prepared)
         return results + self._write(todo, stored, on_progress)
@@ -201,10 +203,11 @@ class Indexer:
         return results
 
     def recover(self) -> list[IngestResult]:
-        """Finish or undo the writes of runs that were killed half-way (see
+        """Finish or undo the writes of runs that were killed or failed half-way (see
         :mod:`assistant.search.journal`): a document whose new version is complete keeps it
-        (the old version's extra chunks go), any other named document is deleted, and an
-        uploaded file that still exists is ingested again. Knowledge articles come back with
+        (the old version's extra chunks go), one that no new chunk reached keeps its old
+        version, any other named document is deleted, and an uploaded file that still
+        exists is ingested again. Knowledge articles come back with
         the next :meth:`index_knowledge`."""
         if self.journal is None:
             return []
@@ -216,7 +219,8 @@ class Indexer:
                     keep = pending.chunk_ids()
                     self.store.delete_ids([i for i in chunks if i not in keep])
                     continue
-                self.store.delete_ids(list(chunks))
+                if not pending.left_untouched(chunks):
+                    self.store.delete_ids(list(chunks))
                 source = Path(pending.source)
                 if pending.content_hash and pending.doc_type == "upload" and source.is_file():
                     again.append(source)
@@ -289,8 +293,31 @@ class Indexer:
             for d in todo
         ]
         checkpoint("ingest.embedded")
-        journal = self.journal.begin(pending) if self.journal else None
+        try:
+            journal = self.journal.begin(pending) if self.journal else None
+        except OSError as exc:
+            raise storage_error(exc, "文档索引") or exc from exc
         checkpoint("ingest.journaled")
+        try:
+            results = self._write_journaled(todo, pending, stored, all_chunks, vectors)
+        except BaseException:
+            # A write that failed (a full disk, the chroma server gone) is undone or finished
+            # by the next recover() of this process too, not only after a restart.
+            if journal is not None:
+                Journal.release(journal)
+            raise
+        if journal is not None:
+            Journal.end(journal)
+        return results
+
+    def _write_journaled(
+        self,
+        todo: list[_Prepared],
+        pending: list[Pending],
+        stored: dict[str, Metadata],
+        all_chunks: list[StoredChunk],
+        vectors: list[list[float]],
+    ) -> list[IngestResult]:
         # One write for the whole batch: per-document upserts cost a round trip each. The
         # new chunks overwrite the old ones of the same number; only then do the old
         # version's extra chunks go, so a reader never meets a document with no chunks.
@@ -306,8 +333,6 @@ class Indexer:
             status: Status = "updated" if existed else "added"
             results.append(_described(doc.source, doc.doc_id, status, len(doc.chunks), doc.raw))
         checkpoint("ingest.pruned")
-        if journal is not None:
-            Journal.end(journal)
         return results
 
     def _delete(self, doc_id: str, source: str) -> int:

@@ -27,7 +27,13 @@ from assistant.config import Settings
 from assistant.core.assessment import assess, checklist
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.core.profile import validate_profile
-from assistant.errors import AssistantError, AuthError, ForbiddenError, InputError
+from assistant.errors import (
+    AssistantError,
+    AuthError,
+    ForbiddenError,
+    InputError,
+    storage_error,
+)
 from assistant.search.readers import SUPPORTED, SUPPORTED_TEXT
 from assistant.web.guard import JSON_LIMIT
 from assistant.web.health import IndexState, knowledge_version, rules_versions, with_index_state
@@ -402,11 +408,23 @@ def ingest_upload(
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
-    if not save_atomically(stream, target, limit):
-        raise InputError(
-            f"文件 '{name}' 超过 {services.settings.max_file_mb:g} MiB；请压缩或拆分后再上传"
-        )
-    [result] = services.search().indexer.ingest_files([target], on_read=on_read)
+    new = not target.exists()
+    try:
+        if not save_atomically(stream, target, limit):
+            raise InputError(
+                f"文件 '{name}' 超过 {services.settings.max_file_mb:g} MiB；请压缩或拆分后再上传"
+            )
+    except OSError as exc:
+        raise storage_error(exc, f"文件 '{name}' 保存") or exc from exc
+    try:
+        [result] = services.search().indexer.ingest_files([target], on_read=on_read)
+    except AssistantError:
+        # Not acknowledged, so not kept: a backup or a restart would otherwise index an
+        # original nobody was told about. A replaced original stays (its old version is
+        # still in the index until the upload is repeated).
+        if new:
+            target.unlink(missing_ok=True)
+        raise
     services.accounts().audit(user, "document.ingest", name, status=result.status)
     if result.status == "failed":
         raise InputError(result.message)
@@ -533,6 +551,13 @@ def _install_errors(api: FastAPI) -> None:
         if isinstance(exc, AuthError):
             status = 403 if isinstance(exc, ForbiddenError) else 401
         return _error(status, exc.code, str(exc))
+
+    @api.exception_handler(OSError)
+    async def disk_error(_: Request, exc: OSError) -> JSONResponse:
+        error = storage_error(exc, "保存")
+        if error is None:
+            raise exc  # not a full disk: a bug, answered 500
+        return _error(503, error.code, str(error))
 
     from sqlalchemy.exc import OperationalError
 

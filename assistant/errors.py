@@ -93,14 +93,14 @@ def disk_full(exc: BaseException) -> bool:
     return False
 
 
-def disk_full_message(what: str) -> str:
+def disk_full_message(what: str, detail: str = "No space left on device") -> str:
     """The one message for a full data disk: what failed, that nothing was lost, what to do.
 
     >>> disk_full_message("文档保存")[:15]
     '文档保存失败：数据目录所在磁盘'
     """
     return (
-        f"{what}失败：数据目录所在磁盘已满（No space left on device）。"
+        f"{what}失败：数据目录所在磁盘已满（{detail}）。"
         "已保存的数据和已建的索引不受影响；请清理磁盘空间或扩容后再试一次"
     )
 

@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Literal
 from assistant.core.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.core.knowledge import Article, Knowledge
 from assistant.core.text import normalize
-from assistant.errors import DocumentError, storage_error
+from assistant.errors import DocumentError, StorageError, disk_full_message, storage_error
 from assistant.faults import checkpoint
 from assistant.search.embeddings import NamedEmbeddings
 from assistant.search.journal import Journal, Pending
@@ -105,6 +106,9 @@ class Indexer:
         journal: Where writes are journaled (None: no crash recovery, for throw-away stores).
         tokenizer: The keyword tokenizer; when given, each chunk's index tokens are stored
             with it, so no process has to tokenise it again to build its BM25 index.
+        data_dir: The data directory whose free space is checked before a write (None: no
+            check, for throw-away stores).
+        min_free_bytes: Free space the data directory must keep after the write.
     """
 
     def __init__(
@@ -119,8 +123,12 @@ class Indexer:
         progress_bar: bool = True,
         journal: Journal | None = None,
         tokenizer: Tokenizer | None = None,
+        data_dir: Path | None = None,
+        min_free_bytes: int = 0,
     ) -> None:
         """Wire the parts."""
+        self.data_dir = data_dir
+        self.min_free_bytes = min_free_bytes
         self.journal = journal
         self.tokenizer = tokenizer
         self.store = store
@@ -293,6 +301,7 @@ class Indexer:
             for d in todo
         ]
         checkpoint("ingest.embedded")
+        self._check_space(all_chunks, vectors)
         try:
             journal = self.journal.begin(pending) if self.journal else None
         except OSError as exc:
@@ -309,6 +318,27 @@ class Indexer:
         if journal is not None:
             Journal.end(journal)
         return results
+
+    def _check_space(self, chunks: list[StoredChunk], vectors: list[list[float]]) -> None:
+        """Refuse a write that would leave the data disk (nearly) full, before the journal
+        or the store is touched: a write that fails half-way on a full disk can stall
+        chromadb's local store on its next write (its SQLite waits up to 1000 s)."""
+        if self.data_dir is None or self.min_free_bytes <= 0 or not self.data_dir.exists():
+            return  # 0 turns the check off (tests of the stores' own failures)
+        # Text, vector and metadata, about three times over: the SQLite log, the HNSW
+        # files and the full-text index each hold a copy while a write is in flight.
+        payload = sum(
+            len(c.text.encode()) * 2 + len(v) * 4 + 2048
+            for c, v in zip(chunks, vectors, strict=True)
+        )
+        need = self.min_free_bytes + 3 * payload
+        free = shutil.disk_usage(self.data_dir).free
+        if free < need:
+            detail = (
+                f"剩余 {free / 2**20:.1f} MiB，写入这批文档后须至少保留 "
+                f"{self.min_free_bytes / 2**20:g} MiB（ASSISTANT_MIN_FREE_MB）"
+            )
+            raise StorageError(disk_full_message("文档索引", detail))
 
     def _write_journaled(
         self,

@@ -102,6 +102,14 @@ class Settings(BaseSettings):
         description="Most pages of a PDF accepted for ingestion (a scan is OCR'd page by page, "
         "a few seconds each).",
     )
+    min_free_mb: float = Field(
+        default=64.0,
+        ge=0,
+        description="Free space (MiB) the data directory must keep after an index write; "
+        "below it an ingestion is refused before anything is written (chromadb's local "
+        "store can stall on its next write after one that failed on a full disk); 0 turns "
+        "the check off.",
+    )
     template_threshold: float = Field(
         default=0.88,
         ge=0.0,

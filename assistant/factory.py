@@ -120,5 +120,7 @@ def build_search(
         batch_size=max(settings.embed_batch_size, 32),
         journal=Journal(settings.index_dir / "journal"),
         tokenizer=tokenizer,
+        data_dir=settings.data_dir,
+        min_free_bytes=int(settings.min_free_mb * 2**20),
     )
     return SearchStack(settings, knowledge, embeddings, store, retriever, indexer)

@@ -558,7 +558,10 @@ def test_an_evaluator_grades_two_answers_and_sees_kappa(app, browser):
         page.get_by_label("正确", exact=True).first.check()
         page.get_by_label("正确", exact=True).nth(1).check()
         page.get_by_role("button", name="提交评分").click()
-        page.wait_for_selector(f"text=消息 #{number} 的评分", timeout=60_000)
+        # Either outcome ends the wait, so a refused grade fails with its reason on record.
+        page.wait_for_selector(f"text=/消息 #{number} 的评分|未保存评分/", timeout=60_000)
+        body = page.inner_text("body")
+        assert f"消息 #{number} 的评分" in body, body[-1500:]
     page.get_by_role("tab", name="评审统计").click()
     page.get_by_role("button", name="刷新统计").click()
     page.wait_for_selector("text=共评回答", timeout=60_000)

@@ -19,7 +19,7 @@ from assistant.application.health import (
     rules_versions,
     with_index_state,
 )
-from assistant.application.uploads import save_upload
+from assistant.application.uploads import save_upload, upload_name
 from assistant.config import Settings
 from assistant.core.assessment import assess, checklist
 from assistant.core.knowledge import Knowledge, load_knowledge
@@ -186,8 +186,17 @@ class Application:
         Raises:
             InputError: an unsupported, over-sized or unreadable file.
         """
+        new = not (self.settings.data_dir / "uploads" / upload_name(filename)).exists()
         target = save_upload(self.settings, filename, data)
-        [result] = self.search_stack().indexer.ingest_files([target], on_read=on_read)
+        try:
+            [result] = self.search_stack().indexer.ingest_files([target], on_read=on_read)
+        except AssistantError:
+            # Not acknowledged, so not kept: a backup or a restart would otherwise index an
+            # original nobody was told about. A replaced original stays (its old version is
+            # still in the index until the upload is repeated).
+            if new:
+                target.unlink(missing_ok=True)
+            raise
         self.accounts().audit(user, "document.ingest", target.name, status=result.status)
         if result.status == "failed":
             raise InputError(result.message)

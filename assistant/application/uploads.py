@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from assistant.config import Settings
-from assistant.errors import InputError
+from assistant.errors import InputError, storage_error
 from assistant.search.readers import SUPPORTED, SUPPORTED_TEXT
 
 __all__ = ["SUPPORTED", "SUPPORTED_TEXT", "save_atomically", "save_upload", "upload_name"]
@@ -35,6 +35,7 @@ def save_upload(settings: Settings, filename: str, data: bytes | BinaryIO) -> Pa
 
     Raises:
         InputError: an unsupported or over-sized file.
+        StorageError: the data disk is full.
     """
     name = upload_name(filename)
     limit = int(settings.max_file_mb * 2**20)
@@ -42,7 +43,11 @@ def save_upload(settings: Settings, filename: str, data: bytes | BinaryIO) -> Pa
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / name
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
-    if not save_atomically(stream, target, limit):
+    try:
+        saved = save_atomically(stream, target, limit)
+    except OSError as exc:
+        raise storage_error(exc, f"文件 '{name}' 保存") or exc from exc
+    if not saved:
         raise InputError(f"文件 '{name}' 超过 {settings.max_file_mb:g} MiB；请压缩或拆分后再上传")
     return target
 

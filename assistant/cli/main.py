@@ -28,7 +28,7 @@ from assistant.cli.parser import build_parser
 from assistant.cli.staff_commands import COMMANDS as STAFF_COMMANDS
 from assistant.cli.template_commands import cmd_templates
 from assistant.config import Settings, offline_environment
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, storage_error
 
 
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
@@ -79,6 +79,19 @@ COMMANDS: dict[str, Handler] = {
 }
 
 
+def _run(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
+    """Run the command; a full data disk is a one-line error like bad input, not a trace."""
+    try:
+        return COMMANDS[args.command](args, settings)
+    except AssistantError:
+        raise
+    except Exception as exc:
+        error = storage_error(exc, f"命令 {args.command} ")
+        if error is None:
+            raise
+        raise error from exc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns the exit status (0 ok, 2 bad input)."""
     offline_environment()
@@ -87,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         settings = Settings()
-        data, text = COMMANDS[args.command](args, settings)
+        data, text = _run(args, settings)
     except AssistantError as exc:
         message = str(exc).replace("\n", " ")
         print(f"error: {message}", file=sys.stderr)

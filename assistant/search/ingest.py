@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import shutil
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Literal
 from assistant.core.chunking import CHUNKER_VERSION, Chunk, chunk_text
 from assistant.core.knowledge import Article, Knowledge
 from assistant.core.text import normalize
-from assistant.errors import DocumentError
+from assistant.errors import DocumentError, StorageError, disk_full_message, storage_error
 from assistant.faults import checkpoint
 from assistant.search.embedder import NamedEmbeddings
 from assistant.search.journal import Journal, Pending
@@ -105,6 +106,9 @@ class Indexer:
         journal: Where writes are journaled (None: no crash recovery, for throw-away stores).
         tokenizer: The keyword tokenizer; when given, each chunk's index tokens are stored
             with it, so no process has to tokenise it again to build its BM25 index.
+        data_dir: The data directory whose free space is checked before a write (None: no
+            check, for throw-away stores).
+        min_free_bytes: Free space the data directory must keep after the write.
     """
 
     def __init__(
@@ -119,8 +123,12 @@ class Indexer:
         progress_bar: bool = True,
         journal: Journal | None = None,
         tokenizer: Tokenizer | None = None,
+        data_dir: Path | None = None,
+        min_free_bytes: int = 0,
     ) -> None:
         """Wire the parts."""
+        self.data_dir = data_dir
+        self.min_free_bytes = min_free_bytes
         self.journal = journal
         self.tokenizer = tokenizer
         self.store = store
@@ -145,7 +153,9 @@ class Indexer:
             on_read: Reading progress of paged files, one call per page (a scan's OCR
                 takes seconds per page).
         """
-        self.recover()
+        # Recovery may itself index one of these files (named by a failed write): its
+        # status is what that did, not "unchanged".
+        recovered = {r.doc_id: r.status for r in self.recover()}
         stored = self.store.documents()
         results: list[IngestResult] = []
         todo: list[_Prepared] = []
@@ -164,9 +174,9 @@ class Indexer:
                 msg = f"{path}：没有可以索引的文字；请确认文件内容"
                 results.append(_described(str(path), doc_id, "failed", 0, raw, msg))
             elif stored.get(doc_id, {}).get("content_hash") == prepared.content_hash:
-                results.append(
-                    _described(str(path), doc_id, "unchanged", len(prepared.chunks), raw)
-                )
+                status = recovered.get(doc_id, "unchanged")
+                status = status if status in ("added", "updated") else "unchanged"
+                results.append(_described(str(path), doc_id, status, len(prepared.chunks), raw))
             else:
                 todo.append(prepared)
         return results + self._write(todo, stored, on_progress)
@@ -201,10 +211,11 @@ class Indexer:
         return results
 
     def recover(self) -> list[IngestResult]:
-        """Finish or undo the writes of runs that were killed half-way (see
+        """Finish or undo the writes of runs that were killed or failed half-way (see
         :mod:`assistant.search.journal`): a document whose new version is complete keeps it
-        (the old version's extra chunks go), any other named document is deleted, and an
-        uploaded file that still exists is ingested again. Knowledge articles come back with
+        (the old version's extra chunks go), one that no new chunk reached keeps its old
+        version, any other named document is deleted, and an uploaded file that still
+        exists is ingested again. Knowledge articles come back with
         the next :meth:`index_knowledge`."""
         if self.journal is None:
             return []
@@ -216,7 +227,8 @@ class Indexer:
                     keep = pending.chunk_ids()
                     self.store.delete_ids([i for i in chunks if i not in keep])
                     continue
-                self.store.delete_ids(list(chunks))
+                if not pending.left_untouched(chunks):
+                    self.store.delete_ids(list(chunks))
                 source = Path(pending.source)
                 if pending.content_hash and pending.doc_type == "upload" and source.is_file():
                     again.append(source)
@@ -289,8 +301,53 @@ class Indexer:
             for d in todo
         ]
         checkpoint("ingest.embedded")
-        journal = self.journal.begin(pending) if self.journal else None
+        self._check_space(all_chunks, vectors)
+        try:
+            journal = self.journal.begin(pending) if self.journal else None
+        except OSError as exc:
+            raise storage_error(exc, "文档索引") or exc from exc
         checkpoint("ingest.journaled")
+        try:
+            results = self._write_journaled(todo, pending, stored, all_chunks, vectors)
+        except BaseException:
+            # A write that failed (a full disk, the chroma server gone) is undone or finished
+            # by the next recover() of this process too, not only after a restart.
+            if journal is not None:
+                Journal.release(journal)
+            raise
+        if journal is not None:
+            Journal.end(journal)
+        return results
+
+    def _check_space(self, chunks: list[StoredChunk], vectors: list[list[float]]) -> None:
+        """Refuse a write that would leave the data disk (nearly) full, before the journal
+        or the store is touched: a write that fails half-way on a full disk can stall
+        chromadb's local store on its next write (its SQLite waits up to 1000 s)."""
+        if self.data_dir is None or self.min_free_bytes <= 0 or not self.data_dir.exists():
+            return  # 0 turns the check off (tests of the stores' own failures)
+        # Text, vector and metadata, about three times over: the SQLite log, the HNSW
+        # files and the full-text index each hold a copy while a write is in flight.
+        payload = sum(
+            len(c.text.encode()) * 2 + len(v) * 4 + 2048
+            for c, v in zip(chunks, vectors, strict=True)
+        )
+        need = self.min_free_bytes + 3 * payload
+        free = shutil.disk_usage(self.data_dir).free
+        if free < need:
+            detail = (
+                f"剩余 {free / 2**20:.1f} MiB，写入这批文档后须至少保留 "
+                f"{self.min_free_bytes / 2**20:g} MiB（ASSISTANT_MIN_FREE_MB）"
+            )
+            raise StorageError(disk_full_message("文档索引", detail))
+
+    def _write_journaled(
+        self,
+        todo: list[_Prepared],
+        pending: list[Pending],
+        stored: dict[str, Metadata],
+        all_chunks: list[StoredChunk],
+        vectors: list[list[float]],
+    ) -> list[IngestResult]:
         # One write for the whole batch: per-document upserts cost a round trip each. The
         # new chunks overwrite the old ones of the same number; only then do the old
         # version's extra chunks go, so a reader never meets a document with no chunks.
@@ -306,8 +363,6 @@ class Indexer:
             status: Status = "updated" if existed else "added"
             results.append(_described(doc.source, doc.doc_id, status, len(doc.chunks), doc.raw))
         checkpoint("ingest.pruned")
-        if journal is not None:
-            Journal.end(journal)
         return results
 
     def _delete(self, doc_id: str, source: str) -> int:

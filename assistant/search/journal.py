@@ -50,6 +50,22 @@ class Pending:
         ids = self.chunk_ids()
         return all(stored.get(i, {}).get("content_hash") == self.content_hash for i in ids)
 
+    def left_untouched(self, stored: dict[str, Metadata]) -> bool:
+        """Whether no chunk of the new version was written: what is stored is one whole
+        earlier version (all its chunks, one content hash, not the new one). A write that
+        failed before the store took anything (a full disk) then leaves the old version
+        answering instead of deleting it."""
+        if self.content_hash is None or not stored:
+            return False
+        hashes = {meta.get("content_hash") for meta in stored.values()}
+        counts = {meta.get("chunks") for meta in stored.values()}
+        if len(hashes) != 1 or self.content_hash in hashes or len(counts) != 1:
+            return False
+        [count] = counts
+        return isinstance(count, int) and set(stored) == {
+            f"{self.doc_id}#{i:04d}" for i in range(count)
+        }
+
 
 class Journal:
     """The journal files of one index folder."""
@@ -80,6 +96,13 @@ class Journal:
     def end(path: Path) -> None:
         """The writes are done: forget the journal."""
         path.unlink(missing_ok=True)
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(path)
+
+    @staticmethod
+    def release(path: Path) -> None:
+        """The write failed in this process: leave the journal for the next
+        :meth:`orphans` to hand to recovery."""
         with _ACTIVE_LOCK:
             _ACTIVE.discard(path)
 

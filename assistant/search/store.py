@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
 from assistant.config import Settings
-from assistant.errors import RetrievalError
+from assistant.errors import RetrievalError, disk_full, disk_full_message
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
@@ -50,7 +50,9 @@ def unavailable(exc: BaseException) -> RetrievalError | None:
         return RetrievalError(
             "知识库检索服务暂时无法连接（chroma 服务器未响应），请稍后再试；已保存的数据不受影响"
         )
-    storage = ("readonly", "read-only", "disk is full", "no space left", "disk i/o error")
+    if disk_full(exc):
+        return RetrievalError(disk_full_message("知识库索引写入"))
+    storage = ("readonly", "read-only", "disk i/o error")
     if isinstance(exc, OSError) or any(word in text for word in storage):
         return RetrievalError(
             f"知识库索引无法写入（数据目录已满或只读：{exc}），请检查磁盘后再试；已有索引不受影响"

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from assistant.config import Settings
-from assistant.errors import InputError
+from assistant.errors import InputError, StorageError, storage_error
 
 SCHEMA_VERSION = 1
 _SCHEMA_LOCK = threading.Lock()
@@ -109,6 +109,12 @@ def make_engine(settings: Settings) -> Engine:
             # lock rather than fail (5 s was exceeded by 20 users on 2 busy cores).
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _disk_full(context: Any) -> StorageError | None:
+        # A full disk is no bug and no busy lock: every caller (API, pages, CLI) gets the
+        # same message saying what to do. The transaction has rolled back.
+        return storage_error(context.original_exception, "数据库写入")
 
     ensure_schema(engine)
     return engine

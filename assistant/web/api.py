@@ -20,7 +20,13 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from assistant.application import Application
-from assistant.errors import AssistantError, AuthError, ForbiddenError, InputError
+from assistant.errors import (
+    AssistantError,
+    AuthError,
+    ForbiddenError,
+    InputError,
+    storage_error,
+)
 from assistant.web.auth import is_staff, require
 from assistant.web.guard import JSON_LIMIT
 from assistant.web.review_api import install_review_routes
@@ -251,10 +257,17 @@ def _install_errors(api: FastAPI) -> None:
             status = 403 if isinstance(exc, ForbiddenError) else 401
         return _error(status, exc.code, str(exc))
 
+    @api.exception_handler(OSError)
+    async def disk_error(_: Request, exc: OSError) -> JSONResponse:
+        error = storage_error(exc, "保存")
+        if error is None:
+            raise exc  # not a full disk: a bug, answered 500
+        return _error(503, error.code, str(error))
+
     from sqlalchemy.exc import OperationalError
 
     @api.exception_handler(OperationalError)
-    async def storage_error(_: Request, exc: OperationalError) -> JSONResponse:
+    async def database_error(_: Request, exc: OperationalError) -> JSONResponse:
         # The database is busy past its timeout, read-only or on a full disk: nothing was
         # written (the transaction rolled back), and the client may retry.
         reason = str(exc.orig) if exc.orig is not None else type(exc).__name__

@@ -40,6 +40,7 @@ from assistant.chat.dialogue import (
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
 from assistant.chat.lead import LeadScorer
+from assistant.chat.period import match_at_ends, period_note
 from assistant.chat.turns import (
     Reply,
     assessment_changes,
@@ -49,7 +50,7 @@ from assistant.chat.turns import (
     said_notes,
 )
 from assistant.core.knowledge import Knowledge
-from assistant.core.matching import match, program_gaps
+from assistant.core.matching import program_gaps
 from assistant.core.profile import validate_profile
 from assistant.core.text import check_question, is_traditional, to_simplified, to_traditional
 from assistant.errors import InputError
@@ -388,13 +389,17 @@ class ChatAssistant:
             out = _plain(assessed.problem, [], programs)
             out["_act"] = "clarify"
             return out, []
-        notes = said_notes(state, assessed.notes)
         updated = "".join(
             "\n\n#### 已更新\n\n" + "\n".join(change_lines(self.knowledge, changed))
             for _ in changed[:1]
         )
-        if kind == "match" or not targets:
-            ranking = match(self.knowledge, assessed.profile, day)
+        ranking, notes = None, assessed.notes
+        if kind in ("match", "gaps") or not targets:
+            # A registration period is ranked at both ends too (match_at_ends).
+            ranking, depends = match_at_ends(self.knowledge, assessed.profiles, day)
+        if ranking is not None and (kind == "match" or not targets):
+            # The note speaks of every program the ranking shows, not only those assessed.
+            notes = said_notes(state, period_note(state.facts, depends))
             text = compose_match(ranking, targets if kind == "gaps" else [])
             return _plain(
                 text + updated + "".join(f"\n\n> {n}" for n in notes),
@@ -402,10 +407,10 @@ class ChatAssistant:
                 targets,
                 missing=sorted({f for p in ranking["programs"][:3] for f in p["missing_fields"]}),
             ), []
+        notes = said_notes(state, notes)
         results = assessed.results
         changes, lines = assessment_changes(state, results)
-        if kind == "gaps":
-            ranking = match(self.knowledge, assessed.profile, day)
+        if ranking is not None:
             text = compose_match(ranking, targets) + updated
             return self._with_conditions(text, results, targets, notes), changes
         gaps = [

@@ -14,7 +14,6 @@ from typing import Any
 
 from assistant.chat.compose import decisive_questions
 from assistant.chat.dialogue import (
-    STATUS_TEXT,
     DialogueState,
     FactChange,
     assess_facts,
@@ -22,13 +21,13 @@ from assistant.chat.dialogue import (
     changes_between,
     condition_change_lines,
     facts_list,
-    registration_span,
     remember,
     short_value,
 )
+from assistant.chat.period import STATUS_TEXT, match_at_ends, registration_span
 from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.knowledge import Knowledge
-from assistant.core.matching import match, program_gaps
+from assistant.core.matching import program_gaps
 
 MAX_CONDITION_LINES = 6
 
@@ -82,7 +81,7 @@ def facts_reply(
         parts.append("#### 已记录的信息\n\n" + "\n".join(facts_list(knowledge, fresh)))
     targets = [p for p in (programs or state.programs) if p in knowledge.rules][:3]
     if not targets and assessed.profile is not None:
-        ranking = match(knowledge, assessed.profile, as_of)["programs"]
+        ranking = match_at_ends(knowledge, assessed.profiles, as_of)[0]["programs"]
         targets = [r["program"] for r in ranking if r["verdict"] != "not_eligible"][:3]
     results = assess_facts(knowledge, targets, state.facts, as_of)
     steps = [

@@ -28,6 +28,7 @@ from assistant.chat.period import STATUS_TEXT, match_at_ends, registration_span
 from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import program_gaps
+from assistant.core.names import everyday_name, program_order
 
 MAX_CONDITION_LINES = 6
 
@@ -89,9 +90,10 @@ def facts_reply(
     ]
     questions = decisive_questions(results.results)[:3]
     if steps:
+        example = everyday_name(knowledge, program_order(knowledge)[0])
         parts.append(
-            "#### 下一步\n\n可以问我「我们能评高企吗？」这样的问题，我按已记下的全部信息逐条判断。"
-            "离得最近的项目：\n" + "\n".join(steps)
+            f"#### 下一步\n\n可以问我「我们能评{example}吗？」这样的问题，"
+            "我按已记下的全部信息逐条判断。离得最近的项目：\n" + "\n".join(steps)
         )
     if questions:
         parts.append("#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions))
@@ -180,8 +182,9 @@ def condition_reply(
     rows = (decided or open_)[:MAX_CONDITION_LINES]
     if not rows:
         return Reply(
-            "您给的数字单独还决定不了任何一项条件。请说明想了解哪个项目（如高企、科技型中小企业），"
-            "我按全部条件帮您判断。",
+            "您给的数字单独还决定不了任何一项条件。请说明想了解哪个项目（如"
+            + "、".join(everyday_name(knowledge, p) for p in program_order(knowledge)[:2])
+            + "），我按全部条件帮您判断。",
             programs,
             clarify=True,
         )

@@ -294,8 +294,9 @@ def first_day_met(
 
 def clarify_reply(knowledge: Knowledge, programs: list[str], as_of: dt.date) -> Reply:
     """Before any fact is known: the most decisive facts to ask for."""
-    targets = [p for p in programs if p in knowledge.rules][:3] or ["hnte", "tech_sme"]
-    targets = [p for p in targets if p in knowledge.rules]
+    ruled = [p for p in program_order(knowledge) if p in knowledge.rules]
+    # nothing named: the first two programs of the contract order (高企, 科技型中小企业)
+    targets = [p for p in programs if p in knowledge.rules][:3] or ruled[:2]
     results = assess_facts(knowledge, targets, {}, as_of).results
     questions = decisive_questions(results)[:4]
     names = "、".join(r["program_name"] for r in results)

@@ -18,10 +18,12 @@ from hypothesis import strategies as st
 
 from assistant.chat.extract import extract_facts
 from assistant.config import PROJECT_ROOT, Settings
+from assistant.core.knowledge import load_knowledge
 from assistant.errors import InputError
 from assistant.factory import build_chat, build_search
 
 DAY = dt.date(2026, 11, 22)
+WORDS = load_knowledge(PROJECT_ROOT / "knowledge").vocabulary
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +193,7 @@ def test_ask_cli_remembers_the_session_across_processes(tmp_path):
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=300))
 def test_the_extractor_never_crashes_on_arbitrary_text(text):
-    result = extract_facts(text, DAY)
+    result = extract_facts(text, DAY, WORDS)
     assert isinstance(result.facts, dict)
 
 
@@ -223,4 +225,4 @@ def test_the_extractor_never_crashes_on_arbitrary_text(text):
     )
 )
 def test_the_extractor_never_crashes_on_domain_word_salad(words):
-    extract_facts("".join(words), DAY)
+    extract_facts("".join(words), DAY, WORDS)

@@ -259,6 +259,26 @@ def test_state_merge_names_old_and_new_and_a_total_replaces_the_years():
     assert again.origin == state.origin
 
 
+def test_a_registration_year_that_decides_only_at_one_end_asks_for_the_date(chat):
+    # 好品山东 needs five full years: on 2026-11-22 registration on 2021-01-01 has them,
+    # on 2021-12-31 it has not; the ranking must not pick either end.
+    [answer] = talk(chat, "我们2021年成立，职工50人，能申请哪些项目？")
+    lines = answer["answer"].splitlines()
+    haopin = next(line for line in lines if "好品山东区域公共品牌【" in line)
+    assert "【待补充】" in haopin
+    assert "还需" not in haopin
+    assert (
+        "好品山东区域公共品牌的结论取决于具体日期，请提供营业执照上的成立日期" in answer["answer"]
+    )
+    assert "不受具体日期影响" not in answer["answer"]
+
+
+def test_a_registration_year_that_decides_at_both_ends_says_so(chat):
+    [answer] = talk(chat, "我们2015年成立，职工50人，能申请哪些项目？")
+    assert "结论相同，不受具体日期影响" in answer["answer"]
+    assert "取决于具体日期" not in answer["answer"]
+
+
 def test_a_bad_profile_is_refused_in_chinese_naming_the_field(chat):
     from assistant.errors import InputError
 

@@ -14,7 +14,10 @@ import pytest
 import yaml
 
 from assistant.chat.extract import extract_facts
+from assistant.config import PROJECT_ROOT
+from assistant.core.knowledge import load_knowledge
 
+WORDS = load_knowledge(PROJECT_ROOT / "knowledge").vocabulary
 CASES_DIR = Path(__file__).parent / "cases" / "extraction"
 CASES = [
     case
@@ -71,5 +74,5 @@ def test_extraction_case(case):
     day = case.get("as_of") or dt.date(2026, 11, 22)
     if isinstance(day, str):
         day = dt.date.fromisoformat(day)
-    got = _normal(extract_facts(case["text"], day).facts)
+    got = _normal(extract_facts(case["text"], day, WORDS).facts)
     assert got == _normal(_expected(case))

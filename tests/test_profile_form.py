@@ -136,3 +136,17 @@ def settings_services(tmp_path_factory):
     from assistant.config import Settings
 
     return Application(Settings(data_dir=tmp_path_factory.mktemp("form"), embeddings="hashing"))
+
+
+def test_the_qualifications_offered_are_the_knowledge_bases_titles():
+    from assistant.config import PROJECT_ROOT
+    from assistant.core.knowledge import PROGRAM_IDS, load_knowledge
+    from assistant.core.names import title_choices
+
+    knowledge = load_knowledge(PROJECT_ROOT / "knowledge")
+    basic = dict(form_groups(YEARS, title_choices(knowledge)))["基本情况"]
+    held = next(f for f in basic if f.path == "qualifications")
+    ids = [stored for _, stored in held.choices]
+    assert ids == [*PROGRAM_IDS, *knowledge.paths.titles, "__none__"]
+    assert ("高新技术企业", "hnte") in held.choices  # the glossary's everyday name
+    assert ("济南市高端品牌培育企业", "high_end_brand_city") in held.choices

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.compose import (
-    NO_SOURCE,
-    REFUSAL,
     candidate_passages,
     compose_assessment,
     compose_match,
@@ -40,6 +38,8 @@ from assistant.chat.dialogue import (
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
 from assistant.chat.lead import LeadScorer
+from assistant.chat.period import match_at_ends, period_note
+from assistant.chat.scope_text import scope_text
 from assistant.chat.turns import (
     Reply,
     assessment_changes,
@@ -49,7 +49,7 @@ from assistant.chat.turns import (
     said_notes,
 )
 from assistant.core.knowledge import Knowledge
-from assistant.core.matching import match, program_gaps
+from assistant.core.matching import program_gaps
 from assistant.core.profile import validate_profile
 from assistant.core.text import check_question, is_traditional, to_simplified, to_traditional
 from assistant.errors import InputError
@@ -96,7 +96,8 @@ class ChatAssistant:
         self.retriever = retriever
         self.sessions = sessions
         self.templates = templates
-        self.intents = IntentDetector(knowledge.glossary.program_names)
+        self.intents = IntentDetector(knowledge.glossary.program_names, knowledge.vocabulary)
+        self.scope = scope_text(knowledge)
         self.leads = LeadScorer(
             retriever.embeddings,
             retriever.tokenizer,
@@ -204,7 +205,7 @@ class ChatAssistant:
                 raise InputError(chinese_error(self.knowledge, exc, "profile")) from exc
             for path, value in flatten(profile).items():
                 state.facts.setdefault(path, value)  # what the user said wins over the file
-        extracted = extract_facts(question, day)
+        extracted = extract_facts(question, day, self.knowledge.vocabulary)
         substantive = any(not k.startswith(CONTEXT_KEYS) for k in extracted.facts)
         intent = self.intents.detect(
             question,
@@ -283,7 +284,7 @@ class ChatAssistant:
             upload = self._upload_answer(turn.question, turn.intent)
             if upload is not None:
                 return upload, "answer", [], None, []
-            return _refusal(REFUSAL), act, [], None, []
+            return _refusal(self.scope.refusal), act, [], None, []
         if act == "facts":
             reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
             return self._reply(reply), reply.act("facts"), reply.changes, None, []
@@ -388,13 +389,17 @@ class ChatAssistant:
             out = _plain(assessed.problem, [], programs)
             out["_act"] = "clarify"
             return out, []
-        notes = said_notes(state, assessed.notes)
         updated = "".join(
             "\n\n#### 已更新\n\n" + "\n".join(change_lines(self.knowledge, changed))
             for _ in changed[:1]
         )
-        if kind == "match" or not targets:
-            ranking = match(self.knowledge, assessed.profile, day)
+        ranking, notes = None, assessed.notes
+        if kind in ("match", "gaps") or not targets:
+            # A registration period is ranked at both ends too (match_at_ends).
+            ranking, depends = match_at_ends(self.knowledge, assessed.profiles, day)
+        if ranking is not None and (kind == "match" or not targets):
+            # The note speaks of every program the ranking shows, not only those assessed.
+            notes = said_notes(state, period_note(state.facts, depends))
             text = compose_match(ranking, targets if kind == "gaps" else [])
             return _plain(
                 text + updated + "".join(f"\n\n> {n}" for n in notes),
@@ -402,10 +407,10 @@ class ChatAssistant:
                 targets,
                 missing=sorted({f for p in ranking["programs"][:3] for f in p["missing_fields"]}),
             ), []
+        notes = said_notes(state, notes)
         results = assessed.results
         changes, lines = assessment_changes(state, results)
-        if kind == "gaps":
-            ranking = match(self.knowledge, assessed.profile, day)
+        if ranking is not None:
             text = compose_match(ranking, targets) + updated
             return self._with_conditions(text, results, targets, notes), changes
         gaps = [
@@ -480,6 +485,7 @@ class ChatAssistant:
             self.retriever.tokenizer,
             scorer=self.leads,
             lead=lead,
+            version_notes=self.scope.version_notes,
         )
         return _plain(text, citations, [])
 
@@ -502,7 +508,7 @@ class ChatAssistant:
             passages = self._summary_first(single, day) + passages
         supported = [p for p in passages if _supports(p, programs)]
         if not supported:
-            return _refusal(NO_SOURCE)
+            return _refusal(self.scope.no_source)
         lead = None
         if intent.kind != "comparison":
             shape = self.leads.shape(question)
@@ -510,7 +516,7 @@ class ChatAssistant:
             # Scope from evidence: with no program named and no company facts, the
             # passages must carry the question's own point, not merely share its topic.
             if lead is None or (not programs and not has_facts and not lead.answers):
-                return _refusal(NO_SOURCE)
+                return _refusal(self.scope.no_source)
         topics = KIND_TOPICS.get(intent.kind, ())
         text, citations = compose_passage_answer(
             question,
@@ -521,6 +527,7 @@ class ChatAssistant:
             self.retriever.tokenizer,
             scorer=self.leads,
             lead=lead,
+            version_notes=self.scope.version_notes,
         )
         found = programs or list(
             dict.fromkeys(

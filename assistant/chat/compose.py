@@ -9,7 +9,7 @@ never states a number that its sources do not contain.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from assistant.chat.lead import Lead, LeadScorer, opening, plain
@@ -19,22 +19,7 @@ from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import Passage
 
 REPORTED_NOTE = "以上部分内容来自公开报道或第三方整理，申报前请以官方通知原文为准。"
-VERSION_NOTE = (
-    "专精特新相关规则按日期适用：2026-04-01起新申报按《优质中小企业梯度培育管理办法》"
-    "（工信部企业〔2026〕2号），此前按工信部企业〔2022〕63号。"
-)
-_VERSIONED = {"innovative_sme", "srdi_sme", "little_giant"}
 _NUMBER = re.compile(r"\d")
-REFUSAL = (
-    "抱歉，这个问题不在我能回答的范围内。我可以帮您：\n"
-    "- 解答高新技术企业、科技型中小企业、创新型/专精特新中小企业、专精特新“小巨人”、好品山东、"
-    "泉城好品、聊城优品、高新优品的申报条件、材料、流程和政策；\n"
-    "- 根据您提供的企业数据逐条判断是否符合条件，并生成申报材料清单。"
-)
-NO_SOURCE = (
-    "抱歉，知识库中没有找到能回答这个问题的内容，我不便猜测。您可以换个问法，"
-    "或说明具体项目（如高企、科技型中小企业、专精特新、泉城好品等）。"
-)
 
 
 def lead_sentence(
@@ -111,12 +96,15 @@ def compose_passage_answer(
     *,
     scorer: LeadScorer | None = None,
     lead: Lead | None = None,
+    version_notes: Mapping[str, str] | None = None,
 ) -> tuple[str, list[dict[str, Any]]]:
     """Markdown answer and citations for a knowledge question: the sentence that answers
     first (with 可以/不可以 … for a yes/no question), then the passages, then the sources.
 
     ``lead`` is the sentence already chosen by ``scorer`` (the caller's scope check
-    chose it); without a scorer the lead is the sentence sharing most terms."""
+    chose it); without a scorer the lead is the sentence sharing most terms.
+    ``version_notes`` (program -> note on its dated rule versions) come from the knowledge
+    base (:mod:`assistant.chat.scope_text`)."""
     if scorer is not None and lead is None and kind != "comparison":
         lead = scorer.choose(
             question, candidate_passages(passages, programs), scorer.shape(question)
@@ -131,18 +119,20 @@ def compose_passage_answer(
     for p in chosen:
         title = p.metadata.get("article_title") or p.metadata.get("title") or ""
         parts.append(f"#### {title}\n\n{p.text.strip()}")
-    parts += notes_for(chosen)
+    parts += notes_for(chosen, version_notes or {})
     parts.append(sources_block(chosen))
     return "\n\n".join(x for x in parts if x), [p.citation() for p in chosen]
 
 
-def notes_for(passages: Sequence[Passage]) -> list[str]:
-    """The reported-source and rule-version notes that apply."""
+def notes_for(passages: Sequence[Passage], version_notes: Mapping[str, str]) -> list[str]:
+    """The reported-source note and the rule-version notes of the passages' programs."""
     notes = []
     if any(p.metadata.get("confidence") in ("reported", "general") for p in passages):
         notes.append(f"> 提示：{REPORTED_NOTE}")
-    if any(p.program in _VERSIONED for p in passages):
-        notes.append(f"> {VERSION_NOTE}")
+    versions = dict.fromkeys(
+        version_notes[p.program] for p in passages if p.program in version_notes
+    )
+    notes += [f"> {note}" for note in versions]
     return notes
 
 

@@ -28,7 +28,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.core.assessment import VERDICT_TEXT, assess, verdict
+from assistant.chat.period import STATUS_TEXT, merge_ends, period_note, registration_span
+from assistant.core.assessment import VERDICT_TEXT, assess
 from assistant.core.eligibility import VALUE_TEXT
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import Profile, validate_profile
@@ -36,7 +37,6 @@ from assistant.core.text import to_simplified
 from assistant.errors import InputError
 
 ACTS = ("facts", "assessment", "answer", "condition", "refusal", "clarify")
-STATUS_TEXT = {"pass": "符合", "fail": "不符合", "unknown": "待补充", "manual": "需评审"}
 # Facts that place a company but say nothing about its figures.
 CONTEXT_KEYS = ("region.", "sector", "tech_field", "qualifications")
 REGISTRATION_KEYS = ("registered_on", "registered_year", "registered_month")
@@ -290,23 +290,6 @@ def nested_profile(facts: dict[str, Any]) -> dict[str, Any]:
     return profile
 
 
-def registration_span(facts: dict[str, Any]) -> tuple[dt.date, dt.date, str] | None:
-    """The first and last possible registration day when only a year or month is known."""
-    if "registered_on" in facts:
-        return None
-    month = facts.get("registered_month")
-    if isinstance(month, str) and re.fullmatch(r"\d{4}-\d{2}", month):
-        year, mon = (int(x) for x in month.split("-"))
-        if 1 <= mon <= 12:
-            first = dt.date(year, mon, 1)
-            last = dt.date(year + mon // 12, mon % 12 + 1, 1) - dt.timedelta(days=1)
-            return first, last, f"{year}年{mon}月"
-    year_value = facts.get("registered_year")
-    if isinstance(year_value, int) and 1900 < year_value < 2200:
-        return dt.date(year_value, 1, 1), dt.date(year_value, 12, 31), f"{year_value}年"
-    return None
-
-
 def profile_data(facts: dict[str, Any], registered: dt.date | None = None) -> dict[str, Any]:
     """The engine's profile from the facts, with a registration day when one is assumed."""
     data = nested_profile({k: v for k, v in facts.items() if k not in REGISTRATION_KEYS[1:]})
@@ -367,12 +350,18 @@ def chinese_error(knowledge: Knowledge, exc: InputError, source: str) -> str:
 
 @dataclass
 class Assessed:
-    """Assessments over the session's facts, the notes on assumed facts, or a problem."""
+    """Assessments over the session's facts, the notes on assumed facts, or a problem.
+
+    ``profiles`` holds one profile, or two (the first and the last day of a registration
+    period); ``profile`` is the last one. ``depends_on_date`` names the programs whose result
+    differs between the two."""
 
     results: list[dict[str, Any]]
     notes: list[str]
     problem: str = ""
     profile: Profile | None = None
+    profiles: list[Profile] = field(default_factory=list)
+    depends_on_date: list[str] = field(default_factory=list)
 
 
 def assess_facts(
@@ -390,65 +379,15 @@ def assess_facts(
             return Assessed([], [], checked)
         profiles.append(checked)
     results = []
-    differs = False
+    depends = []
     for program in programs:
         runs = [assess(knowledge, program, p, as_of) for p in profiles]
-        merged, changed = _merge_ends(runs)
-        differs = differs or changed
+        merged, changed = merge_ends(runs)
+        if changed:
+            depends.append(merged["program_name"])
         results.append(merged)
-    notes = []
-    if span:
-        first, last, label = span
-        tail = (
-            "，部分条件取决于具体日期，请提供营业执照上的成立日期。"
-            if differs
-            else "，结论相同，不受具体日期影响。"
-        )
-        notes.append(
-            f"您只说了成立于{label}：按该期间第一天（{first}）和最后一天（{last}）分别判断{tail}"
-        )
-    return Assessed(results, notes, profile=profiles[-1])
-
-
-def _merge_ends(runs: list[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
-    """One assessment from the runs at both ends of the registration period."""
-    base = runs[0]
-    if len(runs) == 1:
-        return base, False
-    other = {c["id"]: c for c in runs[1]["conditions"]}
-    conditions, changed = [], False
-    for c in base["conditions"]:
-        twin = other.get(c["id"], c)
-        if twin["status"] == c["status"]:
-            conditions.append(c)
-            continue
-        changed = True
-        conditions.append(
-            {
-                **c,
-                "status": "unknown",
-                "actual": f"{c['actual']} / {twin['actual']}",
-                "missing": list(dict.fromkeys([*c["missing"], "registered_on"])),
-                "explanation": (
-                    f"{c['title']}：按最早日期{STATUS_TEXT[c['status']]}，按最晚日期"
-                    f"{STATUS_TEXT[twin['status']]}，取决于具体成立日期。"
-                ),
-            }
-        )
-    if not changed:
-        return base, False
-    missing = list(dict.fromkeys(m for c in conditions for m in c["missing"]))
-    questions = {q["field"]: q for q in [*base["questions"], *runs[1]["questions"]]}
-    return {
-        **base,
-        "conditions": conditions,
-        "verdict": verdict({c["status"] for c in conditions}),
-        "missing_fields": missing,
-        "questions": [
-            questions.get(m, {"field": m, "question": "请提供营业执照上的成立日期。"})
-            for m in missing
-        ],
-    }, True
+    notes = period_note(facts, depends)
+    return Assessed(results, notes, "", profiles[-1], profiles, depends)
 
 
 # ---------------------------------------------------------------------------- memory of results

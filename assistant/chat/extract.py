@@ -23,6 +23,7 @@ from typing import Any
 
 from assistant.chat.numbers import CN_NUM, NUMBER, first_amount, first_count, first_percent
 from assistant.core.text import normalize
+from assistant.core.vocabulary import Regions, TitlePattern, Vocabulary
 
 _MONEY = [
     (r"高新技术产品(?:（服务）|\(服务\)|和服务|服务)?收入|高新(?:产品)?收入", "hightech_revenue"),
@@ -61,46 +62,7 @@ _COUNT_NEEDS = {  # counts that only count with a context word in the clause
     "transformations_3y": r"转化",
     "ip.trademarks": r"注册|件|个",
 }
-_CITIES = (
-    "济南",
-    "青岛",
-    "淄博",
-    "枣庄",
-    "东营",
-    "烟台",
-    "潍坊",
-    "济宁",
-    "泰安",
-    "威海",
-    "日照",
-    "临沂",
-    "德州",
-    "聊城",
-    "滨州",
-    "菏泽",
-)
-_FIELDS_8 = (
-    "电子信息",
-    "生物与新医药",
-    "航空航天",
-    "新材料",
-    "高技术服务",
-    "新能源与节能",
-    "资源与环境",
-    "先进制造与自动化",
-)
 _NEG = r"(?:没有|没|无|未|不曾|从未|从来没有?|还没有?|不是|并非|尚未)"
-_TITLES = [
-    (r"(?:国家级)?(?:专精特新)?[“\"]?小巨人", "little_giant"),
-    (r"高新技术企业|高企|国高", "hnte"),
-    (r"科技型中小企业|科小|科技型企业", "tech_sme"),
-    (r"创新型中小企业|创新型企业", "innovative_sme"),
-    (r"专精特新", "srdi_sme"),
-    (r"好品山东", "haopin_shandong"),
-    (r"(?:山东)?省级?高端品牌培育", "high_end_brand_province"),
-    (r"(?:济南)?市级?高端品牌培育", "high_end_brand_city"),
-    (r"高端品牌培育", "high_end_brand_city"),  # level unsaid: either title meets 泉城好品's rule
-]
 _HOLD = (
     r"(?:已经?是|是|也是|属于|已(?:被)?认定为?|认定为|评上了?|入选了?|取得了?|拿到了?"
     r"|获得了?|已入库|入库了?)"
@@ -133,15 +95,19 @@ class Extraction:
     notes: list[str] = field(default_factory=list)
 
 
-def extract_facts(text: str, as_of: dt.date) -> Extraction:
+def extract_facts(text: str, as_of: dt.date, words: Vocabulary) -> Extraction:
     """Read company facts from a message. Never raises.
 
-    >>> extract_facts("我们去年营收4800万，研发投入260万", dt.date(2026, 11, 22)).facts
+    ``words`` (the knowledge base's vocabulary) says which cities, technology fields and
+    title names there are; with an empty one, none are read.
+
+    >>> day = dt.date(2026, 11, 22)
+    >>> extract_facts("我们去年营收4800万，研发投入260万", day, Vocabulary()).facts
     {'financials.2025.revenue': 4800.0, 'financials.2025.rd_expense': 260.0}
     """
     out = Extraction()
     with contextlib.suppress(ValueError, ArithmeticError, IndexError, KeyError):  # never a crash
-        _extract(_digits(normalize(text or "")[:5000]), as_of, out)
+        _extract(_digits(normalize(text or "")[:5000]), as_of, words, out)
     return out
 
 
@@ -164,12 +130,12 @@ def _digits(text: str) -> str:
     return re.sub(rf"(?<=\d月)([{CN_NUM}]{{1,3}})([日号])", small, text)
 
 
-def _extract(text: str, as_of: dt.date, out: Extraction) -> None:
+def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> None:
     _registration(text, out)
-    _titles(text, out)
+    _titles(text, words.titles, out)
     _booleans(text, out)
-    _region(text, out)
-    _sector(text, out)
+    _region(text, words.regions, out)
+    _sector(text, words.tech_fields.names, out)
     _institution_and_award(text, as_of, out)
     _market(text, out)
     _ratios(text, out)
@@ -453,7 +419,7 @@ def _registration(text: str, out: Extraction) -> None:
         out.facts["registered_year"] = year
 
 
-def _titles(text: str, out: Extraction) -> None:
+def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> None:
     if re.search(r"(?:什么|任何)资质都(?:还)?没有|没有任何资质|还没有(?:任何)?资质", text):
         out.facts["qualifications"] = []
         return
@@ -463,13 +429,13 @@ def _titles(text: str, out: Extraction) -> None:
         if _NOT_FACT.search(clause) or re.search(r"能不能|可以吗|能否|吗|呢|怎么|如何", clause):
             continue
         masked = clause
-        for pattern, title in _TITLES:
-            match = re.search(pattern, masked)
+        for title in titles:
+            match = re.search(title.pattern, masked)
             if not match:
                 continue
             before = masked[max(0, match.start() - 8) : match.start()]
             if re.search(_HOLD, before) and not re.search(_NEG, before):
-                held.append(title)
+                held.append(title.title)
             masked = (
                 masked[: match.start()]
                 + "　" * (match.end() - match.start())
@@ -542,18 +508,27 @@ def _booleans(text: str, out: Extraction) -> None:
     out.facts.update({k: v for k, v in flags.items() if v is not None})
 
 
-def _region(text: str, out: Extraction) -> None:
-    # Title names are not places: 好品山东, 山东省高端品牌培育, 济南市高端品牌培育.
-    text = re.sub(r"好品山东|(?:山东省?|济南市?)(?:级)?高端品牌", "　", text)
-    moved = re.search(r"(?:搬到|迁到|迁入|搬来)(?:了)?(" + "|".join(_CITIES) + ")", text)
-    cities = [c for c in _CITIES if re.search(rf"{c}(?!市?(?:级)?高端品牌)", text)]
+def _region(text: str, regions: Regions, out: Extraction) -> None:
+    stems = regions.city_stems
+    if not stems:
+        return
+    places = "|".join((regions.province_short, *stems))
+    # Title names are not places: 好品山东, 山东省高端品牌培育, 济南市级高端品牌培育.
+    not_places = [re.escape(t) for t in regions.titles_naming_places]
+    if regions.title_words_after_place:
+        words = "|".join(map(re.escape, regions.title_words_after_place))
+        not_places.append(f"(?:{places})(?:省|市)?(?:级)?(?:{words})")
+    if not_places:
+        text = re.sub("|".join(not_places), "　", text)
+    moved = re.search(r"(?:搬到|迁到|迁入|搬来)(?:了)?(" + "|".join(stems) + ")", text)
+    cities = [c for c in stems if c in text]
     city = moved.group(1) if moved else (min(cities, key=text.index) if cities else None)
     if city:
         out.facts["region.city"] = f"{city}市"
-        out.facts["region.province"] = "山东省"
-    elif "山东" in text:
-        out.facts["region.province"] = "山东省"
-    prefix = "|".join((*(f"{c}市?" for c in _CITIES), "市", "在", "是"))
+        out.facts["region.province"] = regions.province
+    elif regions.province_short in text:
+        out.facts["region.province"] = regions.province
+    prefix = "|".join((*(f"{c}市?" for c in stems), "市", "在", "是"))
     districts = re.findall(rf"(?:{prefix})([\u4e00-\u9fff]{{2,3}}?(?:区|县))", text)
     districts += re.findall(r"((?:高新|经开|自贸)区)", text)
     districts = [
@@ -565,14 +540,14 @@ def _region(text: str, out: Extraction) -> None:
         out.facts["region.district"] = districts[-1]  # the last one named (corrections)
 
 
-def _sector(text: str, out: Extraction) -> None:
+def _sector(text: str, tech_fields: tuple[str, ...], out: Extraction) -> None:
     if re.search(r"制造业|制造企业|生产型|工厂|加工厂", text):
         out.facts["sector"] = "manufacturing"
     elif re.search(r"农业|种植|养殖|农产品|合作社", text):
         out.facts["sector"] = "agriculture"
     elif re.search(r"服务业|服务型企业|服务企业", text):
         out.facts["sector"] = "service"
-    for name in _FIELDS_8:
+    for name in tech_fields:
         if name in text:
             out.facts["tech_field"] = name
             break

@@ -9,9 +9,11 @@ domain word and no company facts is out of scope.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from assistant.core.text import normalize
+from assistant.core.vocabulary import Vocabulary
 from assistant.search.retrieval import ProgramDetector
 
 KINDS: list[tuple[str, str]] = [
@@ -82,16 +84,6 @@ _OUT = re.compile(
     # evidence is weighed, so the patent-office fee question keeps its pattern.
     r"(?:申请|申报)(?:一件|一个)?(?:发明)?专利(?:要|需要)?(?:多少钱|费用|多久)"
 )
-# The knowledge base covers Shandong and the nine programs: other regions' local rules and
-# other titles are out of scope (the national 高企 and 科技型 rules are the same everywhere,
-# but a question about another city's rewards or titles is not answerable here).
-_OTHER_REGION = re.compile(
-    r"深圳|上海|广州|广东|浙江|杭州|江苏|南京|苏州|北京|天津|重庆|四川|成都|湖北|武汉|福建|厦门|"
-    r"河南|河北|安徽|湖南|陕西|西安|辽宁|吉林|黑龙江|江西|广西|云南|贵州|山西|内蒙古|新疆|海南"
-)
-_UNCOVERED = re.compile(
-    r"瞪羚|独角兽|单项冠军(?!.*小巨人)|隐形冠军|雏鹰|领军企业|首台套认定|技术中心认定"
-)
 # Whose eligibility a yes/no question asks about: the user's own company (我们, 我司 …) is
 # an assessment; a class of companies (事业单位, 名称变更的企业, 分公司 …) is a policy question
 # answered from the rules, whatever facts the session holds.
@@ -103,6 +95,15 @@ _THIRD_PARTY = re.compile(
 _FOLLOW_UP = re.compile(
     r"^(?:那|那么|如果是|换成|再看看|再问下)?.{0,16}(?:呢|如何|怎么样)[？?。]?$"
 )
+
+
+_NOTHING = re.compile(r"(?!)")
+
+
+def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
+    """One expression matching any of ``patterns`` (none: matches nothing)."""
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    return re.compile(joined) if joined else _NOTHING
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,17 @@ class IntentDetector:
         names: Program id -> the names people use for it (glossary).
     """
 
-    def __init__(self, names: dict[str, tuple[str, ...]]) -> None:
-        """Index the names (longest first, one-character typos tolerated)."""
+    def __init__(self, names: dict[str, tuple[str, ...]], words: Vocabulary | None = None) -> None:
+        """Index the names (longest first, one-character typos tolerated) and the scope
+        words of the vocabulary (none without one)."""
         self._programs = ProgramDetector(names)
+        words = words or Vocabulary()
+        # The knowledge base covers one province and its programs: other regions' local
+        # rules and other titles are out of scope.
+        self._province = words.regions.province_short
+        self._other_region = _any_of(map(re.escape, words.regions.other_regions))
+        self._uncovered = _any_of(words.uncovered.patterns)
+        self._in_scope_with = set(words.uncovered.in_scope_with)
 
     def programs(self, text: str) -> list[str]:
         """Program ids named in the text, in order of first mention."""
@@ -161,8 +170,13 @@ class IntentDetector:
             kind = "eligibility"
         kind = kind or "conditions"
         out = bool(_OUT.search(norm)) and not programs
-        out = out or (bool(_OTHER_REGION.search(norm)) and "山东" not in norm)
-        out = out or (bool(_UNCOVERED.search(norm)) and not (programs and "小巨人" in norm))
+        out = out or (
+            bool(self._other_region.search(norm))
+            and not (self._province and self._province in norm)
+        )
+        out = out or (
+            bool(self._uncovered.search(norm)) and not self._in_scope_with.intersection(programs)
+        )
         if not programs and not has_facts and not _DOMAIN.search(norm):
             out = True
         return Intent(programs, kind, out, follow_up)

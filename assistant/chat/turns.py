@@ -14,7 +14,6 @@ from typing import Any
 
 from assistant.chat.compose import decisive_questions
 from assistant.chat.dialogue import (
-    STATUS_TEXT,
     DialogueState,
     FactChange,
     assess_facts,
@@ -22,13 +21,14 @@ from assistant.chat.dialogue import (
     changes_between,
     condition_change_lines,
     facts_list,
-    registration_span,
     remember,
     short_value,
 )
+from assistant.chat.period import STATUS_TEXT, match_at_ends, registration_span
 from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.knowledge import Knowledge
-from assistant.core.matching import match, program_gaps
+from assistant.core.matching import program_gaps
+from assistant.core.names import everyday_name, program_order
 
 MAX_CONDITION_LINES = 6
 
@@ -82,7 +82,7 @@ def facts_reply(
         parts.append("#### 已记录的信息\n\n" + "\n".join(facts_list(knowledge, fresh)))
     targets = [p for p in (programs or state.programs) if p in knowledge.rules][:3]
     if not targets and assessed.profile is not None:
-        ranking = match(knowledge, assessed.profile, as_of)["programs"]
+        ranking = match_at_ends(knowledge, assessed.profiles, as_of)[0]["programs"]
         targets = [r["program"] for r in ranking if r["verdict"] != "not_eligible"][:3]
     results = assess_facts(knowledge, targets, state.facts, as_of)
     steps = [
@@ -90,9 +90,10 @@ def facts_reply(
     ]
     questions = decisive_questions(results.results)[:3]
     if steps:
+        example = everyday_name(knowledge, program_order(knowledge)[0])
         parts.append(
-            "#### 下一步\n\n可以问我「我们能评高企吗？」这样的问题，我按已记下的全部信息逐条判断。"
-            "离得最近的项目：\n" + "\n".join(steps)
+            f"#### 下一步\n\n可以问我「我们能评{example}吗？」这样的问题，"
+            "我按已记下的全部信息逐条判断。离得最近的项目：\n" + "\n".join(steps)
         )
     if questions:
         parts.append("#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions))
@@ -181,8 +182,9 @@ def condition_reply(
     rows = (decided or open_)[:MAX_CONDITION_LINES]
     if not rows:
         return Reply(
-            "您给的数字单独还决定不了任何一项条件。请说明想了解哪个项目（如高企、科技型中小企业），"
-            "我按全部条件帮您判断。",
+            "您给的数字单独还决定不了任何一项条件。请说明想了解哪个项目（如"
+            + "、".join(everyday_name(knowledge, p) for p in program_order(knowledge)[:2])
+            + "），我按全部条件帮您判断。",
             programs,
             clarify=True,
         )
@@ -292,8 +294,9 @@ def first_day_met(
 
 def clarify_reply(knowledge: Knowledge, programs: list[str], as_of: dt.date) -> Reply:
     """Before any fact is known: the most decisive facts to ask for."""
-    targets = [p for p in programs if p in knowledge.rules][:3] or ["hnte", "tech_sme"]
-    targets = [p for p in targets if p in knowledge.rules]
+    ruled = [p for p in program_order(knowledge) if p in knowledge.rules]
+    # nothing named: the first two programs of the contract order (高企, 科技型中小企业)
+    targets = [p for p in programs if p in knowledge.rules][:3] or ruled[:2]
     results = assess_facts(knowledge, targets, {}, as_of).results
     questions = decisive_questions(results)[:4]
     names = "、".join(r["program_name"] for r in results)

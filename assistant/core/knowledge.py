@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from assistant.core.rules import ProgramRules, RuleFormatError, parse_rules
+from assistant.core.vocabulary import GLOSSARY_SECTIONS, Vocabulary, load_vocabulary
 
 if TYPE_CHECKING:
     from assistant.core.checklist import ChecklistItem
@@ -252,6 +253,7 @@ class Knowledge:
     paths: Paths = field(default_factory=Paths)
     calendar: tuple[CalendarEvent, ...] = ()
     extra_files: dict[str, dict[str, Path]] = field(default_factory=dict)
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
 
     def _field(self, path: str) -> tuple[FieldText | None, str | None]:
         match = re.search(r"\.(\d{4})\.", path)
@@ -345,6 +347,7 @@ def load_knowledge(root: Path) -> Knowledge:
         for pid, files in extra.items()
         if "checklist.yaml" in files
     }
+    paths = _load_paths(root / "paths.yaml", programs, article_ids)
     return Knowledge(
         root=root,
         documents=documents,
@@ -354,9 +357,12 @@ def load_knowledge(root: Path) -> Knowledge:
         rules=rules,
         checklists=checklists,
         fields=_load_fields(root / "facts.yaml"),
-        paths=_load_paths(root / "paths.yaml", programs, article_ids),
+        paths=paths,
         calendar=_load_calendar(root / "calendar.yaml", programs, article_ids),
         extra_files=extra,
+        vocabulary=load_vocabulary(
+            root, read_yaml, programs=programs, titles=paths.titles, documents=documents
+        ),
     )
 
 
@@ -677,10 +683,15 @@ def _check_unique_articles(articles: Iterable[Article]) -> None:
 
 def _load_glossary(path: Path, programs: dict[str, Program]) -> Glossary:
     data = read_yaml(path) if path.is_file() else None
-    if not isinstance(data, dict) or set(data) - {"programs", "domain_words", "synonyms"}:
+    if not isinstance(data, dict) or set(data) - {
+        "programs",
+        "domain_words",
+        "synonyms",
+        *GLOSSARY_SECTIONS,
+    }:
         raise KnowledgeError(
-            f"{path}: expected a mapping with 'programs', 'domain_words' and 'synonyms' "
-            "(see knowledge/README.md)"
+            f"{path}: expected a mapping with 'programs', 'domain_words', 'synonyms' and "
+            f"optionally {', '.join(GLOSSARY_SECTIONS)} (see knowledge/README.md)"
         )
     names_raw = data.get("programs") or {}
     if not isinstance(names_raw, dict):

@@ -44,7 +44,8 @@ _TIME_FACTS = {
     "years_in_city",
     "full_years_in_city",
 }
-_ORDER = {"eligible": 0, "needs_review": 1, "insufficient_info": 2, "not_eligible": 3}
+VERDICT_ORDER = {"eligible": 0, "needs_review": 1, "insufficient_info": 2, "not_eligible": 3}
+"""Verdicts from nearest to farthest: the first key of the ranking."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ def _rank_key(result: dict[str, Any], gaps: list[dict[str, Any]]) -> tuple[Any, 
     failing = sum(1 for c in result["conditions"] if c["status"] == "fail")
     unclosable = sum(1 for g in gaps if g["delta"] is None)
     return (
-        _ORDER[result["verdict"]],
+        VERDICT_ORDER[result["verdict"]],
         unclosable,
         failing,
         len(result["missing_fields"]),

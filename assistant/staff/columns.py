@@ -495,6 +495,7 @@ def _qualifications(text: str, program_names: dict[str, str]) -> list[str]:
             (pid for name, pid in program_names.items() if part in name or name in part), None
         )
         if found is None:
-            raise CellError(f"无法识别的资质「{part}」；请写项目名称，如 高新技术企业认定")
+            example = next(iter(program_names), "")
+            raise CellError(f"无法识别的资质「{part}」；请写项目名称，如 {example}")
         ids.append(found)
     return list(dict.fromkeys(ids))

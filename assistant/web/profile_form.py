@@ -9,6 +9,7 @@ form and exporting it loses nothing. An empty form field removes its key (unknow
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,17 +37,8 @@ class FieldSpec:
 YES_NO = (("是", "true"), ("否", "false"))
 SECTORS = (("制造业", "manufacturing"), ("农业", "agriculture"), ("服务业", "service"))
 RD_LEVELS = (("国家级", "national"), ("省级", "provincial"), ("市级", "municipal"), ("无", "none"))
-QUALIFICATIONS = (
-    ("高新技术企业", "hnte"),
-    ("科技型中小企业", "tech_sme"),
-    ("创新型中小企业", "innovative_sme"),
-    ("专精特新中小企业", "srdi_sme"),
-    ("专精特新“小巨人”", "little_giant"),
-    ("省级高端品牌培育企业", "high_end_brand_province"),
-    ("市级高端品牌培育企业", "high_end_brand_city"),
-    ("以上均无", "__none__"),  # an explicit "none": nothing ticked means "not known"
-)
-NONE_HELD = "__none__"
+NONE_HELD = "__none__"  # an explicit "none": nothing ticked means "not known"
+NONE_CHOICE = ("以上均无", NONE_HELD)
 YEARLY = (
     ("revenue", "营业收入"),
     ("main_business_revenue", "主营业务收入"),
@@ -70,7 +62,7 @@ BASIC = (
     FieldSpec("operating_in_city_since", "在本市连续经营起始日期", "date", "YYYY-MM-DD"),
     FieldSpec("sector", "所属行业", "choice", choices=SECTORS),
     FieldSpec("tech_field", "核心技术所属高新技术领域", "text"),
-    FieldSpec("qualifications", "已获得的资质", "multi", choices=QUALIFICATIONS),
+    FieldSpec("qualifications", "已获得的资质", "multi"),  # choices: see form_groups
 )
 STAFF = (
     FieldSpec("employees", "职工总数", "int", "人"),
@@ -117,15 +109,22 @@ def form_years(as_of: dt.date) -> list[int]:
     return [as_of.year - 3, as_of.year - 2, as_of.year - 1]
 
 
-def form_groups(years: list[int]) -> list[tuple[str, list[FieldSpec]]]:
-    """The form's groups in display order, yearly money fields for ``years``."""
+def form_groups(
+    years: list[int], titles: Sequence[tuple[str, str]] = ()
+) -> list[tuple[str, list[FieldSpec]]]:
+    """The form's groups in display order, yearly money fields for ``years``; ``titles``
+    (shown, id) are the qualifications offered (the knowledge base's titles,
+    :func:`assistant.core.names.title_choices`), followed by 以上均无. Converting values
+    needs no titles, showing the form does."""
     financial = [
         FieldSpec(f"financials.{year}.{key}", f"{year}年{label}", "money", "万元")
         for year in years
         for key, label in YEARLY
     ]
+    held = FieldSpec("qualifications", "已获得的资质", "multi", choices=(*titles, NONE_CHOICE))
+    basic = [held if f.path == held.path else f for f in BASIC]
     return [
-        ("基本情况", list(BASIC)),
+        ("基本情况", basic),
         ("人员", list(STAFF)),
         ("财务数据（单位：万元）", financial),
         ("研发与创新", list(INNOVATION)),

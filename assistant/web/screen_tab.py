@@ -243,6 +243,7 @@ def build_tabs(services: "Application") -> None:
     """The three tabs, inside the staff page's Blocks."""
     import gradio as gr
 
+    from assistant.staff.forms import FORM_PROGRAMS
     from assistant.web.auth import STAFF as ROLES
     from assistant.web.auth import gradio_user
 
@@ -287,7 +288,7 @@ def build_tabs(services: "Application") -> None:
             show = gr.Button("查看企业", scale=1)
             program = gr.Dropdown(
                 label="预填申报表",
-                choices=[("高新技术企业认定申请书", "hnte"), ("科技型中小企业信息表", "tech_sme")],
+                choices=[(name, pid) for pid, name in FORM_PROGRAMS.items()],
                 value="hnte",
                 scale=2,
             )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.core.assessment import VERDICT_TEXT as BASE_VERDICT_TEXT
 from assistant.core.assessment import assess, checklist
+from assistant.core.names import title_choices
 from assistant.core.profile import validate_profile
 from assistant.errors import AssistantError, InputError
 from assistant.web.profile_form import (
@@ -280,13 +281,15 @@ def export_profile(profile_text: str, as_of: str, *values: Any) -> str:
     return str(target)
 
 
-def _form_components(years: list[int], initial: list[Any]) -> list[Any]:
+def _form_components(
+    years: list[int], initial: list[Any], titles: list[tuple[str, str]]
+) -> list[Any]:
     """The grouped form fields (Gradio components, in :func:`form_fields` order)."""
     import gradio as gr
 
     components: list[Any] = []
     values = iter(initial)
-    for title, fields in form_groups(years):
+    for title, fields in form_groups(years, titles):
         with gr.Accordion(title, open=title in ("基本情况", "人员", "财务数据（单位：万元）")):
             for start in range(0, len(fields), 4):
                 with gr.Row():
@@ -328,7 +331,9 @@ def build_tabs(services: Application) -> None:
             program = gr.Dropdown([("全部项目", ""), *programs], value="", label="申报项目")
             as_of = gr.Textbox(value=today.isoformat(), label="评估日期（YYYY-MM-DD）")
             example = gr.Dropdown(list(examples), label="载入示例企业")
-        fields = _form_components(years, profile_to_form(json.loads(first), years))
+        fields = _form_components(
+            years, profile_to_form(json.loads(first), years), title_choices(services.knowledge)
+        )
         with gr.Accordion("JSON 导入 / 导出", open=False):
             profile = gr.Code(value=first, language="json", label="企业信息（JSON）")
             with gr.Row():

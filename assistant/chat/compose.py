@@ -8,13 +8,14 @@ never states a number that its sources do not contain.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from assistant.chat.lead import Lead, LeadScorer, opening, plain
+from assistant.chat.lead import Lead, LeadScorer, opening
+from assistant.chat.statements import candidate_sentences, statement, trim_repeated
 from assistant.core.assessment import VERDICT_TEXT
-from assistant.core.chunking import sentences
 from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import Passage
 
@@ -26,20 +27,20 @@ def lead_sentence(
     passages: Sequence[Passage], question: str, tokenizer: Tokenizer, *, want_number: bool
 ) -> str:
     """The passage sentence sharing most terms with the question (numbers preferred for
-    threshold questions, earlier passages preferred): the lead when no :class:`LeadScorer`
-    is available (no embedder)."""
+    threshold questions, earlier passages preferred), as a full sentence: the lead when no
+    :class:`LeadScorer` is available (no embedder) and of comparisons."""
     terms = set(tokenizer.query_tokens(question))
-    best, best_score = "", -1.0
+    best, best_score, source = "", -1.0, ""
     for rank, passage in enumerate(passages[:2]):
-        for sent in sentences(plain(passage.text)):
+        for sent in candidate_sentences(passage.text):
             if len(sent) < 6:
                 continue
             overlap = len(terms & set(tokenizer.tokens(sent)))
             score = overlap - 0.5 * rank + (3.0 if want_number and _NUMBER.search(sent) else 0)
             score -= 0.002 * max(0, len(sent) - 80)
             if score > best_score:
-                best, best_score = sent, score
-    return best
+                best, best_score, source = sent, score, passage.text
+    return statement(best, source) if best else ""
 
 
 def choose_passages(
@@ -111,14 +112,20 @@ def compose_passage_answer(
         )
     if lead is not None and scorer is not None and kind != "comparison":
         chosen = choose_passages(passages, programs, topics, kind, first=lead.passage)
-        first = opening(lead, scorer.shape(question))
+        # The chosen piece read in its place: a list item with its introduction, an
+        # introduction with its items, a clause with a full stop.
+        whole = dataclasses.replace(lead, sentence=statement(lead.sentence, lead.passage.text))
+        first = opening(whole, scorer.shape(question))
     else:
         chosen = choose_passages(passages, programs, topics, kind)
         first = lead_sentence(chosen, question, tokenizer, want_number=kind == "threshold")
     parts = [f"**{first}**" if first else ""]
-    for p in chosen:
+    for i, p in enumerate(chosen):
         title = p.metadata.get("article_title") or p.metadata.get("title") or ""
-        parts.append(f"#### {title}\n\n{p.text.strip()}")
+        # The details continue where the first paragraph stops instead of repeating it.
+        body = trim_repeated(first, p.text) if i == 0 else p.text.strip()
+        if body:
+            parts.append(f"#### {title}\n\n{body}")
     parts += notes_for(chosen, version_notes or {})
     parts.append(sources_block(chosen))
     return "\n\n".join(x for x in parts if x), [p.citation() for p in chosen]

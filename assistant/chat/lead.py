@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.core.chunking import sentences
+from assistant.chat.statements import candidate_sentences
 from assistant.core.text import normalize
 from assistant.search.embedder import NamedEmbeddings
 from assistant.search.keyword import Tokenizer
@@ -297,7 +297,7 @@ class LeadScorer:
     def warm(self, texts: Sequence[str]) -> int:
         """Embed every candidate sentence of these passage texts ahead of questions (the
         vectors land in the embedder's cache, so a later run starts warm); how many."""
-        found = [s for text in texts for s in sentences(plain(text)) if len(s) >= 6]
+        found = [s for text in texts for s in candidate_sentences(text) if len(s) >= 6]
         unique = list(dict.fromkeys(found))
         for start in range(0, len(unique), 256):
             self._sentence_vectors(unique[start : start + 256])
@@ -356,7 +356,8 @@ def _candidates(passages: Sequence[Passage]) -> list[tuple[int, Passage, str]]:
     """Every sentence of the passages that could open an answer, with its passage rank."""
     out = []
     for rank, passage in enumerate(passages):
-        for sent in sentences(plain(passage.text)):
+        # Headings are left out: the answer opens with a statement, not a title.
+        for sent in candidate_sentences(passage.text):
             # A question in the passage (an FAQ's heading) echoes, it does not answer.
             if len(sent) >= 6 and not _URL.search(sent) and not sent.endswith(("？", "?")):
                 out.append((rank, passage, sent))
@@ -379,9 +380,3 @@ def opening(lead: Lead, shape: Shape) -> str:
             yes, no = shape.answer_words
             return f"{yes if said else no}。{sentence}"
     return sentence
-
-
-def plain(markdown: str) -> str:
-    """Markdown emphasis and list markers removed (sentences read as text)."""
-    text = re.sub(r"\*\*|__|`", "", markdown)
-    return re.sub(r"^\s*(?:[-*]|\d+[.、]|#+)\s*", "", text, flags=re.MULTILINE)

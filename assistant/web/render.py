@@ -148,6 +148,23 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[。；！？!?\n])", text) if len(s.strip("。；！？!? \n")) >= 6]
 
 
+def _lead_pieces(lead: str, passage: str) -> list[str]:
+    """The pieces of the lead that the passage says: its sentences, or, where the lead joined
+    a list item to its introduction or ended a clause with 「。」 instead of 「；」, the
+    clauses without their end."""
+    found = []
+    for sentence in _sentences(lead):
+        whole = sentence.strip()
+        if whole in passage:
+            found.append(whole)
+            continue
+        for clause in re.split(r"(?<=[：:])", whole):
+            core = clause.strip().rstrip("。；;！？!?：:，, ")
+            if len(core) >= 6 and core in passage:
+                found.append(core)
+    return found
+
+
 def citations_html(answer: dict[str, Any], knowledge: Any = None) -> str:
     """The citations panel: one line per source (title, 文号, 条, issuer and date), the passage
     folded; the source the direct answer was taken from is highlighted and opened, with the
@@ -159,7 +176,7 @@ def citations_html(answer: dict[str, Any], knowledge: Any = None) -> str:
     items = []
     for c in citations:
         text = str(c.get("text") or "").strip()
-        found = [s.strip() for s in _sentences(lead) if s.strip() and s.strip() in text]
+        found = _lead_pieces(lead, text)
         passage = html.escape(text)
         for sentence in found:
             passage = passage.replace(

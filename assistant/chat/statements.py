@@ -1,0 +1,171 @@
+"""Passage sentences as statements that stand on their own.
+
+A passage is Markdown: paragraphs, headings, lists introduced by a line ending in 「：」, list
+items ending in 「；」. Split into sentences, some pieces are not statements: a heading
+(「门槛按最近一年的销售收入分三档」), a list's introduction (「…报送以下书面材料：」) and a list
+item, whose meaning hangs on its introduction (「申报材料清单；」 under 「本库没有找到以下信息：」).
+The answer's first paragraph must be a full sentence, so a piece chosen to open it is read in
+its place in the passage:
+
+- a list item is prefixed with its introduction (the item alone can even say the opposite:
+  「在申请认定过程中存在严重弄虚作假行为；」 under 「有下列行为之一的，取消资格：」);
+- an introduction is completed with the heads of its items (「…：申请书、营业执照等 8 项。」);
+- a clause ending in 「；」 or 「：」 ends in 「。」.
+
+Headings are never candidates. The module also trims from a quoted passage the lines its
+answer's first paragraph already says, so the details do not open by repeating it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.core.chunking import sentences
+
+_HEADING = re.compile(r"^\s*#+\s")
+# A line that is all bold and does not end a sentence is a heading (「**精细化指标**」);
+# one ending in 「：」 introduces what follows and is kept.
+_BOLD_HEADING = re.compile(r"^\s*\*\*[^*]+\*\*\s*$")
+_ITEM = re.compile(
+    r"^(\s*)(?:[-*+]\s+|\d+[.、)）]\s*|[（(][一二三四五六七八九十\d]+[)）]\s*|[一二三四五六七八九十]+、\s*)"
+)
+_INTRO_END = ("：", ":")
+_CLAUSE_END = "；;：:，,、 "
+_STOP = ("。", "！", "？", "!", "?", "…")
+# Where an item's head ends: its label (「由来：…」) or its first clause.
+_HEAD_END = re.compile(r"[：:，,；;。（(]")
+MAX_HEADS = 3
+
+
+def plain(markdown: str) -> str:
+    """Markdown emphasis and list markers removed (sentences read as text)."""
+    text = re.sub(r"\*\*|__|`", "", markdown)
+    return re.sub(r"^\s*(?:[-*]|\d+[.、]|#+)\s*", "", text, flags=re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class _Line:
+    kind: str  # heading | item | table | text | blank
+    indent: int
+    raw: str
+    sentences: tuple[str, ...]
+
+
+def _lines(markdown: str) -> list[_Line]:
+    out = []
+    for raw in markdown.split("\n"):
+        said = tuple(sentences(plain(raw)))
+        item = _ITEM.match(raw)
+        if not raw.strip():
+            kind = "blank"
+        elif _HEADING.match(raw) or (
+            _BOLD_HEADING.match(raw) and not raw.rstrip().rstrip("*").endswith(_STOP)
+        ):
+            kind = "heading"
+        elif raw.lstrip().startswith("|"):
+            kind = "table"
+        elif item:
+            kind = "item"
+        else:
+            kind = "text"
+        indent = len(item.group(1)) if item else len(raw) - len(raw.lstrip())
+        out.append(_Line(kind, indent, raw, said))
+    return out
+
+
+def candidate_sentences(markdown: str) -> list[str]:
+    """Every sentence of the passage that is not a heading, in order."""
+    return [s for line in _lines(markdown) if line.kind != "heading" for s in line.sentences]
+
+
+def full_stop(text: str) -> str:
+    """The text ending as a sentence: a trailing 「；」「：」「，」 becomes 「。」.
+
+    >>> full_stop("主营业务收入占营业收入比重≥70%；"), full_stop("可以。")
+    ('主营业务收入占营业收入比重≥70%。', '可以。')
+    """
+    text = text.rstrip().rstrip(_CLAUSE_END)
+    return text if not text or text.endswith(_STOP) else text + "。"
+
+
+def statement(sentence: str, markdown: str) -> str:
+    """``sentence`` of the passage ``markdown`` as a full sentence that stands alone (see the
+    module docstring); a sentence not found in the passage only gets its full stop."""
+    lines = _lines(markdown)
+    found = next((i for i, line in enumerate(lines) if sentence in line.sentences), None)
+    if found is None:
+        return full_stop(sentence)
+    line = lines[found]
+    text = sentence
+    # An item's first sentence, and a clause of it ending in 「；」, continue its introduction.
+    if line.kind == "item" and (line.sentences[0] == sentence or sentence.endswith(("；", ";"))):
+        intro = _intro_before(lines, found)
+        if intro:
+            text = intro + text.rstrip(_CLAUSE_END)
+    if text.endswith(_INTRO_END) and line.sentences[-1] == sentence:
+        heads = _heads_after(lines, found)
+        if heads:
+            more = f"等 {len(heads)} 项" if len(heads) > MAX_HEADS else ""
+            text += "、".join(heads[:MAX_HEADS]) + more
+    return full_stop(text)
+
+
+def _intro_before(lines: list[_Line], at: int) -> str:
+    """The introduction (a sentence ending in 「：」) of the list item at ``at``, or ''."""
+    indent = lines[at].indent
+    for line in reversed(lines[:at]):
+        if line.kind == "blank" or (line.kind == "item" and line.indent >= indent):
+            continue
+        if line.kind in ("text", "item") and line.sentences:
+            last = line.sentences[-1]
+            return last if last.endswith(_INTRO_END) else ""
+        return ""
+    return ""
+
+
+def _heads_after(lines: list[_Line], at: int) -> list[str]:
+    """The heads of the list items introduced by the line at ``at``."""
+    heads: list[str] = []
+    indent: int | None = None
+    for line in lines[at + 1 :]:
+        if line.kind == "blank":
+            continue
+        if line.kind != "item":
+            break
+        if indent is None:
+            indent = line.indent
+        if line.indent < indent:
+            break
+        if line.indent == indent and line.sentences:
+            head = _HEAD_END.split(line.sentences[0], maxsplit=1)[0].strip()
+            if head:
+                heads.append(head)
+    return heads
+
+
+def _bare(text: str) -> str:
+    return plain(text).strip().rstrip(_CLAUSE_END + "。！？!?")
+
+
+def trim_repeated(lead: str, markdown: str) -> str:
+    """The passage without the sentences of its opening lines that the answer's first
+    paragraph ``lead`` already says (so the details continue where the first paragraph
+    stops): whole lines while they are all said, then the said sentences of the next line."""
+    said = _bare(lead)
+    lines = markdown.strip().split("\n")
+    while lines:
+        raw = lines[0]
+        if not raw.strip():
+            lines.pop(0)
+            continue
+        pieces = list(sentences(plain(raw)))
+        kept = [p for p in pieces if len(_bare(p)) < 4 or _bare(p) not in said]
+        if kept == pieces:
+            break
+        if kept:
+            marker = _ITEM.match(raw)
+            lines[0] = (marker.group(0) if marker else "") + "".join(kept)
+            break
+        lines.pop(0)
+    return "\n".join(lines).strip()

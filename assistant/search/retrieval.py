@@ -241,9 +241,9 @@ class HybridRetriever:
         dense_query = self.expand(query, named)
         dense = self.store.query(self.embeddings.embed_query(dense_query), self.candidates, where)
         keyword = self._keyword_hits(index, query, where)
-        # Under a strict program filter every candidate is of that program: no boost needed.
-        boosted = {program} if program and keep_uploads else set() if program else set(named)
-        return self._fuse(index, dense, keyword, boosted)[:k]
+        # Under a program filter the curated candidates are all of that program, and the
+        # uploads kept with them compete on their words and meaning alone: no boost.
+        return self._fuse(index, dense, keyword, set() if program else set(named))[:k]
 
     def expand(self, query: str, named: Sequence[str] = ()) -> str:
         """The query with the documents' own terms appended (for the dense ranking).

@@ -360,40 +360,64 @@ def test_ingest_json_reports_what_each_reader_found(tmp_path):
 # --- questions answered from each file after ingestion ------------------------------------------
 
 QUESTIONS = {
-    # fixture -> (question, the fact the answer must contain); the facts are in the real texts
+    # fixture -> (question, the fact the answer must contain); the facts are in the real texts.
+    # The first two of each were written with the fixtures (ORIGINAL), the rest before
+    # retrieval was changed for uploads (none is keyed to the code).
     "scan": [
         ("第九批省级专精特新中小企业推荐的申报截止日期是哪天？", "2018年11月10日"),
         ("第九批省级专精特新推荐工作的联系电话是多少？", "0531-82037229"),
+        ("第九批省级专精特新推荐工作的电子信箱是什么？", "luanyongqiang@shandong.cn"),
+        ("推荐第九批省级专精特新的企业须是已认定为哪一级专精特新的企业？", "市级"),
+        ("第九批省级专精特新中小企业按照哪个文件要求进行推荐？", "鲁中小企局函[2018]20号"),
     ],
     "docx": [
         ("济南市专精特新中小企业认定管理办法征求意见稿的联系电话是多少？", "0531-66605752"),
         ("济南市专精特新认定管理办法公开征求意见的期限是什么时候？", "2020年6月28日至7月04日"),
+        ("济南市专精特新中小企业认定管理办法征求意见稿的联系人是谁？", "刘筱"),
+        ("对济南市专精特新认定管理办法征求意见稿有意见应联系市工信局哪个处？", "中小企业发展处"),
+        ("济南市专精特新认定管理办法征求意见稿的联系邮箱是什么？", "sjjhxxhwzxb@jn.shandong.cn"),
     ],
     "gov": [
         ("2020年度省级专精特新中小企业认定了多少家企业？", "670家"),
         ("2020年度通过复核的省级专精特新中小企业有多少家？", "339家"),
+        ("2020年度认定的省级专精特新中小企业有效期是几年？", "有效期三年"),
+        (
+            "2017年1月1日前认定且未在2020年度通知中公布的企业还保留省级专精特新称号吗？",
+            "不再保留",
+        ),
     ],
     "news": [
         ("第一批好品山东品牌名单中潍坊市有多少个品牌上榜？", "22个"),
         ("第一批好品山东品牌累计有多少项品牌项目上榜？", "223项"),
+        ("第一批好品山东品牌名单涵盖多少项产业大类？", "14项"),
+        ("青州市有几个品牌进入第一批好品山东品牌名单？", "4个"),
+        ("第一批好品山东品牌名单是哪天的新闻发布会上发布的？", "3月2日"),
     ],
     "xlsx": [
         ("北谷电子有限公司是哪一年认定的专精特新中小企业？", "2020"),
         ("青州市隆盛食品有限公司获得了什么称号？", "好品山东"),
+        ("济南一农化工有限公司是哪一年认定的专精特新中小企业？", "2022"),
+        ("山东联科科技股份有限公司获得了什么称号？", "好品山东"),
+        ("北谷电子有限公司认定为专精特新的文件文号是什么？", "鲁工信创〔2020〕217号"),
     ],
     "pinyin": [
         ("到2027年山东省高新技术企业要突破多少家？", "4万家"),
         ("到2027年全社会研发经费投入强度要达到多少？", "2.8%"),
+        ("到2027年国家科技型中小企业信息库入库企业要突破多少家？", "5万家"),
+        ("到2027年规模以上高新技术产业产值占规模以上工业产值的比重要达到多少？", "53%"),
     ],
 }
 
 
-@pytest.mark.slow
-def test_questions_are_answered_from_each_ingested_file_with_a_citation_to_it(tmp_path):
-    """Each file alone next to the shipped knowledge base, asked through the real chat: the
-    answer must contain the fact and cite that file. Measured: 10/12 with the hashing
-    embedder and 10/12 with e5 (README); the floor below guards against regressions."""
-    from assistant.config import Settings
+ORIGINAL = 2
+# Files whose original questions must all be answered (the news and the pinyin page compete
+# with curated articles on the same facts; they count towards the share only).
+EVERY_ORIGINAL = ("scan", "docx", "gov", "xlsx")
+
+
+def _ask_each_file(tmp_path, settings, embeddings=None):
+    """Each file alone next to the shipped knowledge base, asked through the real chat: a
+    question counts when the answer contains the fact and cites that file."""
     from assistant.core.text import normalize
     from assistant.factory import build_chat, build_search
 
@@ -407,25 +431,49 @@ def test_questions_are_answered_from_each_ingested_file_with_a_citation_to_it(tm
     }
     files["news"].write_bytes(NEWS.encode("gbk"))
     files["pinyin"].write_text(mirror_page_text(PINYIN), encoding="utf-8")
-    settings = Settings(
-        data_dir=tmp_path / "data", knowledge_dir=PROJECT_ROOT / "knowledge", embeddings="hashing"
-    )
-    stack = build_search(settings)
+    stack = build_search(settings, embeddings=embeddings)
     stack.indexer.index_knowledge(stack.knowledge)
     chat = build_chat(settings, stack)
     outcomes = []
     for key, path in files.items():
         [result] = stack.indexer.ingest_files([path])
         assert result.status == "added", result.message
-        for question, fact in QUESTIONS[key]:
+        for number, (question, fact) in enumerate(QUESTIONS[key]):
             answer = chat.ask(question)
-            cited = result.doc_id in [c["source_id"] for c in answer["citations"]]
-            outcomes.append((key, cited and normalize(fact) in normalize(answer["answer"])))
+            sources = [c["source_id"] for c in answer["citations"]]
+            ok = result.doc_id in sources and normalize(fact) in normalize(answer["answer"])
+            outcomes.append((key, number, ok))
+            if not ok:
+                print(f"MISS {key} {question} | {answer['answer'][:160]!r} | {sources}")
         stack.indexer.remove([result.doc_id])
-    answered = sum(ok for _, ok in outcomes)
-    print(f"answered from the file: {answered}/{len(outcomes)}", outcomes)
-    assert answered / len(outcomes) >= 0.8
-    assert all(ok for key, ok in outcomes if key in ("scan", "docx", "gov", "xlsx"))
+    answered = sum(ok for _, _, ok in outcomes)
+    print(f"answered from the file: {answered}/{len(outcomes)}")
+    return outcomes
+
+
+@pytest.mark.slow
+def test_questions_are_answered_from_each_ingested_file_with_a_citation_to_it(tmp_path):
+    """Hashing embedder (README gives the figures)."""
+    from assistant.config import Settings
+
+    settings = Settings(
+        data_dir=tmp_path / "data", knowledge_dir=PROJECT_ROOT / "knowledge", embeddings="hashing"
+    )
+    outcomes = _ask_each_file(tmp_path, settings)
+    assert sum(ok for *_, ok in outcomes) / len(outcomes) >= 0.9
+    assert all(ok for key, n, ok in outcomes if key in EVERY_ORIGINAL and n < ORIGINAL)
+
+
+@pytest.mark.slow
+@pytest.mark.model
+def test_questions_are_answered_from_each_ingested_file_with_e5(tmp_path, e5):
+    """The real e5 model (README gives the figures)."""
+    from assistant.config import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", knowledge_dir=PROJECT_ROOT / "knowledge")
+    outcomes = _ask_each_file(tmp_path, settings, e5)
+    assert sum(ok for *_, ok in outcomes) / len(outcomes) >= 0.9
+    assert all(ok for key, n, ok in outcomes if key in EVERY_ORIGINAL and n < ORIGINAL)
 
 
 # --- a long scan does not hold up the app -------------------------------------------------------

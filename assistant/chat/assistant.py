@@ -499,7 +499,7 @@ class ChatAssistant:
         has_facts: bool = False,
     ) -> dict[str, Any]:
         single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
-        passages = self.retriever.search(question, 8, program=single)
+        passages = self.retriever.search(question, 8, program=single, keep_uploads=True)
         if (
             single
             and _GENERAL_CONDITIONS.search(question)
@@ -567,16 +567,14 @@ def _after_lead(text: str, section: str) -> str:
 
 def _supports(passage: Any, programs: list[str]) -> bool:
     """Whether a passage is real support: it matched on keywords or meaning, and belongs to
-    a program the question names (when it names any)."""
-    if programs and passage.program and passage.program not in programs:
-        return False
+    a program the question names (when it names any). An uploaded document counts whatever
+    its program tag when it matched: the tag is only the program the file names most."""
     dense = passage.dense_score
     strong_dense = dense is not None and dense >= MIN_DENSE_SUPPORT
-    return (
-        bool(programs)
-        or strong_dense
-        or (passage.keyword_rank is not None and passage.keyword_rank <= 3)
-    )
+    matched = strong_dense or (passage.keyword_rank is not None and passage.keyword_rank <= 3)
+    if programs and passage.program and passage.program not in programs:
+        return matched and passage.metadata.get("doc_type") == "upload"
+    return bool(programs) or matched
 
 
 def _template_keys(hit: Candidate | None, suggestions: list[Candidate], sid: str) -> dict[str, Any]:

@@ -338,6 +338,9 @@ class LeadScorer:
         query = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         sims = self._sentence_vectors([s for _, _, s in candidates]) @ query
         best: Lead | None = None
+        # The best sentence of each kind of source with its support (the score less the
+        # retrieval rank), see below.
+        by_kind: dict[bool, tuple[Lead, float]] = {}
         for (rank, passage, sent), sim in zip(candidates, sims, strict=True):
             cov, missing = self.coverage(sent, shape)
             typed = self.type_match(sent, shape)
@@ -345,11 +348,30 @@ class LeadScorer:
             meaning = (float(sim) - 0.75) / 0.2
             # Retrieval's own confidence: the fused score relative to the best passage.
             behind = max(0.0, 1.0 - passage.score / top) if passage.score > 0 else rank / 10
-            score = W_MEANING * meaning + W_FOCUS * cov + W_TYPE * typed - W_RANK * behind
-            score -= self._form_penalty(sent, asked)
+            support = W_MEANING * meaning + W_FOCUS * cov + W_TYPE * typed
+            support -= self._form_penalty(sent, asked)
+            score = support - W_RANK * behind
+            lead = Lead(sent, passage, cov, float(sim), score, typed, missing, shape.kind)
             if best is None or score > best.score:
-                best = Lead(sent, passage, cov, float(sim), score, typed, missing, shape.kind)
+                best = lead
+            upload = passage.metadata.get("doc_type") == "upload"
+            if upload not in by_kind or score > by_kind[upload][0].score:
+                by_kind[upload] = (lead, support)
+        return _prefer_upload(best, by_kind)
+
+
+def _prefer_upload(best: Lead | None, by_kind: dict[bool, tuple[Lead, float]]) -> Lead | None:
+    """An uploaded document's sentence over a curated article's when it carries the point
+    and its own support (meaning, focus, type) is better: the fused rank that otherwise
+    weighs in favours curated articles, whose headings repeat program names and tags, over
+    a notice the staff uploaded because it holds what the articles do not."""
+    if best is None or best.passage.metadata.get("doc_type") == "upload" or True not in by_kind:
         return best
+    upload, upload_support = by_kind[True]
+    curated, curated_support = by_kind[False]
+    if upload.answers and (not curated.answers or upload_support > curated_support):
+        return upload
+    return best
 
 
 def _candidates(passages: Sequence[Passage]) -> list[tuple[int, Passage, str]]:

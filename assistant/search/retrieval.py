@@ -5,7 +5,9 @@ reciprocal-rank fusion (RRF), which needs no score calibration between cosine an
 Program names, abbreviations and synonyms from the glossary are detected in the query;
 chunks of a detected program get a boost (a soft preference, so a question that names
 高企 but is really about 科技型中小企业's direct route still finds the right passage). An
-explicit ``program`` argument is a hard filter.
+explicit ``program`` argument is a hard filter on curated articles; with ``keep_uploads`` it
+leaves uploaded documents in, since their program tag is only the program a file names most
+(a provincial plan tagged 科技型中小企业 also gives the 高新技术企业 target).
 """
 
 from __future__ import annotations
@@ -121,6 +123,15 @@ class ProgramDetector:
                 take(start, len(name), pid)
         return list(dict.fromkeys(pid for _, pid in sorted(found)))
 
+    def mentions(self, text: str, programs: set[str]) -> bool:
+        """Whether the normalised ``text`` names one of ``programs`` (exact names only).
+
+        >>> detector = ProgramDetector({"hnte": ("高企", "高新技术企业")})
+        >>> detector.mentions("全省高新技术企业突破4万家", {"hnte"})
+        True
+        """
+        return any(pid in programs and name in text for name, pid in self._names)
+
     def dominant(self, text: str) -> str | None:
         """The program a document is mostly about: the one named most often, if any.
 
@@ -206,6 +217,7 @@ class HybridRetriever:
         *,
         program: str | None = None,
         doc_type: str | None = None,
+        keep_uploads: bool = False,
     ) -> list[Passage]:
         """The ``k`` best passages for a question.
 
@@ -214,6 +226,8 @@ class HybridRetriever:
             k: How many passages to return.
             program: Only passages of this program id.
             doc_type: Only ``knowledge`` (curated articles) or ``upload`` (ingested files).
+            keep_uploads: With ``program``, uploaded documents stay candidates whatever
+                their program tag (they compete on their words and meaning).
 
         Raises:
             InputError: empty or over-long query.
@@ -222,11 +236,13 @@ class HybridRetriever:
         index = self.keyword_index()
         if not len(index):
             return []
-        where = _where(program, doc_type)
+        where = _where(program, doc_type, keep_uploads=keep_uploads)
         named = self.detector.detect(query)
         dense_query = self.expand(query, named)
         dense = self.store.query(self.embeddings.embed_query(dense_query), self.candidates, where)
         keyword = self._keyword_hits(index, query, where)
+        # Under a program filter the curated candidates are all of that program, and the
+        # uploads kept with them compete on their words and meaning alone: no boost.
         return self._fuse(index, dense, keyword, set() if program else set(named))[:k]
 
     def expand(self, query: str, named: Sequence[str] = ()) -> str:
@@ -253,9 +269,8 @@ class HybridRetriever:
     ) -> list[tuple[str, float]]:
         scores = index.scores(query)
         if where:
-            wanted = _flatten(where)
             for i, chunk in enumerate(index.chunks):
-                if any(chunk.metadata.get(key) != value for key, value in wanted.items()):
+                if scores[i] and not _matches(chunk.metadata, where):
                     scores[i] = 0.0
         # The candidates only: a full sort of every score costs ~10 ms at 100,000 chunks.
         if len(scores) > self.candidates:
@@ -285,12 +300,22 @@ class HybridRetriever:
             if pos is None:  # stored after the keyword index was built; next search has it
                 continue
             chunk = index.chunks[pos]
-            if detected and chunk.metadata.get("program") in detected:
+            if detected and self._of_programs(chunk, detected):
                 score += self.program_boost
             passage = _passage(chunk, score, dense_rank.get(cid), keyword_rank.get(cid))
             passages.append(replace(passage, dense_score=dense_sim.get(cid)))
         passages.sort(key=lambda p: -p.score)
         return passages
+
+    def _of_programs(self, chunk: StoredChunk, programs: set[str]) -> bool:
+        """Whether a chunk is about one of ``programs``: a curated article by its tag, an
+        uploaded passage also when it names the program (a file is tagged with the one
+        program it names most, while a passage of it may be about another)."""
+        if chunk.metadata.get("program") in programs:
+            return True
+        return chunk.metadata.get("doc_type") == "upload" and self.detector.mentions(
+            chunk.text, programs
+        )
 
 
 def _positions(text: str, name: str) -> list[int]:
@@ -310,10 +335,20 @@ def _near_positions(text: str, name: str) -> list[int]:
     ]
 
 
-def _where(program: str | None, doc_type: str | None) -> dict[str, Any] | None:
+def _where(
+    program: str | None, doc_type: str | None, *, keep_uploads: bool = False
+) -> dict[str, Any] | None:
+    """The chroma filter (also applied to the keyword ranking by :func:`_matches`).
+
+    >>> _where("hnte", None, keep_uploads=True)
+    {'$or': [{'program': 'hnte'}, {'doc_type': 'upload'}]}
+    """
     clauses: list[dict[str, Any]] = []
     if program:
-        clauses.append({"program": program})
+        by_program: dict[str, Any] = {"program": program}
+        if keep_uploads and not doc_type:
+            by_program = {"$or": [by_program, {"doc_type": "upload"}]}
+        clauses.append(by_program)
     if doc_type:
         clauses.append({"doc_type": doc_type})
     if not clauses:
@@ -321,13 +356,20 @@ def _where(program: str | None, doc_type: str | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _flatten(where: dict[str, Any]) -> dict[str, Any]:
+def _matches(metadata: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
+    """Whether chunk metadata passes a filter built by :func:`_where`.
+
+    >>> where = _where("hnte", None, keep_uploads=True)
+    >>> _matches({"program": "tech_sme", "doc_type": "upload"}, where)
+    True
+    >>> _matches({"program": "tech_sme", "doc_type": "knowledge"}, where)
+    False
+    """
     if "$and" in where:
-        merged: dict[str, Any] = {}
-        for clause in where["$and"]:
-            merged.update(clause)
-        return merged
-    return where
+        return all(_matches(metadata, clause) for clause in where["$and"])
+    if "$or" in where:
+        return any(_matches(metadata, clause) for clause in where["$or"])
+    return all(metadata.get(key) == value for key, value in where.items())
 
 
 def _passage(

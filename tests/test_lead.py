@@ -131,3 +131,25 @@ def test_the_news_fixtures_name_their_sources_and_figures():
     for q in questions:
         text = to_simplified((NEWS / q["file"]).read_text(encoding="utf-8"))
         assert to_simplified(q["figure"]) in text, q
+
+
+def test_a_focus_term_in_the_articles_title_counts_part_of_its_weight(chat):
+    leads = chat[0].leads
+    shape = leads.shape("研发投入指标在5%到6%之间得几分？")
+    alone, missing = leads.coverage("5%（含）至6%：40分", shape)
+    titled, lacking = leads.coverage("5%（含）至6%：40分", shape, "科技型中小企业研发投入指标评分")
+    assert titled > alone
+    assert len(lacking) < len(missing)
+
+
+def test_a_yes_no_question_about_a_limit_is_answered_by_the_figure(chat):
+    leads = chat[0].leads
+    shape = leads.shape("科技型中小企业对职工人数有上限吗？")
+    assert shape.kind == "yesno"
+    assert shape.figure
+    assert leads.type_match("职工总数不超过500人。", shape) > leads.type_match(
+        "职工总数包括在职、兼职和临时聘用人员。", shape
+    )
+    # the figure answers: no yes/no word that the limit's own 不得/不超过 would invert
+    text = opening(_lead("资产负债率不得超过70%。"), shape)
+    assert text.startswith("资产负债率不得超过70%")

@@ -56,6 +56,8 @@ _CONDITION_CUE = re.compile(
     r"比例|占比|比重|什么时候|何时|最早|多久|哪年|哪一年|哪天|够吗|够不够|够了吗|达标吗|达到了?吗|"
     r"满足吗|满一年|算不算"
 )
+_RULE_ASK = re.compile(r"多少|几分|几个|几项|几年|如何计算|怎么计算|怎么算|如何算|是指|什么意思")
+_CHECK_CUE = re.compile(r"够|达标|满足|达到了?吗|符合|算不算|还差")
 _TIMING_CUE = re.compile(r"什么时候|何时|最早|多久|哪年|哪一年|哪天|满一年")
 _FIT_WORDS = ("能不能", "能否", "可以", "符合", "能评", "能申请", "够", "能报", "有戏", "行不行")
 
@@ -209,7 +211,11 @@ def plan_turn(
         return Plan("refusal", False, programs)
     if not asks:
         return Plan("facts", True, programs) if message_facts else Plan("answer", False, programs)
-    if substantive and _CONDITION_CUE.search(focus) and not _OWN_FIT.search(focus):
+    # A figure in a question that asks for the rule itself (「占比25%得几分」, 「占比如何
+    # 计算」) parameterises the rule; it is a check of a company only when it is the
+    # asker's or the question asks whether it is enough.
+    checks = own or bool(_CHECK_CUE.search(focus)) or not _RULE_ASK.search(focus)
+    if substantive and _CONDITION_CUE.search(focus) and not _OWN_FIT.search(focus) and checks:
         return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(focus)))
     if follow_up and programs and state.assessed and not message_facts:
         return Plan("assessment", True, programs)

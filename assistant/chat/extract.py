@@ -356,6 +356,9 @@ def _count_near(clause: str, start: int, end: int) -> int | None:
     after = clause[end : end + 12]
     if re.match(rf"[^，。]{{0,6}}?{NUMBER}\s*[%％]", after):
         return None
+    # A duration is not a headcount: 「科技人员累计工作183天以上」 states a rule's term.
+    if re.match(rf"[^，。]{{0,10}}?{NUMBER}\s*(?:天|日|个月|小时|周|工作日)", after):
+        return None
     return first_count(after)
 
 

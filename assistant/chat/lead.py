@@ -65,7 +65,9 @@ _UNITS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"多少分|几分|得分|分值|分数|评分标准|打分"), "分"),
     (re.compile(r"比例|占比|百分之|多少%"), "%"),
+    (re.compile(r"工作日"), "工作日"),
     (re.compile(r"几年|多少年|多久|多长时间|有效期|期限|几天|多少天|几个月"), "年|月|天|日"),
+    (re.compile(r"几次|多少次"), "次"),
     (re.compile(r"多少家|几家"), "家"),
     (re.compile(r"多少人|几人|几名|多少名"), "人|名"),
     (re.compile(r"多少台|几台|多少辆|几辆"), "台|辆"),
@@ -110,6 +112,8 @@ OTHER_PROGRAM_PENALTY = 1.0
 TABLE_PENALTY = 0.5
 # A sentence carrying at least this share of the focus weight answers the question's point.
 COVERED = 0.5
+# The share of a focus term's weight a sentence gets when only its article's title has it.
+CONTEXT_SHARE = 0.3
 MAX_PASSAGES = 6
 
 
@@ -123,6 +127,8 @@ class Shape:
     answer_words: tuple[str, str] = ("", "")
     numbers: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()  # the longest focus terms, for telling what is missing
+    # A yes/no question about a limit (「对职工人数有上限吗」) is answered by the figure.
+    figure: bool = False
 
 
 @dataclass(frozen=True)
@@ -181,7 +187,8 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     longest = [t for t in terms if not any(u != t and t in u for u in terms)]
     phrases = [_whole_word(t, norm) for t in longest]
     numbers = tuple(re.findall(r"\d+(?:\.\d+)?", norm))
-    return Shape(kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)))
+    figure = kind == "yesno" and bool(_FIGURE_WEAK.search(norm))
+    return Shape(kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)), figure)
 
 
 def _whole_word(term: str, question: str) -> str:
@@ -261,19 +268,29 @@ class LeadScorer:
         top = max((v for v in known.values() if v is not None), default=1.0)
         return {t: (v if v is not None else top) for t, v in known.items()}
 
-    def coverage(self, sentence: str, shape: Shape) -> tuple[float, tuple[str, ...]]:
-        """Share of the focus weight the sentence carries, and the focus terms it lacks."""
+    def coverage(
+        self, sentence: str, shape: Shape, context: str = ""
+    ) -> tuple[float, tuple[str, ...]]:
+        """Share of the focus weight the sentence carries, and the focus terms it lacks.
+
+        ``context`` is what the sentence stands under (its article's title): a list item
+        「5%（含）至6%：40分」 answers 「研发投入指标得几分」 through its heading, so a focus
+        term only the context carries counts half (the sentence itself still has to say
+        the rest)."""
         if not shape.focus:
             return 1.0, ()
         weights = self.weights(shape.focus)
         text = _PINYIN.sub("", normalize(sentence).lower())
-        missing = tuple(
-            t
-            for t in shape.focus
-            if t not in text and not any(alt in text for alt in self.synonyms.get(t, ()))
-        )
+        around = _PINYIN.sub("", normalize(context).lower())
+
+        def carries(t: str, where: str) -> bool:
+            return t in where or any(alt in where for alt in self.synonyms.get(t, ()))
+
+        missing = tuple(t for t in shape.focus if not carries(t, text))
+        inherited = sum(weights[t] for t in missing if around and carries(t, around))
         total = sum(weights.values())
-        return 1.0 - sum(weights[t] for t in missing) / total, missing
+        lacking = tuple(t for t in missing if not (around and carries(t, around)))
+        return 1.0 - (sum(weights[t] for t in missing) - CONTEXT_SHARE * inherited) / total, lacking
 
     def type_match(self, sentence: str, shape: Shape) -> float:
         """How well the sentence has what the question type wants (0–1). Figures and
@@ -291,6 +308,8 @@ class LeadScorer:
             return 1.0 if _DATE.search(sentence) else 0.0
         if shape.kind == "yesno":
             table = sentence.lstrip().startswith("|")
+            if shape.figure:
+                return 1.0 if _DIGIT.search(sentence) else 0.0
             return 0.0 if table or polarity(sentence) is None else 1.0
         return 0.0
 
@@ -342,7 +361,8 @@ class LeadScorer:
         # retrieval rank), see below.
         by_kind: dict[bool, tuple[Lead, float]] = {}
         for (rank, passage, sent), sim in zip(candidates, sims, strict=True):
-            cov, missing = self.coverage(sent, shape)
+            context = str(passage.metadata.get("article_title", ""))
+            cov, missing = self.coverage(sent, shape, context)
             typed = self.type_match(sent, shape)
             # e5 cosines of related Chinese text sit in 0.75–0.95: rescale to about 0–1.
             meaning = (float(sim) - 0.75) / 0.2
@@ -396,7 +416,7 @@ def opening(lead: Lead, shape: Shape) -> str:
         terms = [p for p in shape.phrases if any(t in p for t in lead.missing)]
         gap = "、".join(f"「{t}」" for t in terms[:3]) or wanted
         return f"知识库中没有直接说明{gap}；与之最相关的内容是：{sentence}"
-    if shape.kind == "yesno":
+    if shape.kind == "yesno" and not shape.figure:  # a limit's figure answers itself
         said = polarity(sentence)
         if said is not None:
             yes, no = shape.answer_words

@@ -191,6 +191,14 @@ def test_an_introduction_is_completed_with_its_items():
     assert statement("建议查看正式通知。", PASSAGE) == "建议查看正式通知。"
 
 
+def test_a_bold_point_is_read_with_the_line_it_sums_up():
+    passage = (
+        "要点如下。\n\n**1. 门槛看最近一年。**\n收入不超过五千万的适用5%。\n\n**2. 另起一点。**\n"
+    )
+    assert statement("门槛看最近一年。", passage) == "门槛看最近一年。收入不超过五千万的适用5%。"
+    assert statement("另起一点。", passage) == "另起一点。"  # nothing under it to join
+
+
 def test_the_details_continue_where_the_lead_stops():
     lead = "关于某品牌，本库没有找到以下信息：申报材料清单。"
     assert trim_repeated(lead, PASSAGE).startswith("- 申报条件原文")

@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -30,6 +31,8 @@ from assistant.core.text import normalize
 from assistant.search.embedder import NamedEmbeddings
 from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import Passage
+
+_T = TypeVar("_T")
 
 # Words that say what kind of question it is, not what it is about.
 _SCAFFOLD = set(
@@ -226,7 +229,7 @@ class LeadScorer:
         strip: Removes program names from a question.
         programs_of: The programs a text names (a sentence about another program than
             the one asked about is not its answer).
-        cache_size: Sentence vectors kept in memory.
+        cache_size: Sentence vectors (and sentence features) kept in memory.
     """
 
     def __init__(
@@ -255,12 +258,21 @@ class LeadScorer:
         self.idf = idf
         self.strip = strip
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._features: OrderedDict[str, _Features] = OrderedDict()
+        self._shapes: OrderedDict[str, Shape] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
     def shape(self, question: str) -> Shape:
-        """The question's shape (see :func:`question_shape`)."""
-        return question_shape(question, self.tokenizer, self.strip)
+        """The question's shape (see :func:`question_shape`); a turn asks for it more than
+        once (scope check, then composing), and jieba is not free."""
+        with self._lock:
+            found = self._shapes.get(question)
+        if found is None:
+            found = question_shape(question, self.tokenizer, self.strip)
+            with self._lock:
+                _remember(self._shapes, question, found, _SHAPES_KEPT)
+        return found
 
     def weights(self, terms: Sequence[str]) -> dict[str, float]:
         """Each focus term's weight: its IDF, or the highest IDF for an unseen term."""
@@ -269,18 +281,24 @@ class LeadScorer:
         return {t: (v if v is not None else top) for t, v in known.items()}
 
     def coverage(
-        self, sentence: str, shape: Shape, context: str = ""
+        self,
+        sentence: str,
+        shape: Shape,
+        context: str = "",
+        weights: Mapping[str, float] | None = None,
     ) -> tuple[float, tuple[str, ...]]:
         """Share of the focus weight the sentence carries, and the focus terms it lacks.
 
         ``context`` is what the sentence stands under (its article's title): a list item
         「5%（含）至6%：40分」 answers 「研发投入指标得几分」 through its heading, so a focus
         term only the context carries counts half (the sentence itself still has to say
-        the rest)."""
+        the rest). ``weights``: the focus terms' :meth:`weights`, when the caller already
+        has them."""
         if not shape.focus:
             return 1.0, ()
-        weights = self.weights(shape.focus)
-        text = _PINYIN.sub("", normalize(sentence).lower())
+        if weights is None:
+            weights = self.weights(shape.focus)
+        text = self._sentence_features(sentence).text
         around = _PINYIN.sub("", normalize(context).lower())
 
         def carries(t: str, where: str) -> bool:
@@ -329,10 +347,23 @@ class LeadScorer:
         penalty = TABLE_PENALTY if sent.startswith("|") else 0.0
         if sent.rstrip().endswith(("：", ":")):
             penalty += INTRO_PENALTY
-        named = set(self.programs_of(sent))
+        named = set(self._sentence_features(sent).programs)
         if asked and named and not named & asked:
             penalty += OTHER_PROGRAM_PENALTY
         return penalty + (0.004 * (len(sent) - 120) if len(sent) > 120 else 0.0)
+
+    def _sentence_features(self, sentence: str) -> _Features:
+        """The sentence's matching text and named programs, computed once per sentence: the
+        same knowledge sentences come back question after question, and program detection
+        (with its one-typo matching) is the costliest part of scoring one."""
+        with self._lock:
+            found = self._features.get(sentence)
+        if found is None:
+            text = _PINYIN.sub("", normalize(sentence).lower())
+            found = _Features(text, tuple(self.programs_of(sentence)))
+            with self._lock:
+                _remember(self._features, sentence, found, self._cache_size)
+        return found
 
     def _sentence_vectors(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -356,13 +387,15 @@ class LeadScorer:
             return None
         query = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         sims = self._sentence_vectors([s for _, _, s in candidates]) @ query
+        # The focus weights read the keyword index (a store round trip): once per question.
+        weights = self.weights(shape.focus) if shape.focus else None
         best: Lead | None = None
         # The best sentence of each kind of source with its support (the score less the
         # retrieval rank), see below.
         by_kind: dict[bool, tuple[Lead, float]] = {}
         for (rank, passage, sent), sim in zip(candidates, sims, strict=True):
             context = str(passage.metadata.get("article_title", ""))
-            cov, missing = self.coverage(sent, shape, context)
+            cov, missing = self.coverage(sent, shape, context, weights)
             typed = self.type_match(sent, shape)
             # e5 cosines of related Chinese text sit in 0.75–0.95: rescale to about 0–1.
             meaning = (float(sim) - 0.75) / 0.2
@@ -392,6 +425,25 @@ def _prefer_upload(best: Lead | None, by_kind: dict[bool, tuple[Lead, float]]) -
     if upload.answers and (not curated.answers or upload_support > curated_support):
         return upload
     return best
+
+
+@dataclass(frozen=True)
+class _Features:
+    """What scoring reads of one sentence besides its vector."""
+
+    text: str  # normalised, lower case, pinyin annotations removed: where focus terms are found
+    programs: tuple[str, ...]  # the programs it names
+
+
+# Question shapes kept in memory (a turn asks for its question's shape more than once).
+_SHAPES_KEPT = 512
+
+
+def _remember(cache: OrderedDict[str, _T], key: str, value: _T, size: int) -> None:
+    """Put ``value`` in a bounded least-recently-added cache (caller holds the lock)."""
+    cache[key] = value
+    while len(cache) > size:
+        cache.popitem(last=False)
 
 
 def _candidates(passages: Sequence[Passage]) -> list[tuple[int, Passage, str]]:

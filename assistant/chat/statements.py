@@ -10,6 +10,7 @@ its place in the passage:
 - a list item is prefixed with its introduction (the item alone can even say the opposite:
   「在申请认定过程中存在严重弄虚作假行为；」 under 「有下列行为之一的，取消资格：」);
 - an introduction is completed with the heads of its items (「…：申请书、营业执照等 8 项。」);
+- a bold point is followed by the first sentence of the line it sums up;
 - a clause ending in 「；」 or 「：」 ends in 「。」.
 
 Headings are never candidates. The module also trims from a quoted passage the lines its
@@ -108,6 +109,12 @@ def statement(sentence: str, markdown: str) -> str:
         if heads:
             more = f"等 {len(heads)} 项" if len(heads) > MAX_HEADS else ""
             text += "、".join(heads[:MAX_HEADS]) + more
+    # A bold point (「**1. 用三年合计相除，不是三年比例取平均。**」) is the summary of the
+    # line under it: the lead says both, so it is not a label standing alone.
+    if _BOLD_HEADING.match(line.raw) and line.sentences[-1] == sentence:
+        following = lines[found + 1] if found + 1 < len(lines) else None
+        if following is not None and following.kind == "text" and following.sentences:
+            return full_stop(text) + full_stop(following.sentences[0])
     return full_stop(text)
 
 

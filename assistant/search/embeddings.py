@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,9 @@ from assistant.search.embedder import NamedEmbeddings
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+
+# Query vectors a cached embedder keeps in memory (see CachedEmbeddings).
+QUERIES_KEPT = 256
 
 
 class HashingEmbeddings(NamedEmbeddings):
@@ -159,8 +163,9 @@ class CachedEmbeddings(NamedEmbeddings):
 
     e5 costs about half a second per 500-character passage on 2 cores; rebuilding an
     index (a new collection, a switch to the chroma server, a changed chunker) would
-    otherwise embed every unchanged passage again. Queries are not cached: they are short
-    and rarely repeat exactly.
+    otherwise embed every unchanged passage again. Query vectors are kept in memory only,
+    for the last :data:`QUERIES_KEPT` queries: one turn embeds the same question for more
+    than one search (uploads, then the knowledge base) and for choosing its lead sentence.
 
     Args:
         inner: The embedder that computes missing vectors.
@@ -178,6 +183,7 @@ class CachedEmbeddings(NamedEmbeddings):
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("CREATE TABLE IF NOT EXISTS vec (key TEXT PRIMARY KEY, v BLOB)")
         self._lock = threading.Lock()
+        self._queries: OrderedDict[str, list[float]] = OrderedDict()
 
     @staticmethod
     def _key(text: str) -> str:
@@ -206,5 +212,15 @@ class CachedEmbeddings(NamedEmbeddings):
         return [found[k] for k in keys]
 
     def embed_query(self, text: str) -> list[float]:
-        """Delegate to the inner embedder."""
-        return self.inner.embed_query(text)
+        """The inner embedder's query vector, remembered for the recent queries."""
+        with self._lock:
+            known = self._queries.get(text)
+            if known is not None:
+                self._queries.move_to_end(text)
+                return list(known)
+        vector = self.inner.embed_query(text)
+        with self._lock:
+            self._queries[text] = list(vector)
+            while len(self._queries) > QUERIES_KEPT:
+                self._queries.popitem(last=False)
+        return vector

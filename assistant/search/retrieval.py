@@ -327,11 +327,27 @@ def _positions(text: str, name: str) -> list[int]:
 
 
 def _near_positions(text: str, name: str) -> list[int]:
-    """Where ``name`` occurs with exactly one character substituted."""
+    """Where ``name`` occurs with exactly one character substituted.
+
+    A window with one substitution matches either half of the name exactly, so only the
+    places where a half occurs are compared (every sentence scored for an answer's lead is
+    run through program detection; comparing at every position was most of its cost).
+
+    >>> _near_positions("泉成好品要求泉城好品", "泉城好品")
+    [0]
+    """
+    size, half = len(name), len(name) // 2
+    starts: set[int] = set()
+    for part, shift in ((name[:half], 0), (name[half:], half)):
+        at = text.find(part)
+        while at >= 0:
+            if 0 <= at - shift <= len(text) - size:
+                starts.add(at - shift)
+            at = text.find(part, at + 1)
     return [
         i
-        for i in range(len(text) - len(name) + 1)
-        if sum(a != b for a, b in zip(text[i : i + len(name)], name, strict=True)) == 1
+        for i in sorted(starts)
+        if sum(a != b for a, b in zip(text[i : i + size], name, strict=True)) == 1
     ]
 
 

@@ -131,9 +131,13 @@ def gradio_options() -> dict[str, Any]:
     }
 
 
-def _index(services: Services, *, wait_s: float = 2.0) -> None:
+def _index(services: Services, *, wait_s: float = 0.5) -> None:
     from assistant.store.index_lock import LockBusy
 
+    try:
+        warm_up(services)
+    except Exception as exc:  # the indexing pass below reports a broken store in health
+        log.warning("warming up failed: %s", exc)
     while True:
         try:
             services.index_knowledge()
@@ -146,6 +150,15 @@ def _index(services: Services, *, wait_s: float = 2.0) -> None:
         except Exception as exc:  # the state is in services.index (health shows it)
             log.error("indexing failed: %s", exc)
             return
+
+
+def warm_up(services: Services) -> None:
+    """Load what the first question needs before the index is reported ready: the embedding
+    model (seconds on first use) and the keyword index, so ``ready`` means a question is
+    answered at full speed, not that it will wait for a model to load."""
+    stack = services.search()
+    stack.embeddings.embed_query("预热")
+    stack.retriever.keyword_index()
 
 
 def serve(settings: Settings) -> None:

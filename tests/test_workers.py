@@ -274,3 +274,27 @@ def _free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_the_fronts_preload_starts_no_thread_so_the_workers_can_be_forked(tmp_path):
+    """The front forks the workers after importing their modules; a thread running in the
+    front at that moment (a pool, a telemetry sender) would be copied half-way into every
+    worker, so the imports must start none."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading\n"
+        "from pathlib import Path\n"
+        "from assistant.config import Settings\n"
+        "from assistant.web.server import preload\n"
+        f"names = preload(Settings(data_dir=Path({str(tmp_path)!r}), embeddings='e5'))\n"
+        "assert 'sentence_transformers' in names and 'gradio' in names, names\n"
+        "print([t.name for t in threading.enumerate()])\n"
+    )
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "['MainThread']", done.stdout

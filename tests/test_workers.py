@@ -213,7 +213,7 @@ def test_several_workers_behind_one_port(tmp_path):
         assert "/api/search" in (data / worker).read_text(encoding="utf-8"), worker
 
 
-def _answering_server(body: bytes) -> tuple[int, object]:
+def _answering_server(body: bytes, port: int = 0) -> tuple[int, object]:
     """A loopback server that answers every request with ``body``; (port, server)."""
     import http.server
     import threading
@@ -228,17 +228,17 @@ def _answering_server(body: bytes) -> tuple[int, object]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1], server
 
 
-def _through_front(ports: list[int], path: str) -> tuple[int, bytes]:
+def _through_front(ports: list[int], path: str, page_wait_s: float = 0.5) -> tuple[int, bytes]:
     """Send ``GET path`` through a :class:`Front` over ``ports``; (status, body)."""
     import asyncio
 
     async def run() -> tuple[int, bytes]:
-        front = Front(ports)
+        front = Front(ports, page_wait_s=page_wait_s)
         server = await asyncio.start_server(front._handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -260,7 +260,8 @@ def test_the_front_sends_api_requests_to_a_worker_that_is_up():
     try:
         for _ in range(4):  # whichever worker the turn picks first
             assert _through_front([dead, port], "/api/health") == (200, b"up")
-        # Pages belong to the first worker: while it is down the front says so, in Chinese.
+        # Pages belong to the first worker: when it stays down (past the front's wait for it
+        # to start) the front says so, in Chinese.
         status, body = _through_front([dead, port], "/")
         assert status == 503
         assert "正在启动" in json.loads(body)["error"]["message"]
@@ -298,3 +299,18 @@ def test_the_fronts_preload_starts_no_thread_so_the_workers_can_be_forked(tmp_pa
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "['MainThread']", done.stdout
+
+
+def test_a_page_request_waits_for_its_worker_while_it_starts():
+    import threading
+
+    port = _free_loopback_port()
+    servers: list[object] = []
+    starter = threading.Timer(1.0, lambda: servers.append(_answering_server(b"page", port)[1]))
+    starter.start()
+    try:
+        assert _through_front([port], "/", page_wait_s=8.0) == (200, b"page")
+    finally:
+        starter.join()
+        for server in servers:
+            server.shutdown()  # type: ignore[attr-defined]

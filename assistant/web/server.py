@@ -164,11 +164,14 @@ class Front:
 
     Args:
         ports: The workers' loopback ports; the first also serves the web pages.
+        page_wait_s: How long a page request waits for the pages' worker while it starts
+            (no other worker can serve it) before the front answers 503.
     """
 
-    def __init__(self, ports: list[int]) -> None:
+    def __init__(self, ports: list[int], *, page_wait_s: float = 30.0) -> None:
         """Route to these workers."""
         self.ports = ports
+        self.page_wait_s = page_wait_s
         self.active = [0] * len(ports)
         self._turn = 0
 
@@ -200,13 +203,19 @@ class Front:
         not (still starting, or restarting). ``None`` when no worker can take the request."""
         count = len(self.ports)
         candidates = [(worker + step) % count for step in range(count)] if api else [worker]
-        for candidate in candidates:
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", self.ports[candidate])
-            except OSError:
-                continue
-            return candidate, reader, writer
-        return None
+        deadline = time.monotonic() + (0.0 if api else self.page_wait_s)
+        while True:
+            for candidate in candidates:
+                try:
+                    reader, writer = await asyncio.open_connection(
+                        "127.0.0.1", self.ports[candidate]
+                    )
+                except OSError:
+                    continue
+                return candidate, reader, writer
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.25)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

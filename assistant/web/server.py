@@ -94,17 +94,43 @@ def preload(settings: Settings) -> list[str]:
 
 
 def build_models(settings: Settings) -> None:
-    """Build the embedding model here, once, before the workers start: each worker would
-    otherwise find it missing and build it at the same time as the others."""
+    """Build the embedding model once, before the workers start: each worker would otherwise
+    find it missing and build it at the same time as the others.
+
+    The build runs torch (the e5 conversion, the ONNX export) in a child process: torch's
+    thread pools, once started in the front, would be copied broken into the forked workers.
+    A built model is a quick no-op there.
+
+    Raises:
+        ModelError: the build failed (its output is in the message).
+    """
     if settings.embeddings == "hashing":
         return
-    from assistant.search.e5_build import ensure_model
+    from assistant.search.e5_build import is_built
 
-    ensure_model(settings.model_dir)
+    folders = [settings.model_dir]
     if settings.embeddings == "e5-onnx":
-        from assistant.search.onnx_e5 import ensure_onnx
+        from assistant.search.onnx_e5 import onnx_dir_for
 
-        ensure_onnx(settings.model_dir)
+        folders.append(onnx_dir_for(settings.model_dir))
+    if all(is_built(folder) for folder in folders):
+        return
+    env = dict(
+        os.environ,
+        ASSISTANT_DATA_DIR=str(settings.data_dir),
+        ASSISTANT_EMBEDDINGS=settings.embeddings,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "build-model"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        from assistant.errors import ModelError
+
+        raise ModelError(f"无法准备嵌入模型：{(done.stderr or done.stdout)[-1500:]}")
 
 
 @contextlib.contextmanager

@@ -225,7 +225,7 @@ def _wait_started(*logs: Path, seconds: float = 180) -> None:
     raise AssertionError(f"not every worker started: {[str(log) for log in logs]}")
 
 
-def _answering_server(body: bytes) -> tuple[int, object]:
+def _answering_server(body: bytes, port: int = 0) -> tuple[int, object]:
     """A loopback server that answers every request with ``body``; (port, server)."""
     import http.server
     import threading
@@ -240,17 +240,17 @@ def _answering_server(body: bytes) -> tuple[int, object]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1], server
 
 
-def _through_front(ports: list[int], path: str) -> tuple[int, bytes]:
+def _through_front(ports: list[int], path: str, page_wait_s: float = 0.5) -> tuple[int, bytes]:
     """Send ``GET path`` through a :class:`Front` over ``ports``; (status, body)."""
     import asyncio
 
     async def run() -> tuple[int, bytes]:
-        front = Front(ports)
+        front = Front(ports, page_wait_s=page_wait_s)
         server = await asyncio.start_server(front._handle, "127.0.0.1", 0)
         port = server.sockets[0].getsockname()[1]
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -272,7 +272,8 @@ def test_the_front_sends_api_requests_to_a_worker_that_is_up():
     try:
         for _ in range(4):  # whichever worker the turn picks first
             assert _through_front([dead, port], "/api/health") == (200, b"up")
-        # Pages belong to the first worker: while it is down the front says so, in Chinese.
+        # Pages belong to the first worker: when it stays down (past the front's wait for it
+        # to start) the front says so, in Chinese.
         status, body = _through_front([dead, port], "/")
         assert status == 503
         assert "正在启动" in json.loads(body)["error"]["message"]
@@ -286,3 +287,42 @@ def _free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def test_the_fronts_preload_starts_no_thread_so_the_workers_can_be_forked(tmp_path):
+    """The front forks the workers after importing their modules; a thread running in the
+    front at that moment (a pool, a telemetry sender) would be copied half-way into every
+    worker, so the imports must start none."""
+    import subprocess
+    import sys
+
+    script = (
+        "import threading\n"
+        "from pathlib import Path\n"
+        "from assistant.config import Settings\n"
+        "from assistant.web.server import preload\n"
+        f"names = preload(Settings(data_dir=Path({str(tmp_path)!r}), embeddings='e5'))\n"
+        "assert 'sentence_transformers' in names and 'gradio' in names, names\n"
+        "print([t.name for t in threading.enumerate()])\n"
+    )
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "['MainThread']", done.stdout
+
+
+def test_a_page_request_waits_for_its_worker_while_it_starts():
+    import threading
+
+    port = _free_loopback_port()
+    servers: list[object] = []
+    starter = threading.Timer(1.0, lambda: servers.append(_answering_server(b"page", port)[1]))
+    starter.start()
+    try:
+        assert _through_front([port], "/", page_wait_s=8.0) == (200, b"page")
+    finally:
+        starter.join()
+        for server in servers:
+            server.shutdown()  # type: ignore[attr-defined]

@@ -20,3 +20,17 @@ def build_models(settings: Settings) -> dict[str, str]:
 
         out["onnx_dir"] = str(ensure_onnx(settings.model_dir))
     return out
+
+
+def models_built(settings: Settings) -> bool:
+    """Whether the embedding model the settings select is on disk (hashing needs none)."""
+    if settings.embeddings == "hashing":
+        return True
+    from assistant.search.e5_build import is_built
+
+    folders = [settings.model_dir]
+    if settings.embeddings == "e5-onnx":
+        from assistant.search.onnx_e5 import onnx_dir_for
+
+        folders.append(onnx_dir_for(settings.model_dir))
+    return all(is_built(folder) for folder in folders)

@@ -244,6 +244,14 @@ class Application:
         finally:
             self._index_lock.release()
 
+    def warm_up(self) -> None:
+        """Load what the first question needs before the index is reported ready: the
+        embedding model (seconds on first use) and the keyword index, so ``ready`` means a
+        question is answered at full speed, not that it will wait for a model to load."""
+        stack = self.search_stack()
+        stack.embeddings.embed_query("预热")
+        stack.retriever.keyword_index()
+
     def index_when_free(self, wait_s: float = 2.0) -> None:
         """:meth:`index_knowledge`, waiting while another process holds the indexer lease.
 

@@ -78,12 +78,17 @@ def ensure_model(out_dir: Path, source: Path | None = None) -> Path:
     return build_folder(out_dir, ".building-", lambda tmp: build_model(tmp, source))
 
 
+def is_built(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds a complete build of the current format."""
+    marker = out_dir / _DONE_MARKER
+    return marker.is_file() and marker.read_text().strip() == _FMT_VERSION
+
+
 def build_folder(out_dir: Path, prefix: str, build: Callable[[Path], object]) -> Path:
     """``build`` into a temporary sibling of ``out_dir``, marked complete and renamed at the
     end, unless a complete build is already there: an interrupted build never leaves a
     half-written folder that would be loaded later."""
-    marker = out_dir / _DONE_MARKER
-    if marker.is_file() and marker.read_text().strip() == _FMT_VERSION:
+    if is_built(out_dir):
         return out_dir
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir.parent))

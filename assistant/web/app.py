@@ -117,6 +117,10 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
 
 def _index(services: Application) -> None:
     try:
-        services.index_when_free()
+        services.warm_up()
+    except Exception as exc:  # the indexing pass below reports a broken store in health
+        log.warning("warming up failed: %s", exc)
+    try:
+        services.index_when_free(wait_s=0.5)
     except Exception as exc:  # the state is in services.index (health shows it)
         log.error("indexing failed: %s", exc)

@@ -32,10 +32,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from assistant.application.models import build_models
+from assistant.application.models import models_built
 from assistant.config import Settings, usable_cores
 from assistant.errors import RetrievalError
 
@@ -63,43 +63,112 @@ def serve(settings: Settings) -> None:
 
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
         return
-    build_models(settings)
-    with shared_chroma(settings) as chroma_url, worker_processes(settings, chroma_url) as ports:
+    build_models_apart(settings)
+    # The front imports what the workers need while the chroma server starts, then forks.
+    with (
+        shared_chroma(settings, while_starting=lambda: preload(settings)) as chroma_url,
+        worker_processes(settings, chroma_url) as ports,
+    ):
         log.info("serving %d workers on ports %s (chroma %s)", workers, ports, chroma_url)
         asyncio.run(Front(ports).serve(settings.host, settings.port))
 
 
+def preload(settings: Settings) -> list[str]:
+    """Import, once in the front, the modules every worker imports; returns their names.
+
+    The workers are forked from this process afterwards and share these imports: each would
+    otherwise pay about 3 s (gradio, chromadb, the app) plus 5 s (sentence-transformers and
+    torch) of CPU at start, all of them at once on the same cores. Nothing here starts a
+    thread or opens a file or connection a worker could inherit: that is what makes the fork
+    safe (torch, for one, is safe to fork before its first computation).
+    """
+    import importlib
+
+    names = ["gradio", "chromadb", "fastapi", "uvicorn", "assistant.web.app", "assistant.factory"]
+    if settings.embeddings == "e5":
+        names.append("sentence_transformers")
+    elif settings.embeddings == "e5-onnx":
+        names += ["onnxruntime", "tokenizers"]
+    for name in names:
+        importlib.import_module(name)
+    return names
+
+
+def build_models_apart(settings: Settings) -> None:
+    """Build the embedding model once, before the workers start: each worker would otherwise
+    find it missing and build it at the same time as the others.
+
+    The build runs torch (the e5 conversion, the ONNX export) in a child process: torch's
+    thread pools, once started in the front, would be copied broken into the forked workers.
+
+    Raises:
+        ModelError: the build failed (its output is in the message).
+    """
+    if models_built(settings):
+        return
+    env = dict(
+        os.environ,
+        ASSISTANT_DATA_DIR=str(settings.data_dir),
+        ASSISTANT_EMBEDDINGS=settings.embeddings,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "assistant", "build-model"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        from assistant.errors import ModelError
+
+        raise ModelError(f"无法准备嵌入模型：{(done.stderr or done.stdout)[-1500:]}")
+
+
 @contextlib.contextmanager
 def worker_processes(settings: Settings, chroma_url: str) -> Iterator[list[int]]:
-    """Start the worker processes (one app each, on free loopback ports); stop them after."""
-    env = dict(os.environ, **worker_environment(settings, chroma_url))
+    """Fork the worker processes (one app each, on free loopback ports); stop them after.
+
+    Forked, not started afresh: they inherit the modules :func:`preload` imported.
+    """
+    import multiprocessing
+
+    env = worker_environment(settings, chroma_url)
     ports = [_free_port() for _ in range(settings.worker_count)]
+    context = multiprocessing.get_context("fork")
     procs = []
+    sys.stdout.flush()  # a buffered line would otherwise be written by every child too
+    sys.stderr.flush()
     for number, port in enumerate(ports):
         worker_env = dict(
             env, ASSISTANT_HOST="127.0.0.1", ASSISTANT_PORT=str(port), ASSISTANT_WORKERS="1"
         )
         log_path = settings.data_dir / f"worker-{number}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as out:
-            procs.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "assistant.web.server"],
-                    env=worker_env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+        proc = context.Process(
+            target=_worker, args=(worker_env, log_path), name=f"worker-{number}", daemon=False
+        )
+        proc.start()
+        procs.append(proc)
     try:
         yield ports
     finally:
         for proc in procs:
             proc.terminate()
         for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
+            proc.join(timeout=30)
+            if proc.is_alive():
                 proc.kill()
+                proc.join()
+
+
+def _worker(env: dict[str, str], log_path: Path) -> None:
+    """A forked worker: its own settings from the environment, its output to its log."""
+    os.environ.update(env)
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    main()
 
 
 class Front:
@@ -112,11 +181,14 @@ class Front:
 
     Args:
         ports: The workers' loopback ports; the first also serves the web pages.
+        page_wait_s: How long a page request waits for the pages' worker while it starts
+            (no other worker can serve it) before the front answers 503.
     """
 
-    def __init__(self, ports: list[int]) -> None:
+    def __init__(self, ports: list[int], *, page_wait_s: float = 30.0) -> None:
         """Route to these workers."""
         self.ports = ports
+        self.page_wait_s = page_wait_s
         self.active = [0] * len(ports)
         self._turn = 0
 
@@ -148,13 +220,19 @@ class Front:
         not (still starting, or restarting). ``None`` when no worker can take the request."""
         count = len(self.ports)
         candidates = [(worker + step) % count for step in range(count)] if api else [worker]
-        for candidate in candidates:
-            try:
-                reader, writer = await asyncio.open_connection("127.0.0.1", self.ports[candidate])
-            except OSError:
-                continue
-            return candidate, reader, writer
-        return None
+        deadline = time.monotonic() + (0.0 if api else self.page_wait_s)
+        while True:
+            for candidate in candidates:
+                try:
+                    reader, writer = await asyncio.open_connection(
+                        "127.0.0.1", self.ports[candidate]
+                    )
+                except OSError:
+                    continue
+                return candidate, reader, writer
+            if time.monotonic() >= deadline:
+                return None
+            await asyncio.sleep(0.25)
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -236,17 +314,30 @@ def worker_environment(settings: Settings, chroma_url: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def shared_chroma(settings: Settings) -> Iterator[str]:
-    """The configured chroma server's URL, or a local one started (and stopped) here."""
+def shared_chroma(
+    settings: Settings, *, while_starting: Callable[[], object] = lambda: None
+) -> Iterator[str]:
+    """The configured chroma server's URL, or a local one started (and stopped) here.
+
+    ``while_starting`` runs while the server starts (it takes seconds of its own).
+    """
     if settings.chroma_url:
+        while_starting()
         yield settings.chroma_url
         return
-    with chroma_server(settings.chroma_dir, settings.data_dir / "chroma-server.log") as url:
+    log_path = settings.data_dir / "chroma-server.log"
+    with chroma_server(settings.chroma_dir, log_path, while_starting=while_starting) as url:
         yield url
 
 
 @contextlib.contextmanager
-def chroma_server(path: Path, log_path: Path, *, timeout: float = 60.0) -> Iterator[str]:
+def chroma_server(
+    path: Path,
+    log_path: Path,
+    *,
+    timeout: float = 60.0,
+    while_starting: Callable[[], object] = lambda: None,
+) -> Iterator[str]:
     """``chroma run`` over ``path`` on a free loopback port, until the block ends.
 
     Raises:
@@ -266,6 +357,7 @@ def chroma_server(path: Path, log_path: Path, *, timeout: float = 60.0) -> Itera
             env=dict(os.environ, ANONYMIZED_TELEMETRY="False"),
         )
     try:
+        while_starting()
         _wait_for(url, proc, timeout, log_path)
         yield url
     finally:

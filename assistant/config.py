@@ -71,8 +71,8 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         le=256,
-        description="onnxruntime threads per process for e5-onnx (0: every core; the web "
-        "server gives each of its workers its share of the cores).",
+        description="embedding threads per process, torch (e5) or onnxruntime (e5-onnx) "
+        "(0: every core; the web server gives each of its workers its share of the cores).",
     )
     workers: int = Field(
         default=0,

@@ -78,3 +78,15 @@ def test_onnx_fp32_is_the_torch_model(e5_raw):
     onnx = OnnxE5Embeddings(MODEL_DIR, precision="fp32")
     cosine = (np.asarray(e5_raw.embed_documents(texts)) * onnx.embed_documents(texts)).sum(axis=1)
     assert cosine.min() >= 0.9999  # long text truncated at 512 tokens alike
+
+
+@pytest.mark.model
+def test_passages_batched_by_length_come_back_in_their_order():
+    """Passages are batched longest first (less padding); each vector is still its own."""
+    from assistant.search.onnx_e5 import OnnxE5Embeddings
+
+    texts = ["研发费用", "高新技术企业认定管理办法" * 20, "科小", "职工总数" * 5, "a" * 3000]
+    onnx = OnnxE5Embeddings(MODEL_DIR, precision="fp32", batch_size=2)
+    together = np.asarray(onnx.embed_documents(texts))
+    alone = np.asarray([onnx.embed_documents([t])[0] for t in texts])
+    assert (together * alone).sum(axis=1).min() >= 0.9999

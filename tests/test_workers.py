@@ -20,7 +20,7 @@ from assistant.config import Settings, usable_cores
 from assistant.store.db import make_engine
 from assistant.store.index_lock import IndexLock, LockBusy
 from assistant.web.server import Front, chroma_server, worker_environment
-from tests.conftest import FIXTURE_KB, running_app
+from tests.conftest import FIXTURE_KB, MODEL_DIR, running_app
 
 PG_URL = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
 
@@ -77,6 +77,22 @@ def test_workers_share_the_cores_and_the_chroma_server(tmp_path):
     assert int(env["ASSISTANT_EMBED_THREADS"]) == max(1, usable_cores() // 2)
     fixed = Settings(data_dir=tmp_path, workers=2, embed_threads=3)
     assert "ASSISTANT_EMBED_THREADS" not in worker_environment(fixed, "http://x")
+
+
+@pytest.mark.model
+def test_the_torch_embedder_keeps_to_its_share_of_the_cores():
+    """A worker's e5 (torch) runs the threads it was given, not one per core."""
+    import torch
+
+    from assistant.search.embeddings import E5Embeddings
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(3)  # whatever the process had: the embedder must set its own
+    try:
+        assert len(E5Embeddings(MODEL_DIR, threads=1).embed_query("研发费用")) == 384
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
 
 
 def _post(url: str, body: dict[str, object], token: str = "") -> dict[str, object]:

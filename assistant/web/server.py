@@ -77,8 +77,8 @@ def preload(settings: Settings) -> list[str]:
     """Import, once in the front, the modules every worker imports; returns their names.
 
     The workers are forked from this process afterwards and share these imports: each would
-    otherwise pay about 3 s (gradio, chromadb, the app) plus 5 s (sentence-transformers and
-    torch) of CPU at start, all of them at once on the same cores. Nothing here starts a
+    otherwise pay about 3 s (gradio, chromadb, the app) plus 2 s (torch and transformers'
+    encoder) of CPU at start, all of them at once on the same cores. Nothing here starts a
     thread or opens a file or connection a worker could inherit: that is what makes the fork
     safe (torch, for one, is safe to fork before its first computation).
     """
@@ -86,7 +86,8 @@ def preload(settings: Settings) -> list[str]:
 
     names = ["gradio", "chromadb", "fastapi", "uvicorn", "assistant.web.app", "assistant.factory"]
     if settings.embeddings == "e5":
-        names.append("sentence_transformers")
+        # The encoder's own modules: transformers imports them lazily, at the first load.
+        names += ["torch", "transformers.models.xlm_roberta.modeling_xlm_roberta", "tokenizers"]
     elif settings.embeddings == "e5-onnx":
         names += ["onnxruntime", "tokenizers"]
     for name in names:

@@ -1,8 +1,8 @@
 """The schemas of the knowledge files: what each YAML entry and article front matter holds.
 
 Pydantic models validate the files as they are read (strict: unknown fields are errors);
-frozen dataclasses hold what is assembled from several files (an article with its
-document, the glossary, a field's label and question).
+frozen dataclasses hold what the loader builds from them (an article with its resolved
+document, the glossary with every program's names, a profile field's label and question).
 """
 
 from __future__ import annotations

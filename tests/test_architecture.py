@@ -74,6 +74,7 @@ PUBLIC_FACES: dict[str, list[str]] = {
         "match",
         "validate_profile",
     ],
+    "assistant.core.knowledge": ["Knowledge", "PROGRAM_IDS", "load_knowledge"],
     "assistant.review": [
         "BUCKET_TEXT",
         "DEFAULT_SAMPLE",

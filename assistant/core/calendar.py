@@ -11,7 +11,8 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from assistant.core.knowledge import CalendarEvent, Knowledge
+from assistant.core.knowledge import Knowledge
+from assistant.core.knowledge.schema import CalendarEvent
 from assistant.core.profile import Profile
 
 _CLOSEST = 3

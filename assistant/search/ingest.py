@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Literal
 
 from assistant.core.chunking import CHUNKER_VERSION, Chunk, chunk_text
-from assistant.core.knowledge import Article, Knowledge
+from assistant.core.knowledge import Knowledge
+from assistant.core.knowledge.schema import Article
 from assistant.core.text import normalize
 from assistant.errors import DocumentError, StorageError, disk_full_message, storage_error
 from assistant.faults import checkpoint

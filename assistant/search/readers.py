@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.core.knowledge import split_front_matter
+from assistant.core.knowledge.files import split_front_matter
 from assistant.errors import DocumentError, KnowledgeError
 from assistant.search.cleaning import clean_document
 from assistant.search.guards import check_container

@@ -14,7 +14,8 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from assistant.core.knowledge import Article, Knowledge
+from assistant.core.knowledge import Knowledge
+from assistant.core.knowledge.schema import Article
 
 
 def article_fingerprint(knowledge: Knowledge, article: Article, day: dt.date) -> str:

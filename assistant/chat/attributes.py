@@ -1,0 +1,300 @@
+"""Company attributes read over the whole message rather than clause by clause: when it
+was registered or moved, the titles it holds, its compliance record, trademark and quality
+certification, city and district, sector and technology field, R&D institution and awards,
+market position and the ratios people state directly.
+
+Pure: standard library plus the number parser.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import re
+
+from assistant.chat.fact_cues import CORRECTION, NEG, NOT_FACT, Extraction, years_in
+from assistant.chat.numbers import NUMBER, first_count, first_percent
+from assistant.core.vocabulary import Regions, TitlePattern, Vocabulary
+
+_HOLD = (
+    r"(?:已经?是|是|也是|属于|已(?:被)?认定为?|认定为|评上了?|入选了?|取得了?|拿到了?"
+    r"|获得了?|已入库|入库了?)"
+)
+
+
+def read_attributes(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> None:
+    """Every attribute the message states, in an order where later readers see earlier facts
+    (the years in the city yield to a stated move date)."""
+    _registration(text, out)
+    _titles(text, words.titles, out)
+    _booleans(text, out)
+    _region(text, words.regions, out)
+    _sector(text, words.tech_fields.names, out)
+    _institution_and_award(text, as_of, out)
+    _market(text, out)
+    _ratios(text, out)
+    _operating_years(text, as_of, out)
+
+
+def _registration(text: str, out: Extraction) -> None:
+    date = r"(20\d\d|19\d\d)\s*(?:年|-|\.|/)\s*(\d{1,2})\s*(?:月|-|\.|/)\s*(\d{1,2})\s*[日号]?"
+    moved = re.search(rf"{date}[^，。]{{0,6}}(?:搬到|迁到|迁入|搬来|落户)", text)
+    if moved:
+        with contextlib.suppress(ValueError):
+            out.facts["operating_in_city_since"] = dt.date(
+                *(int(g) for g in moved.groups())
+            ).isoformat()
+        return
+    full = re.search(rf"{date}[^，。]{{0,8}}(?:成立|注册)", text) or re.search(
+        rf"(?:成立|注册)(?:于|时间是|日期是|的时间是)?\s*{date}", text
+    )
+    if full:
+        with contextlib.suppress(ValueError):
+            out.facts["registered_on"] = dt.date(*(int(g) for g in full.groups())).isoformat()
+        return
+    month = re.search(r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月份?[^，。\d]{0,6}(?:成立|注册)", text)
+    if month and 1 <= int(month.group(2)) <= 12:
+        out.facts["registered_month"] = f"{month.group(1)}-{int(month.group(2)):02d}"
+        return
+    years = re.findall(r"(20\d\d|19\d\d)\s*年(?:\s*\d{1,2}\s*月)?[^，。]{0,8}(?:成立|注册)", text)
+    years += re.findall(r"(?:成立|注册)(?:于|在)?\s*(20\d\d|19\d\d)\s*年", text)
+    if years:
+        year = int(years[0])
+        if CORRECTION.search(text):  # 「2017年成立，记错了，是2016年」
+            later = re.findall(r"(?:是|应该是)\s*(20\d\d|19\d\d)\s*年", text)
+            year = int(later[-1]) if later else year
+        out.facts["registered_year"] = year
+
+
+def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> None:
+    if re.search(r"(?:什么|任何)资质都(?:还)?没有|没有任何资质|还没有(?:任何)?资质", text):
+        out.facts["qualifications"] = []
+        return
+    held: list[str] = []
+    known = False  # a negated title (「还不是高端品牌培育企业」) tells the list is known
+    for clause in re.split(r"[，,。；;！!？?\n]", text):
+        if NOT_FACT.search(clause) or re.search(r"能不能|可以吗|能否|吗|呢|怎么|如何", clause):
+            continue
+        masked = clause
+        for title in titles:
+            match = re.search(title.pattern, masked)
+            if not match:
+                continue
+            before = masked[max(0, match.start() - 8) : match.start()]
+            if re.search(_HOLD, before) and not re.search(NEG, before):
+                held.append(title.title)
+            masked = (
+                masked[: match.start()]
+                + "　" * (match.end() - match.start())
+                + masked[match.end() :]
+            )
+    if held or known:
+        out.facts["qualifications"] = list(dict.fromkeys(held))
+    if re.search(
+        r"没(?:有)?(?:拿过|拿到过|融过|做过)?(?:任何)?(?:股权)?(?:融资|投资)|没融过资", text
+    ):
+        out.facts.setdefault("equity_financing_2y", 0)
+        out.facts.setdefault("equity_financing_3y", 0)
+
+
+def _flag(text: str, positive: str, negative: str) -> bool | None:
+    if re.search(negative, text):
+        return False
+    if re.search(positive, text):
+        return True
+    return None
+
+
+def _booleans(text: str, out: Extraction) -> None:
+    # 「还必须有质量管理体系认证吗」 asks about a requirement; it states nothing.
+    text = "，".join(
+        c
+        for c in re.split(r"[，,。；;！!？?]", text)
+        if not re.search(r"必须|要求|需要|须|是否|要不要|吗", c)
+    )
+    accident = r"(?:重大)?(?:安全|质量|环境)?(?:生产)?事故|环境违法|环保处罚"
+    where = next((c for c in re.split(r"[，,。；;]", text) if re.search(accident, c)), "")
+    incident_key = (
+        "compliance.major_incident_last_3y"
+        if re.search(r"近?(?:三|(?<!\d)3)年", where)
+        else "compliance.major_incident_last_year"
+    )
+    flags = {
+        incident_key: _flag(
+            text,
+            rf"(?:发生|出)(?:过|了)?[^，。]{{0,4}}?(?:{accident})|有过?(?:{accident})",
+            rf"{NEG}\s*(?:发生|出)?过?(?:任何)?[^，。；;]{{0,10}}?(?:{accident})"
+            rf"|(?:{accident})\s*(?:都)?(?:没有|无)",
+        ),
+        "compliance.failed_spot_check_3y": _flag(
+            text,
+            r"(?:抽查|抽检)[^，。]{0,8}不合格",
+            r"(?:抽查|抽检)[^，。不]{0,6}(?:都|均|全部|全)?合格",
+        ),
+        "compliance.abnormal_or_dishonest_list": _flag(
+            text,
+            r"(?:被)?列入(?:了)?(?:经营)?异常|(?:是|被列为)失信|失信被执行",
+            rf"{NEG}\s*(?:被)?(?:列入)?(?:经营异常|失信)|(?:经营异常|失信)(?:记录)?(?:都)?(?:没有|无)",
+        ),
+        "compliance.bad_credit_3y": _flag(
+            text,
+            r"有(?:过)?[^，。]{0,4}不良(?:信用)?记录",
+            rf"{NEG}\s*(?:任何)?不良(?:信用)?记录|信用(?:良好|很好)",
+        ),
+        "has_own_trademark": _flag(
+            text,
+            r"有(?:自己的|自主的?)(?:品牌)?商标|自主品牌|有自己的品牌",
+            rf"{NEG}\s*(?:自己的|自主)?(?:品牌)?商标|商标[^，。]{{0,6}}(?:别人|他人)[^，。]{{0,4}}授权|授权使用",
+        ),
+        "quality_management_certified": _flag(
+            text,
+            r"ISO\s*9001|质量管理体系认证|通过了?质量(?:管理)?体系",
+            rf"{NEG}\s*(?:通过)?(?:ISO|质量管理体系|质量体系)",
+        ),
+    }
+    out.facts.update({k: v for k, v in flags.items() if v is not None})
+
+
+def _region(text: str, regions: Regions, out: Extraction) -> None:
+    stems = regions.city_stems
+    if not stems:
+        return
+    places = "|".join((regions.province_short, *stems))
+    # Title names are not places: 好品山东, 山东省高端品牌培育, 济南市级高端品牌培育.
+    not_places = [re.escape(t) for t in regions.titles_naming_places]
+    if regions.title_words_after_place:
+        words = "|".join(map(re.escape, regions.title_words_after_place))
+        not_places.append(f"(?:{places})(?:省|市)?(?:级)?(?:{words})")
+    if not_places:
+        text = re.sub("|".join(not_places), "　", text)
+    moved = re.search(r"(?:搬到|迁到|迁入|搬来)(?:了)?(" + "|".join(stems) + ")", text)
+    cities = [c for c in stems if c in text]
+    city = moved.group(1) if moved else (min(cities, key=text.index) if cities else None)
+    if city:
+        out.facts["region.city"] = f"{city}市"
+        out.facts["region.province"] = regions.province
+    elif regions.province_short in text:
+        out.facts["region.province"] = regions.province
+    prefix = "|".join((*(f"{c}市?" for c in stems), "市", "在", "是"))
+    districts = re.findall(rf"(?:{prefix})([\u4e00-\u9fff]{{2,3}}?(?:区|县))", text)
+    districts += re.findall(r"((?:高新|经开|自贸)区)", text)
+    districts = [
+        d
+        for d in districts
+        if not d.endswith(("地区", "园区", "社区", "小区", "景区", "城区", "厂区"))
+    ]
+    if districts:
+        out.facts["region.district"] = districts[-1]  # the last one named (corrections)
+
+
+def _sector(text: str, tech_fields: tuple[str, ...], out: Extraction) -> None:
+    if re.search(r"制造业|制造企业|生产型|工厂|加工厂", text):
+        out.facts["sector"] = "manufacturing"
+    elif re.search(r"农业|种植|养殖|农产品|合作社", text):
+        out.facts["sector"] = "agriculture"
+    elif re.search(r"服务业|服务型企业|服务企业", text):
+        out.facts["sector"] = "service"
+    for name in tech_fields:
+        if name in text:
+            out.facts["tech_field"] = name
+            break
+    niche = re.search(
+        r"(?:深耕|专注|做了|从事)[^，。]{0,12}?(\d+|[一二两三四五六七八九十]+)\s*(?:多)?年", text
+    )
+    if niche:
+        years = first_count(niche.group(1))
+        if years is not None:
+            out.facts["niche_market_years"] = years
+
+
+def _institution_and_award(text: str, as_of: dt.date, out: Extraction) -> None:
+    unit = (
+        r"企业技术中心|技术中心|工程技术研究中心|工程研究中心|重点实验室|工程实验室"
+        r"|研发中心|研究院|研发机构"
+    )
+    if re.search(rf"{NEG}[^，。]{{0,4}}(?:{unit})", text):
+        out.facts["rd_institution_level"] = "none"
+    else:
+        level = re.search(rf"(国家|省|市)级?[^，。]{{0,6}}(?:{unit})", text)
+        if level:
+            out.facts["rd_institution_level"] = {
+                "国家": "national",
+                "省": "provincial",
+                "市": "municipal",
+            }[level.group(1)]
+    award = re.search(
+        r"(国家|省)(?:级)?[^，。]{0,4}科(?:学)?技(?:术)?(?:进步|发明)?奖|(国家|省)(?:级)?[^，。]{0,6}等奖",
+        text,
+    )
+    if award:
+        award_level = award.group(1) or award.group(2)
+        out.facts["st_award.level"] = "national" if award_level == "国家" else "provincial"
+        years = years_in(text[: award.end() + 4], as_of)
+        if years:
+            out.facts["st_award.year"] = years[-1]
+        rank = re.search(
+            rf"(?:排(?:名)?第|第)\s*({NUMBER})\s*(?:名|位|完成)?", text[award.start() :]
+        )
+        if rank:
+            value = first_count(rank.group(1))
+            if value is not None:
+                out.facts["st_award.rank"] = value
+
+
+_RATIOS = [
+    (
+        r"研发(?:费用|投入|经费)?(?:占|占到|占了)(?:营收|营业收入|销售收入|收入)(?:的)?(?:比例|比重)?",
+        "rd_ratio_last_year",
+    ),
+    (r"(?:资产)?负债率", "debt_ratio_last_year"),
+    (
+        r"主营(?:业务)?(?:收入)?(?:占(?:营收|营业收入|收入)(?:的)?(?:比例|比重)?|占比)",
+        "main_business_share",
+    ),
+    (r"主营(?:业务)?(?:收入)?增长(?:率)?", "main_business_growth_last_year"),
+    (r"(?:营收|营业收入|销售收入)增长(?:率)?", "revenue_growth_last_year"),
+    (
+        r"(?:科技|研发|技术)人员(?:占比|占(?:职工|员工)?(?:总数)?(?:的)?(?:比例|比重))",
+        "tech_staff_ratio",
+    ),
+]
+
+
+def _ratios(text: str, out: Extraction) -> None:
+    """Ratios people state directly (「研发费用占营收7%」, 「负债率40%」): kept as stated
+    values of the derived facts, used when the figures behind them are not known."""
+    for pattern, key in _RATIOS:
+        match = re.search(pattern, text)
+        if match:
+            percent = first_percent(text[match.end() : match.end() + 12])
+            if percent is not None:
+                out.facts[f"stated.{key}"] = percent
+
+
+def _operating_years(text: str, as_of: dt.date, out: Extraction) -> None:
+    """「在济南干了5年」: operating in the city since as many years before ``as_of``."""
+    match = re.search(rf"在[^，。]{{1,8}}?(?:干|经营|开|办|做)了\s*({NUMBER})\s*(?:多)?年", text)
+    if match and "operating_in_city_since" not in out.facts:
+        years = first_count(match.group(1))
+        if years is not None and 0 < years < 100:
+            with contextlib.suppress(ValueError):
+                out.facts["operating_in_city_since"] = as_of.replace(
+                    year=as_of.year - years
+                ).isoformat()
+
+
+def _market(text: str, out: Extraction) -> None:
+    share = re.search(r"(?:市场)?(?:占有率|份额|市占率)[^，。]{0,6}", text)
+    if share:
+        percent = first_percent(text[share.start() : share.end() + 12])
+        if percent is not None:
+            out.facts["market.share_pct"] = percent
+    for scope, key in (
+        (r"全国|国内", "market.national_rank"),
+        (r"省内|全省", "market.province_rank"),
+    ):
+        rank = re.search(rf"(?:{scope})[^，。]{{0,6}}?(?:排(?:名)?(?:到)?第|第)\s*({NUMBER})", text)
+        if rank:
+            value = first_count(rank.group(1))
+            if value is not None:
+                out.facts[key] = value

@@ -1,0 +1,61 @@
+"""What the fact readers share: the :class:`Extraction` they fill, the cue words that
+change what a clause states (a negation, a correction, a requirement or hypothetical that is
+no fact) and the fiscal year a clause names (去年, 前年, 2024年 …).
+
+Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+NEG = r"(?:没有|没|无|未|不曾|从未|从来没有?|还没有?|不是|并非|尚未)"
+CORRECTION = re.compile(
+    r"说错|不对|更正|应该是|纠正|改成|改为|其实是|记错|哦不|不好意思|实际(?:上)?是|授权了?"
+)
+NOT_FACT = re.compile(
+    r"要求|门槛|标准是|至少|需要|须|如果|假如|要是|明年|的话|对吧|是不是|应该达到"
+)
+_YEAR_WORDS = [
+    ("大前年", 3),
+    ("前年", 2),
+    ("去年", 1),
+    ("上年", 1),
+    ("上一年", 1),
+    ("今年", 0),
+    ("本年", 0),
+]
+YEAR_TOKEN = r"大前年|前年|去年|今年|\d{4}年"
+
+
+@dataclass
+class Extraction:
+    """Facts found in a text (dotted profile paths -> values) and notes on assumptions."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def year_of(clause: str, as_of: dt.date, current: int) -> int:
+    """The fiscal year a clause names, else ``current`` (the year carried from before)."""
+    for word, back in _YEAR_WORDS:
+        if word in clause:
+            return as_of.year - back
+    match = re.search(
+        r"(20\d\d)\s*年(?!\s*\d{0,2}\s*月?\s*\d{0,2}\s*[日号]?[^，。]{0,8}(?:成立|注册))", clause
+    )
+    if match and 1990 < int(match.group(1)) <= as_of.year:
+        return int(match.group(1))
+    return current
+
+
+def years_in(text: str, as_of: dt.date) -> list[int]:
+    """Every year the text names (去年, 2024年 …), in the order named."""
+    out = []
+    for token in re.findall(YEAR_TOKEN, text):
+        back = dict(_YEAR_WORDS).get(token)
+        out.append(as_of.year - back if back is not None else int(token[:4]))
+    return out

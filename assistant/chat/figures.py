@@ -1,0 +1,265 @@
+"""Money and counts read clause by clause: a field keyword with the amount or count next to
+it (「研发投入260万」, 「2项发明专利」), lists of figures for several years (分别, 每年都是), and a
+bare figure that continues the last field (「说错了，是700万」, 「前年3500万」).
+
+Pure: standard library plus the number parser.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from assistant.chat.fact_cues import NEG, YEAR_TOKEN, Extraction, years_in
+from assistant.chat.numbers import NUMBER, first_amount, first_count
+
+_MONEY = [
+    (r"高新技术产品(?:（服务）|\(服务\)|和服务|服务)?收入|高新(?:产品)?收入", "hightech_revenue"),
+    (r"主营业务收入|主营收入|主营业务", "main_business_revenue"),
+    (r"总收入|收入总额", "total_income"),
+    (r"境内(?:的)?研发(?:费用|投入|支出)?", "rd_expense_domestic"),
+    (
+        r"研发投入|研发费用|研发经费|研发支出|研究开发费用|研发(?!人|团队|机构|中心|部)",
+        "rd_expense",
+    ),
+    (r"成本费用总额|成本费用", "total_costs"),
+    (r"资产总额|总资产|资产", "total_assets"),
+    (r"负债总额|总负债|负债", "total_liabilities"),
+    (r"净利润|利润|盈利|净利|赚了", "net_profit"),
+    (r"营业收入|营收|销售收入|销售额|年收入|收入|产值|营业额|卖了", "revenue"),
+]
+_COUNTS = [
+    (
+        r"研发人员|科技人员|技术人员|研发团队|研发(?=\d|[一二两三四五六七八九十]+[个名人位])",
+        "tech_staff",
+    ),
+    (r"员工|职工|人数|在职|雇员|工人|人员", "employees"),
+    (r"发明专利|发明", "ip.invention_patents"),
+    (r"实用新型", "ip.utility_models"),
+    (r"外观设计|外观专利", "ip.design_patents"),
+    (r"软件著作权|软著|著作权", "ip.software_copyrights"),
+    (r"集成电路布图(?:设计)?", "ip.ic_layouts"),
+    (r"植物新品种", "ip.plant_varieties"),
+    (r"(?:国家)?(?:一类)?新药", "ip.new_drugs"),
+    (r"商标", "ip.trademarks"),
+    (r"成果转化|转化了?|科技成果", "transformations_3y"),
+    (r"(?:行业|国家|国际)?标准", "led_standards_5y"),
+]
+_COUNT_NEEDS = {  # counts that only count with a context word in the clause
+    "led_standards_5y": r"牵头|主导|起草|制定",
+    "transformations_3y": r"转化",
+    "ip.trademarks": r"注册|件|个",
+}
+
+
+_AMOUNT_TEXT = rf"{NUMBER}\s*(?:多)?\s*(?:个亿|亿元|亿(?:零?{NUMBER}\s*万元?)?|千万|万元|万|元)"
+_AMOUNT_SPLIT = re.compile(_AMOUNT_TEXT)
+_FIELD_ALT = "|".join(f"(?:{pattern})" for pattern, _ in _MONEY)
+_LIST = re.compile(
+    rf"({_FIELD_ALT})[^，。；、\d]{{0,6}}?(?:分别)?(?:是|为|有)?\s*"
+    rf"((?:{_AMOUNT_TEXT}\s*[、和及]\s*){{1,2}}{_AMOUNT_TEXT})"
+)
+_RANGE = re.compile(r"(\d{4})\s*年?\s*(?:到|至|-|—|~)\s*(\d{4})\s*年")
+_EACH = re.compile(
+    rf"({_FIELD_ALT})[^，。；\d]{{0,6}}?(?:每年|每一年|各年|年年|均|都|各)(?:都|均)?"
+    rf"(?:是|为|有)?\s*({_AMOUNT_TEXT})"
+)
+
+
+def _years_context(text: str, as_of: dt.date, *, ordered: bool = False) -> list[int]:
+    """The fiscal years a sentence lists (2023到2025年, 近三年, 前年、去年): oldest first,
+    or with ``ordered`` in the order the text names them."""
+    if match := _RANGE.search(text):
+        start, end = int(match.group(1)), int(match.group(2))
+        return list(range(start, end + 1)) if 0 < end - start < 10 else []
+    last = as_of.year - 1
+    if re.search(r"近?(?:三|(?<!\d)3)年", text):
+        return [last - 2, last - 1, last]
+    if re.search(r"近?(?:两|二|(?<!\d)2)年", text):
+        return [last - 1, last]
+    named = years_in(text, as_of)
+    return named if ordered else sorted(named)
+
+
+def respectively(
+    sentence: str, as_of: dt.date, out: Extraction, remembered: list[int]
+) -> tuple[str, list[int]]:
+    """Lists of figures for several years (「2023到2025年营收3500万、4000万、4800万」,
+    「营收分别是…」), assigned oldest to newest; without stated years, the last fiscal
+    years. The list is then removed from the sentence."""
+    years = _years_context(sentence, as_of) or remembered
+    for match in list(_LIST.finditer(sentence)):
+        key = next((k for pattern, k in _MONEY if re.fullmatch(pattern, match.group(1))), None)
+        amounts = [first_amount(v) for v in _AMOUNT_SPLIT.findall(match.group(2))]
+        if key is None or None in amounts:
+            continue
+        # The years right before the list, in the order said (「去年、前年营收分别是…」
+        # lists the newest first); else the sentence's years, oldest first.
+        clause = re.split(r"[，,；;]", sentence[: match.start()])[-1]
+        own = _years_context(clause, as_of, ordered=True)
+        near = own if len(own) == len(amounts) else years
+        targets = (
+            near
+            if len(near) == len(amounts)
+            else list(range(as_of.year - len(amounts), as_of.year))
+        )
+        for y, amount in zip(targets, amounts, strict=True):
+            out.facts[f"financials.{y}.{key}"] = amount
+        sentence = sentence.replace(match.group(0), "　" * len(match.group(0)))
+    if len(years) > 1:
+        sentence = _each_year(sentence, years, out)
+    return sentence, years
+
+
+def _each_year(sentence: str, years: list[int], out: Extraction) -> str:
+    """One figure for every listed year (「2023到2025年营收每年都是3000万」, 「…均为…」); the
+    phrase is then removed from the sentence. Without stated years nothing is assumed."""
+    for match in list(_EACH.finditer(sentence)):
+        key = next((k for pattern, k in _MONEY if re.fullmatch(pattern, match.group(1))), None)
+        amount = first_amount(match.group(2))
+        if key is None or amount is None:
+            continue
+        for y in years:
+            out.facts[f"financials.{y}.{key}"] = amount
+        sentence = sentence.replace(match.group(0), "　" * len(match.group(0)))
+    return sentence
+
+
+def clause_facts(
+    clause: str,
+    year: int,
+    out: Extraction,
+    last_field: str | None,
+    correcting: bool,
+    three_years: bool,
+) -> str | None:
+    if re.search(r"融资|融了|股权投资", clause):
+        amount = first_amount(clause)
+        if amount is not None:
+            key = (
+                "equity_financing_3y"
+                if re.search(r"(?:三|(?<!\d)3)年", clause)
+                else "equity_financing_2y"
+            )
+            out.facts[key] = amount
+        return last_field
+    totals = three_years and bool(re.search(r"合计|一共|总共|累计|总计|加起来", clause))
+    found = _money(clause, year, out, totals) or _count(clause, out)
+    if found or not last_field:
+        return found or last_field
+    return _continue(clause, year, out, last_field, correcting)
+
+
+def _continue(
+    clause: str, year: int, out: Extraction, last_field: str, correcting: bool
+) -> str | None:
+    """A figure with no field keyword continues the last field (「说错了，是700万」,
+    「前年3500万，大前年3000万」); only figures with a unit count, so 「ISO9001」 does not."""
+    money = last_field.startswith(("financials", "rd_expense_3y", "revenue_3y", "equity"))
+    if money:
+        value = first_amount(clause, bare_is_wan=False)
+    else:
+        # a count continues only with its measure word (「是9人」): 「近一年」 and the year of
+        # 「2023到2025年」 are not counts
+        counted = re.search(rf"({NUMBER})\s*(?:多)?\s*[人名个位项件种套家]", clause)
+        value = first_count(counted.group(1)) if counted else None
+    if (
+        value is None
+        and correcting
+        and last_field.startswith("financials.")
+        and re.search(YEAR_TOKEN, clause)
+        and last_field in out.facts
+    ):
+        # 「去年营收5000万……哦不，那是前年的」: the figure belongs to another year
+        moved = f"financials.{year}.{last_field.split('.')[2]}"
+        out.facts[moved] = out.facts.pop(last_field)
+        return moved
+    if value is None or (not money and not correcting):
+        return last_field
+    target = last_field
+    if last_field in ("rd_expense_3y_total", "revenue_3y_total") and re.search(YEAR_TOKEN, clause):
+        key = "rd_expense" if last_field.startswith("rd") else "revenue"
+        # one year's R&D cannot exceed the three-year total: then the figure is revenue
+        if key == "rd_expense" and value > out.facts.get("rd_expense_3y_total", value):
+            key = "revenue"
+        target = f"financials.{year}.{key}"
+    elif last_field.startswith("financials.") and not correcting:
+        target = f"financials.{year}.{last_field.split('.')[2]}"
+    out.facts[target] = value
+    return target
+
+
+def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
+    for pattern, key in _MONEY:
+        match = re.search(pattern, clause)
+        if not match:
+            continue
+        rest = clause[match.end() :]
+        amount = first_amount(rest)
+        if amount is None:
+            amount = first_amount(clause[: match.start()])
+        if amount is None:
+            return None
+        if key == "net_profit" and re.search(r"亏", clause):
+            amount = -abs(amount)
+        if totals and key in ("rd_expense", "revenue"):
+            path = "rd_expense_3y_total" if key == "rd_expense" else "revenue_3y_total"
+        else:
+            path = f"financials.{year}.{key}"
+        out.facts[path] = amount
+        return path
+    loss = first_amount(clause)
+    if re.search(r"亏损|亏了", clause) and loss is not None:
+        path = f"financials.{year}.net_profit"
+        out.facts[path] = -abs(loss)
+        return path
+    return None
+
+
+def _count_near(clause: str, start: int, end: int) -> int | None:
+    """The count right before a keyword (「2项发明专利」), else the one after it."""
+    before = re.search(
+        rf"({NUMBER})\s*(?:多)?\s*(?:[项件个种套名位人家]\s*[^，。\d]{{0,6}}|(?:的)?\s*)$",
+        clause[:start],
+    )
+    if before:
+        value = first_count(before.group(1))
+        if value is not None:
+            return value
+    after = clause[end : end + 12]
+    if re.match(rf"[^，。]{{0,6}}?{NUMBER}\s*[%％]", after):
+        return None
+    # A duration is not a headcount: 「科技人员累计工作183天以上」 states a rule's term.
+    if re.match(rf"[^，。]{{0,10}}?{NUMBER}\s*(?:天|日|个月|小时|周|工作日)", after):
+        return None
+    return first_count(after)
+
+
+def _count(clause: str, out: Extraction) -> str | None:
+    found = None
+    for pattern, key in _COUNTS:
+        match = re.search(pattern, clause)
+        if not match:
+            continue
+        if key in _COUNT_NEEDS and not re.search(_COUNT_NEEDS[key], clause):
+            continue
+        if key == "employees" and re.search(
+            r"研发|科技|技术", clause[max(0, match.start() - 3) : match.start()]
+        ):
+            continue
+        if re.search(rf"{NEG}\s*$", clause[: match.start()]):
+            out.facts[key] = 0
+            found = key
+            continue
+        if re.search(r"占比|比例|百分之", clause):
+            continue
+        value = _count_near(clause, match.start(), match.end())
+        if value is not None:
+            out.facts[key] = value
+            found = key
+            clause = (
+                clause[: match.start()]
+                + "　" * (match.end() - match.start())
+                + clause[match.end() :]
+            )
+    return found

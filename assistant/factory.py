@@ -7,20 +7,20 @@ from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from assistant.core.knowledge import Knowledge, load_knowledge
+from assistant.search.chunk_store import ChunkStore, make_chroma_client
 from assistant.search.embedder import NamedEmbeddings
 from assistant.search.embeddings import make_embeddings
 from assistant.search.ingest import Indexer
 from assistant.search.journal import Journal
 from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import HybridRetriever, ProgramDetector
-from assistant.search.store import ChunkStore, make_chroma_client
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from sqlalchemy.engine import Engine
 
     from assistant.chat.assistant import ChatAssistant
-    from assistant.templates.matching import TemplateMatcher
+    from assistant.templates.matcher import TemplateMatcher
 
 
 def build_chat(
@@ -51,8 +51,8 @@ def build_templates(
 ) -> TemplateMatcher:
     """Staff's answer templates on the shared database, matched with the search embedder."""
     from assistant.store.accounts import AccountStore
-    from assistant.templates.matching import TemplateMatcher
-    from assistant.templates.store import TemplateStore
+    from assistant.templates.matcher import TemplateMatcher
+    from assistant.templates.template_store import TemplateStore
 
     store = TemplateStore(engine, knowledge, AccountStore(engine))
     names = [n for ns in knowledge.glossary.program_names.values() for n in ns]

@@ -191,11 +191,11 @@ def records_workload(seed: int) -> None:
     from assistant.application import Application
     from assistant.config import Settings
     from assistant.review.console import ReviewConsole
+    from assistant.review.grade_store import ReviewStore
     from assistant.review.promote import Correction
-    from assistant.review.store import ReviewStore
     from assistant.store.accounts import User
     from assistant.store.db import SessionStore
-    from assistant.templates.store import TemplateStore
+    from assistant.templates.template_store import TemplateStore
 
     rng = random.Random(seed)
     services = Application(Settings())

@@ -25,9 +25,9 @@ import numpy as np
 from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from assistant.core.knowledge import load_knowledge
 from assistant.factory import build_search
+from assistant.search.chunk_store import StoredChunk
 from assistant.search.keyword import KeywordIndex
 from assistant.search.onnx_e5 import OnnxE5Embeddings
-from assistant.search.store import StoredChunk
 from bench.common import machine, percentiles, write_report
 from eval.sets import load_retrieval_set
 

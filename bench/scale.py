@@ -32,10 +32,10 @@ from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from assistant.core.chunking import sentences
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.factory import SearchStack, build_search
+from assistant.search.chunk_store import StoredChunk
 from assistant.search.embeddings import CachedEmbeddings, NamedEmbeddings
 from assistant.search.keyword import KeywordIndex, Tokenizer
 from assistant.search.onnx_e5 import OnnxE5Embeddings
-from assistant.search.store import StoredChunk
 from bench.common import machine, percentiles, write_report
 from eval.sets import load_retrieval_set
 

@@ -2,7 +2,7 @@
 
 For each pair the question is scored against its template's triggers exactly as the chat
 does (e5 ``query:`` cosine, best trigger, programs the question names must be among the
-template's tags: :class:`assistant.templates.matching.TemplateMatcher`). Reports precision
+template's tags: :class:`assistant.templates.matcher.TemplateMatcher`). Reports precision
 and recall of "matches" over a range of thresholds, the configured one marked, and the
 closest negative / weakest positive so the margin is visible.
 
@@ -22,7 +22,7 @@ import yaml
 from assistant.config import PROJECT_ROOT, Settings, offline_environment
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.search.retrieval import ProgramDetector
-from assistant.templates.matching import TemplateMatcher, programs_agree
+from assistant.templates.matcher import TemplateMatcher, programs_agree
 from assistant.templates.topics import topics_agree
 
 PAIRS = PROJECT_ROOT / "tests" / "data" / "template_pairs.yaml"

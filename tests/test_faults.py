@@ -93,7 +93,7 @@ def test_chroma_server_outage_under_load_gives_503_then_recovers_without_restart
 
 
 def test_a_read_only_database_gives_a_clear_503_and_keeps_the_data(tmp_path):
-    import assistant.review.store
+    import assistant.review.grade_store
     import assistant.templates.models  # noqa: F401 - every table exists before it turns read-only
 
     writable = Settings(data_dir=tmp_path / "data", knowledge_dir=FIXTURE_KB, embeddings="hashing")
@@ -119,7 +119,7 @@ def test_a_read_only_database_gives_a_clear_503_and_keeps_the_data(tmp_path):
 
 def test_a_full_or_read_only_index_store_is_a_retrieval_error():
     from assistant.errors import RetrievalError
-    from assistant.search.store import unavailable
+    from assistant.search.chunk_store import unavailable
 
     for exc in (
         OSError(28, "No space left on device"),

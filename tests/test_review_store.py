@@ -10,7 +10,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import InputError
-from assistant.review.store import ReviewStore
+from assistant.review.grade_store import ReviewStore
 from assistant.store.db import SessionStore, make_engine
 
 PG_URL = os.environ.get("ASSISTANT_TEST_DATABASE_URL")

@@ -13,9 +13,9 @@ from assistant.core.knowledge import load_knowledge
 from assistant.errors import InputError
 from assistant.review.agreement import cohen_kappa, first_two
 from assistant.review.dashboard import build_dashboard, to_markdown
+from assistant.review.grade_store import Grade, LoggedAnswer
 from assistant.review.promote import PROMOTED_FILE, Correction, item_yaml, promote
 from assistant.review.queue import build_queue, low_confidence_reasons
-from assistant.review.store import Grade, LoggedAnswer
 from eval.answers import load_answer_set
 from tests.conftest import FIXTURE_KB
 

@@ -20,7 +20,7 @@ from assistant.store.accounts import AccountStore, User
 from assistant.store.db import make_engine
 from assistant.templates.fill import fill, placeholders
 from assistant.templates.io import export_json, export_xlsx, import_bytes, parse_import
-from assistant.templates.store import TemplateStore
+from assistant.templates.template_store import TemplateStore
 
 BEFORE_SWITCH = dt.date(2026, 3, 15)  # 专精特新 under 工信部企业〔2022〕63号
 AFTER_SWITCH = dt.date(2026, 4, 2)  # under 〔2026〕2号

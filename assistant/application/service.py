@@ -36,8 +36,8 @@ if TYPE_CHECKING:
     from assistant.search.retrieval import Passage
     from assistant.staff.register import ClientRegister
     from assistant.store.accounts import AccountStore, User
-    from assistant.templates.matching import TemplateMatcher
-    from assistant.templates.store import TemplateStore
+    from assistant.templates.matcher import TemplateMatcher
+    from assistant.templates.template_store import TemplateStore
 
 
 class Application:
@@ -312,7 +312,7 @@ class Application:
         with self._lock:
             if self._review is None:
                 from assistant.review.console import ReviewConsole
-                from assistant.review.store import ReviewStore
+                from assistant.review.grade_store import ReviewStore
 
                 self._review = ReviewConsole(self, ReviewStore(self._engine_locked()))
             return self._review
@@ -326,7 +326,7 @@ class Application:
 
     def template_store(self) -> TemplateStore:
         """Staff's answer templates alone (no search stack: for listing, editing, import)."""
-        from assistant.templates.store import TemplateStore
+        from assistant.templates.template_store import TemplateStore
 
         return TemplateStore(self.engine(), self.knowledge, self.accounts())
 

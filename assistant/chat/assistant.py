@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.chat.llm import LLMPhraser
-    from assistant.templates.matching import Candidate, TemplateMatcher
+    from assistant.templates.matcher import Candidate, TemplateMatcher
 
 MAX_QUESTION_CHARS = 2000
 # A passage counts as support only above this e5 cosine (calibrated on eval/sets/answers:

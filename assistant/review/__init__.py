@@ -15,10 +15,10 @@ Nothing here imports gradio or pandas: the web layer renders.
 
 from assistant.review.console import REVIEW_ROLES, ReviewConsole
 from assistant.review.dashboard import Dashboard, Period, to_markdown
+from assistant.review.grade_store import MAX_COMMENT, LoggedAnswer, ReviewStore
 from assistant.review.grades import GRADE_TEXT, GRADES
 from assistant.review.promote import KINDS, Correction
 from assistant.review.queue import BUCKET_TEXT, DEFAULT_SAMPLE, DEFAULT_SEED, QueueItem
-from assistant.review.store import MAX_COMMENT, LoggedAnswer, ReviewStore
 
 __all__ = [
     "BUCKET_TEXT",

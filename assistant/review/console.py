@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from assistant.errors import ForbiddenError, InputError
 from assistant.faults import checkpoint
 from assistant.review.dashboard import Dashboard, Period, build_dashboard
+from assistant.review.grade_store import LoggedAnswer, ReviewStore
 from assistant.review.promote import PROMOTED_FILE, Correction, promote, read_promoted
 from assistant.review.queue import DEFAULT_SAMPLE, DEFAULT_SEED, QueueItem, build_queue
-from assistant.review.store import LoggedAnswer, ReviewStore
 
 if TYPE_CHECKING:
     from assistant.config import Settings

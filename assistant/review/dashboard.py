@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from assistant.review.agreement import Agreement, cohen_kappa, first_two
+from assistant.review.grade_store import Grade
 from assistant.review.grades import GRADES, SCORE
-from assistant.review.store import Grade
 
 Period = Literal["day", "week"]
 NO_PROGRAM = "(none)"

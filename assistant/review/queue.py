@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from assistant.review.store import LoggedAnswer
+from assistant.review.grade_store import LoggedAnswer
 
 Bucket = Literal["negative", "low_confidence", "sample"]
 BUCKET_TEXT: dict[str, str] = {

@@ -26,12 +26,12 @@ from assistant.core.knowledge.schema import Article
 from assistant.core.text import normalize
 from assistant.errors import DocumentError, StorageError, disk_full_message, storage_error
 from assistant.faults import checkpoint
+from assistant.search.chunk_store import ChunkStore, Metadata, StoredChunk
 from assistant.search.embedder import NamedEmbeddings
 from assistant.search.journal import Journal, Pending
 from assistant.search.keyword import Tokenizer
 from assistant.search.readers import SUPPORTED, TABLE_FORMATS, RawDocument, read_document
 from assistant.search.retrieval import ProgramDetector
-from assistant.search.store import ChunkStore, Metadata, StoredChunk
 
 ARTICLE_WHOLE_CHARS = 1000
 """Knowledge articles up to this size stay one chunk (e5 reads up to 512 tokens)."""

@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from assistant.search.store import ChunkStore, Metadata
+from assistant.search.chunk_store import ChunkStore, Metadata
 
 _ACTIVE: set[Path] = set()
 _ACTIVE_LOCK = threading.Lock()

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from assistant.core.text import normalize
-from assistant.search.store import StoredChunk
+from assistant.search.chunk_store import StoredChunk
 
 _STOP = set(
     "的 了 是 在 和 与 及 或 等 为 对 于 以 并 其 该 这 那 我 我们 你 你们 他 她 它 要 能 "

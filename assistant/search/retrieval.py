@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from assistant.core.text import check_question, normalize
+from assistant.search.chunk_store import ChunkStore, Metadata, StoredChunk
 from assistant.search.embedder import NamedEmbeddings
 from assistant.search.keyword import KeywordIndex, Tokenizer
-from assistant.search.store import ChunkStore, Metadata, StoredChunk
 
 MAX_QUERY_CHARS = 2000
 _APPLICATION_WORDS = re.compile(

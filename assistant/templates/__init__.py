@@ -9,8 +9,8 @@
 """
 
 from assistant.templates.io import export_json, export_xlsx, format_of, import_bytes
-from assistant.templates.matching import TemplateMatcher
-from assistant.templates.store import TemplateStore
+from assistant.templates.matcher import TemplateMatcher
+from assistant.templates.template_store import TemplateStore
 
 __all__ = [
     "TemplateMatcher",

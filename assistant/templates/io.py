@@ -17,7 +17,7 @@ from typing import Any
 from assistant.core.knowledge import Knowledge
 from assistant.errors import InputError
 from assistant.store.accounts import User
-from assistant.templates.store import TemplateStore
+from assistant.templates.template_store import TemplateStore
 from assistant.templates.validate import FIELDS, validate_template
 
 SHEET = "答复模板"

@@ -4,7 +4,7 @@ version, with diffs), approve, retire, import and export.
 Handlers are plain functions taking ``(services, user, ...)`` (tested without a browser);
 :func:`build_tab` wires them into Gradio and gets the user of each event from the login
 cookie (:func:`assistant.web.auth.page_user`). Every change goes through
-:class:`~assistant.templates.store.TemplateStore`, which checks the role again and writes
+:class:`~assistant.templates.template_store.TemplateStore`, which checks the role again and writes
 the audit log. This module does not postpone annotations: Gradio reads the ``gr.Request``
 parameter of the wiring functions at runtime.
 """

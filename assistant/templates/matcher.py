@@ -28,7 +28,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from assistant.core.text import normalize
-from assistant.templates.store import TemplateStore
+from assistant.templates.template_store import TemplateStore
 from assistant.templates.topics import topics_agree
 
 MAX_CACHED = 4096

@@ -82,9 +82,9 @@ class E5Embeddings(NamedEmbeddings):
     """multilingual-e5-small in torch, loaded lazily and thread-safely.
 
     The model folder is a sentence-transformers folder (encoder, mean pooling, unit length);
-    it is run here with transformers' ``AutoModel`` and the same pooling, because importing
-    sentence-transformers costs about 4 s of CPU per process start (scikit-learn and its
-    training modules among it) and adds nothing to an encoder forward pass. Tokens and
+    it is run here with transformers' ``AutoModel`` and the same pooling, because
+    sentence-transformers' own modules (scikit-learn among them) add up to a second of CPU to
+    every process start and nothing to an encoder forward pass. Tokens and
     batches are those of the ONNX embedder (:mod:`assistant.search.e5_batches`).
 
     Args:

@@ -87,7 +87,7 @@ def preload(settings: Settings) -> list[str]:
     names = ["gradio", "chromadb", "fastapi", "uvicorn", "assistant.web.app", "assistant.factory"]
     if settings.embeddings == "e5":
         # The encoder's own modules: transformers imports them lazily, at the first load.
-        names += ["torch", "transformers.models.xlm_roberta.modeling_xlm_roberta", "tokenizers"]
+        names += ["torch", "transformers.models.bert.modeling_bert", "tokenizers"]
     elif settings.embeddings == "e5-onnx":
         names += ["onnxruntime", "tokenizers"]
     for name in names:

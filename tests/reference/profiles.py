@@ -259,7 +259,15 @@ def _domestic(
 ) -> None:
     rd = [cents[y]["rd_expense"] for y in window]
     total = _multiple(sum(rd), 5)
-    cents[window[-1]]["rd_expense"] += total - sum(rd)
+    # Move the years' sum to ``total`` without taking any year below zero: the cents to
+    # remove (at most 4) come from the largest years first; cents to add go to the largest.
+    excess = sum(rd) - total
+    for year in sorted(window, key=lambda y: -cents[y]["rd_expense"]):
+        take = min(excess, cents[year]["rd_expense"]) if excess > 0 else excess
+        cents[year]["rd_expense"] -= take
+        excess -= take
+        if not excess:
+            break
     home = _near(src, total * 60 // 100)
     for year, part in zip(window, _split(src, max(0, home), len(window)), strict=True):
         cents[year]["rd_expense_domestic"] = part

@@ -1,14 +1,11 @@
 """The shapes of the results: one ``TypedDict`` per JSON object of the contract.
 
 The contract *is* JSON, so the results stay plain dicts, exactly as they are written out;
-these declarations let mypy check every key a producer writes and a consumer reads. A key
-that a result may leave out is ``NotRequired``; the words a status, a verdict or an act may
-take are ``Literal``. Nothing here runs at import beyond building the classes, and this
-module imports nothing of the project, so any layer may use it.
-
-The annotations are evaluated when the classes are built (no ``from __future__ import
-annotations``): only then does ``typing`` see ``NotRequired`` and list the optional keys in
-``__optional_keys__``, which the tests use to compare each result with its declaration.
+these declarations let mypy check every key a producer writes and a consumer reads (a key a
+result may leave out is ``NotRequired``, the words of a status, verdict or act ``Literal``).
+This module imports nothing of the project, so any layer may use it. Its annotations are
+evaluated when the classes are built (no ``from __future__ import annotations``): only then
+does ``typing`` list the ``NotRequired`` keys in ``__optional_keys__``, which the tests use.
 """
 
 from typing import Any, Literal, NotRequired, TypedDict
@@ -30,8 +27,6 @@ ScreenLevel = Literal["error", "warning"]
 
 
 # --- citations ------------------------------------------------------------------------------
-
-
 class Citation(TypedDict):
     """The article a condition or a checklist item rests on."""
 
@@ -48,8 +43,6 @@ class QuotedCitation(Citation):
 
 
 # --- check: the assessment of one program -----------------------------------------------------
-
-
 class ConditionResult(TypedDict):
     """One condition of an assessment: status, actual against required, why."""
 
@@ -137,8 +130,6 @@ class VerdictResult(TypedDict):
 
 
 # --- checklist ------------------------------------------------------------------------------
-
-
 class Figure(TypedDict):
     """A figure computed from the profile for the application forms."""
 
@@ -179,8 +170,6 @@ class Checklist(TypedDict):
 
 
 # --- match ----------------------------------------------------------------------------------
-
-
 class Gap(TypedDict):
     """What closes (part of) a failing condition. ``delta`` None: no figure closes it."""
 
@@ -262,8 +251,6 @@ class CalendarResult(TypedDict):
 
 
 # --- screen (staff) -------------------------------------------------------------------------
-
-
 class ScreenProblem(TypedDict):
     """A problem found reading a sheet: the row and the column as the sheet shows them."""
 
@@ -297,14 +284,10 @@ class ScreenedCompanyPublic(TypedDict):
     warnings: list[str]
 
 
-class ScreenedCompany(TypedDict):
+class ScreenedCompany(ScreenedCompanyPublic):
     """A screened company with the profile read from its row (kept for the register)."""
 
-    row: int
-    name: str | None
     profile: dict[str, Any]
-    programs: list[ScreenedProgram]
-    warnings: list[str]
 
 
 class ScreenResult(TypedDict):
@@ -331,8 +314,6 @@ class PublicScreenResult(TypedDict):
 
 
 # --- ask: one chat turn ---------------------------------------------------------------------
-
-
 class ConditionChange(TypedDict):
     """A condition whose status or value a turn changed (``condition`` "verdict": the
     program's verdict changed; then there are no values)."""

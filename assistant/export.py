@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.core.results import Checklist, ChecklistRow
+
 STATUS_TEXT = {
     "ready": "已具备",
     "prefilled": "已预填",
@@ -25,16 +27,12 @@ FORMULA_START = ("=", "+", "-", "@")  # what spreadsheet programs read as a form
 _COLUMNS = ("序号", "材料", "状态", "预填内容", "证明材料", "注意事项", "政策依据")
 
 
-def _citation(item: dict[str, Any]) -> str:
-    c = item.get("citation") or {}
-    return " ".join(
-        x
-        for x in (f"《{c.get('document', '')}》", c.get("doc_no") or "", c.get("article", ""))
-        if x
-    )
+def _citation(item: ChecklistRow) -> str:
+    c = item["citation"]
+    return " ".join(x for x in (f"《{c['document']}》", c["doc_no"] or "", c["article"]) if x)
 
 
-def _rows(checklist: dict[str, Any]) -> list[tuple[str, ...]]:
+def _rows(checklist: Checklist) -> list[tuple[str, ...]]:
     return [
         (
             str(i),
@@ -49,12 +47,12 @@ def _rows(checklist: dict[str, Any]) -> list[tuple[str, ...]]:
     ]
 
 
-def _heading(checklist: dict[str, Any]) -> str:
+def _heading(checklist: Checklist) -> str:
     company = checklist.get("company") or "（未填写企业名称）"
     return f"{checklist['program_name']} 申报材料清单 — {company}（{checklist['as_of']}）"
 
 
-def to_markdown(checklist: dict[str, Any]) -> str:
+def to_markdown(checklist: Checklist) -> str:
     """The checklist as a Markdown document with a table."""
 
     def cell(text: str) -> str:
@@ -80,7 +78,7 @@ def to_markdown(checklist: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_xlsx(checklist: dict[str, Any], path: Path) -> Path:
+def to_xlsx(checklist: Checklist, path: Path) -> Path:
     """Write the workbook (sheets 申报清单 and 测算数据)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -141,7 +139,7 @@ def _east_asian(run: Any, name: str) -> None:
     fonts.set(qn("w:eastAsia"), name)
 
 
-def to_docx(checklist: dict[str, Any], path: Path) -> Path:
+def to_docx(checklist: Checklist, path: Path) -> Path:
     """Write the Word document with a bordered table."""
     from docx import Document
     from docx.enum.section import WD_ORIENT

@@ -27,7 +27,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -39,6 +39,9 @@ from eval.metrics import (
     percentile,
     refusal_precision_recall,
 )
+
+if TYPE_CHECKING:
+    from assistant.core.results import Answer
 
 SETS = Path(__file__).parent / "sets" / "answers"
 AS_OF = dt.date(2026, 11, 22)
@@ -131,7 +134,7 @@ def load_answer_set(folder: Path = SETS) -> list[AnswerItem]:
     return items
 
 
-def grade(item: AnswerItem, answer: dict[str, Any]) -> tuple[bool, list[str]]:
+def grade(item: AnswerItem, answer: Answer) -> tuple[bool, list[str]]:
     """Whether an answer passes the item, and why not."""
     reasons = []
     if answer["refused"] != item.refuse:

@@ -23,12 +23,15 @@ import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from eval.answers import group_found, plain_text
 from eval.metrics import mean
+
+if TYPE_CHECKING:
+    from assistant.core.results import Answer
 
 DIALOGUES_DIR = Path(__file__).parent / "sets" / "dialogues"
 AS_OF = dt.date(2026, 11, 22)
@@ -120,7 +123,7 @@ def load_dialogues(folder: Path = DIALOGUES_DIR) -> list[Dialogue]:
     return out
 
 
-def _verdict(answer: dict[str, Any], program: str | None) -> str | None:
+def _verdict(answer: Answer, program: str | None) -> str | None:
     """The engine's verdict in the answer for ``program`` (or the only one)."""
     assessment = answer.get("assessment")
     results = assessment if isinstance(assessment, list) else [assessment] if assessment else []
@@ -129,7 +132,7 @@ def _verdict(answer: dict[str, Any], program: str | None) -> str | None:
     return str(results[0]["verdict"]) if len(results) == 1 else None
 
 
-def check_turn(expect: dict[str, Any], answer: dict[str, Any]) -> list[str]:
+def check_turn(expect: dict[str, Any], answer: Answer) -> list[str]:
     """Why an answer does not meet a turn's expectations (empty: it does)."""
     reasons = []
     want_refused = bool(expect.get("refused", False))

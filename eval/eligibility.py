@@ -134,7 +134,7 @@ def run_case(knowledge: Knowledge, case: dict[str, Any]) -> CaseResult:
 
     profile = validate_profile(build_profile(case), source=case["_file"])
     result = assess(knowledge, case["program"], profile, as_of(case))
-    statuses = {c["id"]: c["status"] for c in result["conditions"]}
+    statuses: dict[str, str] = {c["id"]: c["status"] for c in result["conditions"]}
     out = CaseResult(case, result["verdict"], statuses, result["rules_version"])
     expect = case["expect"]
     for cid, status in (expect.get("conditions") or {}).items():

@@ -23,12 +23,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from eval.answers import AS_OF, AnswerItem, grade, plain_text
 from eval.metrics import mean_or_none, refusal_precision_recall
+
+if TYPE_CHECKING:
+    from assistant.core.results import Answer
 
 HALVES = ("dev", "test")
 NEWS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "news"
@@ -92,13 +95,13 @@ class _Asker:
         self.ms: list[float] = []
         self.failures: list[dict[str, Any]] = []
 
-    def ask(self, question: str) -> dict[str, Any]:
+    def ask(self, question: str) -> Answer:
         start = time.perf_counter()
-        answer: dict[str, Any] = self.chat.ask(question, as_of=AS_OF)
+        answer: Answer = self.chat.ask(question, as_of=AS_OF)
         self.ms.append((time.perf_counter() - start) * 1000)
         return answer
 
-    def fail(self, name: str, question: str, reasons: list[str], answer: dict[str, Any]) -> None:
+    def fail(self, name: str, question: str, reasons: list[str], answer: Answer) -> None:
         if not name.endswith("/test"):
             self.failures.append(_failure(name, question, reasons, answer))
 
@@ -173,9 +176,7 @@ def run(chat: Any, sets: HeldOut, indexer: Any = None) -> tuple[dict[str, Any], 
     return out, [asker.ms, asker.failures]
 
 
-def _failure(
-    name: str, question: str, reasons: list[str], answer: dict[str, Any]
-) -> dict[str, Any]:
+def _failure(name: str, question: str, reasons: list[str], answer: Answer) -> dict[str, Any]:
     return {
         "set": f"held_out/{name}",
         "program": "",

@@ -12,11 +12,19 @@ import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from assistant.core.knowledge import Knowledge
+from assistant.core.results import Answer, IndexStateJSON, ServedAnswer
 
 State = Literal["idle", "indexing", "ready", "error"]
+_SHOWN: dict[State, Literal["indexing", "ready", "error"]] = {
+    "idle": "indexing",
+    "indexing": "indexing",
+    "ready": "ready",
+    "error": "error",
+}
+"""The state an answer reports: ``idle`` is ``indexing`` (not yet usable, about to start)."""
 
 
 @dataclass(frozen=True)
@@ -29,11 +37,15 @@ class IndexSnapshot:
     error: str | None
     ready: bool
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> IndexStateJSON:
         """The contract's ``index_state`` (``idle`` is reported as ``indexing``: not yet usable,
         about to start)."""
-        state = "indexing" if self.state == "idle" else self.state
-        return {"state": state, "done": self.done, "total": self.total, "error": self.error}
+        return {
+            "state": _SHOWN[self.state],
+            "done": self.done,
+            "total": self.total,
+            "error": self.error,
+        }
 
     def notice(self) -> str | None:
         """The notice for an answer given now (None when the index is complete)."""
@@ -96,12 +108,12 @@ class IndexState:
             self._snap = IndexSnapshot("error", snap.done, snap.total, error, snap.ready)
 
 
-def with_index_state(answer: dict[str, Any], snap: IndexSnapshot) -> dict[str, Any]:
+def with_index_state(answer: Answer, snap: IndexSnapshot) -> ServedAnswer:
     """The answer with ``index_state`` and, while indexing, ``notice`` (also shown above the
     answer text, so every client's user reads it)."""
     notice = snap.notice()
-    out = {**answer, "index_state": snap.as_json(), "notice": notice}
-    if notice and isinstance(answer.get("answer"), str):
+    out: ServedAnswer = {**answer, "index_state": snap.as_json(), "notice": notice}
+    if notice:
         out["answer"] = f"> {notice}\n\n{answer['answer']}"
     return out
 

@@ -24,6 +24,13 @@ from assistant.config import Settings
 from assistant.core.assessment import assess, checklist
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.core.profile import Profile, validate_profile
+from assistant.core.results import (
+    Assessment,
+    CalendarResult,
+    Checklist,
+    MatchResult,
+    ServedAnswer,
+)
 from assistant.errors import AssistantError, InputError
 
 if TYPE_CHECKING:
@@ -86,7 +93,7 @@ class Application:
 
     def check(
         self, program: str, profile: Profile | dict[str, Any], as_of: dt.date | None = None
-    ) -> dict[str, Any] | list[dict[str, Any]]:
+    ) -> Assessment | list[Assessment]:
         """The assessment of ``profile`` for ``program`` (``"all"``: every program)."""
         valid = _valid(profile)
         day = as_of or dt.date.today()
@@ -96,20 +103,18 @@ class Application:
 
     def checklist(
         self, program: str, profile: Profile | dict[str, Any], as_of: dt.date | None = None
-    ) -> dict[str, Any]:
+    ) -> Checklist:
         """The pre-checked application checklist of ``profile`` for ``program``."""
         valid = _valid(profile)
         return checklist(self.knowledge, program, valid, as_of or dt.date.today())
 
-    def match(
-        self, profile: Profile | dict[str, Any], as_of: dt.date | None = None
-    ) -> dict[str, Any]:
+    def match(self, profile: Profile | dict[str, Any], as_of: dt.date | None = None) -> MatchResult:
         """Every program ranked for ``profile``, with the smallest gaps."""
         from assistant.core.matching import match
 
         return match(self.knowledge, _valid(profile), as_of or dt.date.today())
 
-    def calendar(self, profile: Profile | dict[str, Any], as_of: dt.date) -> dict[str, Any]:
+    def calendar(self, profile: Profile | dict[str, Any], as_of: dt.date) -> CalendarResult:
         """The coming dates for the company: deadlines of the programs closest to it."""
         from assistant.core.calendar import closest_programs, upcoming
 
@@ -128,16 +133,16 @@ class Application:
         profile: dict[str, Any] | None = None,
         as_of: dt.date | None = None,
         show_templates: bool = False,
-    ) -> dict[str, Any]:
+    ) -> ServedAnswer:
         """One chat turn, with the index state (and its notice while indexing).
 
         ``show_templates``: keep the suggested answer templates (they name drafts: staff only).
         """
-        result = self.chat().ask(question, session_id=session_id, profile=profile, as_of=as_of)
-        result = with_index_state(result, self.index.snapshot())
+        answer = self.chat().ask(question, session_id=session_id, profile=profile, as_of=as_of)
+        served = with_index_state(answer, self.index.snapshot())
         if not show_templates:
-            result = {**result, "template_suggestions": []}
-        return result
+            served = {**served, "template_suggestions": []}
+        return served
 
     def feedback(self, session_id: str, useful: bool, comment: str = "") -> int:
         """Keep a verdict on the session's latest answer; its message id.

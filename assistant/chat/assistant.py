@@ -11,17 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from assistant.chat.compose import (
-    candidate_passages,
-    compose_assessment,
-    compose_match,
-    compose_passage_answer,
-)
+from assistant.chat.answers import Answers, refusal
 from assistant.chat.dialogue import (
     CONTEXT_KEYS,
     DialogueState,
@@ -29,28 +23,26 @@ from assistant.chat.dialogue import (
     Plan,
     asks_fit,
     assess_facts,
-    change_lines,
     chinese_error,
     nested_profile,
     plan_turn,
     question_clause,
 )
 from assistant.chat.extract import extract_facts
-from assistant.chat.intent import KIND_TOPICS, Intent, IntentDetector
+from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import LeadScorer
-from assistant.chat.period import match_at_ends, period_note
 from assistant.chat.scope_text import scope_text
-from assistant.chat.turns import (
-    Reply,
-    assessment_changes,
-    clarify_reply,
-    condition_reply,
-    facts_reply,
-    said_notes,
-)
+from assistant.chat.turns import clarify_reply, condition_reply, facts_reply
 from assistant.core.knowledge import Knowledge
-from assistant.core.matching import program_gaps
 from assistant.core.profile import validate_profile
+from assistant.core.results import (
+    Act,
+    Answer,
+    AnswerBody,
+    ConditionChange,
+    GroundedAnswer,
+    TemplateRef,
+)
 from assistant.core.text import check_question, is_traditional, to_simplified, to_traditional
 from assistant.errors import InputError
 from assistant.search.retrieval import HybridRetriever
@@ -62,10 +54,10 @@ if TYPE_CHECKING:
     from assistant.chat.llm import LLMPhraser
     from assistant.templates.matcher import Candidate, TemplateMatcher
 
+    _Response = tuple[AnswerBody, Act, list[ConditionChange], Candidate | None, list[Candidate]]
+    """A turn's answer body, its act, the changes, the template that answered, the closest."""
+
 MAX_QUESTION_CHARS = 2000
-# A passage counts as support only above this e5 cosine (calibrated on eval/sets/answers:
-# unrelated questions top out near 0.83, answerable ones start near 0.85).
-MIN_DENSE_SUPPORT = 0.84
 
 
 class ChatAssistant:
@@ -95,7 +87,6 @@ class ChatAssistant:
         self.knowledge = knowledge
         self.retriever = retriever
         self.sessions = sessions
-        self.templates = templates
         self.intents = IntentDetector(knowledge.glossary.program_names, knowledge.vocabulary)
         self.scope = scope_text(knowledge)
         self.leads = LeadScorer(
@@ -106,8 +97,14 @@ class ChatAssistant:
             self.intents.programs,
             knowledge.glossary.synonyms,
         )
+        self.answers = Answers(knowledge, retriever, self.leads, self.scope, templates)
         self.phraser: LLMPhraser | None = None
         self._turn = threading.local()
+
+    @property
+    def templates(self) -> TemplateMatcher | None:
+        """Staff's answer templates (None: every answer is composed)."""
+        return self.answers.templates
 
     def use_llm(self, model: BaseChatModel, name: str) -> None:
         """Let an LLM phrase answers through the tools, behind the guard."""
@@ -160,10 +157,10 @@ class ChatAssistant:
             facts, day = getattr(self._turn, "facts", {}), getattr(self._turn, "day", None)
             day = day or dt.date.today()
             programs = self.intents.programs(question)
-            hit = self._template_hit(question, programs, day)[0]
+            hit = self.answers.template_hit(question, programs, day)[0]
             if hit is None:
                 return "暂无与该问题匹配的已审核答复模板。"
-            answer = self._template_answer(hit, facts, programs, day, count=False)
+            answer = self.answers.template_answer(hit, facts, programs, day, count=False)
             return json.dumps(
                 {
                     "template_id": hit.template["id"],
@@ -187,7 +184,7 @@ class ChatAssistant:
         session_id: str | None = None,
         profile: dict[str, Any] | None = None,
         as_of: dt.date | None = None,
-    ) -> dict[str, Any]:
+    ) -> Answer:
         """Answer one turn (contract: ``ask --json``).
 
         Raises:
@@ -248,23 +245,33 @@ class ChatAssistant:
             else ""
         )
         turn = _Turn(question, day, state, extracted.facts, intent, kind, plan, changed, programs)
-        result, act, changes, hit, suggestions = self._respond(turn, topic)
-        result["backend"] = "grounded"
-        if self.phraser is not None and not result["refused"] and hit is None:
+        body, act, changes, hit, suggestions = self._respond(turn, topic)
+        grounded = _grounded(body)
+        if self.phraser is not None and not grounded["refused"] and hit is None:
             self._turn.facts, self._turn.day = state.facts, day
-            result = self.phraser.phrase(question, result)
+            grounded = self.phraser.phrase(question, grounded)
         # The answer speaks the question's script whatever its sources' script; the
         # citations keep the sources' own text.
-        if is_traditional(question):
-            result["answer"] = to_traditional(result["answer"])
-        else:
-            result["answer"] = to_simplified(result["answer"])
-        result.update(_template_keys(hit, suggestions, sid))
-        result["act"] = act
-        result["facts"] = nested_profile(state.facts)
-        result["changes"] = [
-            {k: c[k] for k in ("condition", "program", "before", "after")} for c in changes
-        ]
+        script = to_traditional if is_traditional(question) else to_simplified
+        result: Answer = {
+            **grounded,
+            "answer": script(grounded["answer"]),
+            "session_id": sid,
+            "template_id": hit.template["id"] if hit else None,
+            "template": _template_ref(hit),
+            "template_suggestions": [c.suggestion() for c in suggestions],
+            "act": act,
+            "facts": nested_profile(state.facts),
+            "changes": [
+                {
+                    "condition": c["condition"],
+                    "program": c["program"],
+                    "before": c["before"],
+                    "after": c["after"],
+                }
+                for c in changes
+            ],
+        }
         if self.sessions:
             state.extra.update(
                 kind=intent.kind,
@@ -274,267 +281,44 @@ class ChatAssistant:
             self.sessions.save_turn(sid, question, result, state.facts, state.dump())
         return result
 
-    def _respond(
-        self, turn: _Turn, topic: str
-    ) -> tuple[dict[str, Any], str, list[dict[str, Any]], Candidate | None, list[Candidate]]:
+    def _respond(self, turn: _Turn, topic: str) -> _Response:
         """The turn's answer by its act: (answer, act, changes, template hit, suggestions)."""
         act, state, day, programs = turn.plan.act, turn.state, turn.day, turn.programs
+        answers = self.answers
         if act == "refusal":
             # Outside what the knowledge base covers, unless an uploaded document says it.
-            upload = self._upload_answer(turn.question, turn.intent)
+            upload = answers.upload(turn.question, turn.intent)
             if upload is not None:
                 return upload, "answer", [], None, []
-            return _refusal(self.scope.refusal), act, [], None, []
+            return refusal(self.scope.refusal), "refusal", [], None, []
         if act == "facts":
             reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
-            return self._reply(reply), reply.act("facts"), reply.changes, None, []
+            return answers.reply(reply), reply.act("facts"), reply.changes, None, []
         if act == "condition":
             facts = state.facts if turn.plan.own else turn.stated
             reply = condition_reply(
                 self.knowledge, turn.stated, facts, programs, day, timing=turn.plan.timing
             )
-            return self._reply(reply), reply.act("condition"), [], None, []
+            return answers.reply(reply), reply.act("condition"), [], None, []
         if act == "clarify":
-            return self._reply(clarify_reply(self.knowledge, programs, day)), act, [], None, []
+            reply = clarify_reply(self.knowledge, programs, day)
+            return answers.reply(reply), "clarify", [], None, []
         if act == "assessment":
-            result, changes = self._engine_answer(turn.kind, programs, state, turn.changed, day)
-            return result, str(result.pop("_act", "assessment")), changes, None, []
+            body, changes, done = answers.engine(turn.kind, programs, state, turn.changed, day)
+            return body, done, changes, None, []
         hit, suggestions = (
-            self._template_hit(turn.question, list(turn.intent.programs), day)
+            answers.template_hit(turn.question, list(turn.intent.programs), day)
             if not turn.intent.out_of_scope
             else (None, [])
         )
         if hit is not None:
-            answer = self._template_answer(hit, state.facts, list(turn.intent.programs), day)
+            answer = answers.template_answer(hit, state.facts, list(turn.intent.programs), day)
             return answer, "answer", [], hit, suggestions
         own = any(not k.startswith(CONTEXT_KEYS) for k in state.facts)
-        result = self._passage_answer(
+        body = answers.passages(
             f"{turn.question} {topic}".strip(), turn.intent, programs, day, has_facts=own
         )
-        return result, "refusal" if result["refused"] else "answer", [], None, suggestions
-
-    def _reply(self, reply: Reply) -> dict[str, Any]:
-        """A dialogue reply as the contract's answer, citing the conditions it rests on."""
-        if not reply.results:
-            return _plain(reply.text, [], reply.programs, missing=reply.missing)
-        return self._with_conditions(
-            reply.text,
-            reply.results,
-            reply.programs,
-            [],
-            assessment=reply.show_assessment,
-            missing=reply.missing,
-        )
-
-    def _template_hit(
-        self, question: str, programs: list[str], day: dt.date
-    ) -> tuple[Candidate | None, list[Candidate]]:
-        """The approved, current template that answers, and the closest ones for staff."""
-        if self.templates is None:
-            return None, []
-        return self.templates.lookup(question, programs, day)
-
-    def _template_answer(
-        self,
-        hit: Candidate,
-        facts: dict[str, Any],
-        programs: list[str],
-        day: dt.date,
-        *,
-        count: bool = True,
-    ) -> dict[str, Any]:
-        """The template's body filled from the session's facts; its articles as citations.
-        A hit that becomes the answer is counted (hits, last used); a tool call is not."""
-        from assistant.core.facts import Facts
-        from assistant.templates.fill import fill
-
-        template = hit.template
-        checked = assess_facts(self.knowledge, [], facts, day).profile
-        company = Facts(checked, day) if checked is not None else None
-        filled = fill(template["body"], self.knowledge, company, programs or template["programs"])
-        citations = []
-        for article_id in template["articles"]:
-            article = self.knowledge.article(article_id)
-            citations.append(
-                {
-                    "document": article.document.title,
-                    "doc_no": article.document.doc_no,
-                    "article": article.meta.article,
-                    "source_id": f"kb-{article.id}",
-                    "text": article.body,
-                }
-            )
-        if count and self.templates is not None:
-            self.templates.store.record_hit(template["id"])
-        return _plain(
-            filled.text,
-            citations,
-            programs or list(template["programs"]),
-            missing=list(filled.missing_fields),
-        )
-
-    def _engine_answer(
-        self,
-        kind: str,
-        programs: list[str],
-        state: DialogueState,
-        changed: list[FactChange],
-        day: dt.date,
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """The engine's verdicts over the session's facts, with what changed since the last
-        assessment of the same programs (and the ranking for 「能申请哪些」)."""
-        targets = [p for p in programs if p in self.knowledge.rules][:3]
-        assessed = assess_facts(self.knowledge, targets, state.facts, day)
-        if assessed.problem or assessed.profile is None:
-            out = _plain(assessed.problem, [], programs)
-            out["_act"] = "clarify"
-            return out, []
-        updated = "".join(
-            "\n\n#### 已更新\n\n" + "\n".join(change_lines(self.knowledge, changed))
-            for _ in changed[:1]
-        )
-        ranking, notes = None, assessed.notes
-        if kind in ("match", "gaps") or not targets:
-            # A registration period is ranked at both ends too (match_at_ends).
-            ranking, depends = match_at_ends(self.knowledge, assessed.profiles, day)
-        if ranking is not None and (kind == "match" or not targets):
-            # The note speaks of every program the ranking shows, not only those assessed.
-            notes = said_notes(state, period_note(state.facts, depends))
-            text = compose_match(ranking, targets if kind == "gaps" else [])
-            return _plain(
-                text + updated + "".join(f"\n\n> {n}" for n in notes),
-                [],
-                targets,
-                missing=sorted({f for p in ranking["programs"][:3] for f in p["missing_fields"]}),
-            ), []
-        notes = said_notes(state, notes)
-        results = assessed.results
-        changes, lines = assessment_changes(state, results)
-        if ranking is not None:
-            text = compose_match(ranking, targets) + updated
-            return self._with_conditions(text, results, targets, notes), changes
-        gaps = [
-            g
-            for r in results
-            if r["verdict"] == "not_eligible"
-            for g in program_gaps(self.knowledge, r["program"], assessed.profile, day, r)
-            if g["delta"] is not None
-        ]
-        text = compose_assessment(results, notes, gaps)
-        if lines:
-            # What this turn changed belongs right under the verdict, before the details.
-            text = _after_lead(text, "#### 变化\n\n" + "\n".join(lines))
-        text += updated
-        return self._with_conditions(text, results, targets, [], assessment=True), changes
-
-    def _summary_first(self, program: str, day: dt.date) -> list[Any]:
-        """The program's summary of conditions in force on ``day`` (tag 条件总览)."""
-        for article in self.knowledge.articles_of(program):
-            meta = article.meta
-            if (
-                SUMMARY_TAG in meta.tags
-                and meta.effective <= day
-                and (meta.expires is None or day <= meta.expires)
-            ):
-                found = self.retriever.passages_of(f"kb-{article.id}")
-                if found:
-                    return found[:1]
-        return []
-
-    def _with_conditions(
-        self,
-        text: str,
-        results: list[dict[str, Any]],
-        programs: list[str],
-        notes: list[str],
-        *,
-        assessment: bool = False,
-        missing: list[str] | None = None,
-    ) -> dict[str, Any]:
-        citations, seen = [], set()
-        for r in results:
-            for c in r["conditions"]:
-                sid = c["citation"]["source_id"]
-                if sid in seen:
-                    continue
-                seen.add(sid)
-                article = self.knowledge.article(sid)
-                citations.append({**c["citation"], "source_id": f"kb-{sid}", "text": article.body})
-        if missing is None:
-            missing = list(dict.fromkeys(m for r in results for m in r["missing_fields"]))
-        out = _plain(
-            text + "".join(f"\n\n> {n}" for n in notes), citations, programs, missing=missing
-        )
-        if assessment and results:
-            out["assessment"] = results[0] if len(results) == 1 else results
-        return out
-
-    def _upload_answer(self, question: str, intent: Intent) -> dict[str, Any] | None:
-        """The answer from uploaded documents when one carries the question's point."""
-        passages = self.retriever.search(question, 6, doc_type="upload")
-        shape = self.leads.shape(question)
-        lead = self.leads.choose(question, passages, shape)
-        if lead is None or not lead.answers:
-            return None
-        text, citations = compose_passage_answer(
-            question,
-            passages,
-            [],
-            intent.kind,
-            (),
-            self.retriever.tokenizer,
-            scorer=self.leads,
-            lead=lead,
-            version_notes=self.scope.version_notes,
-        )
-        return _plain(text, citations, [])
-
-    def _passage_answer(
-        self,
-        question: str,
-        intent: Intent,
-        programs: list[str],
-        day: dt.date,
-        *,
-        has_facts: bool = False,
-    ) -> dict[str, Any]:
-        single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
-        passages = self.retriever.search(question, 8, program=single, keep_uploads=True)
-        if (
-            single
-            and _GENERAL_CONDITIONS.search(question)
-            and intent.kind in ("conditions", "eligibility")
-        ):
-            passages = self._summary_first(single, day) + passages
-        supported = [p for p in passages if _supports(p, programs)]
-        if not supported:
-            return _refusal(self.scope.no_source)
-        lead = None
-        if intent.kind != "comparison":
-            shape = self.leads.shape(question)
-            lead = self.leads.choose(question, candidate_passages(supported, programs), shape)
-            # Scope from evidence: with no program named and no company facts, the
-            # passages must carry the question's own point, not merely share its topic.
-            if lead is None or (not programs and not has_facts and not lead.answers):
-                return _refusal(self.scope.no_source)
-        topics = KIND_TOPICS.get(intent.kind, ())
-        text, citations = compose_passage_answer(
-            question,
-            supported,
-            programs,
-            intent.kind,
-            topics,
-            self.retriever.tokenizer,
-            scorer=self.leads,
-            lead=lead,
-            version_notes=self.scope.version_notes,
-        )
-        found = programs or list(
-            dict.fromkeys(
-                c["source_id"] and p.program for p in supported[:1] for c in citations if p.program
-            )
-        )
-        return _plain(text, citations, found)
+        return body, "refusal" if body["refused"] else "answer", [], None, suggestions
 
 
 @dataclass
@@ -552,73 +336,28 @@ class _Turn:
     programs: list[str]
 
 
-_GENERAL_CONDITIONS = re.compile(
-    r"哪些条件|什么条件|条件是什么|条件有哪些|满足哪些|怎么样才能|怎样才能|需要什么条件|要什么条件|"
-    r"认定条件|申报条件|评价标准|什么要求"
-)
-SUMMARY_TAG = "条件总览"
-
-
-def _after_lead(text: str, section: str) -> str:
-    """``section`` inserted after the answer's lead paragraph (before its first section)."""
-    lead, sep, rest = text.partition("\n\n#### ")
-    return f"{lead}\n\n{section}" + (f"\n\n#### {rest}" if sep else "")
-
-
-def _supports(passage: Any, programs: list[str]) -> bool:
-    """Whether a passage is real support: it matched on keywords or meaning, and belongs to
-    a program the question names (when it names any). An uploaded document counts whatever
-    its program tag when it matched: the tag is only the program the file names most."""
-    dense = passage.dense_score
-    strong_dense = dense is not None and dense >= MIN_DENSE_SUPPORT
-    matched = strong_dense or (passage.keyword_rank is not None and passage.keyword_rank <= 3)
-    if programs and passage.program and passage.program not in programs:
-        return matched and passage.metadata.get("doc_type") == "upload"
-    return bool(programs) or matched
-
-
-def _template_keys(hit: Candidate | None, suggestions: list[Candidate], sid: str) -> dict[str, Any]:
-    """The keys the templates add to the answer (``template_id`` is in the contract)."""
+def _grounded(body: AnswerBody) -> GroundedAnswer:
+    """The body as the engine and the passages wrote it (an LLM may rephrase it next)."""
     return {
-        "session_id": sid,
-        "template_id": hit.template["id"] if hit else None,
-        "template": {
-            "id": hit.template["id"],
-            "title": hit.template["title"],
-            "version": hit.template["version"],
-            "score": round(hit.score, 4),
-        }
-        if hit
-        else None,
-        "template_suggestions": [c.suggestion() for c in suggestions],
+        "answer": body["answer"],
+        "programs": body["programs"],
+        "assessment": body["assessment"],
+        "citations": body["citations"],
+        "missing_fields": body["missing_fields"],
+        "refused": body["refused"],
+        "backend": "grounded",
     }
 
 
-def _refusal(text: str) -> dict[str, Any]:
+def _template_ref(hit: Candidate | None) -> TemplateRef | None:
+    """The template that answered (its id is also the contract's ``template_id``)."""
+    if hit is None:
+        return None
     return {
-        "answer": text,
-        "programs": [],
-        "assessment": None,
-        "citations": [],
-        "missing_fields": [],
-        "refused": True,
-    }
-
-
-def _plain(
-    text: str,
-    citations: list[dict[str, Any]],
-    programs: list[str],
-    *,
-    missing: list[str] | None = None,
-) -> dict[str, Any]:
-    return {
-        "answer": text,
-        "programs": programs,
-        "assessment": None,
-        "citations": citations,
-        "missing_fields": missing or [],
-        "refused": False,
+        "id": hit.template["id"],
+        "title": hit.template["title"],
+        "version": hit.template["version"],
+        "score": round(hit.score, 4),
     }
 
 

@@ -16,6 +16,7 @@ from typing import Any
 from assistant.chat.lead import Lead, LeadScorer, opening
 from assistant.chat.statements import candidate_sentences, statement, trim_repeated
 from assistant.core.assessment import VERDICT_TEXT
+from assistant.core.results import Assessment, ConditionResult, Gap, MatchResult, QuotedCitation
 from assistant.search.keyword import Tokenizer
 from assistant.search.retrieval import Passage
 
@@ -98,7 +99,7 @@ def compose_passage_answer(
     scorer: LeadScorer | None = None,
     lead: Lead | None = None,
     version_notes: Mapping[str, str] | None = None,
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[QuotedCitation]]:
     """Markdown answer and citations for a knowledge question: the sentence that answers
     first (with 可以/不可以 … for a yes/no question), then the passages, then the sources.
 
@@ -170,7 +171,7 @@ def status_label(status: str) -> str:
     return f"【{STATUS_LABEL.get(status, status)}】"
 
 
-def _titles(conditions: list[dict[str, Any]], limit: int = 2) -> str:
+def _titles(conditions: Sequence[Mapping[str, Any]], limit: int = 2) -> str:
     """The first ``limit`` condition titles with their values, and how many more."""
     named = []
     for c in conditions[:limit]:
@@ -182,10 +183,10 @@ def _titles(conditions: list[dict[str, Any]], limit: int = 2) -> str:
     return "、".join(named) + more
 
 
-def verdict_sentence(result: dict[str, Any]) -> str:
+def verdict_sentence(result: Assessment) -> str:
     """One sentence: the verdict and the one or two conditions that decide it."""
     name, verdict = result["program_name"], result["verdict"]
-    by_status: dict[str, list[dict[str, Any]]] = {}
+    by_status: dict[str, list[ConditionResult]] = {}
     for c in result["conditions"]:
         by_status.setdefault(c["status"], []).append(c)
     if verdict == "not_eligible":
@@ -206,7 +207,7 @@ def verdict_sentence(result: dict[str, Any]) -> str:
 
 
 def compose_assessment(
-    results: list[dict[str, Any]], notes: list[str], gaps: Sequence[dict[str, Any]] = ()
+    results: list[Assessment], notes: list[str], gaps: Sequence[Gap] = ()
 ) -> str:
     """Markdown for one or more eligibility assessments: the verdict and what decides it
     first, then the folded sections 逐条说明, 还差多少, 还需要补充 and 依据."""
@@ -244,19 +245,19 @@ def compose_assessment(
     return "\n\n".join(sections)
 
 
-def _failing(result: dict[str, Any]) -> list[dict[str, Any]]:
+def _failing(result: Assessment) -> list[dict[str, str]]:
     return [{"title": c["title"]} for c in result["conditions"] if c["status"] == "fail"]
 
 
-def _condition_block(result: dict[str, Any], named: bool) -> str:
+def _condition_block(result: Assessment, named: bool) -> str:
     """A program's conditions, worst first, each with its status word, then its score."""
     lines = []
     if named:
         lines += [f"**{result['program_name']}：{VERDICT_TEXT[result['verdict']]}**", ""]
     ordered = sorted(result["conditions"], key=lambda c: _STATUS_ORDER.get(c["status"], 9))
     lines += [f"- {status_label(c['status'])}{c['explanation']}" for c in ordered]
-    if result.get("score"):
-        s = result["score"]
+    s = result["score"]
+    if s:
         span = (
             s["total_min"]
             if s["total_min"] == s["total_max"]
@@ -267,7 +268,7 @@ def _condition_block(result: dict[str, Any], named: bool) -> str:
     return "\n".join(lines)
 
 
-def _basis(results: list[dict[str, Any]], notes: list[str]) -> str:
+def _basis(results: list[Assessment], notes: list[str]) -> str:
     """The 依据 section: the rule versions applied, the numbered sources, the notes."""
     lines = ["#### 依据", ""]
     lines += [f"适用规则：{r['program_name']} {r['rules_version']}" for r in results]
@@ -288,7 +289,7 @@ def _basis(results: list[dict[str, Any]], notes: list[str]) -> str:
     return "\n".join(lines)
 
 
-def decisive_questions(results: list[dict[str, Any]]) -> list[str]:
+def decisive_questions(results: list[Assessment]) -> list[str]:
     """Questions for missing facts, most decisive first: a fact that blocks more open
     conditions comes before one that blocks fewer (then in condition order).
 
@@ -311,7 +312,7 @@ def decisive_questions(results: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(text[f] for f in ranked))
 
 
-def compose_match(result: dict[str, Any], focus: Sequence[str]) -> str:
+def compose_match(result: MatchResult, focus: Sequence[str]) -> str:
     """Markdown for one program's gaps (``focus``) or for every program ranked: the answer
     first, then the folded details."""
     rows = [p for p in result["programs"] if not focus or p["program"] in focus]

@@ -33,6 +33,7 @@ from assistant.core.assessment import VERDICT_TEXT, assess
 from assistant.core.eligibility import VALUE_TEXT
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import Profile, validate_profile
+from assistant.core.results import Assessment, ConditionChange
 from assistant.core.text import to_simplified
 from assistant.errors import InputError
 
@@ -362,7 +363,7 @@ class Assessed:
     period); ``profile`` is the last one. ``depends_on_date`` names the programs whose result
     differs between the two."""
 
-    results: list[dict[str, Any]]
+    results: list[Assessment]
     notes: list[str]
     problem: str = ""
     profile: Profile | None = None
@@ -399,7 +400,7 @@ def assess_facts(
 # ---------------------------------------------------------------------------- memory of results
 
 
-def remember(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def remember(results: list[Assessment]) -> dict[str, dict[str, Any]]:
     """What the state keeps of assessments: verdict and each condition's status and value."""
     return {
         r["program"]: {
@@ -416,10 +417,10 @@ def remember(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def changes_between(
     before: dict[str, dict[str, Any]], after: dict[str, dict[str, Any]]
-) -> list[dict[str, Any]]:
+) -> list[ConditionChange]:
     """The contract's ``changes``: each condition whose status or value changed, then the
     verdict when it changed (``program`` added so several programs stay apart)."""
-    out: list[dict[str, Any]] = []
+    out: list[ConditionChange] = []
     for program, now in after.items():
         was = before.get(program)
         if not was:
@@ -553,7 +554,7 @@ def change_lines(knowledge: Knowledge, changes: list[FactChange]) -> list[str]:
     return lines
 
 
-def condition_change_lines(changes: list[dict[str, Any]]) -> list[str]:
+def condition_change_lines(changes: list[ConditionChange]) -> list[str]:
     """「- 近三年研发费用占比：4.00% 不符合 → 6.00% 符合」 and the verdict before → after."""
     lines = []
     for c in changes:
@@ -563,18 +564,20 @@ def condition_change_lines(changes: list[dict[str, Any]]) -> list[str]:
             )
             continue
         before = " ".join(
-            x for x in (short_value(c["before_value"]), STATUS_TEXT[c["before"]]) if x
+            x for x in (short_value(c.get("before_value")), STATUS_TEXT[c["before"]]) if x
         )
-        after = " ".join(x for x in (short_value(c["after_value"]), STATUS_TEXT[c["after"]]) if x)
+        after = " ".join(
+            x for x in (short_value(c.get("after_value")), STATUS_TEXT[c["after"]]) if x
+        )
         lines.append(f"- {c['title']}：{before} → {after}")
     return lines
 
 
-def short_value(actual: str) -> str:
+def short_value(actual: str | None) -> str:
     """The figure of an engine's ``actual`` text without its label (「…比例 5.07%」 -> 「5.07%」).
 
     >>> short_value("近三个会计年度研发费用总额占同期销售收入总额比例 5.07%"), short_value("")
     ('5.07%', '')
     """
     tail = actual.rsplit(" ", 1)[-1] if actual else ""
-    return tail if re.search(r"\d", tail) or len(tail) <= 4 else actual
+    return tail if re.search(r"\d", tail) or len(tail) <= 4 else actual or ""

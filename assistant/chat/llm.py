@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from assistant.config import Settings
+from assistant.core.results import GroundedAnswer
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -129,7 +130,7 @@ class LLMPhraser:
 
         return call
 
-    def phrase(self, question: str, grounded: dict[str, Any]) -> dict[str, Any]:
+    def phrase(self, question: str, grounded: GroundedAnswer) -> GroundedAnswer:
         """The LLM's answer if it passes the guard, else the grounded one (never raises)."""
         self.outputs = []
         prompt = f"问题：{question}\n\n参考答案（已核实）：\n{grounded['answer']}"

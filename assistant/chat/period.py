@@ -20,6 +20,7 @@ from assistant.core.assessment import assess, verdict
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import VERDICT_ORDER, match
 from assistant.core.profile import Profile
+from assistant.core.results import Assessment, ConditionResult, MatchResult, MatchRow, Question
 
 STATUS_TEXT = {"pass": "符合", "fail": "不符合", "unknown": "待补充", "manual": "需评审"}
 ASK_DATE = "请提供营业执照上的成立日期。"
@@ -72,14 +73,15 @@ def period_note(facts: dict[str, Any], depends_on_date: Sequence[str]) -> list[s
     return [f"您只说了成立于{label}：按该期间第一天（{first}）和最后一天（{last}）分别判断{tail}"]
 
 
-def merge_ends(runs: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
+def merge_ends(runs: Sequence[Assessment]) -> tuple[Assessment, bool]:
     """One assessment from the runs at both ends of the registration period, and whether
     they differ: a condition whose status differs is ``unknown`` and asks for the date."""
     base = runs[0]
     if len(runs) == 1:
         return base, False
     other = {c["id"]: c for c in runs[1]["conditions"]}
-    conditions, changed = [], False
+    conditions: list[ConditionResult] = []
+    changed = False
     for c in base["conditions"]:
         twin = other.get(c["id"], c)
         if twin["status"] == c["status"]:
@@ -102,18 +104,24 @@ def merge_ends(runs: Sequence[dict[str, Any]]) -> tuple[dict[str, Any], bool]:
         return base, False
     missing = list(dict.fromkeys(m for c in conditions for m in c["missing"]))
     questions = {q["field"]: q for q in [*base["questions"], *runs[1]["questions"]]}
-    return {
+    merged: Assessment = {
         **base,
         "conditions": conditions,
         "verdict": verdict({c["status"] for c in conditions}),
         "missing_fields": missing,
-        "questions": [questions.get(m, {"field": m, "question": ASK_DATE}) for m in missing],
-    }, True
+        "questions": [_question(questions, m) for m in missing],
+    }
+    return merged, True
+
+
+def _question(questions: dict[str, Question], field: str) -> Question:
+    """The engine's question for a missing field (the date's, for the one merging added)."""
+    return questions.get(field) or {"field": field, "question": ASK_DATE}
 
 
 def match_at_ends(
     knowledge: Knowledge, profiles: Sequence[Profile], as_of: dt.date
-) -> tuple[dict[str, Any], list[str]]:
+) -> tuple[MatchResult, list[str]]:
     """The engine's ranking of every program, and the names of the programs whose result
     depends on the exact registration day.
 
@@ -127,10 +135,15 @@ def match_at_ends(
     if len(runs) == 1:
         return runs[0], []
     early = {row["program"]: row for row in runs[0]["programs"]}
-    rows, depends = [], []
+    rows: list[MatchRow] = []
+    depends: list[str] = []
     for row in runs[-1]["programs"]:
         twin = early[row["program"]]
-        if all(twin[k] == row[k] for k in ("verdict", "failing", "unknown")):
+        if (twin["verdict"], twin["failing"], twin["unknown"]) == (
+            row["verdict"],
+            row["failing"],
+            row["unknown"],
+        ):
             rows.append(row)
             continue
         merged, _ = merge_ends([assess(knowledge, row["program"], p, as_of) for p in profiles])

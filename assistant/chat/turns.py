@@ -29,6 +29,7 @@ from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import program_gaps
 from assistant.core.names import everyday_name, program_order
+from assistant.core.results import Act, Assessment, ConditionChange, ConditionResult
 
 MAX_CONDITION_LINES = 6
 
@@ -39,13 +40,13 @@ class Reply:
 
     text: str
     programs: list[str]
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[Assessment] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
-    changes: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[ConditionChange] = field(default_factory=list)
     show_assessment: bool = False
     clarify: bool = False
 
-    def act(self, planned: str) -> str:
+    def act(self, planned: Act) -> Act:
         """The act the reply performed: ``clarify`` when it had to ask back instead."""
         return "clarify" if self.clarify else planned
 
@@ -152,11 +153,11 @@ def _reassess(
     )
 
 
-def changes_by_verdict(changes: list[dict[str, Any]], program: str) -> str | None:
+def changes_by_verdict(changes: list[ConditionChange], program: str) -> str | None:
     """The verdict a program had before, when this turn changed it."""
     for c in changes:
         if c["condition"] == "verdict" and c["program"] == program:
-            return str(c["before"])
+            return c["before"]
     return None
 
 
@@ -227,11 +228,11 @@ def condition_reply(
     )
 
 
-Pair = tuple[dict[str, Any], dict[str, Any]]
+Pair = tuple[Assessment, ConditionResult]
 
 
 def _touched(
-    empty: list[dict[str, Any]], alone: list[dict[str, Any]], full: list[dict[str, Any]]
+    empty: list[Assessment], alone: list[Assessment], full: list[Assessment]
 ) -> tuple[list[Pair], list[Pair]]:
     """The conditions the stated figures touch (their status or missing facts differ from
     an empty profile's), as (program result, condition over all facts): decided, then open."""
@@ -252,7 +253,7 @@ def _touched(
     return decided, open_
 
 
-def _condition_line(knowledge: Knowledge, r: dict[str, Any], c: dict[str, Any]) -> str:
+def _condition_line(knowledge: Knowledge, r: Assessment, c: ConditionResult) -> str:
     required = f"（要求 {c['required']}）" if c.get("required") else ""
     line = f"- {r['program_name']}「{c['title']}」：{c.get('actual') or ''}{required}"
     line += f"——{STATUS_TEXT[c['status']]}"
@@ -309,8 +310,8 @@ def clarify_reply(knowledge: Knowledge, programs: list[str], as_of: dt.date) -> 
 
 
 def assessment_changes(
-    state: DialogueState, results: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[str]]:
+    state: DialogueState, results: list[Assessment]
+) -> tuple[list[ConditionChange], list[str]]:
     """The changes since the last assessment of the same programs, and their lines."""
     now = remember(results)
     changes = changes_between(state.assessed, now)

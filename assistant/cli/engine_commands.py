@@ -11,6 +11,7 @@ from assistant.application import Application
 from assistant.cli.common import as_of as _as_of
 from assistant.config import Settings
 from assistant.core.assessment import VERDICT_TEXT
+from assistant.core.results import Assessment
 from assistant.errors import InputError
 
 
@@ -119,7 +120,7 @@ def cmd_calendar(args: argparse.Namespace, settings: Settings) -> tuple[Any, str
 _MARK = {"pass": "✓", "fail": "✗", "unknown": "?", "manual": "…"}
 
 
-def _check_text(result: dict[str, Any]) -> str:
+def _check_text(result: Assessment) -> str:
     lines = [
         f"{result['program_name']}（{result['rules_version']}）：{VERDICT_TEXT[result['verdict']]}"
     ]

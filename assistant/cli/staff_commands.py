@@ -17,6 +17,7 @@ from assistant.application import Application, User
 from assistant.cli.common import as_of as _as_of
 from assistant.cli.common import write_error as _write_error
 from assistant.config import Settings
+from assistant.core.results import ScreenResult
 from assistant.errors import ForbiddenError, InputError
 
 
@@ -120,7 +121,7 @@ def cmd_screen(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     return out, _screen_text(result, args.out, out.get("saved"))
 
 
-def _screen_text(result: dict[str, Any], path: Path | None, saved: list[int] | None) -> str:
+def _screen_text(result: ScreenResult, path: Path | None, saved: list[int] | None) -> str:
     from assistant.staff.workbook import VERDICT_WORD
 
     lines = [

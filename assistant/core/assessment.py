@@ -9,12 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
 
 from assistant.core.eligibility import NOT_APPLICABLE, Evaluator, Outcome, evaluate_condition
 from assistant.core.facts import Facts
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import Profile
+from assistant.core.results import (
+    Assessment,
+    Checklist,
+    ChecklistRow,
+    Citation,
+    ConditionResult,
+    ConditionStatus,
+    Score,
+    Status,
+    Verdict,
+    VerdictResult,
+)
 from assistant.core.rules import Condition, RuleVersion
 from assistant.errors import InputError
 
@@ -28,7 +39,7 @@ VERDICT_TEXT = {
 _STATUS_TEXT = {"pass": "符合", "fail": "不符合", "unknown": "待补充资料", "manual": "需专家评审"}
 
 
-def assess(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date) -> dict[str, Any]:
+def assess(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date) -> Assessment:
     """Assess one company for one program on a date.
 
     Raises:
@@ -60,7 +71,7 @@ def assess(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date)
 
 def assess_verdict(
     knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date
-) -> dict[str, Any]:
+) -> VerdictResult:
     """The verdict part of :func:`assess`: the same ``program``, ``program_name``,
     ``rules_version``, ``verdict``, ``missing_fields`` and, per condition, ``id``,
     ``status`` and ``missing``, without composing any text. Ranking and gap search need
@@ -71,7 +82,7 @@ def assess_verdict(
     """
     version = _version_in_force(knowledge, program, as_of)
     evaluator = Evaluator(version, Facts(profile, as_of, explain=False), knowledge.label_for)
-    conditions: list[dict[str, Any]] = []
+    conditions: list[ConditionStatus] = []
     for cond in version.conditions:
         out = evaluate_condition(evaluator, cond)
         missing = list(dict.fromkeys(out.missing))
@@ -98,9 +109,7 @@ def _version_in_force(knowledge: Knowledge, program: str, as_of: dt.date) -> Rul
     return version
 
 
-def checklist(
-    knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date
-) -> dict[str, Any]:
+def checklist(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date) -> Checklist:
     """The pre-checked, pre-filled application checklist (contract ``checklist`` shape).
 
     Raises:
@@ -120,17 +129,15 @@ def checklist(
     facts = Facts(profile, as_of)
     evaluator = Evaluator(version, facts, knowledge.label_for) if version else None
     conditions = {c.id: c for c in version.conditions} if version else {}
-    rows = precheck(items, evaluator, facts, profile, conditions)
-    for row, item in zip(rows, items, strict=True):
-        article = knowledge.article(item.article)
-        row["citation"] = {
-            "document": article.document.title,
-            "doc_no": article.document.doc_no,
-            "article": article.meta.article,
-            "source_id": article.id,
-        }
-    summary = {status: sum(1 for r in rows if r["status"] == status) for status in STATUSES}
-    figures = [f for r in rows for f in r.pop("figures")]
+    prechecked = precheck(items, evaluator, facts, profile, conditions)
+    rows: list[ChecklistRow] = [
+        {**row, "citation": _citation(knowledge, item.article)}
+        for (row, _), item in zip(prechecked, items, strict=True)
+    ]
+    summary: dict[str, int] = {
+        status: sum(1 for r in rows if r["status"] == status) for status in STATUSES
+    }
+    figures = [f for _, fs in prechecked for f in fs]
     unique = list({(f["name"], f["value"]): f for f in figures}.values())
     return {
         "program": program,
@@ -161,7 +168,7 @@ def year_warnings(profile: Profile, as_of: dt.date) -> list[str]:
     ]
 
 
-def verdict(statuses: set[str]) -> str:
+def verdict(statuses: set[Status]) -> Verdict:
     """The contract's verdict from the condition statuses.
 
     >>> verdict({"pass", "manual"}), verdict({"pass", "unknown", "fail"})
@@ -178,7 +185,7 @@ def verdict(statuses: set[str]) -> str:
 
 def _condition(
     knowledge: Knowledge, evaluator: Evaluator, cond: Condition, profile: Profile
-) -> dict[str, Any]:
+) -> ConditionResult:
     out = evaluate_condition(evaluator, cond)
     article = knowledge.article(cond.article)
     warnings = [w for w in profile.warnings if any(w.startswith(u) for u in out.used)]
@@ -192,13 +199,18 @@ def _condition(
         "missing": list(dict.fromkeys(out.missing)),
         "evidence": list(cond.evidence),
         "warnings": warnings,
-        "citation": {
-            "document": article.document.title,
-            "doc_no": article.document.doc_no,
-            "article": article.meta.article,
-            "source_id": article.id,
-        },
+        "citation": _citation(knowledge, cond.article),
         "confidence": article.meta.confidence,
+    }
+
+
+def _citation(knowledge: Knowledge, article_id: str) -> Citation:
+    article = knowledge.article(article_id)
+    return {
+        "document": article.document.title,
+        "doc_no": article.document.doc_no,
+        "article": article.meta.article,
+        "source_id": article.id,
     }
 
 
@@ -229,7 +241,7 @@ def _explain(cond: Condition, out: Outcome, knowledge: Knowledge, warnings: list
     return text
 
 
-def _primary_score(evaluator: Evaluator, version: RuleVersion) -> dict[str, Any] | None:
+def _primary_score(evaluator: Evaluator, version: RuleVersion) -> Score | None:
     if not version.rubrics:
         return None
     return evaluator.score(version.rubrics[0].id).to_dict()

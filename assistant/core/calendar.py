@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
 
 from assistant.core.knowledge import Knowledge
 from assistant.core.knowledge.schema import CalendarEvent
 from assistant.core.profile import Profile
+from assistant.core.results import CalendarEntry, MatchResult
 
 _CLOSEST = 3
 
@@ -25,7 +25,7 @@ def upcoming(
     *,
     closest: list[str] | None = None,
     horizon_days: int = 366,
-) -> list[dict[str, Any]]:
+) -> list[CalendarEntry]:
     """Dates from ``as_of`` on, within the horizon, sorted.
 
     Args:
@@ -39,7 +39,7 @@ def upcoming(
     held = set(profile.data.get("qualifications") or [])
     targets = set(closest or []) - held
     end = as_of + dt.timedelta(days=horizon_days)
-    out = []
+    out: list[CalendarEntry] = []
     for event in knowledge.calendar:
         concerned = held if event.for_ == "holders" else targets
         programs = [p for p in event.programs if p in concerned]
@@ -79,7 +79,7 @@ def _occurrences(
     return out
 
 
-def closest_programs(match_result: dict[str, Any], count: int = _CLOSEST) -> list[str]:
+def closest_programs(match_result: MatchResult, count: int = _CLOSEST) -> list[str]:
     """The programs a match ranks highest, excluding clear failures when others exist."""
     ranked = [p["program"] for p in match_result["programs"]]
     hopeful = [p["program"] for p in match_result["programs"] if p["verdict"] != "not_eligible"]
@@ -103,7 +103,7 @@ def _fold(line: str) -> list[str]:
     return out
 
 
-def to_ics(events: list[dict[str, Any]], *, company: str | None, stamp: dt.datetime) -> str:
+def to_ics(events: list[CalendarEntry], *, company: str | None, stamp: dt.datetime) -> str:
     """The events as an iCalendar document (all-day events)."""
     lines = [
         "BEGIN:VCALENDAR",

@@ -42,9 +42,17 @@ from assistant.core.exact import fixed, is_number
 from assistant.core.exact import ratio as exact_ratio
 from assistant.core.facts import CLASS_I, CLASS_II, Facts, FactValue
 from assistant.core.profile import MISSING, Profile
+from assistant.core.results import ChecklistStatus, PrecheckedItem
+from assistant.core.results import Figure as FigureJSON
 from assistant.core.rules import RuleFormatError, Test, _Parser
 
-STATUSES = ("ready", "prefilled", "missing", "needs_attention", "not_applicable")
+STATUSES: tuple[ChecklistStatus, ...] = (
+    "ready",
+    "prefilled",
+    "missing",
+    "needs_attention",
+    "not_applicable",
+)
 
 
 @dataclass(frozen=True)
@@ -351,15 +359,15 @@ FIGURES: dict[str, Callable[[Facts], Prefill]] = {
 
 def precheck_item(
     item: ChecklistItem, evaluator: Evaluator, conditions: dict[str, Any], profile: Profile
-) -> dict[str, Any]:
-    """The status, pre-fill and notes of one item (contract ``checklist`` item)."""
+) -> tuple[PrecheckedItem, list[FigureJSON]]:
+    """The status, pre-fill and notes of one item, and the figures behind its pre-fill."""
     fills = [FIGURES[name](evaluator.facts) for name in item.prefill]
     text = "；".join(p.text for p in fills if p.text) or None
     missing = [m for p in fills for m in p.missing]
     used = [u for p in fills for u in p.used]
     warnings = [w for w in profile.warnings if any(w.startswith(u) for u in used)]
     status, reason = _status(item, evaluator, conditions, fills, warnings, missing)
-    return {
+    row: PrecheckedItem = {
         "id": item.id,
         "title": item.title,
         "status": status,
@@ -367,8 +375,11 @@ def precheck_item(
         "notes": "；".join(x for x in (reason, item.notes, *warnings) if x),
         "evidence": item.evidence,
         "missing": list(dict.fromkeys(missing)),
-        "figures": [f.__dict__ for p in fills for f in p.figures],
     }
+    figures: list[FigureJSON] = [
+        {"name": f.name, "value": f.value, "basis": f.basis} for p in fills for f in p.figures
+    ]
+    return row, figures
 
 
 def _status(
@@ -378,7 +389,7 @@ def _status(
     fills: list[Prefill],
     warnings: list[str],
     missing: list[str],
-) -> tuple[str, str]:
+) -> tuple[ChecklistStatus, str]:
     if item.applies_when is not None and evaluator.test(item.applies_when).status == "fail":
         return "not_applicable", "本企业不适用"
     cond = conditions.get(item.condition) if item.condition else None
@@ -399,7 +410,9 @@ def _status(
     return "missing", "需准备"
 
 
-def _blocking(cond: Any, warnings: list[str], missing: list[str]) -> tuple[str, str] | None:
+def _blocking(
+    cond: Any, warnings: list[str], missing: list[str]
+) -> tuple[ChecklistStatus, str] | None:
     """needs_attention / missing verdicts that override everything but not_applicable."""
     if cond is not None and cond.status == "fail":
         return "needs_attention", "相关条件目前不满足：" + "；".join(cond.actual or cond.required)
@@ -419,8 +432,8 @@ def precheck(
     facts: Facts,
     profile: Profile,
     conditions_spec: dict[str, Any],
-) -> list[dict[str, Any]]:
-    """Pre-check every item of a checklist."""
+) -> list[tuple[PrecheckedItem, list[FigureJSON]]]:
+    """Pre-check every item of a checklist: each item's row and its figures."""
     from assistant.core.rules import RuleVersion
 
     if evaluator is None:

@@ -19,10 +19,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from assistant.core.exact import compare, fixed, is_number
 from assistant.core.facts import DERIVED_DOCS, Facts, FactValue
+from assistant.core.results import Score, ScoreItem, Status
 from assistant.core.rules import (
     OP_TEXT,
     AllOf,
@@ -38,8 +39,6 @@ from assistant.core.rules import (
     Test,
 )
 
-Status = Literal["pass", "fail", "unknown", "manual"]
-Verdict = Literal["eligible", "not_eligible", "insufficient_info", "needs_review"]
 NOT_APPLICABLE = "本企业不适用该条件"
 VALUE_TEXT = {
     "manufacturing": "制造业",
@@ -85,9 +84,9 @@ class ItemScore:
     expert: bool = False
     children: tuple[ItemScore, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> ScoreItem:
         """Contract-style item."""
-        out: dict[str, Any] = {
+        out: ScoreItem = {
             "id": self.id,
             "title": self.title,
             "min": _num(self.low),
@@ -113,7 +112,7 @@ class ScoreResult:
     reason: str
     missing: tuple[str, ...]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Score:
         """The contract's ``score`` object."""
         return {
             "id": self.rubric.id,

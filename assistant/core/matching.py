@@ -33,6 +33,16 @@ from assistant.core.exact import dec, fixed, frac, is_number
 from assistant.core.facts import Facts
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import MISSING, WAN_FIELDS, YEAR_FIELDS, Profile
+from assistant.core.results import (
+    Assessment,
+    Gap,
+    MatchResult,
+    MatchRow,
+    PathStep,
+    Shortcut,
+    Status,
+    VerdictResult,
+)
 from assistant.core.rules import AllOf, AnyOf, Compare, Condition, Item, Not, ScoreTest, Test
 
 _LIMIT = 10_000_000  # no gap larger than this (万元, 人 ...) is worth reporting
@@ -133,35 +143,43 @@ LEVERS: dict[str, tuple[Lever, ...]] = {
 """Levers by the fact a condition reads (time facts are handled by moving the date)."""
 
 
-def match(knowledge: Knowledge, profile: Profile, as_of: dt.date) -> dict[str, Any]:
+def match(knowledge: Knowledge, profile: Profile, as_of: dt.date) -> MatchResult:
     """Every program with its verdict, rank, failing and unknown condition ids, gaps,
     prerequisite path and shortcuts."""
-    rows = []
+    keyed: list[tuple[tuple[Any, ...], MatchRow]] = []
     for program in knowledge.rules:
         result = assess_verdict(knowledge, program, profile, as_of)
         gaps = program_gaps(knowledge, program, profile, as_of, result)
-        rows.append(
-            {
-                "program": program,
-                "program_name": result["program_name"],
-                "verdict": result["verdict"],
-                "rules_version": result["rules_version"],
-                "gaps": gaps,
-                "missing_fields": result["missing_fields"],
-                "failing": [c["id"] for c in result["conditions"] if c["status"] == "fail"],
-                "unknown": [c["id"] for c in result["conditions"] if c["status"] == "unknown"],
-                "path": prerequisite_path(knowledge, program, profile, as_of),
-                "shortcuts": shortcuts(knowledge, program, profile),
-                "_key": _rank_key(result, gaps),
-            }
+        keyed.append(
+            (
+                _rank_key(result, gaps),
+                {
+                    "program": program,
+                    "program_name": result["program_name"],
+                    "verdict": result["verdict"],
+                    "rules_version": result["rules_version"],
+                    "gaps": gaps,
+                    "missing_fields": result["missing_fields"],
+                    "failing": _ids(result, "fail"),
+                    "unknown": _ids(result, "unknown"),
+                    "path": prerequisite_path(knowledge, program, profile, as_of),
+                    "shortcuts": shortcuts(knowledge, program, profile),
+                    "rank": 0,  # set once every program is ranked
+                },
+            )
         )
-    rows.sort(key=lambda r: r.pop("_key"))
+    keyed.sort(key=lambda pair: pair[0])
+    rows = [row for _, row in keyed]
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return {"as_of": as_of.isoformat(), "programs": rows}
 
 
-def _rank_key(result: dict[str, Any], gaps: list[dict[str, Any]]) -> tuple[Any, ...]:
+def _ids(result: VerdictResult, status: Status) -> list[str]:
+    return [c["id"] for c in result["conditions"] if c["status"] == status]
+
+
+def _rank_key(result: VerdictResult, gaps: list[Gap]) -> tuple[Any, ...]:
     failing = sum(1 for c in result["conditions"] if c["status"] == "fail")
     unclosable = sum(1 for g in gaps if g["delta"] is None)
     return (
@@ -178,15 +196,16 @@ def program_gaps(
     program: str,
     profile: Profile,
     as_of: dt.date,
-    result: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    """The gaps of every failing condition of one program."""
+    result: VerdictResult | Assessment | None = None,
+) -> list[Gap]:
+    """The gaps of every failing condition of one program (``result``: its assessment,
+    when already made)."""
     result = result or assess_verdict(knowledge, program, profile, as_of)
     rules = knowledge.rules[program]
     version = rules.version_on(as_of)
     assert version is not None  # assess_verdict() raised otherwise
     conditions = {c.id: c for c in version.conditions}
-    gaps: list[dict[str, Any]] = []
+    gaps: list[Gap] = []
     for row in result["conditions"]:
         if row["status"] == "fail":
             gaps += condition_gaps(knowledge, conditions[row["id"]], profile, as_of)
@@ -195,11 +214,11 @@ def program_gaps(
 
 def condition_gaps(
     knowledge: Knowledge, cond: Condition, profile: Profile, as_of: dt.date
-) -> list[dict[str, Any]]:
+) -> list[Gap]:
     """Gaps that close one failing condition (see the module docstring)."""
     searcher = _Searcher(knowledge, cond, profile, as_of)
     alternative = isinstance(cond.test, AnyOf)
-    gaps: list[dict[str, Any]] = []
+    gaps: list[Gap] = []
     if alternative:
         for fact in _candidate_facts(cond.test, searcher.version_rubrics()):
             gap = searcher.single(fact)
@@ -384,9 +403,7 @@ class _Searcher:
             lambda d: self.status(data, self.as_of + dt.timedelta(days=d)) == "pass", 365 * 20
         )
 
-    def gap(
-        self, lever: Lever, delta: Decimal, data: dict[str, Any] | None = None
-    ) -> dict[str, Any]:
+    def gap(self, lever: Lever, delta: Decimal, data: dict[str, Any] | None = None) -> Gap:
         base = data if data is not None else self.profile.data
         changed = self.apply(base, lever, delta) or base
         change = {path: Profile(changed).get(path) for path in self.fields(lever)}
@@ -412,7 +429,7 @@ class _Searcher:
             "text": text,
         }
 
-    def single(self, fact: str) -> dict[str, Any] | None:
+    def single(self, fact: str) -> Gap | None:
         if fact in _TIME_FACTS:
             days = self.days()
             if days is None:
@@ -433,9 +450,9 @@ class _Searcher:
                 return self.gap(lever, delta)
         return None
 
-    def cumulative(self) -> list[dict[str, Any]]:
+    def cumulative(self) -> list[Gap]:
         """Close the failing parts one after the other (for ``all`` and single tests)."""
-        gaps: list[dict[str, Any]] = []
+        gaps: list[Gap] = []
         data = self.profile.data
         for fact in _candidate_facts(self.cond.test, self.version_rubrics()):
             if self.status(data) == "pass":
@@ -550,11 +567,11 @@ def _copy_along(data: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
 
 def prerequisite_path(
     knowledge: Knowledge, program: str, profile: Profile, as_of: dt.date
-) -> list[dict[str, str]]:
+) -> list[PathStep]:
     """Steps to take first, in order: titles the company lacks for this program and,
     recursively, for those titles (e.g. 科技型 → 专精特新 → 小巨人)."""
     held = set(profile.data.get("qualifications") or [])
-    steps: list[dict[str, str]] = []
+    steps: list[PathStep] = []
     _collect_path(knowledge, program, held, as_of, steps, depth=0)
     return steps
 
@@ -564,7 +581,7 @@ def _collect_path(
     program: str,
     held: set[str],
     as_of: dt.date,
-    steps: list[dict[str, str]],
+    steps: list[PathStep],
     depth: int,
 ) -> None:
     if depth > 5:
@@ -588,7 +605,7 @@ def _collect_path(
             )
 
 
-def shortcuts(knowledge: Knowledge, program: str, profile: Profile) -> list[dict[str, str]]:
+def shortcuts(knowledge: Knowledge, program: str, profile: Profile) -> list[Shortcut]:
     """Titles the company holds that qualify it directly or replace the application."""
     held = set(profile.data.get("qualifications") or [])
     return [

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.core.results import QuotedCitation
 from assistant.core.text import check_question, normalize
 from assistant.search.chunk_store import ChunkStore, Metadata, StoredChunk
 from assistant.search.embedder import NamedEmbeddings
@@ -49,7 +50,7 @@ class Passage:
         """Program id of the chunk ('' for a document not tied to a program)."""
         return str(self.metadata.get("program", ""))
 
-    def citation(self) -> dict[str, str | None]:
+    def citation(self) -> QuotedCitation:
         """The contract's citation object: document, doc_no, article, source_id, text."""
         return {
             "document": str(self.metadata.get("title", "")),

@@ -25,6 +25,7 @@ from assistant.core.assessment import assess
 from assistant.core.facts import Facts, FactValue
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import MISSING, Profile
+from assistant.core.results import Assessment, ScoreItem
 from assistant.errors import InputError
 
 TO_FILL = "（请补充）"
@@ -116,7 +117,7 @@ class _Filler:
         detail = "；".join(x for x in (fact.detail, *fact.notes) if x)
         return Cell(value, f"{formula}" + (f"：{detail}" if detail else ""), name)
 
-    def citation(self, condition: str, result: dict[str, Any]) -> dict[str, Any]:
+    def citation(self, condition: str, result: Assessment) -> dict[str, Any]:
         """The citation of a condition of the assessment (the article defining the figure)."""
         row = next(c for c in result["conditions"] if c["id"] == condition)
         return dict(row["citation"])
@@ -287,38 +288,38 @@ def _hightech_table(fill: _Filler, citation: dict[str, Any]) -> Table:
     return t
 
 
-def _score_table(fill: _Filler, citation: dict[str, Any], result: dict[str, Any]) -> Table:
+def _score_table(fill: _Filler, citation: dict[str, Any], result: Assessment) -> Table:
     title = "创新能力评价自评" if result["program"] == "hnte" else "评价指标自评"
     t = Table("score", title, citation, ["指标", "满分", "自评得分", "依据"])
-    score = result.get("score") or {}
+    score = result["score"]
 
-    def points(item: dict[str, Any]) -> Cell:
+    def points(item: ScoreItem) -> Cell:
         low, high = item.get("min"), item.get("max_points")
         if item.get("expert") and low == 0:
             return Cell(f"专家评分（0–{high}）", "需专家评审，此处不预估")
         value = low if low == high else f"{low}–{high}"
         return Cell(value, item.get("basis") or "")
 
-    def walk(items: list[dict[str, Any]], depth: int) -> None:
+    def walk(items: list[ScoreItem], depth: int) -> None:
         for item in items:
             cell = points(item)
             t.add("　" * depth + item["title"], Cell(item["max"]), cell, cell.note)
             walk(item.get("items") or [], depth + 1)
 
-    walk(score.get("items") or [], 0)
     if score:
-        low, high = score.get("total_min"), score.get("total_max")
+        walk(score["items"], 0)
+        low, high = score["total_min"], score["total_max"]
         total = low if low == high else f"{low}–{high}"
         t.add(
             "合计",
-            Cell(score.get("max")),
+            Cell(score["max"]),
             Cell(total, "引擎按画像可计算部分给出的分数范围"),
-            f"及格线 {score.get('pass_line')} 分；{score.get('reason') or ''}",
+            f"及格线 {score['pass_line']} 分；{score['reason'] or ''}",
         )
     return t
 
 
-def _hnte(fill: _Filler, result: dict[str, Any]) -> list[Table]:
+def _hnte(fill: _Filler, result: Assessment) -> list[Table]:
     def cite(condition: str) -> dict[str, Any]:
         return fill.citation(condition, result)
 
@@ -341,7 +342,7 @@ def _hnte(fill: _Filler, result: dict[str, Any]) -> list[Table]:
     ]
 
 
-def _tech_sme(fill: _Filler, result: dict[str, Any]) -> list[Table]:
+def _tech_sme(fill: _Filler, result: Assessment) -> list[Table]:
     def cite(condition: str) -> dict[str, Any]:
         return fill.citation(condition, result)
 

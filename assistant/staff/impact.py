@@ -82,7 +82,9 @@ def compare(
     conditions differ; ``unchanged`` counts the rest, ``errors`` the unusable profiles."""
     before_day = switch.day - dt.timedelta(days=1)
     titles = {**_titles(switch.old), **_titles(switch.new)}
-    rows, errors, unchanged = [], [], 0
+    rows: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    unchanged = 0
     for company in companies:
         try:
             profile = validate_profile(company["profile"], source=str(company.get("name")))

@@ -16,6 +16,7 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
+from assistant.core.results import ScreenedProgram, ScreenResult
 from assistant.errors import ForbiddenError, InputError
 from assistant.store.db import Base, _now, ensure_schema
 
@@ -88,7 +89,7 @@ class ClientRegister:
         user: User,
         profile: dict[str, Any],
         as_of: dt.date,
-        programs: list[dict[str, Any]],
+        programs: list[ScreenedProgram],
         source: str = "",
     ) -> int:
         """Save (or update) a company and add this assessment to its history; its id.
@@ -125,7 +126,7 @@ class ClientRegister:
             self.accounts.audit(user, "client.save", row.name or key, id=company_id, source=source)
         return company_id
 
-    def save_screening(self, user: User, result: dict[str, Any]) -> list[int]:
+    def save_screening(self, user: User, result: ScreenResult) -> list[int]:
         """Save every company of a screening result (each needs its ``profile``)."""
         as_of = dt.date.fromisoformat(result["as_of"])
         ids = []

@@ -24,7 +24,15 @@ from typing import Any
 
 from assistant.core.knowledge import Knowledge, load_knowledge
 from assistant.core.matching import match
-from assistant.core.profile import validate_profile
+from assistant.core.profile import Profile, validate_profile
+from assistant.core.results import (
+    PublicScreenResult,
+    ScreenedCompany,
+    ScreenedProgram,
+    ScreenLevel,
+    ScreenProblem,
+    ScreenResult,
+)
 from assistant.errors import InputError
 from assistant.staff.columns import (
     COLUMNS,
@@ -57,8 +65,8 @@ class CompanyRow:
 
 
 def error(
-    row: int, column: str, message: str, level: str = "error", letter: str = ""
-) -> dict[str, Any]:
+    row: int, column: str, message: str, level: ScreenLevel = "error", letter: str = ""
+) -> ScreenProblem:
     """An entry of the errors list: the row number and the column's header as the sheet
     shows them (and its letter); ``level`` error = the value was left out, warning = it was
     converted or something is missing."""
@@ -67,7 +75,7 @@ def error(
 
 def read_companies(
     sheet: Sheet, knowledge: Knowledge
-) -> tuple[list[CompanyRow], list[dict[str, Any]]]:
+) -> tuple[list[CompanyRow], list[ScreenProblem]]:
     """The companies of a sheet and the problems found reading it (nothing is dropped
     silently: an unknown column, a bad cell, a missing key column are all reported)."""
     names = {p.name: p.id for p in knowledge.programs.values()}
@@ -102,10 +110,10 @@ def read_companies(
     return companies, problems
 
 
-def _resolve_headers(sheet: Sheet) -> tuple[list[Resolved | None], list[dict[str, Any]]]:
+def _resolve_headers(sheet: Sheet) -> tuple[list[Resolved | None], list[ScreenProblem]]:
     """Each column's field (None: ignored) and the header problems, reported on the
     header row: unknown or duplicate names, unit conversions, missing key columns."""
-    problems: list[dict[str, Any]] = [
+    problems: list[ScreenProblem] = [
         error(sheet.header_row, "（表头）", note, "warning") for note in sheet.notes
     ]
     resolved: list[Resolved | None] = []
@@ -127,7 +135,7 @@ def _resolve_headers(sheet: Sheet) -> tuple[list[Resolved | None], list[dict[str
     return resolved, problems + _missing_key_columns(sheet, set(seen))
 
 
-def _missing_key_columns(sheet: Sheet, paths: set[str]) -> list[dict[str, Any]]:
+def _missing_key_columns(sheet: Sheet, paths: set[str]) -> list[ScreenProblem]:
     out = []
     by_path = {c.path: c for c in COLUMNS}
     for path in KEY_COLUMNS:
@@ -178,14 +186,14 @@ def _drop(data: dict[str, Any], path: str) -> bool:
 
 def screen_company(
     knowledge: Knowledge, company: CompanyRow, as_of: dt.date
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+) -> tuple[ScreenedCompany | None, list[ScreenProblem]]:
     """One company's result (None when the row cannot be screened) and its problems.
 
     A field the profile validator rejects (e.g. more 科技人员 than 职工总数) is reported
     against its column and left out, and the validation repeated.
     """
     data = company.data
-    problems: list[dict[str, Any]] = []
+    problems: list[ScreenProblem] = []
     for _ in range(len(company.columns) + 1):
         try:
             profile = validate_profile(data, source=f"第{company.row}行")
@@ -213,12 +221,21 @@ def _column_of(company: CompanyRow, path: str) -> tuple[str, str]:
 
 
 def _result(
-    knowledge: Knowledge, company: CompanyRow, profile: Any, as_of: dt.date
-) -> dict[str, Any]:
+    knowledge: Knowledge, company: CompanyRow, profile: Profile, as_of: dt.date
+) -> ScreenedCompany:
     matched = match(knowledge, profile, as_of)
-    keys = ("program", "program_name", "rules_version", "verdict", "rank", "failing", "unknown")
-    programs = [
-        {**{k: row[k] for k in keys}, "gaps": row["gaps"], "missing_fields": row["missing_fields"]}
+    programs: list[ScreenedProgram] = [
+        {
+            "program": row["program"],
+            "program_name": row["program_name"],
+            "rules_version": row["rules_version"],
+            "verdict": row["verdict"],
+            "rank": row["rank"],
+            "failing": row["failing"],
+            "unknown": row["unknown"],
+            "gaps": row["gaps"],
+            "missing_fields": row["missing_fields"],
+        }
         for row in matched["programs"]
     ]
     return {
@@ -239,7 +256,7 @@ def _init_worker(knowledge_dir: str) -> None:
 
 def _screen_batch(
     batch: list[CompanyRow], as_of: dt.date
-) -> list[tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+) -> list[tuple[ScreenedCompany | None, list[ScreenProblem]]]:
     knowledge = _WORKER["knowledge"]
     return [screen_company(knowledge, c, as_of) for c in batch]
 
@@ -252,7 +269,7 @@ def screen_companies(
     knowledge_dir: Path | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[ScreenedCompany], list[ScreenProblem]]:
     """Screen every company (in row order); returns the results and the problems.
 
     With ``knowledge_dir`` and more than :data:`PARALLEL_FROM` companies the work is spread
@@ -260,7 +277,7 @@ def screen_companies(
     """
     total = len(companies)
     workers = workers or min(4, len(os.sched_getaffinity(0)))
-    outcomes: list[tuple[dict[str, Any] | None, list[dict[str, Any]]]] = []
+    outcomes: list[tuple[ScreenedCompany | None, list[ScreenProblem]]] = []
     if knowledge_dir is None or workers < 2 or total < PARALLEL_FROM:
         for i, company in enumerate(companies, 1):
             outcomes.append(screen_company(knowledge, company, as_of))
@@ -296,7 +313,7 @@ def screen_file(
     knowledge_dir: Path | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> dict[str, Any]:
+) -> ScreenResult:
     """The contract's ``screen`` result for a file's bytes (plus each company's profile).
 
     Raises:
@@ -328,7 +345,7 @@ def screen_file(
     }
 
 
-def summary(results: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
+def summary(results: Iterable[ScreenedCompany]) -> dict[str, dict[str, int]]:
     """Per program, how many companies got each verdict."""
     out: dict[str, dict[str, int]] = {}
     for company in results:
@@ -338,9 +355,23 @@ def summary(results: Iterable[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return out
 
 
-def public(result: dict[str, Any]) -> dict[str, Any]:
+def public(result: ScreenResult) -> PublicScreenResult:
     """The result without the per-company profiles (the API and ``--json`` shape)."""
-    return {
-        **result,
-        "companies": [{k: v for k, v in c.items() if k != "profile"} for c in result["companies"]],
+    out: PublicScreenResult = {
+        "as_of": result["as_of"],
+        "file": result["file"],
+        "companies": [
+            {
+                "row": c["row"],
+                "name": c["name"],
+                "programs": c["programs"],
+                "warnings": c["warnings"],
+            }
+            for c in result["companies"]
+        ],
+        "errors": result["errors"],
+        "summary": result["summary"],
     }
+    if "saved" in result:
+        out["saved"] = result["saved"]
+    return out

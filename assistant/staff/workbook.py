@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.core.knowledge import PROGRAM_IDS, Knowledge
+from assistant.core.results import ScreenResult
 from assistant.export import BODY_FONT, HEAD_FONT, _as_text
 from assistant.staff.columns import COLUMNS, template_columns
 
@@ -88,7 +89,7 @@ def _condition_titles(knowledge: Knowledge, program: str, as_of: dt.date) -> dic
     return {c.id: c.title for c in version.conditions} if version else {}
 
 
-def write_result(knowledge: Knowledge, result: dict[str, Any], path: Path) -> Path:
+def write_result(knowledge: Knowledge, result: ScreenResult, path: Path) -> Path:
     """Write the screening result workbook to ``path``."""
     from openpyxl import Workbook
 

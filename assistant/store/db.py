@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import threading
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -175,7 +176,7 @@ class SessionStore:
         self,
         session_id: str,
         question: str,
-        answer: dict[str, Any],
+        answer: Mapping[str, Any],
         facts: dict[str, Any],
         state: dict[str, Any],
     ) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from assistant.core.results import TemplateSuggestion
 from assistant.core.text import normalize
 from assistant.templates.template_store import TemplateStore
 from assistant.templates.topics import topics_agree
@@ -45,7 +46,7 @@ class Candidate:
     programs_agree: bool
     topics_agree: bool = True
 
-    def suggestion(self) -> dict[str, Any]:
+    def suggestion(self) -> TemplateSuggestion:
         """The short form shown to staff (``template_suggestions``)."""
         return {
             "id": self.template["id"],

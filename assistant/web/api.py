@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from assistant.application import Application
+from assistant.core.results import Checklist
 from assistant.errors import (
     AssistantError,
     AuthError,
@@ -139,8 +140,10 @@ def create_api(services: Application) -> FastAPI:
 
     _install_chat_routes(api, services)
 
+    # The result shapes are TypedDicts in assistant.core.results; the routes return them as
+    # they are (``Any``), so FastAPI writes the engine's JSON without a model re-shaping it.
     @api.post("/api/match")
-    def match_route(req: MatchRequest) -> dict[str, Any]:
+    def match_route(req: MatchRequest) -> Any:
         return services.match(req.profile, req.as_of)
 
     _install_staff_routes(api, services)
@@ -165,7 +168,7 @@ def _install_chat_routes(api: FastAPI, services: Application) -> None:
     """Routes of the chat: a turn and feedback on the latest answer."""
 
     @api.post("/api/ask")
-    def ask(req: AskRequest, request: Request) -> dict[str, Any]:
+    def ask(req: AskRequest, request: Request) -> Any:
         # Suggestions name draft and stale templates: for staff, not for the public.
         return services.ask(
             req.question,
@@ -227,7 +230,7 @@ def _install_staff_routes(api: FastAPI, services: Application) -> None:
         return services.accounts().audit_log(limit)
 
 
-def _checklist_response(result: dict[str, Any], fmt: str) -> Response | dict[str, Any]:
+def _checklist_response(result: Checklist, fmt: str) -> Response | Checklist:
     from assistant import export
 
     if fmt == "json":

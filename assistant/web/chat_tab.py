@@ -6,8 +6,10 @@ Gradio. The session id lives in the page's state, so a conversation keeps its fa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.results import Answer
 from assistant.errors import AssistantError
 from assistant.web.render import answer_html, citations_html
 
@@ -23,9 +25,9 @@ EXAMPLES = [
 ]
 
 
-def render_citations(answer: dict[str, Any], knowledge: Any = None) -> str:
+def render_citations(answer: Mapping[str, Any], knowledge: Any = None) -> str:
     """The citations panel (HTML): one line per source, the passage on demand, the source of
-    the direct answer highlighted."""
+    the direct answer highlighted (also of a logged answer, read back as stored)."""
     return citations_html(answer, knowledge)
 
 
@@ -50,7 +52,7 @@ def chat_turn(
     return history, "", answer["session_id"], render_citations(answer, services.knowledge)
 
 
-def template_note(answer: dict[str, Any]) -> str:
+def template_note(answer: Answer) -> str:
     """The note under an answer that came from staff's approved template (so the reader
     knows it is a reviewed standard answer, and staff can tell which one)."""
     template = answer.get("template")

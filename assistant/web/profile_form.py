@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.core.results import Assessment, Score
 from assistant.errors import InputError
 
 Kind = str  # "text" | "date" | "int" | "money" | "number" | "bool" | "choice" | "multi"
@@ -258,12 +259,12 @@ def _deep_copy(data: dict[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in data.items()}
 
 
-def score_chart_html(results: list[dict[str, Any]]) -> str:
+def score_chart_html(results: Sequence[Assessment]) -> str:
     """An SVG bar per rubric score: the sure points, the still-open range, and the pass line.
 
     Returns an empty string when no result has a rubric score.
     """
-    rows = [r for r in results if r.get("score")]
+    rows = [(r["program_name"], score) for r in results if (score := r.get("score"))]
     if not rows:
         return ""
     width, label_w, bar_h, gap = 640, 190, 22, 16
@@ -273,8 +274,9 @@ def score_chart_html(results: list[dict[str, Any]]) -> str:
         f'<svg role="img" aria-label="评分与通过线" viewBox="0 0 {width} {height}" '
         f'width="100%" style="max-width:{width}px;font-size:12px">'
     ]
-    for i, result in enumerate(rows):
-        parts.append(_score_bar(result, i * (bar_h + gap) + 10, label_w, bar_h, scale))
+    for i, (program_name, score) in enumerate(rows):
+        y = i * (bar_h + gap) + 10
+        parts.append(_score_bar(program_name, score, y, label_w, bar_h, scale))
     legend_y = height - 8
     parts.append(
         f'<rect x="{label_w}" y="{legend_y - 9}" width="10" height="10" fill="#2563eb"/>'
@@ -289,14 +291,16 @@ def score_chart_html(results: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def _score_bar(result: dict[str, Any], y: int, label_w: int, bar_h: int, scale: float) -> str:
+def _score_bar(
+    program_name: str, score: Score, y: int, label_w: int, bar_h: int, scale: float
+) -> str:
     """One rubric's bar, scaled to percent of the rubric's maximum."""
     import html
 
-    score = result["score"]
     top = float(score["max"]) or 1.0
-    low, high, line = (float(score[k]) / top * 100 for k in ("total_min", "total_max", "pass_line"))
-    name = html.escape(f"{result['program_name']}·{score['title']}")[:40]
+    figures = (score["total_min"], score["total_max"], score["pass_line"])
+    low, high, line = (float(v) / top * 100 for v in figures)
+    name = html.escape(f"{program_name}·{score['title']}")[:40]
     span = (
         f"{score['total_min']}"
         if score["total_min"] == score["total_max"]

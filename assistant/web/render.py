@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
 STATUS_CLASS = {
@@ -165,7 +166,7 @@ def _lead_pieces(lead: str, passage: str) -> list[str]:
     return found
 
 
-def citations_html(answer: dict[str, Any], knowledge: Any = None) -> str:
+def citations_html(answer: Mapping[str, Any], knowledge: Any = None) -> str:
     """The citations panel: one line per source (title, 文号, 条, issuer and date), the passage
     folded; the source the direct answer was taken from is highlighted and opened, with the
     sentence marked."""

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse, Response
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
+from assistant.core.results import PublicScreenResult, ScreenResult
 from assistant.errors import InputError
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def screen_upload(
     *,
     save: bool = False,
     progress: Any = None,
-) -> dict[str, Any]:
+) -> ScreenResult:
     """Screen an uploaded list (full result, with profiles), audited; optionally saved.
 
     Raises:
@@ -62,7 +63,7 @@ def screen_upload(
     return result
 
 
-def result_workbook(services: Application, user: User, result: dict[str, Any]) -> Path:
+def result_workbook(services: Application, user: User, result: ScreenResult) -> Path:
     """Write the result workbook to a fresh temporary folder (audited as an export)."""
     from assistant.staff.workbook import write_result
 
@@ -87,7 +88,7 @@ def install_screen_routes(api: FastAPI, services: Application) -> None:
         as_of: dt.date | None = None,
         format: Literal["json", "xlsx"] = "json",
         save: bool = False,
-    ) -> Response | dict[str, Any]:
+    ) -> Response | PublicScreenResult:
         user = require(services, request, "staff", "admin")
         data = await file.read(int(services.settings.max_file_mb * 2**20) + 1)
         # a large list takes seconds: off the event loop, so other requests are served

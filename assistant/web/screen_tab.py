@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.core.results import ScreenResult
 from assistant.errors import AssistantError, ForbiddenError
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def template_file(services: "Application", user: "User", as_of: str = "") -> str
     return str(write_template(folder / "批量筛查模板.xlsx", _day(as_of)))
 
 
-def summary_markdown(result: dict[str, Any]) -> str:
+def summary_markdown(result: ScreenResult) -> str:
     """The screening at a glance: per program how many companies got each verdict, then
     the errors (row, column, what is wrong)."""
     from assistant.staff.workbook import VERDICT_WORD

@@ -17,6 +17,7 @@ from assistant.core.assessment import VERDICT_TEXT as BASE_VERDICT_TEXT
 from assistant.core.assessment import assess, checklist
 from assistant.core.names import title_choices
 from assistant.core.profile import validate_profile
+from assistant.core.results import Assessment, Gap, MatchResult
 from assistant.errors import AssistantError, InputError
 from assistant.web.profile_form import (
     YES_NO,
@@ -84,13 +85,13 @@ def _cell(text: Any) -> str:
     return str(text or "").replace("|", "｜").replace("\n", " ")
 
 
-def render_assessment(result: dict[str, Any]) -> str:
+def render_assessment(result: Assessment) -> str:
     """One assessment as Markdown: verdict, score, conditions table, questions."""
     lines = [
         f"### {result['program_name']}：{VERDICT_TEXT[result['verdict']]}",
         f"适用规则：{result['rules_version']}（评估日期 {result['as_of']}）",
     ]
-    score = result.get("score")
+    score = result["score"]
     if score:
         span = (
             f"{score['total_min']}"
@@ -118,11 +119,12 @@ def render_assessment(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def gap_share(gap: dict[str, Any], profile: Any) -> float | None:
+def gap_share(gap: Gap, profile: Any) -> float | None:
     """How far the company is towards closing a gap (current / needed), or None when the gap
     is not a figure of the profile."""
     change = gap.get("change") or {}
-    if gap.get("delta") is None or not change or gap["delta"] < 0:
+    delta = gap["delta"]
+    if delta is None or not change or delta < 0:
         return None
     path, target = next(iter(change.items()))
     current = profile.get(path)
@@ -131,13 +133,13 @@ def gap_share(gap: dict[str, Any], profile: Any) -> float | None:
     return max(0.0, min(1.0, float(current) / float(target)))
 
 
-def progress_bar(gap: dict[str, Any], profile: Any) -> str:
+def progress_bar(gap: Gap, profile: Any) -> str:
     """The gap's progress bar (HTML), or '' when it has no figure to measure."""
     share = gap_share(gap, profile)
     return "" if share is None else progress_html(share, "已完成")
 
 
-def render_ranking(match_result: dict[str, Any], profile: Any) -> str:
+def render_ranking(match_result: MatchResult, profile: Any) -> str:
     """The 全部项目 view (HTML): one row per program, ranked, its gaps with progress bars and
     its paths inside the row."""
     rows = []
@@ -175,7 +177,7 @@ def run_check(services: Application, program: str, profile_text: str, as_of: str
 
 def check_report(
     services: Application, program: str, profile: Any, day: dt.date
-) -> tuple[str, list[dict[str, Any]]]:
+) -> tuple[str, list[Assessment]]:
     """The 开始评估 Markdown and the assessments it shows (one program, or all ranked)."""
     from assistant.core.matching import match
 

@@ -42,6 +42,21 @@ class InputError(AssistantError):
     code = "bad_input"
 
 
+class FieldError(InputError):
+    """One field of a company profile is invalid.
+
+    The message names the file or row (``source``), the field's path as written in the JSON
+    and the reason in Chinese; ``field`` and ``reason`` let a caller (the screening's
+    errors sheet, the chat) point at the field without reading the message.
+    """
+
+    def __init__(self, source: str, field: str, reason: str) -> None:
+        """Build the message from its parts."""
+        super().__init__(f"{source}：字段 '{field}' {reason}")
+        self.field = field
+        self.reason = reason
+
+
 class DocumentError(InputError):
     """A document cannot be ingested."""
 

@@ -72,7 +72,7 @@ def test_checklist_downloads_open(client):
     ("body", "status", "needle"),
     [
         ({"program": "gazelle", "profile": {}}, 400, "unknown program"),
-        ({"program": "hnte", "profile": {"employees": -1}}, 400, "'employees'"),
+        ({"program": "hnte", "profile": {"employees": -1}}, 400, "字段 'employees' 须为不小于 0"),
         ({"program": "hnte"}, 400, "profile"),
         ({"program": "hnte", "profile": {}, "as_of": "2026-02-30"}, 400, "as_of"),
         ({"program": "hnte", "profile": "not an object"}, 400, "profile"),

@@ -133,9 +133,15 @@ def test_checklist_json_has_the_contract_shape():
 @pytest.mark.parametrize(
     ("args", "content", "needle"),
     [
-        (("check", "hnte"), "{not json", "invalid JSON"),
+        (("check", "hnte"), "{not json", "不是有效的 JSON"),
         (("check", "gazelle"), "{}", "unknown program 'gazelle'"),
-        (("check", "hnte"), '{"employees": -3}', "'employees'"),
+        (("check", "hnte"), '{"employees": -3}', "字段 'employees' 须为不小于 0 的整数（现为 -3）"),
+        (
+            ("check", "hnte"),
+            '{"financials": {"2025": {"rd_expense": -1}}}',
+            "字段 'financials.2025.rd_expense' 不能为负数（现为 -1）",
+        ),
+        (("check", "hnte"), '{"employees": 10, "tech_staff": 20}', "不能多于职工总数"),
         (
             ("check", "hnte"),
             '{"financials": {"2025": {"revenue": "很多"}}}',
@@ -167,7 +173,7 @@ def test_yuan_figures_warn_on_stderr_and_on_the_condition(tmp_path):
     profile.write_text(json.dumps(data), encoding="utf-8")
     proc = _run("check", "tech_sme", "--profile", str(profile), "--as-of", "2026-11-22", "--json")
     assert proc.returncode == 0
-    assert "looks like an amount in 元" in proc.stderr
+    assert "像是以元填写的金额" in proc.stderr
     size = next(
         c for c in json.loads(proc.stdout)["conditions"] if c["id"] == "tech_sme.enterprise_size"
     )

@@ -245,7 +245,7 @@ def test_profiles_parsed_with_decimals_are_accepted() -> None:
 def test_a_non_finite_figure_is_refused_with_its_field() -> None:
     from assistant.errors import InputError
 
-    with pytest.raises(InputError, match=r"financials\.2025\.revenue.*finite"):
+    with pytest.raises(InputError, match=r"financials\.2025\.revenue.*有限的数字"):
         validate_profile({"financials": {"2025": {"revenue": float("nan")}}})
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from assistant.core.profile import PROFILE_PATHS, load_profile, validate_profile
-from assistant.errors import InputError
+from assistant.errors import FieldError, InputError
 from tests.conftest import TESTS
 
 
@@ -32,9 +33,17 @@ from tests.conftest import TESTS
     ],
 )
 def test_invalid_fields_are_named_in_the_error(profile, field):
-    with pytest.raises(InputError) as err:
+    with pytest.raises(FieldError) as err:
         validate_profile(profile)
     assert field in str(err.value)
+    assert err.value.field == field.strip("'")
+    # The reason is Chinese: the only Latin letters left are the field's path, the example
+    # values and the JSON words a person types (true/false, national/provincial…).
+    reason = re.sub(
+        r"[A-Za-z_.]*(true|false|national|provincial|JSON|YYYY-MM-DD)", "", str(err.value)
+    )
+    assert re.search(r"[\u4e00-\u9fff]", err.value.reason)
+    assert not re.search(r"\b(must|got|should|invalid|expected)\b", reason), reason
 
 
 def test_negative_net_profit_is_allowed():
@@ -51,12 +60,12 @@ def test_figures_in_yuan_are_flagged_with_the_converted_value():
 def test_invalid_json_names_the_line(tmp_path):
     path = tmp_path / "p.json"
     path.write_text('{"employees": 12,}', encoding="utf-8")
-    with pytest.raises(InputError, match="line 1"):
+    with pytest.raises(InputError, match="第 1 行"):
         load_profile(path)
 
 
 def test_a_profile_must_be_an_object():
-    with pytest.raises(InputError, match="JSON object"):
+    with pytest.raises(InputError, match="JSON 对象"):
         validate_profile([1, 2])
 
 

@@ -35,7 +35,7 @@ from assistant.core.knowledge import Knowledge
 from assistant.core.profile import Profile, validate_profile
 from assistant.core.results import Assessment, ConditionChange
 from assistant.core.text import to_simplified
-from assistant.errors import InputError
+from assistant.errors import FieldError, InputError
 
 ACTS = ("facts", "assessment", "answer", "condition", "refusal", "clarify")
 # Facts that place a company but say nothing about its figures.
@@ -319,40 +319,11 @@ def check_profile(knowledge: Knowledge, data: dict[str, Any]) -> Profile | str:
         return f"{chinese_error(knowledge, exc, '您提供的企业信息')}请更正后再告诉我。"
 
 
-_REASONS = [
-    (r"must be a whole number", "须为不小于 0 的整数"),
-    (r"must be a number in 万元", "须为以万元计的数字（不带单位和逗号）"),
-    (r"must not be negative", "不能为负数"),
-    (r"must be a date", "须为日期 YYYY-MM-DD"),
-    (r"must be true or false", "须为 true 或 false"),
-    (r"must be one of ([^,]+(?:, [^,]+)*), got", r"须为以下之一：\1"),
-    (r"must be text", "须为文字"),
-    (r"is a percentage", "是百分比（0–100）"),
-    (r"keys must be fiscal years", '须按会计年度（如 "2025"）填写'),
-    (r"must be an object", "格式不对，须为 JSON 对象"),
-    (r"must be a list", '须为项目 id 列表，如 ["hnte"]'),
-    (r"18-character", "须为 18 位统一社会信用代码"),
-    (r"科技人员 is more than", "科技人员数不能多于职工总数"),
-]
-
-
 def chinese_error(knowledge: Knowledge, exc: InputError, source: str) -> str:
-    """A profile validation error in Chinese, naming the field by its Chinese label."""
-    text = str(exc)
-    found = re.search(r"field '([^']+)': (.*)$", text)
-    if not found:
+    """A profile validation error for the chat, naming the field by its Chinese label."""
+    if not isinstance(exc, FieldError):
         return f"{source}无法使用：JSON 须为对象 {{...}}，字段见企业信息格式说明。"
-    path, reason = found.group(1), found.group(2)
-    label = field_label(knowledge, path)
-    said = "取值无法识别"
-    for pattern, replacement in _REASONS:
-        hit = re.search(pattern, reason)
-        if hit:
-            said = hit.expand(replacement) if "\\" in replacement else replacement
-            break
-    got = re.search(r"got (.+?)(?: \(.*\))?$", reason)
-    value = f"（现为 {got.group(1)}）" if got else ""
-    return f"{source}中的「{label}」（{path}）{said}{value}。"
+    return f"{source}中的「{field_label(knowledge, exc.field)}」（{exc.field}）{exc.reason}。"
 
 
 @dataclass

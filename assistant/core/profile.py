@@ -18,7 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import InputError
+from assistant.errors import FieldError, InputError
 
 YEAR_FIELDS = {
     "revenue": "营业收入",
@@ -104,12 +104,12 @@ def load_profile(path: Path) -> Profile:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read the profile ({exc})") from exc
+        raise InputError(f"{path}：无法读取企业信息文件（{exc}）") from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+            f"{path}：第 {exc.lineno} 行第 {exc.colno} 列不是有效的 JSON（{exc.msg}）"
         ) from exc
     return validate_profile(data, source=str(path))
 
@@ -122,10 +122,10 @@ def validate_profile(data: Any, *, source: str = "profile") -> Profile:
     >>> validate_profile({"employees": -1})
     Traceback (most recent call last):
     ...
-    assistant.errors.InputError: profile: field 'employees': must be a whole number >= 0, got -1
+    assistant.errors.FieldError: profile：字段 'employees' 须为不小于 0 的整数（现为 -1）
     """
     if not isinstance(data, dict):
-        raise InputError(f"{source}: the profile must be a JSON object {{...}}")
+        raise InputError(f"{source}：企业信息须为 JSON 对象 {{...}}")
     check = _Checker(source)
     check.scalars(data)
     check.region(data.get("region"))
@@ -149,7 +149,9 @@ class _Checker:
         self.warnings: list[str] = []
 
     def fail(self, field_name: str, message: str) -> None:
-        raise InputError(f"{self.source}: field '{field_name}': {message}")
+        # The field's path stays as written in the JSON, so a person finds it in the file
+        # and the chat can put the field's Chinese name beside it.
+        raise FieldError(self.source, field_name, message)
 
     def count(self, name: str, value: Any) -> None:
         if value is None:
@@ -158,19 +160,18 @@ class _Checker:
             whole = isinstance(value, float | Decimal) and _finite(value) and value % 1 == 0
             if whole and value >= 0:
                 return
-            self.fail(name, f"must be a whole number >= 0, got {value!r}")
+            self.fail(name, f"须为不小于 0 的整数（现为 {value!r}）")
 
     def wan(self, name: str, value: Any, *, signed: bool = False) -> None:
         if value is None:
             return
         # Decimal: a caller that parsed the JSON with parse_float=Decimal
         if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-            hint = " (write the number without units or commas, in 万元)"
-            self.fail(name, f"must be a number in 万元, got {value!r}{hint}")
+            self.fail(name, f"须为以万元计的数字，不带单位和逗号（现为 {value!r}）")
         if not _finite(value):
-            self.fail(name, f"must be a finite number, got {value!r}")
+            self.fail(name, f"须为有限的数字（现为 {value!r}）")
         if not signed and value < 0:
-            self.fail(name, f"must not be negative, got {value}")
+            self.fail(name, f"不能为负数（现为 {value}）")
 
     def date(self, name: str, value: Any) -> None:
         if value is None:
@@ -178,7 +179,7 @@ class _Checker:
         try:
             dt.date.fromisoformat(str(value))
         except ValueError:
-            self.fail(name, f"must be a date YYYY-MM-DD, got {value!r}")
+            self.fail(name, f"须为日期 YYYY-MM-DD，如 2019-05-20（现为 {value!r}）")
 
     def scalars(self, data: dict[str, Any]) -> None:
         self.numbers(data)
@@ -190,7 +191,9 @@ class _Checker:
             and isinstance(tech, int | float | Decimal)
             and tech > employees
         ):
-            self.fail("tech_staff", f"{tech} 科技人员 is more than the {employees} 职工总数")
+            self.fail(
+                "tech_staff", f"不能多于职工总数（科技人员 {tech} 人，职工总数 {employees} 人）"
+            )
 
     def numbers(self, data: dict[str, Any]) -> None:
         for name in _COUNTS:
@@ -205,37 +208,37 @@ class _Checker:
     def texts(self, data: dict[str, Any]) -> None:
         for name, allowed in _ENUMS.items():
             if data.get(name) is not None and data[name] not in allowed:
-                self.fail(name, f"must be one of {', '.join(allowed)}, got {data[name]!r}")
+                self.fail(name, f"须为以下之一：{'、'.join(allowed)}（现为 {data[name]!r}）")
         for name in ("name", "tech_field"):
             if data.get(name) is not None and not isinstance(data[name], str):
-                self.fail(name, "must be text")
+                self.fail(name, "须为文字")
         if data.get("credit_code") is not None and not _CREDIT.match(str(data["credit_code"])):
-            self.fail("credit_code", "must be an 18-character 统一社会信用代码")
+            self.fail("credit_code", "须为 18 位统一社会信用代码")
 
     def flags(self, data: dict[str, Any]) -> None:
         for name in ("has_own_trademark", "quality_management_certified"):
             if data.get(name) is not None and not isinstance(data[name], bool):
-                self.fail(name, f"must be true or false, got {data[name]!r}")
+                self.fail(name, f"须为 true 或 false（现为 {data[name]!r}）")
         quals = data.get("qualifications")
         if quals is not None and (
             not isinstance(quals, list) or not all(isinstance(q, str) for q in quals)
         ):
-            self.fail("qualifications", 'must be a list of program ids, e.g. ["hnte"]')
+            self.fail("qualifications", '须为项目编号的列表，如 ["hnte"]')
 
     def region(self, region: Any) -> None:
         if region is None:
             return
         if not isinstance(region, dict):
-            self.fail("region", 'must be an object like {"city": "济南市"}')
+            self.fail("region", '须为 JSON 对象，如 {"city": "济南市"}')
         for key in ("province", "city", "district"):
             if region.get(key) is not None and not isinstance(region[key], str):
-                self.fail(f"region.{key}", "must be text")
+                self.fail(f"region.{key}", "须为文字")
 
     def ip(self, ip: Any) -> None:
         if ip is None:
             return
         if not isinstance(ip, dict):
-            self.fail("ip", 'must be an object like {"invention_patents": 2}')
+            self.fail("ip", '须为 JSON 对象，如 {"invention_patents": 2}')
         for key in _IP:
             self.count(f"ip.{key}", ip.get(key))
 
@@ -243,21 +246,21 @@ class _Checker:
         if comp is None:
             return
         if not isinstance(comp, dict):
-            self.fail("compliance", "must be an object of true/false answers")
+            self.fail("compliance", "须为 JSON 对象，各项为 true 或 false")
         for key in _BOOLS:
             if comp.get(key) is not None and not isinstance(comp[key], bool):
-                self.fail(f"compliance.{key}", f"must be true or false, got {comp[key]!r}")
+                self.fail(f"compliance.{key}", f"须为 true 或 false（现为 {comp[key]!r}）")
 
     def financials(self, fin: Any) -> None:
         if fin is None:
             return
         if not isinstance(fin, dict):
-            self.fail("financials", 'must be an object keyed by fiscal year, e.g. {"2025": {...}}')
+            self.fail("financials", '须为按会计年度填写的 JSON 对象，如 {"2025": {...}}')
         for year, figures in fin.items():
             if not re.fullmatch(r"\d{4}", str(year)) or not 1990 <= int(year) <= 2100:
-                self.fail(f"financials.{year}", 'keys must be fiscal years like "2025"')
+                self.fail(f"financials.{year}", '的年度须写成会计年度，如 "2025"')
             if not isinstance(figures, dict):
-                self.fail(f"financials.{year}", "must be an object of figures in 万元")
+                self.fail(f"financials.{year}", "须为以万元计的各项数字组成的 JSON 对象")
             for key, value in figures.items():
                 if key in YEAR_FIELDS:
                     self.wan(f"financials.{year}.{key}", value, signed=key in _SIGNED)
@@ -266,12 +269,12 @@ class _Checker:
         if market is None:
             return
         if not isinstance(market, dict):
-            self.fail("market", 'must be an object like {"share_pct": 12}')
+            self.fail("market", '须为 JSON 对象，如 {"share_pct": 12}')
         share = market.get("share_pct")
         if share is not None:
             self.wan("market.share_pct", share)
             if share > 100:
-                self.fail("market.share_pct", f"is a percentage (0-100), got {share}")
+                self.fail("market.share_pct", f"是百分比，须在 0–100 之间（现为 {share}）")
         for key in ("national_rank", "province_rank"):
             if market.get(key) is not None:
                 self.count(f"market.{key}", market[key])
@@ -282,10 +285,10 @@ class _Checker:
             return
         if not isinstance(award, dict):
             self.fail(
-                "st_award", 'must be null (none) or {"level": "national", "year": 2024, "rank": 1}'
+                "st_award", '须为 null（没有）或 {"level": "national", "year": 2024, "rank": 1}'
             )
         if award.get("level") not in (None, "national", "provincial"):
-            self.fail("st_award.level", "must be national or provincial")
+            self.fail("st_award.level", "须为 national（国家级）或 provincial（省级）")
         for key in ("year", "rank"):
             self.count(f"st_award.{key}", award.get(key))
 
@@ -295,12 +298,12 @@ class _Checker:
             return
         if not isinstance(stated, dict):
             self.fail(
-                "stated", 'must be an object of ratios in %, e.g. {"debt_ratio_last_year": 40}'
+                "stated", '须为以 % 计的比例组成的 JSON 对象，如 {"debt_ratio_last_year": 40}'
             )
         for key, value in stated.items():
             self.wan(f"stated.{key}", value, signed=key.endswith("growth_last_year"))
             if abs(value) > 1000:
-                self.fail(f"stated.{key}", f"is a percentage, got {value}")
+                self.fail(f"stated.{key}", f"是百分比（现为 {value}）")
 
     def plausibility(self, data: dict[str, Any]) -> None:
         """Warn about figures that look like 元 instead of 万元."""
@@ -312,15 +315,13 @@ class _Checker:
                     and abs(float(value)) >= YUAN_SUSPECT_WAN
                 ):
                     self.warnings.append(
-                        f"financials.{year}.{key} = {value:g} 万元 ({value / 10000:g} 亿元) looks "
-                        f"like an amount in 元; 万元 would be {value / 10000:g}. Check the unit."
+                        f"financials.{year}.{key} = {value:g} 万元（{value / 10000:g} 亿元）"
+                        f"像是以元填写的金额；按万元应为 {value / 10000:g}，请核对单位。"
                     )
         for key in WAN_FIELDS:
             value = data.get(key)
             if isinstance(value, int | float | Decimal) and value >= YUAN_SUSPECT_WAN:
-                self.warnings.append(
-                    f"{key} = {value:g} 万元 looks like an amount in 元; check the unit."
-                )
+                self.warnings.append(f"{key} = {value:g} 万元 像是以元填写的金额，请核对单位。")
 
 
 PROFILE_PATHS: frozenset[str] = frozenset(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from assistant.core.results import (
     ScreenProblem,
     ScreenResult,
 )
-from assistant.errors import InputError
+from assistant.errors import FieldError, InputError
 from assistant.staff.columns import (
     COLUMNS,
     KEY_COLUMNS,
@@ -51,7 +50,6 @@ EXAMPLE_PREFIX = "示例："
 """Rows whose company name starts with this are the template's example and are skipped."""
 PARALLEL_FROM = 80
 """Below this many companies one process is faster than starting workers."""
-_FIELD = re.compile(r"field '([^']+)'")
 
 
 @dataclass(frozen=True)
@@ -199,8 +197,7 @@ def screen_company(
             profile = validate_profile(data, source=f"第{company.row}行")
             break
         except InputError as exc:
-            found = _FIELD.search(str(exc))
-            path = found.group(1) if found else ""
+            path = exc.field if isinstance(exc, FieldError) else ""
             letter, header = company.columns.get(path) or _column_of(company, path)
             message = f"数据校验未通过（{exc}）；此项已忽略"
             problems.append(error(company.row, header or "（整行）", message, letter=letter))

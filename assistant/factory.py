@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from sqlalchemy.engine import Engine
 
-    from assistant.chat.assistant import ChatAssistant
+    from assistant.chat.conversation import ChatAssistant
     from assistant.templates.matcher import TemplateMatcher
 
 
@@ -28,7 +28,7 @@ def build_chat(
 ) -> ChatAssistant:
     """The chat assistant over the search stack, with sessions in the database (``engine``:
     one the caller shares with its other stores; a new one otherwise)."""
-    from assistant.chat.assistant import ChatAssistant
+    from assistant.chat.conversation import ChatAssistant
     from assistant.chat.llm import make_chat_model
     from assistant.store.db import SessionStore, make_engine
 

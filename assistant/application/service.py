@@ -36,7 +36,7 @@ from assistant.errors import AssistantError, InputError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
-    from assistant.chat.assistant import ChatAssistant
+    from assistant.chat.conversation import ChatAssistant
     from assistant.factory import SearchStack
     from assistant.review.console import ReviewConsole
     from assistant.search.ingest import IngestResult

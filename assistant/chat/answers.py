@@ -1,7 +1,7 @@
 """The answer of each act of a turn, as the contract's answer body: the engine's verdicts,
 a dialogue reply, a filled template, a passage answer, a refusal.
 
-:class:`~assistant.chat.assistant.ChatAssistant` decides the act; this module builds what it
+:class:`~assistant.chat.conversation.ChatAssistant` decides the act; this module builds what it
 answers. Verdicts and figures come from the engine, passages from retrieval; nothing here
 keeps state between turns beyond what the session's :class:`DialogueState` holds.
 """

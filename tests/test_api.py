@@ -71,7 +71,7 @@ def test_checklist_downloads_open(client):
 @pytest.mark.parametrize(
     ("body", "status", "needle"),
     [
-        ({"program": "gazelle", "profile": {}}, 400, "unknown program"),
+        ({"program": "gazelle", "profile": {}}, 400, "未知的项目编号"),
         ({"program": "hnte", "profile": {"employees": -1}}, 400, "字段 'employees' 须为不小于 0"),
         ({"program": "hnte"}, 400, "profile"),
         ({"program": "hnte", "profile": {}, "as_of": "2026-02-30"}, 400, "as_of"),

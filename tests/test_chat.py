@@ -138,7 +138,7 @@ def test_a_traditional_question_gets_a_traditional_answer(chat):
 
 @pytest.mark.parametrize("question", ["", "   ", "高企" * 50_000])
 def test_empty_and_huge_questions_get_clear_errors(chat, question):
-    with pytest.raises(InputError, match="question"):
+    with pytest.raises(InputError, match="问题"):
         chat.ask(question)
 
 

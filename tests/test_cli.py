@@ -69,10 +69,10 @@ def test_a_bad_file_exits_2_with_a_one_line_reason_and_the_rest_is_ingested(run,
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (("search", "高企条件", "--program", "gazelle", "--json"), "unknown program 'gazelle'"),
+        (("search", "高企条件", "--program", "gazelle", "--json"), "未知的项目编号 'gazelle'"),
         (("programs", "--as-of", "2026-02-30", "--json"), "YYYY-MM-DD"),
         (("frobnicate", "--json"), "invalid choice"),
-        (("search", "", "--json"), "question is empty"),
+        (("search", "", "--json"), "问题为空"),
     ],
 )
 def test_bad_input_exits_2_with_a_json_error(run, args, needle):

@@ -134,7 +134,7 @@ def test_checklist_json_has_the_contract_shape():
     ("args", "content", "needle"),
     [
         (("check", "hnte"), "{not json", "不是有效的 JSON"),
-        (("check", "gazelle"), "{}", "unknown program 'gazelle'"),
+        (("check", "gazelle"), "{}", "未知的项目编号 'gazelle'"),
         (("check", "hnte"), '{"employees": -3}', "字段 'employees' 须为不小于 0 的整数（现为 -3）"),
         (
             ("check", "hnte"),

@@ -58,7 +58,7 @@ def test_keyword_index_follows_changes_made_by_another_stack(settings, stack, tm
 
 @pytest.mark.parametrize("question", ["", "   ", "高企" * 1500])
 def test_empty_and_huge_questions_are_refused_clearly(stack, question):
-    with pytest.raises(InputError, match="question"):
+    with pytest.raises(InputError, match="问题"):
         stack.retriever.search(question)
 
 

@@ -62,7 +62,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     app = Application(settings)
     if args.program and args.program not in app.knowledge.programs:
         raise InputError(
-            f"unknown program '{args.program}'; use one of: {', '.join(app.knowledge.programs)}"
+            f"未知的项目编号 '{args.program}'，可用：{'、'.join(app.knowledge.programs)}"
         )
     _index_here(app)
     passages = app.search(args.question, args.k, program=args.program, doc_type=args.doc_type)

@@ -99,13 +99,11 @@ def assess_verdict(
 
 def _version_in_force(knowledge: Knowledge, program: str, as_of: dt.date) -> RuleVersion:
     if program not in knowledge.programs:
-        raise InputError(
-            f"unknown program '{program}'; use one of: {', '.join(knowledge.programs)}"
-        )
+        raise InputError(f"未知的项目编号 '{program}'，可用：{'、'.join(knowledge.programs)}")
     rules = knowledge.rules.get(program)
     version = rules.version_on(as_of) if rules else None
     if version is None:
-        raise InputError(f"program '{program}' has no rules in force on {as_of.isoformat()}")
+        raise InputError(f"项目 '{program}' 在 {as_of.isoformat()} 没有生效的认定规则")
     return version
 
 
@@ -118,12 +116,10 @@ def checklist(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.da
     from assistant.core.checklist import STATUSES, precheck
 
     if program not in knowledge.programs:
-        raise InputError(
-            f"unknown program '{program}'; use one of: {', '.join(knowledge.programs)}"
-        )
+        raise InputError(f"未知的项目编号 '{program}'，可用：{'、'.join(knowledge.programs)}")
     items = knowledge.checklists.get(program)
     if not items:
-        raise InputError(f"program '{program}' has no application checklist yet")
+        raise InputError(f"项目 '{program}' 暂无申报材料清单")
     rules = knowledge.rules.get(program)
     version = rules.version_on(as_of) if rules else None
     facts = Facts(profile, as_of)

@@ -96,12 +96,9 @@ def check_question(text: str, limit: int) -> str:
 
     text = (text or "").strip()
     if not text:
-        raise InputError("the question is empty; type a question")
+        raise InputError("问题为空，请输入要问的问题")
     if len(text) > limit:
-        raise InputError(
-            f"the question has {len(text)} characters; keep it under {limit} "
-            "and ask about one thing at a time"
-        )
+        raise InputError(f"问题有 {len(text)} 个字，请控制在 {limit} 字以内，一次问一件事")
     return text
 
 

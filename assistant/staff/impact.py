@@ -51,7 +51,7 @@ def switches(
         InputError: unknown program, or no version matches.
     """
     if program not in knowledge.rules:
-        raise InputError(f"unknown program '{program}'; use one of: {', '.join(knowledge.rules)}")
+        raise InputError(f"未知的项目编号 '{program}'，可用：{'、'.join(knowledge.rules)}")
     versions = knowledge.rules[program].versions
     found = []
     for new in versions:

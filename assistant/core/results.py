@@ -290,27 +290,27 @@ class ScreenedCompany(ScreenedCompanyPublic):
     profile: dict[str, Any]
 
 
-class ScreenResult(TypedDict):
-    """``screen``: every company of a list against every program."""
+class _ScreenRun(TypedDict):
+    """What a screening run says besides its companies."""
 
     as_of: str
     file: str
-    companies: list[ScreenedCompany]
     errors: list[ScreenProblem]
     summary: dict[str, dict[str, int]]
     saved: NotRequired[list[int]]
     """The register's ids of the companies saved (when asked to save)."""
 
 
-class PublicScreenResult(TypedDict):
+class ScreenResult(_ScreenRun):
+    """``screen``: every company of a list against every program."""
+
+    companies: list[ScreenedCompany]
+
+
+class PublicScreenResult(_ScreenRun):
     """:class:`ScreenResult` without the profiles (the API and ``--json`` shape)."""
 
-    as_of: str
-    file: str
     companies: list[ScreenedCompanyPublic]
-    errors: list[ScreenProblem]
-    summary: dict[str, dict[str, int]]
-    saved: NotRequired[list[int]]
 
 
 # --- ask: one chat turn ---------------------------------------------------------------------

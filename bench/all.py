@@ -86,12 +86,12 @@ def scale(quick: bool, data: Path) -> dict[str, Any]:
 
 
 def ask(quick: bool, data: Path) -> dict[str, Any]:
-    """Step 3a: grounded ask in process with e5-onnx, warm."""
+    """Step 3a: grounded ask in process with the default embedder (e5), warm."""
     from assistant.factory import build_chat, build_search
     from assistant.search.embeddings import make_embeddings
     from eval.answers import load_answer_set, run, summary
 
-    settings = Settings(data_dir=data / "bench-ask-onnx", embeddings="e5-onnx")
+    settings = Settings(data_dir=data / "bench-ask", embeddings="e5")
     seed_vector_cache(settings.data_dir)
     stack = build_search(settings, embeddings=make_embeddings(settings))
     stack.indexer.index_knowledge(stack.knowledge)

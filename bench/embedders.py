@@ -4,7 +4,8 @@ Each embedder runs in a process of its own (so its load time and memory are its 
 the same chunk texts of real knowledge articles, sorted by length and batched as the
 indexer does. Reports passages/s by the wall clock and per CPU-second (the second is
 steadier on a machine shared with other work), the load time, the resident memory after
-loading and after the run, and each vector's cosine to the torch model's. Then the full
+loading and after the run, each vector's cosine to the torch model's, and one question's
+latency with one thread (as a web worker embeds it). Then the full
 ingestion pipeline with e5-onnx on the same passages, and its ratio to the raw embedder.
 
 Usage: .venv/bin/python -m bench.embedders [--passages 120] [--out bench-results]
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from assistant.config import PROJECT_ROOT, Settings, offline_environment
-from bench.common import machine, write_report
+from bench.common import machine, percentiles, write_report
 
 MODEL_DIR = PROJECT_ROOT / "data" / "models" / "multilingual-e5-small"
 KINDS = ("torch-fp32", "onnx-fp32", "onnx-int8")
@@ -45,15 +46,16 @@ def sample_texts(n: int) -> list[str]:
     return texts[:n]
 
 
-def make(kind: str) -> Any:
-    """The raw embedder of a kind (no vector cache)."""
+def make(kind: str, threads: int = 0) -> Any:
+    """The raw embedder of a kind (no vector cache); ``threads`` 0: every core."""
     if kind == "torch-fp32":
         from assistant.search.embeddings import E5Embeddings
 
-        return E5Embeddings(MODEL_DIR)
+        return E5Embeddings(MODEL_DIR, threads=threads)
     from assistant.search.onnx_e5 import OnnxE5Embeddings
 
-    return OnnxE5Embeddings(MODEL_DIR, precision="int8" if kind == "onnx-int8" else "fp32")
+    precision = "int8" if kind == "onnx-int8" else "fp32"
+    return OnnxE5Embeddings(MODEL_DIR, precision=precision, threads=threads)
 
 
 def run_one(kind: str, texts: list[str], vectors_out: Path) -> dict[str, Any]:
@@ -77,12 +79,30 @@ def run_one(kind: str, texts: list[str], vectors_out: Path) -> dict[str, Any]:
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     np.save(vectors_out, np.asarray(vectors, dtype=np.float32))
     return {
+        **question_latency(kind),
         "load_s": round(load_s, 2),
         "rss_loaded_mb": round((rss_loaded - rss0) / 2**20, 1),
         "rss_after_mb": round(proc.memory_info().rss / 2**20, 1),
         "passages_per_s": round(len(texts) / wall, 2),
         "passages_per_cpu_s": round(len(texts) / cpu, 2),
     }
+
+
+def question_latency(kind: str) -> dict[str, float]:
+    """One question at a time with one thread, as a web worker on 2 cores embeds them: the
+    cost of a question's vector is mostly reading the weights, not arithmetic."""
+    from eval.answers import load_answer_set
+
+    emb = make(kind, threads=1)
+    questions = [item.question for item in load_answer_set()][:60]
+    emb.embed_query(questions[0])
+    times = []
+    for question in questions:
+        t0 = time.perf_counter()
+        emb.embed_query(question)
+        times.append((time.perf_counter() - t0) * 1000)
+    latency = percentiles(times)
+    return {"query_p50_ms": latency["p50_ms"], "query_p95_ms": latency["p95_ms"]}
 
 
 def ingest_ratio(texts: list[str]) -> dict[str, Any]:
@@ -169,6 +189,7 @@ def rows(result: dict[str, Any]) -> list[tuple[str, str]]:
             extra = f" (×{r['speedup_vs_torch']} torch; cosine ≥ {r['cosine_to_torch_min']})"
         table.append((f"{kind} passages/s", f"{r['passages_per_s']}{extra}"))
         table.append((f"{kind} load", f"{r['load_s']} s, +{r['rss_loaded_mb']} MiB"))
+        table.append((f"{kind} one question, 1 thread", f"p50 {r['query_p50_ms']} ms"))
     ing = result["ingest_e5_onnx"]
     table.append(("ingestion e5-onnx", f"{ing['ingest_chunks_per_s']} chunks/s"))
     table.append(("ingestion / raw embedder", f"{ing['ingest_vs_raw']:.0%}"))

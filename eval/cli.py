@@ -53,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="the result as JSON on stdout")
     run.add_argument("--out", type=Path, default=None, help="report folder (default DATA/eval)")
     run.add_argument("--thresholds", type=Path, default=THRESHOLDS, help="metric minimums (YAML)")
-    run.add_argument("--embeddings", choices=["e5-onnx", "e5", "hashing"], default=None)
+    run.add_argument("--embeddings", choices=["e5-onnx", "e5", "e5-torch", "hashing"], default=None)
     run.add_argument("--sets-dir", type=Path, default=SETS_DIR, help="folder of the sets")
     return parser
 

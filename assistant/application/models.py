@@ -15,7 +15,7 @@ def build_models(settings: Settings) -> dict[str, str]:
     from assistant.search.e5_build import ensure_model
 
     out = {"model_dir": str(ensure_model(settings.model_dir))}
-    if settings.embeddings == "e5-onnx":
+    if settings.embeddings in ("e5", "e5-onnx"):
         from assistant.search.onnx_e5 import ensure_onnx
 
         out["onnx_dir"] = str(ensure_onnx(settings.model_dir))
@@ -28,9 +28,11 @@ def models_built(settings: Settings) -> bool:
         return True
     from assistant.search.e5_build import is_built
 
-    folders = [settings.model_dir]
-    if settings.embeddings == "e5-onnx":
-        from assistant.search.onnx_e5 import onnx_dir_for
+    if not is_built(settings.model_dir):
+        return False
+    if settings.embeddings == "e5-torch":
+        return True
+    from assistant.search.onnx_e5 import FUSED_FILE, onnx_dir_for
 
-        folders.append(onnx_dir_for(settings.model_dir))
-    return all(is_built(folder) for folder in folders)
+    onnx_dir = onnx_dir_for(settings.model_dir)
+    return is_built(onnx_dir) and (onnx_dir / FUSED_FILE).is_file()

@@ -191,6 +191,17 @@ class ChatAssistant:
             InputError: empty or over-long question, invalid profile or session id.
         """
         question = check_question(question, MAX_QUESTION_CHARS)
+        # One look at whether the index changed serves the whole turn.
+        with self.retriever.pinned():
+            return self._ask(question, session_id, profile, as_of)
+
+    def _ask(
+        self,
+        question: str,
+        session_id: str | None,
+        profile: dict[str, Any] | None,
+        as_of: dt.date | None,
+    ) -> Answer:
         day = as_of or dt.date.today()
         sid = session_id or SessionStore.new_id()
         stored, raw_state = self.sessions.load(sid) if self.sessions and session_id else ({}, {})

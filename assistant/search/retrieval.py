@@ -12,9 +12,11 @@ leaves uploaded documents in, since their program tag is only the program a file
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -201,15 +203,41 @@ class HybridRetriever:
         self._keyword: KeywordIndex | None = None
         self._generation: str | None = None
         self._lock = threading.Lock()
+        # Per thread of control (each request's thread has its own): see :meth:`pinned`.
+        self._pinned: ContextVar[list[KeywordIndex] | None] = ContextVar("pinned", default=None)
 
     def keyword_index(self) -> KeywordIndex:
-        """The BM25 index, rebuilt when the store changed since it was built."""
+        """The BM25 index, rebuilt when the store changed since it was built.
+
+        Inside :meth:`pinned`, the first call's index is kept for the rest of the block.
+        """
+        pinned = self._pinned.get()
+        if pinned:
+            return pinned[0]
         generation = self.store.generation()
         with self._lock:
             if self._keyword is None or generation != self._generation:
                 self._keyword = KeywordIndex(self.store.iter_chunks(), self.tokenizer)
                 self._generation = generation
-            return self._keyword
+            index = self._keyword
+        if pinned is not None:
+            pinned.append(index)
+        return index
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Use one keyword index for a whole block (a chat turn): the store is asked once.
+
+        Whether another process changed the store is one round trip to the chroma server;
+        a turn would otherwise pay it for every search and for every focus term's IDF (up to
+        a dozen times). The store is asked at the block's first use, so a block that never
+        searches never touches it; a change made while the block runs is seen by the next.
+        """
+        token = self._pinned.set([])
+        try:
+            yield
+        finally:
+            self._pinned.reset(token)
 
     def search(
         self,

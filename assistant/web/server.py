@@ -77,18 +77,19 @@ def preload(settings: Settings) -> list[str]:
     """Import, once in the front, the modules every worker imports; returns their names.
 
     The workers are forked from this process afterwards and share these imports: each would
-    otherwise pay about 3 s (gradio, chromadb, the app) plus 2 s (torch and transformers'
-    encoder) of CPU at start, all of them at once on the same cores. Nothing here starts a
-    thread or opens a file or connection a worker could inherit: that is what makes the fork
-    safe (torch, for one, is safe to fork before its first computation).
+    otherwise pay about 3 s (gradio, chromadb, the app) plus the embedder's runtime
+    (onnxruntime, or torch and transformers' encoder for ``e5-torch``) of CPU at start, all
+    of them at once on the same cores. Nothing here starts a thread or opens a file or
+    connection a worker could inherit: that is what makes the fork safe (torch, for one, is
+    safe to fork before its first computation).
     """
     import importlib
 
     names = ["gradio", "chromadb", "fastapi", "uvicorn", "assistant.web.app", "assistant.factory"]
-    if settings.embeddings == "e5":
+    if settings.embeddings == "e5-torch":
         # The encoder's own modules: transformers imports them lazily, at the first load.
         names += ["torch", "transformers.models.bert.modeling_bert", "tokenizers"]
-    elif settings.embeddings == "e5-onnx":
+    elif settings.embeddings in ("e5", "e5-onnx"):
         names += ["onnxruntime", "tokenizers"]
     for name in names:
         importlib.import_module(name)

@@ -269,3 +269,21 @@ def test_the_pages_are_served_in_chinese_whatever_the_browser(app_env, path):
     assert "zh-CN" in head[:300]
     assert int(response.headers["content-length"]) == len(response.content)
     assert client.get("/api/health").json()["status"] == "ok"  # other responses untouched
+
+
+def test_an_api_only_worker_answers_the_api_and_builds_no_page(tmp_path):
+    """A worker the front never sends a page request to is built without the Gradio pages."""
+    from fastapi.testclient import TestClient
+
+    from assistant.web.app import create_app
+
+    settings = Settings(data_dir=tmp_path, knowledge_dir=FIXTURE_KB, embeddings="hashing")
+    app = create_app(settings, index_in_background=False, pages=False)
+    app.state.services.index_knowledge()
+    client = TestClient(app)
+    assert client.get("/").status_code == 404
+    assert "就绪" in client.get("/api/health").json()["index"]
+    answer = client.post("/api/ask", json={"question": "高企认定对研发费用有什么要求"}).json()
+    assert answer["citations"]
+    paths = {getattr(route, "path", "") for route in app.routes}
+    assert not any(p.startswith(("/staff", "/review", "/admin")) for p in paths if p)

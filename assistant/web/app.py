@@ -89,15 +89,16 @@ def build_ui(services: Application) -> gr.Blocks:
     return demo
 
 
-def create_app(settings: Settings, *, index_in_background: bool = True) -> FastAPI:
-    """The FastAPI app with the API routes and the UI mounted at ``/``."""
-    import gradio as gr
+def create_app(
+    settings: Settings, *, index_in_background: bool = True, pages: bool = True
+) -> FastAPI:
+    """The FastAPI app with the API routes and the UI mounted at ``/``.
 
-    from assistant.web import gradio_setup
+    ``pages=False``: the JSON API only, for a worker the front never sends a page request
+    to (building the Gradio pages costs about 2 s of CPU at start and their memory).
+    """
     from assistant.web.auth import install_login
     from assistant.web.guard import keep_body_limit_outermost
-    from assistant.web.locale import ChineseGradio
-    from assistant.web.pages import mount_pages
 
     services = Application(settings)
     api = create_api(services)
@@ -106,6 +107,14 @@ def create_app(settings: Settings, *, index_in_background: bool = True) -> FastA
     keep_body_limit_outermost(api)
     if index_in_background:
         threading.Thread(target=_index, args=(services,), daemon=True, name="indexer").start()
+    if not pages:
+        return api
+    import gradio as gr
+
+    from assistant.web import gradio_setup
+    from assistant.web.locale import ChineseGradio
+    from assistant.web.pages import mount_pages
+
     # The login pages first: the public page at "/" would otherwise catch their paths.
     api = mount_pages(api, services)
     app: FastAPI = gr.mount_gradio_app(

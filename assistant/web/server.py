@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # Gradio keeps a browser's queue and gr.State in the memory of one process, so every
 # request that is not the JSON API goes to the first worker; /api/* is stateless (sessions
-# are in the database) and goes to the least busy worker.
+# are in the database) and goes to the least busy worker. The other workers build no pages.
 UI_WORKER = 0
 
 
@@ -147,7 +147,10 @@ def worker_processes(settings: Settings, chroma_url: str) -> Iterator[list[int]]
         log_path = settings.data_dir / f"worker-{number}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         proc = context.Process(
-            target=_worker, args=(worker_env, log_path), name=f"worker-{number}", daemon=False
+            target=_worker,
+            args=(worker_env, log_path, number == UI_WORKER),
+            name=f"worker-{number}",
+            daemon=False,
         )
         proc.start()
         procs.append(proc)
@@ -163,14 +166,15 @@ def worker_processes(settings: Settings, chroma_url: str) -> Iterator[list[int]]
                 proc.join()
 
 
-def _worker(env: dict[str, str], log_path: Path) -> None:
-    """A forked worker: its own settings from the environment, its output to its log."""
+def _worker(env: dict[str, str], log_path: Path, pages: bool) -> None:
+    """A forked worker: its own settings from the environment, its output to its log; the
+    pages only in the worker the front sends page requests to."""
     os.environ.update(env)
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
-    main()
+    main(pages=pages)
 
 
 class Front:
@@ -389,8 +393,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def main() -> None:
-    """One worker process: the app on ``ASSISTANT_HOST:ASSISTANT_PORT``."""
+def main(*, pages: bool = True) -> None:
+    """One worker process: the app on ``ASSISTANT_HOST:ASSISTANT_PORT`` (``pages=False``:
+    the JSON API only)."""
     import uvicorn
 
     from assistant.config import offline_environment
@@ -398,7 +403,7 @@ def main() -> None:
 
     offline_environment()
     settings = Settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    uvicorn.run(create_app(settings, pages=pages), host=settings.host, port=settings.port)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,13 @@ class Settings(BaseSettings):
     ask_per_minute: int = Field(
         default=60, ge=1, description="Questions one client address may ask per minute."
     )
+    answers_at_once: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="Questions one process works on at the same time; the others wait their "
+        "turn in arrival order (see README, Scale: with 20 at once the tail latency doubles).",
+    )
     gold_dir: Path = Field(
         default=PROJECT_ROOT / "eval" / "sets" / "answers",
         description="Gold answer set that the review console promotes corrected items into "

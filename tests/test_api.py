@@ -166,3 +166,47 @@ def test_feedback_is_stored_with_the_latest_answer(client, services):
     )
     assert give_feedback(services, answer["session_id"], True, "") == "谢谢反馈，已记录。"
     assert give_feedback(services, "", True, "") == "请先提问。"
+
+
+def test_a_process_answers_a_few_questions_at_once_and_queues_the_rest(tmp_path):
+    """``answers_at_once``: twelve simultaneous questions, never more than two in the chat at
+    once, and every one answered."""
+    import threading
+    import time
+
+    from tests.conftest import FIXTURE_KB
+
+    settings = Settings(
+        data_dir=tmp_path, knowledge_dir=FIXTURE_KB, embeddings="hashing", answers_at_once=2
+    )
+    services = Application(settings)
+    services.index_knowledge()
+    chat = services.chat()
+    inside, most, lock = [0], [0], threading.Lock()
+    real_ask = chat.ask
+
+    def counting_ask(*args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            time.sleep(0.05)  # long enough for the others to pile up at the gate
+            return real_ask(*args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    chat.ask = counting_ask
+    answers = []
+
+    def user(n: int) -> None:
+        answers.append(services.ask(f"高企认定对研发费用有什么要求（{n}）"))
+
+    threads = [threading.Thread(target=user, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(answers) == 12
+    assert all(a["citations"] for a in answers)
+    assert most[0] == 2

@@ -77,7 +77,7 @@ def preload(settings: Settings) -> list[str]:
     """Import, once in the front, the modules every worker imports; returns their names.
 
     The workers are forked from this process afterwards and share these imports: each would
-    otherwise pay about 3 s (gradio, chromadb, the app) plus the embedder's runtime
+    otherwise pay about 2 s (chromadb, FastAPI, the app) plus the embedder's runtime
     (onnxruntime, or torch and transformers' encoder for ``e5-torch``) of CPU at start, all
     of them at once on the same cores. Nothing here starts a thread or opens a file or
     connection a worker could inherit: that is what makes the fork safe (torch, for one, is
@@ -85,7 +85,9 @@ def preload(settings: Settings) -> list[str]:
     """
     import importlib
 
-    names = ["gradio", "chromadb", "fastapi", "uvicorn", "assistant.web.app", "assistant.factory"]
+    # Not gradio (≈ 2.5 s): only the pages' worker builds pages, so it imports gradio
+    # itself, while the others start; imported here it would hold up every worker's fork.
+    names = ["chromadb", "fastapi", "uvicorn", "assistant.web.app", "assistant.factory"]
     if settings.embeddings == "e5-torch":
         # The encoder's own modules: transformers imports them lazily, at the first load.
         names += ["torch", "transformers.models.bert.modeling_bert", "tokenizers"]

@@ -153,6 +153,20 @@ class Settings(BaseSettings):
         return self.data_dir / "models" / "multilingual-e5-small"
 
     @property
+    def onnx_precision(self) -> Literal["fp32", "int8"] | None:
+        """The ONNX graph the embedder runs (``e5``: fp32, ``e5-onnx``: int8), or None when
+        it runs no ONNX graph (``e5-torch``, ``hashing``).
+
+        >>> Settings(data_dir=Path("/tmp/x"), embeddings="e5-torch").onnx_precision is None
+        True
+        """
+        if self.embeddings == "e5":
+            return "fp32"
+        if self.embeddings == "e5-onnx":
+            return "int8"
+        return None
+
+    @property
     def worker_count(self) -> int:
         """How many web worker processes to run (``workers``, or one per core)."""
         return self.workers or usable_cores()

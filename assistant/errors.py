@@ -18,6 +18,7 @@ turn them into a one-line message or a 4xx JSON body; anything else is a bug.
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterable
 
 
 class AssistantError(Exception):
@@ -55,6 +56,14 @@ class FieldError(InputError):
         super().__init__(f"{source}：字段 '{field}' {reason}")
         self.field = field
         self.reason = reason
+
+
+class UnknownProgramError(InputError):
+    """A program id the knowledge base does not have; the message lists the known ones."""
+
+    def __init__(self, program: str, known: Iterable[str]) -> None:
+        """Build the message from the id and the known ids."""
+        super().__init__(f"未知的项目编号 '{program}'，可用：{'、'.join(known)}")
 
 
 class DocumentError(InputError):

@@ -9,9 +9,8 @@
 3. grounded ``ask`` in process (p50/p95) and the eligibility engine's ``check all`` p95;
 4. the web app under load: 1 / 5 / 20 / 50 concurrent users with one worker per core,
    then 20 users for 60 s (after 15 s unmeasured) with ``ASSISTANT_WORKERS=1`` and with
-   one per core (throughput
-   ratio, p95, p99, errors), the resident memory per worker, and the cold start of a
-   worker on an existing index (process start to index ready).
+   one per core (throughput ratio, p95, p99, errors), the resident memory per worker, and
+   the cold start of a worker on an existing index (process start to index ready).
 
 Writes ``bench-results/all.json`` (the previous one is kept as ``all.previous.json``) and a
 Markdown table ``all.md``. ``--quick`` runs small sizes and short loads (a smoke test of the

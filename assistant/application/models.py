@@ -15,7 +15,7 @@ def build_models(settings: Settings) -> dict[str, str]:
     from assistant.search.e5_build import ensure_model
 
     out = {"model_dir": str(ensure_model(settings.model_dir))}
-    if settings.embeddings in ("e5", "e5-onnx"):
+    if settings.onnx_precision:
         from assistant.search.onnx_e5 import ensure_onnx
 
         out["onnx_dir"] = str(ensure_onnx(settings.model_dir))
@@ -30,7 +30,7 @@ def models_built(settings: Settings) -> bool:
 
     if not is_built(settings.model_dir):
         return False
-    if settings.embeddings == "e5-torch":
+    if not settings.onnx_precision:
         return True
     from assistant.search.onnx_e5 import FUSED_FILE, onnx_dir_for
 

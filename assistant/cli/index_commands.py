@@ -11,7 +11,7 @@ from assistant.application import Application
 from assistant.application.models import build_models
 from assistant.cli.common import as_of as _as_of
 from assistant.config import Settings
-from assistant.errors import InputError
+from assistant.errors import UnknownProgramError
 
 
 def cmd_build_model(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
@@ -61,9 +61,7 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> tuple[Any, str]:
     """``search QUESTION``: the fused top passages with their ranks."""
     app = Application(settings)
     if args.program and args.program not in app.knowledge.programs:
-        raise InputError(
-            f"未知的项目编号 '{args.program}'，可用：{'、'.join(app.knowledge.programs)}"
-        )
+        raise UnknownProgramError(args.program, app.knowledge.programs)
     _index_here(app)
     passages = app.search(args.question, args.k, program=args.program, doc_type=args.doc_type)
     rows = [

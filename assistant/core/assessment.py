@@ -27,7 +27,7 @@ from assistant.core.results import (
     VerdictResult,
 )
 from assistant.core.rules import Condition, RuleVersion
-from assistant.errors import InputError
+from assistant.errors import InputError, UnknownProgramError
 
 VERDICT_TEXT = {
     "eligible": "符合申报条件",
@@ -99,7 +99,7 @@ def assess_verdict(
 
 def _version_in_force(knowledge: Knowledge, program: str, as_of: dt.date) -> RuleVersion:
     if program not in knowledge.programs:
-        raise InputError(f"未知的项目编号 '{program}'，可用：{'、'.join(knowledge.programs)}")
+        raise UnknownProgramError(program, knowledge.programs)
     rules = knowledge.rules.get(program)
     version = rules.version_on(as_of) if rules else None
     if version is None:
@@ -116,7 +116,7 @@ def checklist(knowledge: Knowledge, program: str, profile: Profile, as_of: dt.da
     from assistant.core.checklist import STATUSES, precheck
 
     if program not in knowledge.programs:
-        raise InputError(f"未知的项目编号 '{program}'，可用：{'、'.join(knowledge.programs)}")
+        raise UnknownProgramError(program, knowledge.programs)
     items = knowledge.checklists.get(program)
     if not items:
         raise InputError(f"项目 '{program}' 暂无申报材料清单")

@@ -173,12 +173,12 @@ def make_embeddings(settings: Settings) -> NamedEmbeddings:
     inner: NamedEmbeddings
     if settings.embeddings == "hashing":
         return HashingEmbeddings(settings.hashing_dimensions)
-    if settings.embeddings in ("e5", "e5-onnx"):
+    if settings.onnx_precision:
         from assistant.search.onnx_e5 import OnnxE5Embeddings
 
         inner = OnnxE5Embeddings(
             settings.model_dir,
-            precision="int8" if settings.embeddings == "e5-onnx" else "fp32",
+            precision=settings.onnx_precision,
             batch_size=settings.embed_batch_size,
             threads=settings.embed_threads,
         )

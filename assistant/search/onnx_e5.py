@@ -73,14 +73,7 @@ def ensure_onnx(model_dir: Path, out_dir: Path | None = None) -> Path:
 
     built = build_folder(out_dir, ".exporting-", export)
     if not (built / FUSED_FILE).is_file():
-        # An export made before the fused model existed: add it beside the others, through
-        # a temporary name, so an interrupted build never leaves half a file.
-        part = built / f".{FUSED_FILE}.part"
-        try:
-            export_fused(model_dir, part)
-            part.replace(built / FUSED_FILE)
-        finally:
-            part.unlink(missing_ok=True)
+        export_fused(model_dir, built / FUSED_FILE)  # an export made before it existed
     return built
 
 
@@ -89,7 +82,8 @@ def export_fused(model_dir: Path, target: Path) -> Path:
     SkipLayerNorm, BiasGelu): same arithmetic, fewer and faster operators.
 
     The fusion recognises the attention only in its plain (eager) form, so this export
-    traces the encoder with eager attention rather than torch's fused SDPA call.
+    traces the encoder with eager attention rather than torch's fused SDPA call. The file
+    is written beside ``target`` and renamed onto it: an interrupted export leaves none.
     """
     import tempfile
 
@@ -109,7 +103,8 @@ def export_fused(model_dir: Path, target: Path) -> Path:
                 f"{model_dir}: the ONNX attention was not fused ({counts}); "
                 "delete the ONNX folder and rebuild it"
             )
-        fused.save_model_to_file(str(target))
+        fused.save_model_to_file(str(Path(tmp) / "fused.onnx"))
+        (Path(tmp) / "fused.onnx").replace(target)
     return target
 
 

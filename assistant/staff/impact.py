@@ -20,7 +20,7 @@ from assistant.core.assessment import assess
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import validate_profile
 from assistant.core.rules import RuleVersion
-from assistant.errors import AssistantError, InputError
+from assistant.errors import AssistantError, InputError, UnknownProgramError
 
 RECENT_DAYS = 365
 """A switch this many days ago or less is still worth reviewing ("recent")."""
@@ -51,7 +51,7 @@ def switches(
         InputError: unknown program, or no version matches.
     """
     if program not in knowledge.rules:
-        raise InputError(f"未知的项目编号 '{program}'，可用：{'、'.join(knowledge.rules)}")
+        raise UnknownProgramError(program, knowledge.rules)
     versions = knowledge.rules[program].versions
     found = []
     for new in versions:

@@ -88,11 +88,11 @@ def preload(settings: Settings) -> list[str]:
     # Not gradio (≈ 2.5 s): only the pages' worker builds pages, so it imports gradio
     # itself, while the others start; imported here it would hold up every worker's fork.
     names = ["chromadb", "fastapi", "uvicorn", "assistant.web.app", "assistant.factory"]
-    if settings.embeddings == "e5-torch":
+    if settings.onnx_precision:
+        names += ["onnxruntime", "tokenizers"]
+    elif settings.embeddings == "e5-torch":
         # The encoder's own modules: transformers imports them lazily, at the first load.
         names += ["torch", "transformers.models.bert.modeling_bert", "tokenizers"]
-    elif settings.embeddings in ("e5", "e5-onnx"):
-        names += ["onnxruntime", "tokenizers"]
     for name in names:
         importlib.import_module(name)
     return names

@@ -243,6 +243,25 @@ def test_plan_reads_own_company_and_policy_questions():
     )
     assert other.act == "answer"
     assert not other.own
+    # The figures choose which rule is asked about (the band of revenue), the question asks
+    # for the rule's own figure: a policy question, not a check of the asker's company.
+    band = plan_turn(
+        "上一年度销售收入5000万元至2亿元的企业，研发费用占比不低于多少才能认定高企？",
+        kind="eligibility",
+        message_facts={"financials.2025.revenue": 5000.0},
+        **common,
+    )
+    assert band.act == "answer"
+    assert not band.own
+    # The same figures asked as a check of one's own company stay a condition check.
+    check = plan_turn(
+        "我们去年销售收入6000万，研发费用占比够不够认定高企？",
+        kind="eligibility",
+        message_facts={"financials.2025.revenue": 6000.0},
+        **common,
+    )
+    assert check.act == "condition"
+    assert check.own
     assert bare("我们能评高企吗？", ("hnte",))
     assert not bare("我们一个知识产权都没有，能评高企吗？", ("hnte",))
 

@@ -191,6 +191,9 @@ def plan_turn(
     # 能评吗」); in a statement (「我们是威海市的企业，…」) it is the user's own.
     other = bool(_OTHER.search(focus) or _HYPOTHETICAL.search(simple)) and not _OWN.search(simple)
     fits = kind in ("eligibility", "gaps", "match") or any(w in focus for w in _FIT_WORDS)
+    # A question asking for the rule's own figure (「…的企业，研发费用占比不低于多少才能
+    # 认定」) uses its figures to pick the rule, not to describe the asker.
+    asks_rule = bool(_RULE_ASK.search(focus)) and not _CHECK_CUE.search(focus)
     # Facts are the user's own unless the message speaks of some other company: a
     # statement, a session that already holds facts, 我们/去年, or figures asked about
     # with 「能评…吗」 (a description that specific is the asker's company).
@@ -199,7 +202,7 @@ def plan_turn(
         or not asks
         or bool(state.facts)
         or bool(_RELATIVE_YEAR.search(simple))
-        or (substantive and fits)
+        or (substantive and fits and not asks_rule)
     )
     # A statement that describes a company (「做新材料的」) is facts even without a domain
     # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused

@@ -227,10 +227,13 @@ def _count_near(clause: str, start: int, end: int) -> int | None:
         if value is not None:
             return value
     after = clause[end : end + 12]
-    if re.match(rf"[^，。]{{0,6}}?{NUMBER}\s*[%％]", after):
+    # The unit is read past the window's end: the number may sit at its edge
+    # (「科技人员累计实际工作时间在183天」).
+    following = clause[end : end + 20]
+    if re.match(rf"[^，。]{{0,6}}?{NUMBER}\s*[%％]", following):
         return None
     # A duration is not a headcount: 「科技人员累计工作183天以上」 states a rule's term.
-    if re.match(rf"[^，。]{{0,10}}?{NUMBER}\s*(?:天|日|个月|小时|周|工作日)", after):
+    if re.match(rf"[^，。]{{0,10}}?{NUMBER}\s*(?:天|日|个月|小时|周|工作日)", following):
         return None
     return first_count(after)
 

@@ -34,3 +34,20 @@ def test_tokens_of_another_dictionary_are_redone(settings):
     assert "假" in stack.retriever.tokenizer.index_terms(wrong)
     other = Tokenizer()
     assert "假" not in other.index_terms(wrong)  # not its fingerprint: tokenised anew
+
+
+def test_a_synonym_the_question_did_not_say_weighs_less_than_its_own_words():
+    from assistant.search.chunk_store import StoredChunk
+
+    tokenizer = Tokenizer(["研发费用", "研究开发"], {"研发": ["研究开发"]})
+    own, added = tokenizer.weighted_query_tokens("研发费用占比")
+    assert "研究开发" in added
+    assert not set(own) & set(added)
+    # One chunk repeats the synonym, the other carries the question's own words once each:
+    # the own words win (with the synonym weighing fully, the repetition won).
+    chunks = [
+        StoredChunk("a", "研究开发活动的研究开发组织和研究开发记录，研发费用", {}),
+        StoredChunk("b", "研发费用占比的门槛", {}),
+    ]
+    scores = KeywordIndex(chunks, tokenizer).scores("研发费用占比")
+    assert scores[1] > scores[0]

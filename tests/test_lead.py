@@ -153,3 +153,25 @@ def test_a_yes_no_question_about_a_limit_is_answered_by_the_figure(chat):
     # the figure answers: no yes/no word that the limit's own 不得/不超过 would invert
     text = opening(_lead("资产负债率不得超过70%。"), shape)
     assert text.startswith("资产负债率不得超过70%")
+
+
+def test_a_noun_of_time_in_a_yes_no_question_does_not_make_it_a_date_question(chat):
+    leads = chat[0].leads
+    assert leads.shape("科技人员累计实际工作时间在183天以上，是指一个自然年度吗？").kind == "yesno"
+    assert leads.shape("高企申报的截止时间").kind == "date"
+    # 几分 asks for the figure's type: it is no focus term
+    assert "几分" not in leads.shape("研发投入指标在5%到6%之间得几分？").focus
+
+
+def test_a_sentence_about_another_program_weighs_less_even_when_it_names_one_asked_for(chat):
+    leads = chat[0].leads
+    asked = {"hnte", "innovative_sme"}
+    other = "科技型中小企业：企业只要拥有有效期内的高新技术企业资格证书，就可以直接确认。"
+    same = "创新型中小企业：有效期内的高企同样属于可直接认定的情形。"
+    assert leads._form_penalty(other, asked) > leads._form_penalty(same, asked)
+
+
+def test_a_lists_introduction_opens_a_list_question_only(chat):
+    leads = chat[0].leads
+    intro = "据首批好品山东发布时的报道，遴选按以下环节进行："
+    assert leads._form_penalty(intro, set(), listing=True) < leads._form_penalty(intro, set())

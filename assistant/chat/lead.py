@@ -60,7 +60,10 @@ _LIST_Q = re.compile(
     r"哪些|什么条件|条件是什么|条件有|怎么样才能|怎样才能|要求是什么|什么要求|什么材料|流程|步骤"
 )
 _DEFINE_Q = re.compile(r"什么是|是什么|指什么|是指|含义|定义|什么意思|怎么理解|有什么不同|区别")
-_DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|截止|哪一年|哪年|时间")
+_DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|哪一年|哪年|什么时间|哪个时间")
+# Nouns that ask for a date only when the question is not a yes/no one: 「申报截止时间」
+# asks a date, 「工作时间在183天以上，是指一个自然年度吗」 asks yes or no.
+_DATE_WEAK = re.compile(r"截止|时间")
 _UNITS: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"多少钱|金额|资金|奖励多少|补贴多少|投资多少|总投资|多少万|多少亿|费用多少"),
@@ -80,6 +83,8 @@ _UNITS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"几项|多少项"), "项"),
     (re.compile(r"多少个|几个"), "个|项|家"),
 ]
+# A question word with its measure (几分, 多少钱, 几年) asks for the type, it is not a topic.
+_ASKS = re.compile(r"^(?:几|多少)")
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+(?:个|年|项|名|家|人|天|月|分|倍|类)")
 _DATE = re.compile(r"\d{1,4}年|\d{1,2}月|月底|月末|\d{1,2}日|工作日|季度|年底|年初")
 # Negation cues decide the polarity of a rule sentence; the first one that occurs wins.
@@ -170,6 +175,8 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         kind = "date"
     elif _YESNO.search(norm):
         kind = "yesno"
+    elif _DATE_WEAK.search(norm):
+        kind = "date"
     elif _FIGURE_WEAK.search(norm):
         kind = "figure"
     elif _DEFINE_Q.search(norm):
@@ -181,7 +188,7 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     terms = [
         t
         for t in tokenizer.tokens(strip(norm))
-        if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t)
+        if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t) and not _ASKS.match(t)
     ]
     terms = list(dict.fromkeys(terms))
     # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):
@@ -340,15 +347,19 @@ class LeadScorer:
             self._sentence_vectors(unique[start : start + 256])
         return len(unique)
 
-    def _form_penalty(self, sent: str, asked: set[str]) -> float:
+    def _form_penalty(self, sent: str, asked: set[str], *, listing: bool = False) -> float:
         """What the sentence's form takes off: a table row read out of its table, a list's
         introduction (not its content), a sentence about another program than the one
         asked about (「与高企的区别：…」 under a 科技型 question), great length."""
         penalty = TABLE_PENALTY if sent.startswith("|") else 0.0
-        if sent.rstrip().endswith(("：", ":")):
+        # A list's introduction opens the answer to a list question (it is completed with
+        # its items' heads), not to any other.
+        if sent.rstrip().endswith(("：", ":")) and not listing:
             penalty += INTRO_PENALTY
         named = set(self._sentence_features(sent).programs)
-        if asked and named and not named & asked:
+        # About another program: it names one the question does not, and not every one the
+        # question does (「科技型中小企业：…高企证书…」 under 「高企能直接认定为创新型吗」).
+        if asked and named - asked and asked - named:
             penalty += OTHER_PROGRAM_PENALTY
         return penalty + (0.004 * (len(sent) - 120) if len(sent) > 120 else 0.0)
 
@@ -402,7 +413,7 @@ class LeadScorer:
             # Retrieval's own confidence: the fused score relative to the best passage.
             behind = max(0.0, 1.0 - passage.score / top) if passage.score > 0 else rank / 10
             support = W_MEANING * meaning + W_FOCUS * cov + W_TYPE * typed
-            support -= self._form_penalty(sent, asked)
+            support -= self._form_penalty(sent, asked, listing=shape.kind == "list")
             score = support - W_RANK * behind
             lead = Lead(sent, passage, cov, float(sim), score, typed, missing, shape.kind)
             if best is None or score > best.score:

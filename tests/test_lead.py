@@ -175,3 +175,25 @@ def test_a_lists_introduction_opens_a_list_question_only(chat):
     leads = chat[0].leads
     intro = "据首批好品山东发布时的报道，遴选按以下环节进行："
     assert leads._form_penalty(intro, set(), listing=True) < leads._form_penalty(intro, set())
+
+
+def test_a_close_sentence_with_part_of_the_point_opens_without_the_gap_note():
+    shape = Shape("yesno", ("获得", "资格", "直接"), answer_words=("可以", "不可以"))
+    sentence = "有效期内的高企同样属于可直接认定的情形。"
+    close = Lead(sentence, _lead(sentence).passage, 0.3, 0.95, 1.0, 1.0, ("获得",), "yesno")
+    far = Lead(sentence, _lead(sentence).passage, 0.3, 0.85, 1.0, 1.0, ("获得",), "yesno")
+    assert opening(close, shape).startswith("可以。有效期内")
+    assert opening(far, shape).startswith("知识库中没有直接说明")
+    assert not close.answers  # scope decisions still need the point itself
+
+
+def test_the_yes_or_no_comes_from_the_clause_that_carries_the_point():
+    shape = Shape("yesno", ("183", "科技", "人员", "自然", "年度"), answer_words=("是", "不是"))
+    sentence = (
+        "对身兼多职的人员，累计达到183天以上才计为科技人员，不能因为其名义岗位是研发就整年计入。"
+    )
+    assert not opening(_lead(sentence), shape).startswith("不是")
+    ruled = "商标不属于高企认定所说的知识产权，无论注册了多少商标都不计分。"
+    assert opening(_lead(ruled), Shape("yesno", ("商标",), answer_words=("算", "不算"))).startswith(
+        "不算。"
+    )

@@ -26,7 +26,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from assistant.chat.statements import candidate_sentences
+from assistant.chat.statements import candidate_sentences, sentences_under_headings
 from assistant.core.text import normalize
 from assistant.search.embedder import NamedEmbeddings
 from assistant.search.keyword import Tokenizer
@@ -120,6 +120,10 @@ OTHER_PROGRAM_PENALTY = 1.0
 TABLE_PENALTY = 0.5
 # A sentence carrying at least this share of the focus weight answers the question's point.
 COVERED = 0.5
+# A sentence this close in meaning (e5 cosine) that carries this share of the focus opens
+# the answer too (see :attr:`Lead.opens`).
+PARTLY_COVERED = 0.25
+CLOSE_MEANING = 0.92
 # The share of a focus term's weight a sentence gets when only its article's title has it.
 CONTEXT_SHARE = 0.3
 MAX_PASSAGES = 6
@@ -159,6 +163,17 @@ class Lead:
         figure or date question, a figure or date."""
         typed = self.kind not in ("figure", "date") or self.type_match > 0
         return self.coverage >= COVERED and typed
+
+    @property
+    def opens(self) -> bool:
+        """Whether the sentence may open the answer as its answer: it carries the point
+        (:attr:`answers`), or part of the focus while it means what the question asks
+        (a question's own wording — 获得, 采取 — is often not the rule's). Scope decisions
+        rest on :attr:`answers` alone."""
+        if self.answers:
+            return True
+        typed = self.kind not in ("figure", "date") or self.type_match > 0
+        return typed and self.coverage >= PARTLY_COVERED and self.similarity >= CLOSE_MEANING
 
 
 def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], str]) -> Shape:
@@ -223,6 +238,23 @@ def polarity(sentence: str) -> bool | None:
     if _POSITIVE.search(sentence):
         return True
     return None
+
+
+def point_polarity(sentence: str, focus: Sequence[str]) -> bool | None:
+    """The polarity of the clause that carries most of the question's focus terms: a
+    sentence can say no about something else (「…才计为科技人员，不能因为其名义岗位是研发就
+    整年计入」 does not answer 「183天是指一个自然年度吗」 with no).
+
+    >>> point_polarity("累计183天以上才计为科技人员，不能整年计入", ("183", "科技"))
+    >>> point_polarity("商标不属于知识产权，无论注册多少", ("商标",))
+    False
+    """
+    clauses = [c for c in re.split(r"[，,；;。]", sentence) if c.strip()]
+    if len(clauses) <= 1 or not focus:
+        return polarity(sentence)
+    text = [_PINYIN.sub("", normalize(c).lower()) for c in clauses]
+    hits = [sum(t in c for t in focus) for c in text]
+    return polarity(clauses[hits.index(max(hits))])
 
 
 class LeadScorer:
@@ -397,15 +429,14 @@ class LeadScorer:
         if not candidates:
             return None
         query = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
-        sims = self._sentence_vectors([s for _, _, s in candidates]) @ query
+        sims = self._sentence_vectors([c[2] for c in candidates]) @ query
         # The focus weights read the keyword index (a store round trip): once per question.
         weights = self.weights(shape.focus) if shape.focus else None
         best: Lead | None = None
         # The best sentence of each kind of source with its support (the score less the
         # retrieval rank), see below.
         by_kind: dict[bool, tuple[Lead, float]] = {}
-        for (rank, passage, sent), sim in zip(candidates, sims, strict=True):
-            context = str(passage.metadata.get("article_title", ""))
+        for (rank, passage, sent, context), sim in zip(candidates, sims, strict=True):
             cov, missing = self.coverage(sent, shape, context, weights)
             typed = self.type_match(sent, shape)
             # e5 cosines of related Chinese text sit in 0.75–0.95: rescale to about 0–1.
@@ -457,15 +488,17 @@ def _remember(cache: OrderedDict[str, _T], key: str, value: _T, size: int) -> No
         cache.popitem(last=False)
 
 
-def _candidates(passages: Sequence[Passage]) -> list[tuple[int, Passage, str]]:
-    """Every sentence of the passages that could open an answer, with its passage rank."""
+def _candidates(passages: Sequence[Passage]) -> list[tuple[int, Passage, str, str]]:
+    """Every sentence of the passages that could open an answer, with its passage rank and
+    what it stands under (its article's title and its section's heading)."""
     out = []
     for rank, passage in enumerate(passages):
+        title = str(passage.metadata.get("article_title", ""))
         # Headings are left out: the answer opens with a statement, not a title.
-        for sent in candidate_sentences(passage.text):
+        for sent, heading in sentences_under_headings(passage.text):
             # A question in the passage (an FAQ's heading) echoes, it does not answer.
             if len(sent) >= 6 and not _URL.search(sent) and not sent.endswith(("？", "?")):
-                out.append((rank, passage, sent))
+                out.append((rank, passage, sent, f"{title} {heading}".strip()))
     return out
 
 
@@ -474,13 +507,13 @@ def opening(lead: Lead, shape: Shape) -> str:
     the sentence itself, or — when it does not carry the question's point — what the
     knowledge base does say and that the exact point is not in it."""
     sentence = lead.sentence.strip()
-    if not lead.answers:
+    if not lead.opens:
         wanted = {"figure": "所问的数字", "date": "所问的时间"}.get(shape.kind, "这一点")
         terms = [p for p in shape.phrases if any(t in p for t in lead.missing)]
         gap = "、".join(f"「{t}」" for t in terms[:3]) or wanted
         return f"知识库中没有直接说明{gap}；与之最相关的内容是：{sentence}"
     if shape.kind == "yesno" and not shape.figure:  # a limit's figure answers itself
-        said = polarity(sentence)
+        said = point_polarity(sentence, shape.focus)
         if said is not None:
             yes, no = shape.answer_words
             return f"{yes if said else no}。{sentence}"

@@ -80,6 +80,24 @@ def candidate_sentences(markdown: str) -> list[str]:
     return [s for line in _lines(markdown) if line.kind != "heading" for s in line.sentences]
 
 
+def sentences_under_headings(markdown: str) -> list[tuple[str, str]]:
+    r"""Every sentence of :func:`candidate_sentences` with the heading it stands under
+    ('' before the first): 「5%（含）至6%：40分」 is read under 「算法一：研发费用总额 ÷
+    销售收入总额」.
+
+    >>> sentences_under_headings("**算法一：研发费用 ÷ 销售收入**\n- 6%及以上：50分")
+    [('6%及以上：50分', '算法一：研发费用 ÷ 销售收入')]
+    """
+    out: list[tuple[str, str]] = []
+    heading = ""
+    for line in _lines(markdown):
+        if line.kind == "heading":
+            heading = " ".join(line.sentences).strip()
+        else:
+            out += [(s, heading) for s in line.sentences]
+    return out
+
+
 def full_stop(text: str) -> str:
     """The text ending as a sentence: a trailing 「；」「：」「，」 becomes 「。」.
 

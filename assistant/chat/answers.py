@@ -261,6 +261,8 @@ class Answers:
             single
             and _GENERAL_CONDITIONS.search(question)
             and intent.kind in ("conditions", "eligibility")
+            # 「职工总数有什么要求」 asks for one condition, not the summary of all of them
+            and not self.leads.shape(question).attributes
         ):
             passages = self._summary_first(single, day) + passages
         supported = [p for p in passages if supports(p, programs)]

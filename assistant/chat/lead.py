@@ -59,6 +59,9 @@ _FIGURE_WEAK = re.compile(r"比例|占比|上限|下限|最低|最高|至少|门
 _LIST_Q = re.compile(
     r"哪些|什么条件|条件是什么|条件有|怎么样才能|怎样才能|要求是什么|什么要求|什么材料|流程|步骤"
 )
+# The list cues that ask for items whatever the topic (哪些材料, 流程); the others (什么要求,
+# 什么条件) ask for a list only when the question names no attribute of its own.
+_LIST_ITEMS_Q = re.compile(r"哪些|什么材料|流程|步骤")
 _DEFINE_Q = re.compile(r"什么是|是什么|指什么|是指|含义|定义|什么意思|怎么理解|有什么不同|区别")
 _DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|哪一年|哪年|什么时间|哪个时间")
 # Nouns that ask for a date only when the question is not a yes/no one: 「申报截止时间」
@@ -86,6 +89,8 @@ _UNITS: list[tuple[re.Pattern[str], str]] = [
 # A question word with its measure (几分, 多少钱, 几年) asks for the type, it is not a topic.
 _ASKS = re.compile(r"^(?:几|多少)")
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+(?:个|年|项|名|家|人|天|月|分|倍|类)")
+# A sentence that sets a requirement: a bound or an obligation.
+_LIMIT = re.compile(r"不超过|不低于|不少于|不高于|以上|以下|至少|最多|≥|≤|[须需]|应当|必须|不得")
 _DATE = re.compile(r"\d{1,4}年|\d{1,2}月|月底|月末|\d{1,2}日|工作日|季度|年底|年初")
 # Negation cues decide the polarity of a rule sentence; the first one that occurs wins.
 _NEGATIVE = re.compile(
@@ -133,7 +138,7 @@ MAX_PASSAGES = 6
 class Shape:
     """What a question asks for: its type, its focus terms and the unit of a figure."""
 
-    kind: str  # list | yesno | figure | date | define | open
+    kind: str  # list | rule | yesno | figure | date | define | open
     focus: tuple[str, ...]
     unit: str = ""
     answer_words: tuple[str, str] = ("", "")
@@ -141,6 +146,11 @@ class Shape:
     phrases: tuple[str, ...] = ()  # the longest focus terms, for telling what is missing
     # A yes/no question about a limit (「对职工人数有上限吗」) is answered by the figure.
     figure: bool = False
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The focus terms that name something (not a figure or year the question states)."""
+        return tuple(t for t in self.focus if not re.fullmatch(r"[\d.%]+", t))
 
 
 @dataclass(frozen=True)
@@ -212,6 +222,14 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     longest = [t for t in terms if not any(u != t and t in u for u in terms)]
     phrases = [_whole_word(t, norm) for t in longest]
     numbers = tuple(re.findall(r"\d+(?:\.\d+)?", norm))
+    if (
+        kind == "list"
+        and any(not re.fullmatch(r"[\d.%]+", t) for t in atomic)
+        and not _LIST_ITEMS_Q.search(norm)
+    ):
+        # 「职工总数有什么要求」 asks for one attribute's rule, not for the list of all of
+        # them: every passage competes for the lead, a sentence that sets a limit first.
+        kind = "rule"
     figure = kind == "yesno" and bool(_FIGURE_WEAK.search(norm))
     return Shape(kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)), figure)
 
@@ -363,6 +381,8 @@ class LeadScorer:
             return 1.0 if not shape.unit or re.search(shape.unit, sentence) else 0.2
         if shape.kind == "date":
             return 1.0 if _DATE.search(sentence) else 0.0
+        if shape.kind == "rule":
+            return 1.0 if _LIMIT.search(sentence) else 0.0
         if shape.kind == "yesno":
             table = sentence.lstrip().startswith("|")
             if shape.figure:

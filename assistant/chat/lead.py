@@ -86,8 +86,6 @@ _UNITS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"几项|多少项"), "项"),
     (re.compile(r"多少个|几个"), "个|项|家"),
 ]
-# A question word with its measure (几分, 多少钱, 几年) asks for the type, it is not a topic.
-_ASKS = re.compile(r"^(?:几|多少)")
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+(?:个|年|项|名|家|人|天|月|分|倍|类)")
 # A sentence that sets a requirement: a bound or an obligation.
 _LIMIT = re.compile(r"不超过|不低于|不少于|不高于|以上|以下|至少|最多|≥|≤|[须需]|应当|必须|不得")
@@ -213,7 +211,7 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     terms = [
         t
         for t in tokenizer.tokens(strip(norm))
-        if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t) and not _ASKS.match(t)
+        if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t)
     ]
     terms = list(dict.fromkeys(terms))
     # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):

@@ -126,6 +126,38 @@ def running_app(data_dir: Path, **env: str) -> Iterator[str]:
         log_file.close()
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist: one differential seed for every process (the controller picks it,
+    the workers inherit it, so the seed printed is the one used), and a PostgreSQL database
+    per worker (the storage tests of two files must not see each other's rows)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        from tests.reference.differential import SEED
+
+        os.environ.setdefault("DIFFERENTIAL_SEED", str(SEED))
+        return
+    url = os.environ.get("ASSISTANT_TEST_DATABASE_URL")
+    if url:
+        os.environ["ASSISTANT_TEST_DATABASE_URL"] = _database_of_worker(url, worker)
+
+
+def _database_of_worker(url: str, worker: str) -> str:
+    """A fresh database named after the worker on the server of ``url``; its URL."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database or 'postgres'}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
 def _differential_seed() -> str:
     from tests.reference.differential import SEED
 

@@ -195,3 +195,14 @@ def test_the_yes_or_no_comes_from_the_clause_that_carries_the_point():
     assert opening(_lead(ruled), Shape("yesno", ("商标",), answer_words=("算", "不算"))).startswith(
         "不算。"
     )
+
+
+def test_a_requirement_question_about_one_attribute_is_a_rule_question(chat):
+    leads = chat[0].leads
+    rule = leads.shape("科技型中小企业的职工总数有什么要求")
+    assert rule.kind == "rule"
+    assert leads.type_match("职工总数不超过500人。", rule) > leads.type_match(
+        "职工总数包括在职、兼职和临时聘用人员。", rule
+    )
+    assert leads.shape("高企的认定条件有哪些？").kind == "list"
+    assert leads.shape("2026年以后小巨人的认定条件是什么？").attributes == ()

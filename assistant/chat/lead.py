@@ -86,6 +86,8 @@ _UNITS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"几项|多少项"), "项"),
     (re.compile(r"多少个|几个"), "个|项|家"),
 ]
+# A focus term that is a figure the question states (25%, 2026), not an attribute.
+_STATED_FIGURE = re.compile(r"[\d.%]+")
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+(?:个|年|项|名|家|人|天|月|分|倍|类)")
 # A sentence that sets a requirement: a bound or an obligation.
 _LIMIT = re.compile(r"不超过|不低于|不少于|不高于|以上|以下|至少|最多|≥|≤|[须需]|应当|必须|不得")
@@ -148,7 +150,7 @@ class Shape:
     @property
     def attributes(self) -> tuple[str, ...]:
         """The focus terms that name something (not a figure or year the question states)."""
-        return tuple(t for t in self.focus if not re.fullmatch(r"[\d.%]+", t))
+        return tuple(t for t in self.focus if not _STATED_FIGURE.fullmatch(t))
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,7 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     numbers = tuple(re.findall(r"\d+(?:\.\d+)?", norm))
     if (
         kind == "list"
-        and any(not re.fullmatch(r"[\d.%]+", t) for t in atomic)
+        and any(not _STATED_FIGURE.fullmatch(t) for t in atomic)
         and not _LIST_ITEMS_Q.search(norm)
     ):
         # 「职工总数有什么要求」 asks for one attribute's rule, not for the list of all of

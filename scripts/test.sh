@@ -10,4 +10,7 @@ export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
 .venv/bin/ruff format --check .
 .venv/bin/ruff check .
 .venv/bin/mypy
-.venv/bin/python -m pytest "$@"
+# One pytest worker per core (pytest-xdist): most tests wait on a subprocess, a browser or
+# the model's other thread part of the time, so two workers on two cores halve the wall
+# time (measured: 25–29 min -> 13 min). PYTEST_WORKERS=0 runs in one process.
+.venv/bin/python -m pytest -n "${PYTEST_WORKERS:-auto}" "$@"

@@ -24,6 +24,8 @@ MODEL_DIR = Path(
         "ASSISTANT_TEST_MODEL_DIR", PROJECT_ROOT / "data" / "models" / "multilingual-e5-small"
     )
 )
+# The real model's passage vectors, kept across test modules, workers and runs.
+E5_CACHE = MODEL_DIR.parent.parent / "test-cache" / "e5-vectors.sqlite"
 
 
 @pytest.fixture
@@ -64,7 +66,7 @@ def e5(e5_raw) -> object:
     data dir, so passages are embedded once across test modules and runs)."""
     from assistant.search.embeddings import CachedEmbeddings
 
-    return CachedEmbeddings(e5_raw, MODEL_DIR.parent.parent / "test-cache" / "e5-vectors.sqlite")
+    return CachedEmbeddings(e5_raw, E5_CACHE)
 
 
 def free_port() -> int:

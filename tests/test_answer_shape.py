@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.chat.statements import full_stop, statement, trim_repeated
+from assistant.chat.statements import full_stop, sentences_under_headings, statement, trim_repeated
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.core.knowledge import load_knowledge
 from assistant.factory import build_chat, build_search
@@ -240,3 +240,22 @@ def test_the_citations_panel_marks_a_lead_joined_from_an_item_and_its_introducti
     shown = citations_html(answer)
     assert "<mark>申报材料清单</mark>" in shown
     assert 'class="sbzs-lead"' in shown
+
+
+TABLE = """主要区别如下：
+
+| 对比项 | 科技型中小企业 | 高新技术企业 |
+| --- | --- | --- |
+| 性质 | 评价入库，按年度赋予登记编号 | 认定，证书有效期3年 |
+"""
+
+
+def test_a_table_row_opens_as_a_sentence_read_with_its_header():
+    row = "| 性质 | 评价入库，按年度赋予登记编号 | 认定，证书有效期3年 |"
+    assert statement(row, TABLE) == (
+        "性质：科技型中小企业——评价入库，按年度赋予登记编号；高新技术企业——认定，证书有效期3年。"
+    )
+    # the header row and the rule are no candidates; the row is
+    candidates = [s for s, _ in sentences_under_headings(TABLE)]
+    assert row in candidates
+    assert not any("---" in s or "对比项" in s for s in candidates)

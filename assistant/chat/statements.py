@@ -90,12 +90,19 @@ def sentences_under_headings(markdown: str) -> list[tuple[str, str]]:
     """
     out: list[tuple[str, str]] = []
     heading = ""
-    for line in _lines(markdown):
+    lines = _lines(markdown)
+    for i, line in enumerate(lines):
         if line.kind == "heading":
             heading = " ".join(line.sentences).strip()
-        else:
+        elif not (_is_rule(line) or (i + 1 < len(lines) and _is_rule(lines[i + 1]))):
+            # a table's header row and its rule say nothing on their own
             out += [(s, heading) for s in line.sentences]
     return out
+
+
+def _is_rule(line: _Line) -> bool:
+    """Whether a line is a Markdown table's rule (「| --- | :-: |」)."""
+    return line.kind == "table" and set(line.raw.replace("|", "").strip()) <= set("-: ")
 
 
 def full_stop(text: str) -> str:
@@ -116,6 +123,8 @@ def statement(sentence: str, markdown: str) -> str:
     if found is None:
         return full_stop(sentence)
     line = lines[found]
+    if line.kind == "table":
+        return _row_statement(lines, found, sentence)
     text = sentence
     # An item's first sentence, and a clause of it ending in 「；」, continue its introduction.
     if line.kind == "item" and (line.sentences[0] == sentence or sentence.endswith(("；", ";"))):
@@ -134,6 +143,27 @@ def statement(sentence: str, markdown: str) -> str:
         if following is not None and following.kind == "text" and following.sentences:
             return full_stop(text) + full_stop(following.sentences[0])
     return full_stop(text)
+
+
+def _cells(row: str) -> list[str]:
+    return [plain(c).strip() for c in row.strip().strip("|").split("|")]
+
+
+def _row_statement(lines: list[_Line], at: int, sentence: str) -> str:
+    """A whole table row read with its table's header: 「| 性质 | 评价入库 | 认定 |」 under
+    「| 对比项 | 科技型中小企业 | 高新技术企业 |」 says 「性质：科技型中小企业——评价入库；
+    高新技术企业——认定。」 A piece of a row, or a row of a table without a header, only gets
+    its full stop."""
+    start = at
+    while start > 0 and lines[start - 1].kind == "table":
+        start -= 1
+    header, cells = _cells(lines[start].raw), _cells(lines[at].raw)
+    whole = sentence.strip().startswith("|") and sentence.strip().endswith("|")
+    ruled = start + 1 < len(lines) and _is_rule(lines[start + 1])
+    if not whole or at <= start + 1 or not ruled or len(header) != len(cells) or len(cells) < 2:
+        return full_stop(sentence)
+    parts = [f"{h}——{c}" if h else c for h, c in zip(header[1:], cells[1:], strict=True) if c]
+    return full_stop(f"{cells[0]}：" + "；".join(parts))
 
 
 def _intro_before(lines: list[_Line], at: int) -> str:

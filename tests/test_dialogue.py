@@ -224,44 +224,37 @@ def test_facts_persist_across_processes(tmp_path):
     assert second["changes"] == []  # no assessment in play yet
 
 
-def test_plan_reads_own_company_and_policy_questions():
-    state = DialogueState()
-    common = {"programs": ("hnte",), "follow_up": False, "out_of_scope": False, "state": state}
-    own = plan_turn(
-        "我们去年营收800万能评高企吗",
+@pytest.mark.parametrize(
+    ("text", "revenue", "act", "own"),
+    [
+        ("我们去年营收800万能评高企吗", 800.0, "assessment", True),
+        ("营收800万的企业能评高企吗", 800.0, "answer", False),
+        # The figures choose which rule is asked about (the band of revenue), the question
+        # asks for the rule's own figure: a policy question, not a check of the asker's.
+        (
+            "上一年度销售收入5000万元至2亿元的企业，研发费用占比不低于多少才能认定高企？",
+            5000.0,
+            "answer",
+            False,
+        ),
+        # The same figures asked as a check of one's own company stay a condition check.
+        ("我们去年销售收入6000万，研发费用占比够不够认定高企？", 6000.0, "condition", True),
+    ],
+)
+def test_plan_reads_own_company_and_policy_questions(text, revenue, act, own):
+    plan = plan_turn(
+        text,
         kind="eligibility",
-        message_facts={"financials.2025.revenue": 800.0},
-        **common,
+        programs=("hnte",),
+        follow_up=False,
+        out_of_scope=False,
+        message_facts={"financials.2025.revenue": revenue},
+        state=DialogueState(),
     )
-    assert own.act == "assessment"
-    assert own.own
-    other = plan_turn(
-        "营收800万的企业能评高企吗",
-        kind="eligibility",
-        message_facts={"financials.2025.revenue": 800.0},
-        **common,
-    )
-    assert other.act == "answer"
-    assert not other.own
-    # The figures choose which rule is asked about (the band of revenue), the question asks
-    # for the rule's own figure: a policy question, not a check of the asker's company.
-    band = plan_turn(
-        "上一年度销售收入5000万元至2亿元的企业，研发费用占比不低于多少才能认定高企？",
-        kind="eligibility",
-        message_facts={"financials.2025.revenue": 5000.0},
-        **common,
-    )
-    assert band.act == "answer"
-    assert not band.own
-    # The same figures asked as a check of one's own company stay a condition check.
-    check = plan_turn(
-        "我们去年销售收入6000万，研发费用占比够不够认定高企？",
-        kind="eligibility",
-        message_facts={"financials.2025.revenue": 6000.0},
-        **common,
-    )
-    assert check.act == "condition"
-    assert check.own
+    assert (plan.act, plan.own) == (act, own)
+
+
+def test_bare_tells_a_bare_question_from_one_with_facts():
     assert bare("我们能评高企吗？", ("hnte",))
     assert not bare("我们一个知识产权都没有，能评高企吗？", ("hnte",))
 

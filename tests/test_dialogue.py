@@ -225,30 +225,44 @@ def test_facts_persist_across_processes(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "revenue", "act", "own"),
+    ("text", "facts", "act", "own"),
     [
-        ("我们去年营收800万能评高企吗", 800.0, "assessment", True),
-        ("营收800万的企业能评高企吗", 800.0, "answer", False),
+        ("我们去年营收800万能评高企吗", {"financials.2025.revenue": 800.0}, "assessment", True),
+        ("营收800万的企业能评高企吗", {"financials.2025.revenue": 800.0}, "answer", False),
         # The figures choose which rule is asked about (the band of revenue), the question
         # asks for the rule's own figure: a policy question, not a check of the asker's.
         (
             "上一年度销售收入5000万元至2亿元的企业，研发费用占比不低于多少才能认定高企？",
-            5000.0,
+            {"financials.2025.revenue": 5000.0},
             "answer",
             False,
         ),
         # The same figures asked as a check of one's own company stay a condition check.
-        ("我们去年销售收入6000万，研发费用占比够不够认定高企？", 6000.0, "condition", True),
+        (
+            "我们去年销售收入6000万，研发费用占比够不够认定高企？",
+            {"financials.2025.revenue": 6000.0},
+            "condition",
+            True,
+        ),
+        # A description without 我们 and without figures, asked as 「够…条件吗」, is the
+        # asker's own company: its facts are kept and the assessment says what is missing.
+        (
+            "嗯，属于电子信息领域，注册在潍坊市，够高企的条件吗？",
+            {"region.city": "潍坊市", "tech_field": "电子信息"},
+            "assessment",
+            True,
+        ),
+        ("电子信息领域的企业能评高企吗？", {"tech_field": "电子信息"}, "answer", False),
     ],
 )
-def test_plan_reads_own_company_and_policy_questions(text, revenue, act, own):
+def test_plan_reads_own_company_and_policy_questions(text, facts, act, own):
     plan = plan_turn(
         text,
         kind="eligibility",
         programs=("hnte",),
         follow_up=False,
         out_of_scope=False,
-        message_facts={"financials.2025.revenue": revenue},
+        message_facts=facts,
         state=DialogueState(),
     )
     assert (plan.act, plan.own) == (act, own)

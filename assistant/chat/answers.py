@@ -257,12 +257,13 @@ class Answers:
         the question."""
         single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
         passages = self.retriever.search(question, 8, program=single, keep_uploads=True)
+        shape = self.leads.shape(question)
         if (
             single
             and _GENERAL_CONDITIONS.search(question)
             and intent.kind in ("conditions", "eligibility")
             # 「职工总数有什么要求」 asks for one condition, not the summary of all of them
-            and not self.leads.shape(question).attributes
+            and not shape.attributes
         ):
             passages = self._summary_first(single, day) + passages
         supported = [p for p in passages if supports(p, programs)]
@@ -270,7 +271,6 @@ class Answers:
             return refusal(self.scope.no_source)
         lead = None
         if intent.kind != "comparison":
-            shape = self.leads.shape(question)
             lead = self.leads.choose(question, candidate_passages(supported, programs), shape)
             # Scope from evidence: with no program named and no company facts, the
             # passages must carry the question's own point, not merely share its topic.

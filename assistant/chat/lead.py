@@ -115,6 +115,12 @@ _ANSWER_WORDS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
 _PINYIN = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,7}\)")
 _URL = re.compile(r"https?://|来源地址|來源地址")
 
+
+def _matching_text(text: str) -> str:
+    """Text as focus terms are looked for in it: normalised, lower case, no pinyin."""
+    return _PINYIN.sub("", normalize(text).lower())
+
+
 # Weights, tuned on eval/sets/lead/dev.yaml and eval/sets/real_qa/dev.yaml only.
 W_MEANING = 1.0
 W_FOCUS = 2.0
@@ -150,7 +156,7 @@ class Shape:
     @property
     def attributes(self) -> tuple[str, ...]:
         """The focus terms that name something (not a figure or year the question states)."""
-        return tuple(t for t in self.focus if not _STATED_FIGURE.fullmatch(t))
+        return _named(self.focus)
 
 
 @dataclass(frozen=True)
@@ -171,8 +177,12 @@ class Lead:
     def answers(self) -> bool:
         """Whether the sentence carries the question's point: its focus terms and, for a
         figure or date question, a figure or date."""
-        typed = self.kind not in ("figure", "date") or self.type_match > 0
-        return self.coverage >= COVERED and typed
+        return self.coverage >= COVERED and self._typed
+
+    @property
+    def _typed(self) -> bool:
+        """A figure or date question's sentence has a figure or date; others need none."""
+        return self.kind not in ("figure", "date") or self.type_match > 0
 
     @property
     def opens(self) -> bool:
@@ -182,8 +192,8 @@ class Lead:
         rest on :attr:`answers` alone."""
         if self.answers:
             return True
-        typed = self.kind not in ("figure", "date") or self.type_match > 0
-        return typed and self.coverage >= PARTLY_COVERED and self.similarity >= CLOSE_MEANING
+        close = self.coverage >= PARTLY_COVERED and self.similarity >= CLOSE_MEANING
+        return close and self._typed
 
 
 def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], str]) -> Shape:
@@ -222,16 +232,17 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     longest = [t for t in terms if not any(u != t and t in u for u in terms)]
     phrases = [_whole_word(t, norm) for t in longest]
     numbers = tuple(re.findall(r"\d+(?:\.\d+)?", norm))
-    if (
-        kind == "list"
-        and any(not _STATED_FIGURE.fullmatch(t) for t in atomic)
-        and not _LIST_ITEMS_Q.search(norm)
-    ):
+    if kind == "list" and _named(atomic) and not _LIST_ITEMS_Q.search(norm):
         # 「职工总数有什么要求」 asks for one attribute's rule, not for the list of all of
         # them: every passage competes for the lead, a sentence that sets a limit first.
         kind = "rule"
     figure = kind == "yesno" and bool(_FIGURE_WEAK.search(norm))
     return Shape(kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)), figure)
+
+
+def _named(terms: Sequence[str]) -> tuple[str, ...]:
+    """The terms that name something (not a figure or year the question states)."""
+    return tuple(t for t in terms if not _STATED_FIGURE.fullmatch(t))
 
 
 def _whole_word(term: str, question: str) -> str:
@@ -270,7 +281,7 @@ def point_polarity(sentence: str, focus: Sequence[str]) -> bool | None:
     clauses = [c for c in re.split(r"[，,；;。]", sentence) if c.strip()]
     if len(clauses) <= 1 or not focus:
         return polarity(sentence)
-    text = [_PINYIN.sub("", normalize(c).lower()) for c in clauses]
+    text = [_matching_text(c) for c in clauses]
     hits = [sum(t in c for t in focus) for c in text]
     return polarity(clauses[hits.index(max(hits))])
 
@@ -356,7 +367,7 @@ class LeadScorer:
         if weights is None:
             weights = self.weights(shape.focus)
         text = self._sentence_features(sentence).text
-        around = _PINYIN.sub("", normalize(context).lower())
+        around = _matching_text(context)
 
         def carries(t: str, where: str) -> bool:
             return t in where or any(alt in where for alt in self.synonyms.get(t, ()))
@@ -422,7 +433,7 @@ class LeadScorer:
         with self._lock:
             found = self._features.get(sentence)
         if found is None:
-            text = _PINYIN.sub("", normalize(sentence).lower())
+            text = _matching_text(sentence)
             found = _Features(text, tuple(self.programs_of(sentence)))
             with self._lock:
                 _remember(self._features, sentence, found, self._cache_size)

@@ -551,10 +551,22 @@ def test_an_evaluator_grades_two_answers_and_sees_kappa(app, browser):
     context = _context(browser, DESKTOP)
     page = context.new_page()
     _login(page, url, "eve", "/review/")
+    field = page.get_by_label("消息编号").first
+    graded = ""
     for number in messages:
-        page.get_by_label("消息编号").first.fill(str(number))
-        page.get_by_label("消息编号").first.press("Enter")
-        page.wait_for_selector(f"text=消息 #{number}", timeout=60_000)
+        if graded:
+            # A grade reloads the queue, which puts its first item into the number field.
+            # Typing while that reload is under way can land beside its value ("11"), so wait
+            # until the field holds the reloaded item, as a user sees it before typing.
+            page.wait_for_function(
+                "([el, graded]) => el.value !== '' && el.value !== graded",
+                arg=[field.element_handle(), graded],
+                timeout=60_000,
+            )
+        field.fill(str(number))
+        field.press("Enter")
+        # a regex with a digit guard: "消息 #1" must not match "消息 #11"
+        page.wait_for_selector(f"text=/消息 #{number}(?!\\d)/", timeout=60_000)
         page.get_by_label("正确", exact=True).first.check()
         page.get_by_label("正确", exact=True).nth(1).check()
         page.get_by_role("button", name="提交评分").click()
@@ -562,6 +574,7 @@ def test_an_evaluator_grades_two_answers_and_sees_kappa(app, browser):
         page.wait_for_selector(f"text=/消息 #{number} 的评分|未保存评分/", timeout=60_000)
         body = page.inner_text("body")
         assert f"消息 #{number} 的评分" in body, body[-1500:]
+        graded = str(number)
     page.get_by_role("tab", name="评审统计").click()
     page.get_by_role("button", name="刷新统计").click()
     page.wait_for_selector("text=共评回答", timeout=60_000)

@@ -17,11 +17,13 @@ whose passages carries its focus terms is not answered by them.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
@@ -121,14 +123,42 @@ def _matching_text(text: str) -> str:
     return _PINYIN.sub("", normalize(text).lower())
 
 
-# Weights, tuned on eval/sets/lead/dev.yaml and eval/sets/real_qa/dev.yaml only.
-W_MEANING = 1.0
-W_FOCUS = 2.0
-W_TYPE = 0.8
-W_RANK = 6.0
-INTRO_PENALTY = 0.6
-OTHER_PROGRAM_PENALTY = 1.0
-TABLE_PENALTY = 0.5
+# What each candidate sentence is scored on (see :meth:`LeadScorer.features`). The score is
+# their weighted sum; the weights are data (``lead_weights.json``), fitted by
+# ``python -m eval.fit_lead`` on questions outside the held-out test halves.
+FEATURES = (
+    "meaning",  # e5 cosine to the question, rescaled: related Chinese text sits in 0.75–0.95
+    "focus",  # share of the question's focus weight the sentence carries
+    "type",  # has what the question type wants (a figure, a date, a yes or no …)
+    "table_row",  # a table row read out of its table
+    "intro",  # a list's introduction (ends with 「：」) under a question not asking for a list
+    "intro_of_list",  # the same under a list question
+    "other_program",  # about another program than the one asked about
+    "length",  # characters beyond 120, in hundreds
+    "behind",  # how far its passage's fused retrieval score is behind the best passage's
+    "meaning_gap",  # cosine behind the closest candidate's, in 0.05 steps (<= 0)
+    "focus_gap",  # focus coverage behind the best candidate's (<= 0)
+    "stated_numbers",  # share of the figures the question states that the sentence repeats
+    "bigrams",  # share of the question's character bigrams the sentence has
+    "first_of_passage",  # the first sentence of its passage
+    "short",  # shorter than 12 characters
+)
+# The weights written by hand before they were fitted (the features added for fitting at 0);
+# used when no fitted weights file is present.
+HAND_WEIGHTS = {
+    "meaning": 1.0,
+    "focus": 2.0,
+    "type": 0.8,
+    "table_row": -0.5,
+    "intro": -0.6,
+    "other_program": -1.0,
+    "length": -0.4,
+    "behind": -6.0,
+}
+# Features that say how well a sentence answers, not where retrieval ranked it: an upload's
+# sentence is compared with a curated one on these alone (see :func:`_prefer_upload`).
+_RETRIEVAL_FEATURES = ("behind",)
+WEIGHTS_FILE = Path(__file__).with_name("lead_weights.json")
 # A sentence carrying at least this share of the focus weight answers the question's point.
 COVERED = 0.5
 # A sentence this close in meaning (e5 cosine) that carries this share of the focus opens
@@ -298,6 +328,7 @@ class LeadScorer:
         programs_of: The programs a text names (a sentence about another program than
             the one asked about is not its answer).
         cache_size: Sentence vectors (and sentence features) kept in memory.
+        weights: Feature weights (:data:`FEATURES`); default: :func:`load_weights`.
     """
 
     def __init__(
@@ -310,6 +341,7 @@ class LeadScorer:
         synonyms: Mapping[str, Sequence[str]] | None = None,
         *,
         cache_size: int = 20000,
+        weights: Mapping[str, float] | None = None,
     ) -> None:
         """Keep the parts; vectors are computed on first use."""
         self.programs_of = programs_of
@@ -330,6 +362,13 @@ class LeadScorer:
         self._shapes: OrderedDict[str, Shape] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self.set_weights(load_weights() if weights is None else weights)
+
+    def set_weights(self, weights: Mapping[str, float]) -> None:
+        """Score with these feature weights (a feature not named weighs 0)."""
+        self.weights_by_feature = dict(weights)
+        self._weight_vector = np.array([weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
+        self._retrieval_columns = [FEATURES.index(f) for f in _RETRIEVAL_FEATURES]
 
     def shape(self, question: str) -> Shape:
         """The question's shape (see :func:`question_shape`); a turn asks for it more than
@@ -410,21 +449,29 @@ class LeadScorer:
             self._sentence_vectors(unique[start : start + 256])
         return len(unique)
 
-    def _form_penalty(self, sent: str, asked: set[str], *, listing: bool = False) -> float:
-        """What the sentence's form takes off: a table row read out of its table, a list's
-        introduction (not its content), a sentence about another program than the one
-        asked about (「与高企的区别：…」 under a 科技型 question), great length."""
-        penalty = TABLE_PENALTY if sent.startswith("|") else 0.0
-        # A list's introduction opens the answer to a list question (it is completed with
-        # its items' heads), not to any other.
-        if sent.rstrip().endswith(("：", ":")) and not listing:
-            penalty += INTRO_PENALTY
+    def _form(self, sent: str, asked: set[str], *, listing: bool) -> dict[str, float]:
+        """The sentence's form features: a table row read out of its table, a list's
+        introduction (which opens a list question, completed with its items' heads, but no
+        other), a sentence about another program than the one asked about (「与高企的区别：…」
+        under a 科技型 question), great length."""
+        intro = 1.0 if sent.rstrip().endswith(("：", ":")) else 0.0
         named = set(self._sentence_features(sent).programs)
         # About another program: it names one the question does not, and not every one the
         # question does (「科技型中小企业：…高企证书…」 under 「高企能直接认定为创新型吗」).
-        if asked and named - asked and asked - named:
-            penalty += OTHER_PROGRAM_PENALTY
-        return penalty + (0.004 * (len(sent) - 120) if len(sent) > 120 else 0.0)
+        other = bool(asked and named - asked and asked - named)
+        return {
+            "table_row": 1.0 if sent.startswith("|") else 0.0,
+            "intro": 0.0 if listing else intro,
+            "intro_of_list": intro if listing else 0.0,
+            "other_program": 1.0 if other else 0.0,
+            "length": max(0, len(sent) - 120) / 100,
+            "short": 1.0 if len(sent) < 12 else 0.0,
+        }
+
+    def _form_penalty(self, sent: str, asked: set[str], *, listing: bool = False) -> float:
+        """What the sentence's form takes off its score (the negated weighted form features)."""
+        form = self._form(sent, asked, listing=listing)
+        return -sum(self.weights_by_feature.get(k, 0.0) * v for k, v in form.items())
 
     def _sentence_features(self, sentence: str) -> _Features:
         """The sentence's matching text and named programs, computed once per sentence: the
@@ -452,38 +499,102 @@ class LeadScorer:
         with self._lock:
             return np.stack([self._vectors[t] for t in texts])
 
-    def choose(self, question: str, passages: Sequence[Passage], shape: Shape) -> Lead | None:
-        """The sentence of the top passages that best answers the question."""
+    def features(
+        self, question: str, passages: Sequence[Passage], shape: Shape
+    ) -> tuple[list[Lead], np.ndarray]:
+        """Every candidate sentence of the top passages as an unscored :class:`Lead`, and
+        its row of :data:`FEATURES`."""
         asked = set(self.programs_of(question))
         top = max((p.score for p in passages[:MAX_PASSAGES]), default=0.0) or 1.0
         candidates = _candidates(passages[: 1 if shape.kind == "list" else MAX_PASSAGES])
         if not candidates:
-            return None
+            return [], np.zeros((0, len(FEATURES)), dtype=np.float32)
         query = np.asarray(self.embeddings.embed_query(question), dtype=np.float32)
         sims = self._sentence_vectors([c[2] for c in candidates]) @ query
         # The focus weights read the keyword index (a store round trip): once per question.
         weights = self.weights(shape.focus) if shape.focus else None
-        best: Lead | None = None
-        # The best sentence of each kind of source with its support (the score less the
-        # retrieval rank), see below.
-        by_kind: dict[bool, tuple[Lead, float]] = {}
+        grams = _bigrams(_matching_text(self.strip(question)))
+        leads: list[Lead] = []
+        rows: list[dict[str, float]] = []
+        seen: set[int] = set()
         for (rank, passage, sent, context), sim in zip(candidates, sims, strict=True):
             cov, missing = self.coverage(sent, shape, context, weights)
             typed = self.type_match(sent, shape)
-            # e5 cosines of related Chinese text sit in 0.75–0.95: rescale to about 0–1.
-            meaning = (float(sim) - 0.75) / 0.2
             # Retrieval's own confidence: the fused score relative to the best passage.
             behind = max(0.0, 1.0 - passage.score / top) if passage.score > 0 else rank / 10
-            support = W_MEANING * meaning + W_FOCUS * cov + W_TYPE * typed
-            support -= self._form_penalty(sent, asked, listing=shape.kind == "list")
-            score = support - W_RANK * behind
-            lead = Lead(sent, passage, cov, float(sim), score, typed, missing, shape.kind)
-            if best is None or score > best.score:
+            text = self._sentence_features(sent).text
+            row = {
+                "meaning": (float(sim) - 0.75) / 0.2,
+                "focus": cov,
+                "type": typed,
+                "behind": behind,
+                "stated_numbers": _share_of_numbers(shape.numbers, text),
+                "bigrams": len(grams & _bigrams(text)) / len(grams) if grams else 0.0,
+                "first_of_passage": 0.0 if rank in seen else 1.0,
+            }
+            row.update(self._form(sent, asked, listing=shape.kind == "list"))
+            seen.add(rank)
+            rows.append(row)
+            leads.append(Lead(sent, passage, cov, float(sim), 0.0, typed, missing, shape.kind))
+        best_sim = max(lead.similarity for lead in leads)
+        best_cov = max(lead.coverage for lead in leads)
+        for lead, row in zip(leads, rows, strict=True):
+            row["meaning_gap"] = (lead.similarity - best_sim) / 0.05
+            row["focus_gap"] = lead.coverage - best_cov
+        matrix = np.array([[row.get(f, 0.0) for f in FEATURES] for row in rows], dtype=np.float32)
+        return leads, matrix
+
+    def choose(self, question: str, passages: Sequence[Passage], shape: Shape) -> Lead | None:
+        """The sentence of the top passages that best answers the question."""
+        leads, matrix = self.features(question, passages, shape)
+        if not leads:
+            return None
+        scores = matrix @ self._weight_vector
+        # Support: the score less retrieval's rank, what an upload is compared on.
+        supports = (
+            scores
+            - matrix[:, self._retrieval_columns] @ self._weight_vector[self._retrieval_columns]
+        )
+        best: Lead | None = None
+        # The best sentence of each kind of source with its support (see below).
+        by_kind: dict[bool, tuple[Lead, float]] = {}
+        for lead, score, support in zip(leads, scores, supports, strict=True):
+            lead = replace(lead, score=float(score))
+            if best is None or lead.score > best.score:
                 best = lead
-            upload = passage.metadata.get("doc_type") == "upload"
-            if upload not in by_kind or score > by_kind[upload][0].score:
-                by_kind[upload] = (lead, support)
+            upload = lead.passage.metadata.get("doc_type") == "upload"
+            if upload not in by_kind or lead.score > by_kind[upload][0].score:
+                by_kind[upload] = (lead, float(support))
         return _prefer_upload(best, by_kind)
+
+
+def _bigrams(text: str) -> set[str]:
+    """The character bigrams of a text's words (punctuation and spaces split words)."""
+    words = re.findall(r"[\w%.]+", text)
+    return {w[i : i + 2] for w in words for i in range(len(w) - 1)}
+
+
+def _share_of_numbers(numbers: Sequence[str], text: str) -> float:
+    """The share of the question's stated figures a sentence repeats (6 is not in 16)."""
+    if not numbers:
+        return 0.0
+    found = sum(bool(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", text)) for n in numbers)
+    return found / len(numbers)
+
+
+def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, float]:
+    """The fitted weights (feature -> weight), or :data:`HAND_WEIGHTS` without the file.
+
+    Raises:
+        ValueError: the file names a feature this code does not compute.
+    """
+    if not path.is_file():
+        return dict(HAND_WEIGHTS)
+    weights = json.loads(path.read_text(encoding="utf-8"))["weights"]
+    unknown = set(weights) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"{path.name}: unknown lead features {sorted(unknown)}")
+    return {k: float(v) for k, v in weights.items()}
 
 
 def _prefer_upload(best: Lead | None, by_kind: dict[bool, tuple[Lead, float]]) -> Lead | None:

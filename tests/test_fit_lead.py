@@ -1,5 +1,6 @@
-"""The lead scorer's weights as data, and the listwise fit behind ``python -m eval.fit_lead``
-(synthetic candidates whose answer is known, and the shipped knowledge base)."""
+"""The lead scorer's weights as data, the listwise fit behind ``python -m eval.fit_lead``
+(synthetic candidates whose answer is known) and the miss categories of ``python -m
+eval.lead_misses`` (the shipped knowledge base)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from assistant.chat.lead import FEATURES, HAND_WEIGHTS, LeadScorer, load_weights
 from assistant.config import Settings
 from assistant.factory import build_chat, build_search
 from assistant.search.retrieval import Passage
+from eval.answers import AS_OF, plain_text
 from eval.fit_lead import Example, _loss, cross_validate, fit, hit_rate
+from eval.held_out import first_paragraph
+from eval.lead_misses import categorise
 
 
 def _examples(n: int, seed: int) -> list[Example]:
@@ -60,11 +64,16 @@ def test_a_weights_file_naming_an_unknown_feature_is_refused(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def scorer(tmp_path_factory) -> LeadScorer:
+def chat(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("fit"), embeddings="hashing")
     stack = build_search(settings)
     stack.indexer.index_knowledge(stack.knowledge)
-    return build_chat(settings, stack).leads
+    return build_chat(settings, stack)
+
+
+@pytest.fixture(scope="module")
+def scorer(chat) -> LeadScorer:
+    return chat.leads
 
 
 def test_the_weights_decide_which_candidate_leads(scorer):
@@ -97,3 +106,40 @@ def _passages() -> list[Passage]:
     return [
         Passage(f"c{i}", f"kb-{i}", s, 1.0 - i * 0.01, {}, 1, 1) for i, s in enumerate(sentences)
     ]
+
+
+def test_misses_are_put_in_the_category_of_their_cause(chat):
+    question = "高新技术企业证书的有效期是几年？"
+    rows = [
+        {"question": question, "lead": ["有效期"]},
+        # words no sentence of the knowledge base has
+        {"question": question, "lead": ["紫色的长颈鹿"]},
+        # checked as the company's own figures: no lead sentence is scored
+        {"question": "我们去年营收4800万，研发投入260万，职工120人，能评高企吗？", "lead": ["x"]},
+    ]
+    found = [category for category, _question in categorise(chat, rows)]
+    assert found == ["pass", "not_in_candidates", "not_scored"]
+    assert chat.leads.choose.__func__ is LeadScorer.choose  # the recorder is taken off
+
+
+def test_a_label_among_the_candidates_that_did_not_lead_is_a_scoring_miss(chat, monkeypatch):
+    question = "高新技术企业证书的有效期是几年？"
+    recorded = []
+    choose = chat.leads.choose
+
+    def recording(*args):
+        recorded.append(args)
+        return choose(*args)
+
+    monkeypatch.setattr(chat.leads, "choose", recording)
+    opening = plain_text(first_paragraph(chat.ask(question, as_of=AS_OF)["answer"]))
+    monkeypatch.undo()
+    leads, _rows = chat.leads.features(*recorded[-1])
+    label = next(
+        text[i : i + 8]
+        for text in (plain_text(lead.sentence) for lead in leads)
+        for i in range(len(text) - 8)
+        if text[i : i + 8] not in opening
+    )
+    [(category, _question)] = categorise(chat, [{"question": question, "lead": [label]}])
+    assert category == "in_candidates"

@@ -139,7 +139,7 @@ def load(quick: bool, data: Path) -> dict[str, Any]:
     detail: dict[str, Any] = {"workers": many}
     proc, base, first_ready = _start(folder, many)  # may index knowledge/ the first time
     try:
-        detail["levels"] = [run_load(base, u, level_s) for u in levels_users]
+        detail["levels"] = [run_load(base, u, level_s, proc) for u in levels_users]
         detail["memory"] = worker_rss_mb(proc)
     finally:
         stop(proc)
@@ -155,7 +155,7 @@ def load(quick: bool, data: Path) -> dict[str, Any]:
         proc, base, ready = _start(folder, workers)  # the index exists: a cold start
         try:
             run_load(base, 20, warm_s)
-            compare[name] = run_load(base, 20, compare_s)
+            compare[name] = run_load(base, 20, compare_s, proc)
         finally:
             stop(proc)
         compare[name]["workers"] = workers
@@ -165,6 +165,8 @@ def load(quick: bool, data: Path) -> dict[str, Any]:
         figures[f"compare.{name}.p95_ms"] = compare[name]["latency"]["p95_ms"]
         figures[f"compare.{name}.p99_ms"] = compare[name]["latency"]["p99_ms"]
         figures[f"compare.{name}.errors"] = compare[name]["errors"]
+        for role, ms in compare[name]["cpu_ms_per_request"].items():
+            figures[f"compare.{name}.cpu_ms.{role}"] = ms
     figures["compare.ratio"] = round(compare["many"]["rps"] / max(compare["one"]["rps"], 1e-9), 2)
     detail["compare"] = compare
     return {"figures": figures, "detail": detail}

@@ -91,21 +91,40 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def worker_rss_mb(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
-    """Resident memory of the app's Python processes and of its chroma server (MiB)."""
+def _roles(proc: subprocess.Popen[bytes]) -> list[tuple[str, Any]]:
+    """The app's processes with their role: ``front`` (the router of several workers),
+    ``worker`` or ``chroma`` (the shared chroma server)."""
     import psutil
 
     root = psutil.Process(proc.pid)
-    workers, chroma, front = [], 0.0, 0.0
+    out = []
     for p in [root, *root.children(recursive=True)]:
         try:
-            rss = p.memory_info().rss / 2**20
             cmd = " ".join(p.cmdline())
         except psutil.Error:
             continue
         if "chroma" in cmd and " run " in f" {cmd} ":
-            chroma += rss
+            out.append(("chroma", p))
         elif p.pid == root.pid and root.children():
+            out.append(("front", p))
+        else:
+            out.append(("worker", p))
+    return out
+
+
+def worker_rss_mb(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """Resident memory of the app's Python processes and of its chroma server (MiB)."""
+    import psutil
+
+    workers, chroma, front = [], 0.0, 0.0
+    for role, p in _roles(proc):
+        try:
+            rss = p.memory_info().rss / 2**20
+        except psutil.Error:
+            continue
+        if role == "chroma":
+            chroma += rss
+        elif role == "front":
             front = rss
         else:
             workers.append(round(rss, 1))
@@ -116,9 +135,34 @@ def worker_rss_mb(proc: subprocess.Popen[bytes]) -> dict[str, Any]:
     }
 
 
-def run_load(base: str, users: int, seconds: float) -> dict[str, Any]:
-    """One load level: requests, errors, latency percentiles and throughput."""
+def cpu_seconds(proc: subprocess.Popen[bytes] | None) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the load client (this process) and by
+    the app's processes, summed by role: where the cores go under load."""
+    import psutil
+
+    used = {"client": time.process_time(), "front": 0.0, "worker": 0.0, "chroma": 0.0}
+    for role, p in _roles(proc) if proc is not None else []:
+        try:
+            times = p.cpu_times()
+        except psutil.Error:
+            continue
+        used[role] += times.user + times.system
+    return used
+
+
+def run_load(
+    base: str, users: int, seconds: float, proc: subprocess.Popen[bytes] | None = None
+) -> dict[str, Any]:
+    """One load level: requests, errors, latency percentiles, throughput and, with the app's
+    process, the CPU each role used per request (client, front, workers, chroma)."""
+    before = cpu_seconds(proc)
     samples, errors, wall = _load(base, users, seconds)
+    after = cpu_seconds(proc)
+    per_request = {
+        role: round((after[role] - before[role]) * 1000 / max(len(samples), 1), 2)
+        for role in before
+        if proc is not None or role == "client"
+    }
     return {
         "users": users,
         "seconds": seconds,
@@ -127,6 +171,8 @@ def run_load(base: str, users: int, seconds: float) -> dict[str, Any]:
         "error_samples": errors[:5],
         "latency": percentiles(samples),
         "rps": round(len(samples) / wall, 1),
+        "cpu_ms_per_request": per_request,
+        "cpu_share": round(sum(after[r] - before[r] for r in per_request) / wall, 2),
     }
 
 
@@ -174,7 +220,7 @@ def main() -> None:
     workers = args.workers or usable_cores()
     proc, base, ready_s = _start(args.data, workers)
     try:
-        levels = [run_load(base, int(u), args.seconds) for u in args.users.split(",")]
+        levels = [run_load(base, int(u), args.seconds, proc) for u in args.users.split(",")]
         memory = worker_rss_mb(proc)
     finally:
         stop(proc)
@@ -195,6 +241,8 @@ def main() -> None:
                 f"{level['errors']} errors",
             )
         )
+        cpu = ", ".join(f"{k} {v}" for k, v in level["cpu_ms_per_request"].items())
+        rows.append((f"{level['users']} users: CPU ms per request", cpu))
     rows.append(("RSS per worker", f"{memory['workers_mb']} MiB"))
     write_report("load", result, rows, args.out)
 

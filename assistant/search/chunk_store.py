@@ -247,13 +247,13 @@ class ChunkStore:
     def query(
         self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None
     ) -> list[tuple[str, float]]:
-        """The ``k`` nearest chunk ids with their cosine similarity."""
-        total = self.count()
-        if total == 0:
-            return []
+        """The ``k`` nearest chunk ids with their cosine similarity (fewer when the store
+        holds fewer). One round trip: chroma returns what it has for a ``k`` beyond the
+        collection's size, so the size is not asked first (with several workers each
+        question would pay a second call to the chroma server)."""
         found = self._col.query(
             query_embeddings=cast(Any, [list(vector)]),
-            n_results=min(k, total),
+            n_results=k,
             where=where or None,
             include=["distances"],
         )

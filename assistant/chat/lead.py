@@ -11,6 +11,10 @@ signals, none of them a list of known questions:
 - **type**: a yes/no question wants a sentence that says yes or no, 多少/几 a figure (in the
   unit asked for: 元, 分, %, 年 …), 什么时候 a date.
 
+These and a sentence's form (a table row, a list's introduction, another program, length)
+and its passage's retrieval rank are the :data:`FEATURES` of a candidate; its score is their
+weighted sum (:data:`HAND_WEIGHTS`, or the weights ``python -m eval.fit_lead`` writes).
+
 The same focus coverage is the evidence the scope decision rests on: a question none of
 whose passages carries its focus terms is not answered by them.
 """

@@ -35,6 +35,7 @@ import numpy as np
 import yaml
 
 from eval.answers import AS_OF, load_answer_set, plain_text
+from eval.lead_misses import recorded_choices
 
 SETS = Path(__file__).parent / "sets"
 PENALTIES = (0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
@@ -73,23 +74,14 @@ def collect(chat: Any, questions: list[tuple[str, str, list[list[str]]]]) -> lis
     answer chose no lead (an eligibility check, a refusal) or whose candidates carry none
     of the key facts are left out."""
     scorer = chat.leads
-    seen: list[tuple[str, Any, Any]] = []
-    choose = scorer.choose
-
-    def recording(question: str, passages: Any, shape: Any) -> Any:
-        seen.append((question, list(passages), shape))
-        return choose(question, passages, shape)
-
-    scorer.choose = recording
     examples = []
-    try:
+    with recorded_choices(chat) as seen:
         for source, question, groups in questions:
             seen.clear()
             chat.ask(question, as_of=AS_OF)
             if not seen:
                 continue
-            asked, passages, shape = seen[-1]
-            leads, rows = scorer.features(asked, passages, shape)
+            leads, rows = scorer.features(*seen[-1])
             if not leads:
                 continue
             plain = [plain_text(lead.sentence) for lead in leads]
@@ -99,8 +91,6 @@ def collect(chat: Any, questions: list[tuple[str, str, list[list[str]]]]) -> lis
             if carried.max() == 0:
                 continue
             examples.append(Example(source, question, rows, carried == carried.max()))
-    finally:
-        scorer.choose = choose
     return examples
 
 

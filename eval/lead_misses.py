@@ -15,10 +15,12 @@ beyond which mechanism to work on.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +32,10 @@ from eval.held_out import first_paragraph
 SETS = Path(__file__).parent / "sets"
 
 
-def categorise(chat: Any, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(category, question) of every row: ``pass`` or the kind of miss."""
+@contextlib.contextmanager
+def recorded_choices(chat: Any) -> Iterator[list[tuple[str, Any, Any]]]:
+    """Within the block, every lead choice of ``chat`` is appended to the yielded list as
+    ``(question, passages, shape)``, the arguments :meth:`LeadScorer.features` takes."""
     scorer = chat.leads
     seen: list[tuple[str, Any, Any]] = []
     choose = scorer.choose
@@ -41,8 +45,16 @@ def categorise(chat: Any, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
         return choose(question, passages, shape)
 
     scorer.choose = recording
-    out = []
     try:
+        yield seen
+    finally:
+        del scorer.choose
+
+
+def categorise(chat: Any, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(category, question) of every row: ``pass`` or the kind of miss."""
+    out = []
+    with recorded_choices(chat) as seen:
         for row in rows:
             seen.clear()
             answer = chat.ask(row["question"], as_of=AS_OF)
@@ -53,14 +65,11 @@ def categorise(chat: Any, rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
             elif not seen:
                 category = "not_scored"
             else:
-                leads, _rows = scorer.features(*seen[-1])
-                carried = any(
-                    label in plain_text(lead.sentence) for lead in leads for label in labels
-                )
+                leads, _rows = chat.leads.features(*seen[-1])
+                said = [plain_text(lead.sentence) for lead in leads]
+                carried = any(label in text for text in said for label in labels)
                 category = "in_candidates" if carried else "not_in_candidates"
             out.append((category, str(row["question"])))
-    finally:
-        scorer.choose = choose
     return out
 
 

@@ -79,6 +79,16 @@ def e5(e5_raw) -> object:
     return with_test_cache(e5_raw)
 
 
+def indexed_chat(settings: Settings, embeddings: Any = None) -> tuple[Any, Any]:
+    """The chat assistant over the settings' knowledge base, indexed: ``(chat, stack)``.
+    ``embeddings`` replaces the embedder the settings select (the real e5 fixture)."""
+    from assistant.factory import build_chat, build_search
+
+    stack = build_search(settings, embeddings=embeddings)
+    stack.indexer.index_knowledge(stack.knowledge)
+    return build_chat(settings, stack), stack
+
+
 def free_port() -> int:
     """A free TCP port on loopback."""
     import socket

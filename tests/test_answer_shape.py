@@ -20,7 +20,7 @@ import yaml
 from assistant.chat.statements import full_stop, sentences_under_headings, statement, trim_repeated
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.core.knowledge import load_knowledge
-from assistant.factory import build_chat, build_search
+from tests.conftest import indexed_chat
 
 DAY = dt.date(2026, 11, 22)
 KNOWLEDGE = load_knowledge(PROJECT_ROOT / "knowledge")
@@ -131,9 +131,7 @@ def repeats(answer: dict[str, Any]) -> str:
 @pytest.fixture(scope="module")
 def answers(tmp_path_factory) -> dict[str, dict[str, Any]]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("shape"), embeddings="hashing")
-    stack = build_search(settings)
-    stack.indexer.index_knowledge(stack.knowledge)
-    chat = build_chat(settings, stack)
+    chat, _stack = indexed_chat(settings)
     questions = generated_questions() + gold_questions()
     return {q: chat.ask(q, as_of=DAY) for q in dict.fromkeys(questions)}
 
@@ -214,10 +212,7 @@ def test_the_details_continue_where_the_lead_stops():
 
 @pytest.mark.model
 def test_with_the_real_model_no_lead_is_a_fragment(e5, tmp_path):
-    settings = Settings(data_dir=tmp_path / "data")
-    stack = build_search(settings, embeddings=e5)
-    stack.indexer.index_knowledge(stack.knowledge)
-    chat = build_chat(settings, stack)
+    chat, _stack = indexed_chat(Settings(data_dir=tmp_path / "data"), e5)
     questions = [
         template.format(n=names[0])
         for names in KNOWLEDGE.glossary.program_names.values()

@@ -9,8 +9,8 @@ import pytest
 
 from assistant.config import Settings
 from assistant.core.knowledge import PROGRAM_IDS
-from assistant.factory import build_chat, build_search
 from eval.answers import grade, load_answer_set, run, summary
+from tests.conftest import indexed_chat
 
 ITEMS = load_answer_set()
 
@@ -57,10 +57,7 @@ def test_grading_is_strict_about_content_citations_and_refusals():
 
 @pytest.mark.model
 def test_at_least_90_percent_of_answers_pass(tmp_path, e5):
-    settings = Settings(data_dir=tmp_path)
-    stack = build_search(settings, embeddings=e5)
-    stack.indexer.index_knowledge(stack.knowledge)
-    results = run(build_chat(settings, stack), ITEMS)
+    results = run(indexed_chat(Settings(data_dir=tmp_path), e5)[0], ITEMS)
     stats = summary(results)
     failures = [f"{r.item.question} | {'; '.join(r.reasons)}" for r in results if not r.passed]
     print(f"\nanswers: {stats}")

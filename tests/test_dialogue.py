@@ -18,7 +18,7 @@ import pytest
 
 from assistant.chat.dialogue import DialogueState, bare, plan_turn
 from assistant.config import PROJECT_ROOT, Settings
-from assistant.factory import build_chat, build_search
+from tests.conftest import indexed_chat
 
 DAY = dt.date(2026, 11, 22)
 
@@ -26,9 +26,7 @@ DAY = dt.date(2026, 11, 22)
 @pytest.fixture(scope="module")
 def chat(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("dialogue"), embeddings="hashing")
-    stack = build_search(settings)
-    stack.indexer.index_knowledge(stack.knowledge)
-    return build_chat(settings, stack)
+    return indexed_chat(settings)[0]
 
 
 def talk(chat, *messages):

@@ -18,6 +18,7 @@ import pytest
 from assistant.config import PROJECT_ROOT
 from assistant.errors import DocumentError
 from assistant.search.readers import read_document
+from tests.conftest import indexed_chat
 from tests.docgen import make_pdf
 from tests.formatgen import (
     char_accuracy,
@@ -419,7 +420,6 @@ def _ask_each_file(tmp_path, settings, embeddings=None):
     """Each file alone next to the shipped knowledge base, asked through the real chat: a
     question counts when the answer contains the fact and cites that file."""
     from assistant.core.text import normalize
-    from assistant.factory import build_chat, build_search
 
     files = {
         "scan": _scan_pdf(tmp_path / "scan.pdf"),
@@ -431,9 +431,7 @@ def _ask_each_file(tmp_path, settings, embeddings=None):
     }
     files["news"].write_bytes(NEWS.encode("gbk"))
     files["pinyin"].write_text(mirror_page_text(PINYIN), encoding="utf-8")
-    stack = build_search(settings, embeddings=embeddings)
-    stack.indexer.index_knowledge(stack.knowledge)
-    chat = build_chat(settings, stack)
+    chat, stack = indexed_chat(settings, embeddings)
     outcomes = []
     for key, path in files.items():
         [result] = stack.indexer.ingest_files([path])

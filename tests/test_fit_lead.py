@@ -11,12 +11,12 @@ import pytest
 
 from assistant.chat.lead import FEATURES, HAND_WEIGHTS, LeadScorer, load_weights
 from assistant.config import Settings
-from assistant.factory import build_chat, build_search
 from assistant.search.retrieval import Passage
 from eval.answers import AS_OF, plain_text
 from eval.fit_lead import Example, _loss, cross_validate, fit, hit_rate
 from eval.held_out import first_paragraph
 from eval.lead_misses import categorise
+from tests.conftest import indexed_chat
 
 
 def _examples(n: int, seed: int) -> list[Example]:
@@ -66,9 +66,7 @@ def test_a_weights_file_naming_an_unknown_feature_is_refused(tmp_path):
 @pytest.fixture(scope="module")
 def chat(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("fit"), embeddings="hashing")
-    stack = build_search(settings)
-    stack.indexer.index_knowledge(stack.knowledge)
-    return build_chat(settings, stack)
+    return indexed_chat(settings)[0]
 
 
 @pytest.fixture(scope="module")

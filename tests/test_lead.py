@@ -15,8 +15,8 @@ from assistant.chat.lead import Lead, Shape, opening, polarity
 from assistant.config import PROJECT_ROOT, Settings
 from assistant.core.knowledge import load_knowledge
 from assistant.core.text import is_traditional, to_simplified
-from assistant.factory import build_chat, build_search
 from assistant.search.retrieval import Passage
+from tests.conftest import indexed_chat
 
 DAY = dt.date(2026, 11, 22)
 NEWS = PROJECT_ROOT / "tests" / "data" / "news"
@@ -25,9 +25,7 @@ NEWS = PROJECT_ROOT / "tests" / "data" / "news"
 @pytest.fixture(scope="module")
 def chat(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("lead"), embeddings="hashing")
-    stack = build_search(settings)
-    stack.indexer.index_knowledge(stack.knowledge)
-    return build_chat(settings, stack), stack
+    return indexed_chat(settings)
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -159,9 +159,11 @@ HAND_WEIGHTS = {
     "length": -0.4,
     "behind": -6.0,
 }
-# Features that say how well a sentence answers, not where retrieval ranked it: an upload's
-# sentence is compared with a curated one on these alone (see :func:`_prefer_upload`).
-_RETRIEVAL_FEATURES = ("behind",)
+# The features that say where retrieval ranked a sentence, not how well it answers: an
+# upload's sentence is compared with a curated one without them (see :func:`_prefer_upload`).
+_RETRIEVAL_COLUMNS = [FEATURES.index("behind")]
+# Features that cost string work per candidate: computed for scoring only when they weigh.
+_TEXT_FEATURES = ("stated_numbers", "bigrams")
 WEIGHTS_FILE = Path(__file__).with_name("lead_weights.json")
 # A sentence carrying at least this share of the focus weight answers the question's point.
 COVERED = 0.5
@@ -372,7 +374,7 @@ class LeadScorer:
         """Score with these feature weights (a feature not named weighs 0)."""
         self.weights_by_feature = dict(weights)
         self._weight_vector = np.array([weights.get(f, 0.0) for f in FEATURES], dtype=np.float32)
-        self._retrieval_columns = [FEATURES.index(f) for f in _RETRIEVAL_FEATURES]
+        self._weighed_text = {f for f in _TEXT_FEATURES if weights.get(f)}
 
     def shape(self, question: str) -> Shape:
         """The question's shape (see :func:`question_shape`); a turn asks for it more than
@@ -504,10 +506,15 @@ class LeadScorer:
             return np.stack([self._vectors[t] for t in texts])
 
     def features(
-        self, question: str, passages: Sequence[Passage], shape: Shape
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        shape: Shape,
+        text_features: Collection[str] = _TEXT_FEATURES,
     ) -> tuple[list[Lead], np.ndarray]:
         """Every candidate sentence of the top passages as an unscored :class:`Lead`, and
-        its row of :data:`FEATURES`."""
+        its row of :data:`FEATURES`. Of the string-matching features only ``text_features``
+        are computed (the others are 0): scoring asks for the ones that weigh."""
         asked = set(self.programs_of(question))
         top = max((p.score for p in passages[:MAX_PASSAGES]), default=0.0) or 1.0
         candidates = _candidates(passages[: 1 if shape.kind == "list" else MAX_PASSAGES])
@@ -517,7 +524,8 @@ class LeadScorer:
         sims = self._sentence_vectors([c[2] for c in candidates]) @ query
         # The focus weights read the keyword index (a store round trip): once per question.
         weights = self.weights(shape.focus) if shape.focus else None
-        grams = _bigrams(_matching_text(self.strip(question)))
+        wanted = set(text_features)
+        grams = _bigrams(_matching_text(self.strip(question))) if "bigrams" in wanted else set()
         leads: list[Lead] = []
         rows: list[dict[str, float]] = []
         seen: set[int] = set()
@@ -532,7 +540,9 @@ class LeadScorer:
                 "focus": cov,
                 "type": typed,
                 "behind": behind,
-                "stated_numbers": _share_of_numbers(shape.numbers, text),
+                "stated_numbers": (
+                    _share_of_numbers(shape.numbers, text) if "stated_numbers" in wanted else 0.0
+                ),
                 "bigrams": len(grams & _bigrams(text)) / len(grams) if grams else 0.0,
                 "first_of_passage": 0.0 if rank in seen else 1.0,
             }
@@ -550,15 +560,12 @@ class LeadScorer:
 
     def choose(self, question: str, passages: Sequence[Passage], shape: Shape) -> Lead | None:
         """The sentence of the top passages that best answers the question."""
-        leads, matrix = self.features(question, passages, shape)
+        leads, matrix = self.features(question, passages, shape, self._weighed_text)
         if not leads:
             return None
         scores = matrix @ self._weight_vector
         # Support: the score less retrieval's rank, what an upload is compared on.
-        supports = (
-            scores
-            - matrix[:, self._retrieval_columns] @ self._weight_vector[self._retrieval_columns]
-        )
+        supports = scores - matrix[:, _RETRIEVAL_COLUMNS] @ self._weight_vector[_RETRIEVAL_COLUMNS]
         best: Lead | None = None
         # The best sentence of each kind of source with its support (see below).
         by_kind: dict[bool, tuple[Lead, float]] = {}

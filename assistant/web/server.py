@@ -74,14 +74,11 @@ def serve(settings: Settings) -> None:
 
 
 def _run_loop(main: Coroutine[object, object, None]) -> None:
-    """Run the front's event loop on uvloop (installed with uvicorn[standard]) where it is
-    available: the front handles every request of every worker, and the CPU it spends comes
-    out of the workers' share of the cores."""
-    try:
-        import uvloop
-    except ImportError:  # not built for this platform
-        asyncio.run(main)
-        return
+    """Run the front's event loop on uvloop (pinned, with uvicorn[standard]): the front
+    handles every request of every worker, and the CPU it spends comes out of the
+    workers' share of the cores."""
+    import uvloop
+
     uvloop.run(main)
 
 

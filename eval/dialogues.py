@@ -11,7 +11,10 @@ Each turn's ``expect`` may hold (all optional, all must hold for the turn to pas
 - ``must_contain``: groups of alternatives, as in the answer set;
 - ``program``: a program id the answer must be about (in the answer's ``programs``);
 - ``verdict``: the engine's verdict for ``program`` (or for the only assessment);
-- ``asks_for``: profile fields the answer must ask for (in ``missing_fields``).
+- ``asks_for``: profile fields the answer must ask for (in ``missing_fields``);
+- ``facts``: profile field paths (``financials.2025.rd_expense``) and the value the session
+  must hold for each after the turn (a correction must replace the earlier value);
+- ``act``: what the turn did (``facts``, ``assessment``, ``answer``, ``refusal`` …).
 
 Metrics: ``turn_accuracy`` (share of turns passing) and ``dialogue_accuracy`` (share of
 dialogues whose every turn passes).
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 DIALOGUES_DIR = Path(__file__).parent / "sets" / "dialogues"
 AS_OF = dt.date(2026, 11, 22)
 TURN_KEYS = {"say", "expect"}
-EXPECT_KEYS = {"refused", "must_contain", "program", "verdict", "asks_for"}
+EXPECT_KEYS = {"refused", "must_contain", "program", "verdict", "asks_for", "facts", "act"}
 DIALOGUE_KEYS = {"name", "program", "as_of", "source", "note", "turns"}
 
 
@@ -114,13 +117,21 @@ def load_dialogues(folder: Path = DIALOGUES_DIR) -> list[Dialogue]:
     Raises:
         ValueError: a dialogue or turn is malformed (names the file and the turn).
     """
-    out = []
-    for path in sorted(folder.glob("*.yaml")):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-        if not isinstance(raw, list):
-            raise ValueError(f"{path}: expected a YAML list of dialogues")
-        out += [_parse(d, f"{path.name}[{i}]") for i, d in enumerate(raw)]
-    return out
+    return [d for path in sorted(folder.glob("*.yaml")) for d in load_dialogue_file(path)]
+
+
+def load_dialogue_file(path: Path) -> list[Dialogue]:
+    """The dialogues of one YAML file (a missing file has none).
+
+    Raises:
+        ValueError: a dialogue or turn is malformed (names the file and the turn).
+    """
+    if not path.is_file():
+        return []
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if not isinstance(raw, list):
+        raise ValueError(f"{path}: expected a YAML list of dialogues")
+    return [_parse(d, f"{path.name}[{i}]") for i, d in enumerate(raw)]
 
 
 def _verdict(answer: Answer, program: str | None) -> str | None:
@@ -151,7 +162,33 @@ def check_turn(expect: dict[str, Any], answer: Answer) -> list[str]:
     asked = [f for f in expect.get("asks_for") or [] if f not in missing]
     if asked:
         reasons.append(f"does not ask for {asked}")
+    held = answer.get("facts") or {}
+    for path, want in (expect.get("facts") or {}).items():
+        have = _field(held, str(path))
+        if not _same_value(have, want):
+            reasons.append(f"facts {path}={have!r} (want {want!r})")
+    if "act" in expect and answer.get("act") != expect["act"]:
+        reasons.append(f"act {answer.get('act')} (want {expect['act']})")
     return reasons
+
+
+def _field(profile: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path of a nested profile (None when absent)."""
+    node: Any = profile
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _same_value(have: Any, want: Any) -> bool:
+    """Numbers equal within rounding; anything else as text (a date as YYYY-MM-DD)."""
+    if isinstance(want, bool) or isinstance(have, bool):
+        return have is want
+    if isinstance(want, int | float) and isinstance(have, int | float):
+        return abs(float(have) - float(want)) < 1e-6 * max(1.0, abs(float(want)))
+    return have is not None and str(have) == str(want)
 
 
 def run_dialogue(chat: Any, dialogue: Dialogue) -> DialogueResult:

@@ -9,6 +9,9 @@ The folder ``held_out/`` has three sets, each split once into ``dev.yaml`` and
   quote first; the answer's first paragraph must contain one of them.
 - ``scope/``: questions to refuse (nothing in the knowledge base answers them) and
   questions to answer; refusal precision and recall.
+- ``dialogues/``: multi-turn conversations (facts over several messages, corrections,
+  follow-ups that do not name the program, a detour out of scope), in the format of
+  :mod:`eval.dialogues`; turn and dialogue accuracy.
 
 Plus the news check: the real news reports and notices in ``tests/data/news`` are ingested
 as a staff member would upload them, and each question about them must be answered (not
@@ -21,13 +24,15 @@ Tune on dev only; the test half is run to report, and the gap is reported beside
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from eval.answers import AS_OF, AnswerItem, grade, plain_text
+from eval.dialogues import Dialogue, load_dialogue_file, run_dialogue
 from eval.metrics import mean_or_none, refusal_precision_recall
 
 if TYPE_CHECKING:
@@ -46,10 +51,11 @@ class HeldOut:
     scope: dict[str, list[dict[str, Any]]]
     news: list[dict[str, Any]]
     news_dir: Path
+    dialogues: dict[str, list[Dialogue]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         """Items in all halves (a set with none is malformed)."""
-        halves = (self.real_qa, self.lead, self.scope)
+        halves = (self.real_qa, self.lead, self.scope, self.dialogues)
         return sum(len(v) for h in halves for v in h.values()) + len(self.news)
 
 
@@ -78,7 +84,8 @@ def load_held_out(folder: Path, news_dir: Path = NEWS_DIR) -> HeldOut:
     scope = {h: _yaml(folder / "scope" / f"{h}.yaml") for h in HALVES}
     questions = news_dir / "questions.yaml"
     news = _yaml(questions) if questions.is_file() else []
-    return HeldOut(real, lead, scope, news, news_dir)
+    dialogues = {h: load_dialogue_file(folder / "dialogues" / f"{h}.yaml") for h in HALVES}
+    return HeldOut(real, lead, scope, news, news_dir, dialogues)
 
 
 def first_paragraph(answer: str) -> str:
@@ -101,7 +108,7 @@ class _Asker:
         self.ms.append((time.perf_counter() - start) * 1000)
         return answer
 
-    def fail(self, name: str, question: str, reasons: list[str], answer: Answer) -> None:
+    def fail(self, name: str, question: str, reasons: list[str], answer: Mapping[str, Any]) -> None:
         if not name.endswith("/test"):
             self.failures.append(_failure(name, question, reasons, answer))
 
@@ -138,6 +145,22 @@ def _scope(asker: _Asker, rows: list[dict[str, Any]], half: str) -> tuple[Any, A
     return refusal_precision_recall(pairs)
 
 
+def _dialogues(asker: _Asker, dialogues: list[Dialogue], half: str) -> tuple[float, float]:
+    """Turn accuracy and whole-dialogue accuracy; each dialogue in its own session."""
+    turns: list[bool] = []
+    whole: list[bool] = []
+    for dialogue in dialogues:
+        result = run_dialogue(asker.chat, dialogue)
+        asker.ms += [t.ms for t in result.turns]
+        turns += [t.passed for t in result.turns]
+        whole.append(result.passed)
+        for i, t in enumerate(result.turns, 1):
+            if not t.passed:
+                where = f"{dialogue.name} — turn {i}: {t.turn.say}"
+                asker.fail(f"dialogues/{half}", where, t.reasons, t.answer)
+    return sum(turns) / len(turns), sum(whole) / len(whole)
+
+
 def _news(asker: _Asker, sets: HeldOut, indexer: Any) -> float | None:
     from assistant.core.text import is_traditional
 
@@ -168,6 +191,9 @@ def run(chat: Any, sets: HeldOut, indexer: Any = None) -> tuple[dict[str, Any], 
         out[f"lead_{half}"] = _lead(asker, sets.lead[half], half)
         precision, recall = _scope(asker, sets.scope[half], half)
         out[f"scope_{half}_precision"], out[f"scope_{half}_recall"] = precision, recall
+        if sets.dialogues.get(half):
+            turns, whole = _dialogues(asker, sets.dialogues[half], half)
+            out[f"dialogue_turns_{half}"], out[f"dialogues_{half}"] = turns, whole
     out["real_qa_gap"] = (out["real_qa_dev"] or 0.0) - (out["real_qa_test"] or 0.0)
     if indexer is not None and sets.news:
         out["news_first_sentence"] = _news(asker, sets, indexer)
@@ -176,7 +202,9 @@ def run(chat: Any, sets: HeldOut, indexer: Any = None) -> tuple[dict[str, Any], 
     return out, [asker.ms, asker.failures]
 
 
-def _failure(name: str, question: str, reasons: list[str], answer: Answer) -> dict[str, Any]:
+def _failure(
+    name: str, question: str, reasons: list[str], answer: Mapping[str, Any]
+) -> dict[str, Any]:
     return {
         "set": f"held_out/{name}",
         "program": "",

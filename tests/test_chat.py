@@ -66,17 +66,6 @@ def test_a_traditional_follow_up_asking_fit_gets_the_assessment(chat):
     assert answer["assessment"]["verdict"] == "insufficient_info"
 
 
-def test_a_follow_up_asks_the_earlier_question_of_the_new_program(chat):
-    """「那科技型中小企业呢？」 after a validity question is about tech_sme's validity, not about
-    revocation."""
-    sid = chat.ask("高企证书有效期几年？", as_of=DAY)["session_id"]
-    answer = chat.ask("那科技型中小企业呢？", session_id=sid, as_of=DAY)
-    assert answer["programs"] == ["tech_sme"]
-    assert "kb-tech-sme-validity" in {c["source_id"] for c in answer["citations"]}
-    assert "3月" in answer["answer"]
-    assert chat.intents.without_programs("高新技术企业证书有效期几年？") == "证书有效期几年？"
-
-
 def test_a_correction_replaces_the_earlier_value(chat):
     sid = chat.ask("去年营收5000万，研发投入是200万", as_of=DAY)["session_id"]
     chat.ask("说错了，研发投入是300万", session_id=sid, as_of=DAY)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.compose import (
@@ -20,7 +21,7 @@ from assistant.chat.compose import (
 )
 from assistant.chat.dialogue import DialogueState, FactChange, assess_facts, change_lines
 from assistant.chat.intent import KIND_TOPICS, Intent
-from assistant.chat.lead import LeadScorer
+from assistant.chat.lead import COVERED, LeadScorer
 from assistant.chat.period import match_at_ends, period_note
 from assistant.chat.scope_text import ScopeText
 from assistant.chat.turns import Reply, assessment_changes, said_notes
@@ -252,9 +253,36 @@ class Answers:
         day: dt.date,
         *,
         has_facts: bool = False,
+        context: Sequence[str] = (),
     ) -> AnswerBody:
         """The answer from the knowledge base's passages, or a refusal when none supports
-        the question."""
+        the question.
+
+        ``context``: the programs the conversation is about, for a question that names none
+        (「要准备哪些材料？」 after a question on 高企). The question is first answered within
+        them, when their passages carry its point; else from the whole knowledge base."""
+        if not programs and context and intent.kind not in ("comparison", "match"):
+            body = self._passages(question, intent, list(context), day, evidence=False, topic=True)
+            if not body["refused"]:
+                return body
+        evidence = not programs and (not has_facts or intent.contextual)
+        return self._passages(question, intent, programs, day, evidence=evidence)
+
+    def _passages(
+        self,
+        question: str,
+        intent: Intent,
+        programs: list[str],
+        day: dt.date,
+        *,
+        evidence: bool,
+        topic: bool = False,
+    ) -> AnswerBody:
+        """The passage answer; with ``evidence``, a refusal unless the chosen sentence
+        carries the question's own point (not merely its topic). With ``topic`` (the
+        programs are the conversation's, not the question's), a refusal unless it carries
+        the question's terms: a figure the program's passages lack is then said to be
+        missing rather than taken from another program."""
         single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
         passages = self.retriever.search(question, 8, program=single, keep_uploads=True)
         shape = self.leads.shape(question)
@@ -274,7 +302,9 @@ class Answers:
             lead = self.leads.choose(question, candidate_passages(supported, programs), shape)
             # Scope from evidence: with no program named and no company facts, the
             # passages must carry the question's own point, not merely share its topic.
-            if lead is None or (not programs and not has_facts and not lead.answers):
+            if lead is None or (evidence and not lead.answers):
+                return refusal(self.scope.no_source)
+            if topic and lead.coverage < COVERED:
                 return refusal(self.scope.no_source)
         topics = KIND_TOPICS.get(intent.kind, ())
         text, citations = compose_passage_answer(

@@ -52,7 +52,11 @@ def _registration(text: str, out: Extraction) -> None:
         with contextlib.suppress(ValueError):
             out.facts["registered_on"] = dt.date(*(int(g) for g in full.groups())).isoformat()
         return
-    month = re.search(r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月份?[^，。\d]{0,6}(?:成立|注册)", text)
+    month = re.search(
+        r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月份?[^，。\d]{0,6}(?:成立|注册)", text
+    ) or re.search(
+        r"(?:成立|注册)(?:于|在|时间是|的时间是)?\s*(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月", text
+    )
     if month and 1 <= int(month.group(2)) <= 12:
         out.facts["registered_month"] = f"{month.group(1)}-{int(month.group(2)):02d}"
         return

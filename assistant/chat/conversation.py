@@ -219,6 +219,7 @@ class ChatAssistant:
             question,
             has_facts=substantive or bool(state.facts and asks_fit(question)),
             previous_kind=str(state.extra.get("kind", "")),
+            in_topic=bool(state.programs),
         )
         # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
         # must not make 「…能申请科技型中小企业吗」 a procedure question.
@@ -288,7 +289,10 @@ class ChatAssistant:
                 kind=intent.kind,
                 question=state.extra.get("question", "") if topic else question[:500],
             )
-            state.programs = programs or state.programs
+            # The conversation's program: the one named, else the one the answer was
+            # about (a question naming none is read in its context next turn).
+            about = result["programs"] if len(result["programs"]) == 1 else []
+            state.programs = programs or (about if not result["refused"] else []) or state.programs
             self.sessions.save_turn(sid, question, result, state.facts, state.dump())
         return result
 
@@ -327,7 +331,12 @@ class ChatAssistant:
             return answer, "answer", [], hit, suggestions
         own = any(not k.startswith(CONTEXT_KEYS) for k in state.facts)
         body = answers.passages(
-            f"{turn.question} {topic}".strip(), turn.intent, programs, day, has_facts=own
+            f"{turn.question} {topic}".strip(),
+            turn.intent,
+            programs,
+            day,
+            has_facts=own,
+            context=state.programs,
         )
         return body, "refusal" if body["refused"] else "answer", [], None, suggestions
 

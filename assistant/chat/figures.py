@@ -145,9 +145,28 @@ def clause_facts(
         return last_field
     totals = three_years and bool(re.search(r"合计|一共|总共|累计|总计|加起来", clause))
     found = _money(clause, year, out, totals) or _count(clause, out)
-    if found or not last_field:
-        return found or last_field
+    if found:
+        return found
+    if correcting and (named := _named_field(clause, year)):
+        # 「研发投入说错了，是200万」: the field is named in one clause and its corrected
+        # figure follows in the next, which continues it.
+        return named
+    if not last_field:
+        return last_field
     return _continue(clause, year, out, last_field, correcting)
+
+
+def _named_field(clause: str, year: int) -> str | None:
+    """The field a clause names without a figure (「收入写错了」), else None."""
+    for pattern, key in _MONEY:
+        if re.search(pattern, clause):
+            return f"financials.{year}.{key}"
+    for pattern, key in _COUNTS:
+        if re.search(pattern, clause) and not (
+            key in _COUNT_NEEDS and not re.search(_COUNT_NEEDS[key], clause)
+        ):
+            return key
+    return None
 
 
 def _continue(
@@ -162,6 +181,10 @@ def _continue(
         # a count continues only with its measure word (「是9人」): 「近一年」 and the year of
         # 「2023到2025年」 are not counts
         counted = re.search(rf"({NUMBER})\s*(?:多)?\s*[人名个位项件种套家]", clause)
+        if counted is None and correcting:
+            # a corrected count may come bare (「人数说错了，是520」); a figure with
+            # another unit (%, 天, 万) is no count
+            counted = re.fullmatch(r"\D{0,6}?(\d+)\s*(?:[，。！!]|$)\D{0,8}", clause)
         value = first_count(counted.group(1)) if counted else None
     if (
         value is None

@@ -3,7 +3,8 @@
 Programs come from the glossary's names and abbreviations (with a one-character typo
 tolerance for names of four or more characters: 泉成好品 -> 泉城好品). The kind is decided
 by cue words, checked in order (the first match wins). A question with no program, no
-domain word and no company facts is out of scope.
+domain word and no company facts is out of scope, unless the conversation is already about
+a program (then the knowledge base's evidence decides).
 """
 
 from __future__ import annotations
@@ -114,6 +115,8 @@ class Intent:
     kind: str
     out_of_scope: bool
     follow_up: bool
+    # In scope only through the conversation's program: the answer needs evidence.
+    contextual: bool = False
 
 
 class IntentDetector:
@@ -143,8 +146,17 @@ class IntentDetector:
         """The text with the program names removed (what a follow-up carries over)."""
         return self._programs.remove(text)
 
-    def detect(self, text: str, *, has_facts: bool = False, previous_kind: str = "") -> Intent:
-        """The intent of a question."""
+    def detect(
+        self,
+        text: str,
+        *,
+        has_facts: bool = False,
+        previous_kind: str = "",
+        in_topic: bool = False,
+    ) -> Intent:
+        """The intent of a question. ``in_topic``: the conversation is about a program
+        already, so a question that names none (「到期了怎么办？」) is read in its context
+        rather than judged out of scope for lacking a domain word (the evidence decides)."""
         norm = normalize(text)
         programs = tuple(self.programs(norm))
         follow_up = bool(_FOLLOW_UP.match(norm.strip())) and len(norm) <= 20
@@ -177,6 +189,7 @@ class IntentDetector:
         out = out or (
             bool(self._uncovered.search(norm)) and not self._in_scope_with.intersection(programs)
         )
-        if not programs and not has_facts and not _DOMAIN.search(norm):
+        bare = not programs and not has_facts and not _DOMAIN.search(norm)
+        if bare and not in_topic:
             out = True
-        return Intent(programs, kind, out, follow_up)
+        return Intent(programs, kind, out, follow_up, contextual=bare and in_topic and not out)

@@ -48,7 +48,7 @@ _SCAFFOLD = set(
     "应该 应 怎么办 如果 想 能不能 可不可以 是不是 有没有 要不要 需不需要 算不算 会不会 "
     "一共 共 总共 分别 具体 进行 相关 方面 之间 以上 以下 其 该 哪 谁 "
     "國家 国家 办法 管理 多长时间 长时间 多长 开始 结束 一般 大概 通常 才能 才 算是 "
-    "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概".split()
+    "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概 准备 评上".split()
 )
 _YESNO = re.compile(
     r"是否|能否|可否|能不能|可不可以|是不是|有没有|要不要|需不需要|算不算|会不会|"
@@ -259,7 +259,7 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     terms = [
         t
         for t in tokenizer.tokens(strip(norm))
-        if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t)
+        if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t) and not _asks(t)
     ]
     terms = list(dict.fromkeys(terms))
     # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):
@@ -274,6 +274,12 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         kind = "rule"
     figure = kind == "yesno" and bool(_FIGURE_WEAK.search(norm))
     return Shape(kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)), figure)
+
+
+def _asks(term: str) -> bool:
+    """Whether a term is itself a question word (几年, 多少钱, 什么时候): what the question
+    asks with, not what it asks about."""
+    return bool(_FIGURE_Q.fullmatch(term) or _DATE_Q.fullmatch(term) or _YESNO.fullmatch(term))
 
 
 def _named(terms: Sequence[str]) -> tuple[str, ...]:

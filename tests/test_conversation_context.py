@@ -1,0 +1,151 @@
+"""A conversation's context: follow-ups that name no program are read in the program the
+conversation is about, a correction may name the field in one clause and give the figure in
+the next, and question words are not what a question is about.
+
+The answers that depend on which passage carries the point run on the real e5 model (the
+hashing embedder's meaning signal is noise); the readers and the intent are pure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from assistant.chat.extract import extract_facts
+from assistant.chat.intent import IntentDetector
+from assistant.config import PROJECT_ROOT, Settings
+from assistant.core.knowledge import load_knowledge
+from tests.conftest import indexed_chat
+
+DAY = dt.date(2026, 12, 7)
+KNOWLEDGE = load_knowledge(PROJECT_ROOT / "knowledge")
+
+
+def _facts(text: str) -> dict[str, object]:
+    return extract_facts(text, DAY, KNOWLEDGE.vocabulary).facts
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "value"),
+    [
+        ("哦对了，研发投入说错了，是200万", "financials.2025.rd_expense", 200),
+        ("不好意思收入写错了，应该是3000万", "financials.2025.revenue", 3000),
+        ("员工人数说错了，是520", "employees", 520),
+        ("发明专利记错了，是3个", "ip.invention_patents", 3),
+    ],
+)
+def test_a_correction_names_the_field_then_gives_the_figure(text, path, value):
+    assert _facts(text) == {path: value}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "研发投入不多，大概占5%",  # a share is not an amount
+        "研发费用说错了，是去年的",  # no figure at all
+        "收入这块不太清楚，300多个客户",  # no correction: the count is not revenue
+    ],
+)
+def test_a_named_field_takes_no_figure_it_does_not_have(text):
+    facts = _facts(text)
+    assert "financials.2025.rd_expense" not in facts
+    assert "financials.2025.revenue" not in facts
+
+
+def test_a_month_of_registration_is_kept_whichever_order_it_is_said_in():
+    assert _facts("我们公司成立于2019年5月")["registered_month"] == "2019-05"
+    assert _facts("2019年5月成立")["registered_month"] == "2019-05"
+
+
+def test_a_question_naming_no_program_is_read_in_the_conversations_topic():
+    intents = IntentDetector(KNOWLEDGE.glossary.program_names, KNOWLEDGE.vocabulary)
+    alone = intents.detect("到期了怎么办？")
+    assert alone.out_of_scope
+    in_topic = intents.detect("到期了怎么办？", in_topic=True)
+    assert not in_topic.out_of_scope
+    assert in_topic.contextual
+    # what is out of domain stays out whatever the conversation was about
+    assert intents.detect("明天济南天气怎么样", in_topic=True).out_of_scope
+    assert intents.detect("推荐一只股票", in_topic=True).out_of_scope
+    # a question with a domain word of its own needs no context
+    assert not intents.detect("要准备哪些材料？", in_topic=True).contextual
+
+
+@pytest.fixture(scope="module")
+def chat(tmp_path_factory, e5):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("context"))
+    return indexed_chat(settings, e5)[0]
+
+
+def _talk(chat, *messages: str) -> dict:
+    sid = None
+    answer: dict = {}
+    for message in messages:
+        answer = chat.ask(message, session_id=sid, as_of=DAY)
+        sid = answer["session_id"]
+    return answer
+
+
+@pytest.mark.model
+def test_question_words_are_not_focus_terms(chat):
+    shape = chat.leads.shape("科技型中小企业有效期几年？")
+    assert "几年" not in shape.focus
+    assert "有效" in shape.focus
+    assert "多久" not in chat.leads.shape("好品山东的有效期多久").focus
+
+
+@pytest.mark.model
+def test_a_follow_up_asks_the_earlier_question_of_the_new_program(chat):
+    """「那科技型中小企业呢？」 after a validity question is about tech_sme's validity, not
+    about revocation, and does not say the knowledge base lacks 「几年」."""
+    answer = _talk(chat, "高企证书有效期几年？", "那科技型中小企业呢？")
+    assert answer["programs"] == ["tech_sme"]
+    assert "kb-tech-sme-validity" in {c["source_id"] for c in answer["citations"]}
+    assert "3月" in answer["answer"]
+    assert "没有直接说明" not in answer["answer"].split("\n\n")[0]
+    assert chat.intents.without_programs("高新技术企业证书有效期几年？") == "证书有效期几年？"
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("first", "then", "program"),
+    [
+        ("高企有效期几年？", "到期了怎么办？", "hnte"),
+        ("评上高新技术企业有什么好处", "要准备哪些材料？", "hnte"),
+        ("专精特新小巨人需要什么条件", "评上了有什么好处", "little_giant"),
+        ("好品山东是什么", "有效期多久", "haopin_shandong"),
+    ],
+)
+def test_a_follow_up_naming_no_program_stays_with_the_conversations_program(
+    chat, first, then, program
+):
+    answer = _talk(chat, first, then)
+    assert not answer["refused"], answer["answer"][:200]
+    assert answer["programs"] == [program], answer["answer"][:200]
+
+
+@pytest.mark.model
+def test_the_topic_is_where_an_answer_is_looked_for_first_not_the_only_place(chat):
+    """A question the conversation's program says nothing about is answered from the whole
+    knowledge base; one the knowledge base does not support at all is still refused."""
+    general = _talk(chat, "高企认定对知识产权有什么要求", "优质中小企业梯度培育分几个层级？")
+    assert not general["refused"]
+    assert general["programs"] != ["hnte"]
+    weather = _talk(chat, "高企认定对知识产权有什么要求", "明天济南天气怎么样")
+    assert weather["refused"]
+    unsupported = _talk(chat, "高企认定对知识产权有什么要求", "帮我写一封辞职信")
+    assert unsupported["refused"]
+
+
+@pytest.mark.model
+def test_a_correction_after_an_assessment_updates_the_figure_and_says_so(chat):
+    answer = _talk(
+        chat,
+        "去年收入3000万，研发投入150万",
+        "能申请高企吗？",
+        "哦对了，研发投入说错了，是200万",
+    )
+    assert answer["facts"]["financials"]["2025"]["rd_expense"] == 200
+    assert "150 万元 → 200 万元" in answer["answer"]
+    assert not answer["refused"]

@@ -149,3 +149,32 @@ def test_a_correction_after_an_assessment_updates_the_figure_and_says_so(chat):
     assert answer["facts"]["financials"]["2025"]["rd_expense"] == 200
     assert "150 万元 → 200 万元" in answer["answer"]
     assert not answer["refused"]
+
+
+@pytest.mark.model
+def test_what_is_missing_is_the_answer_to_still_missing_before_the_facts_are_complete(chat):
+    answer = _talk(
+        chat,
+        "我们是聊城的一家机械厂，职工150人，去年营收6000万，研发费用250万",
+        "能申请科技型中小企业吗",
+        "还差什么",
+    )
+    first = answer["answer"].split("\n\n")[0]
+    assert "还缺" in first
+    assert "#### 还需要补充" in answer["answer"]
+    assert "资产总额" in answer["answer"]
+
+
+@pytest.mark.model
+def test_a_comparison_continues_with_the_same_programs(chat):
+    answer = _talk(chat, "科技型中小企业和高企有什么区别", "哪个更容易")
+    assert set(answer["programs"]) == {"tech_sme", "hnte"}
+    assert "kb-tech-sme-vs-hnte" in {c["source_id"] for c in answer["citations"]}
+
+
+@pytest.mark.model
+def test_a_list_asked_for_as_a_checklist_opens_with_its_introduction(chat):
+    answer = _talk(chat, "帮我列一下高企的材料清单")
+    first = answer["answer"].split("\n\n")[0]
+    assert "书面材料" in first
+    assert "没有直接说明" not in first

@@ -18,6 +18,7 @@ from assistant.chat.compose import (
     compose_assessment,
     compose_match,
     compose_passage_answer,
+    missing_section,
 )
 from assistant.chat.dialogue import DialogueState, FactChange, assess_facts, change_lines
 from assistant.chat.intent import KIND_TOPICS, Intent
@@ -177,7 +178,10 @@ class Answers:
         results = assessed.results
         changes, lines = assessment_changes(state, results)
         if ranking is not None:
-            text = compose_match(ranking, targets) + updated
+            text = compose_match(ranking, targets)
+            if asked := missing_section(results):
+                text += "\n\n" + asked
+            text += updated
             return self.with_conditions(text, results, targets, notes), changes, "assessment"
         gaps = [
             g
@@ -261,6 +265,12 @@ class Answers:
         ``context``: the programs the conversation is about, for a question that names none
         (「要准备哪些材料？」 after a question on 高企). The question is first answered within
         them, when their passages carry its point; else from the whole knowledge base."""
+        if not programs and len(context) > 1 and intent.kind == "comparison":
+            # 「哪个更容易？」 after comparing two programs compares the same two: their
+            # names join the search, which finds the passages comparing them.
+            names = self.knowledge.glossary.program_names
+            named = " ".join(names[p][0] for p in context if names.get(p))
+            return self._passages(f"{question} {named}", intent, list(context), day, evidence=False)
         if not programs and context and intent.kind not in ("comparison", "match"):
             body = self._passages(question, intent, list(context), day, evidence=False, topic=True)
             if not body["refused"]:
@@ -298,15 +308,19 @@ class Answers:
         if not supported:
             return refusal(self.scope.no_source)
         lead = None
+        topics = KIND_TOPICS.get(intent.kind, ())
         if intent.kind != "comparison":
-            lead = self.leads.choose(question, candidate_passages(supported, programs), shape)
+            # The default kind (no cue word) says too little to reorder passages by topic.
+            ordered = topics if intent.kind != "conditions" else ()
+            lead = self.leads.choose(
+                question, candidate_passages(supported, programs, ordered), shape
+            )
             # Scope from evidence: with no program named and no company facts, the
             # passages must carry the question's own point, not merely share its topic.
             if lead is None or (evidence and not lead.answers):
                 return refusal(self.scope.no_source)
             if topic and lead.coverage < COVERED:
                 return refusal(self.scope.no_source)
-        topics = KIND_TOPICS.get(intent.kind, ())
         text, citations = compose_passage_answer(
             question,
             supported,

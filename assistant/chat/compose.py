@@ -83,9 +83,19 @@ def choose_passages(
     return chosen
 
 
-def candidate_passages(passages: Sequence[Passage], programs: Sequence[str]) -> list[Passage]:
-    """The passages a lead sentence may come from: the top ones, the named programs' first."""
-    return sorted(passages[:6], key=lambda p: 0 if not programs or p.program in programs else 1)
+def candidate_passages(
+    passages: Sequence[Passage], programs: Sequence[str], topics: Sequence[str] = ()
+) -> list[Passage]:
+    """The passages a lead sentence may come from: the top ones, the named programs' first,
+    then those on the question kind's topics (a list question's lead comes from the first:
+    「材料清单」 from the materials article, not from the procedure that mentions it)."""
+    return sorted(
+        passages[:6],
+        key=lambda p: (
+            0 if not programs or p.program in programs else 1,
+            0 if not topics or p.metadata.get("topic") in topics else 1,
+        ),
+    )
 
 
 def compose_passage_answer(
@@ -109,7 +119,9 @@ def compose_passage_answer(
     base (:mod:`assistant.chat.scope_text`)."""
     if scorer is not None and lead is None and kind != "comparison":
         lead = scorer.choose(
-            question, candidate_passages(passages, programs), scorer.shape(question)
+            question,
+            candidate_passages(passages, programs, topics if kind != "conditions" else ()),
+            scorer.shape(question),
         )
     if lead is not None and scorer is not None and kind != "comparison":
         chosen = choose_passages(passages, programs, topics, kind, first=lead.passage)
@@ -233,16 +245,22 @@ def compose_assessment(
     ]
     if gaps:
         sections.append("#### 还差多少\n\n" + "\n".join(f"- {g['text']}" for g in gaps))
-    questions = decisive_questions(results)
-    if questions:
-        more = (
-            f"\n\n（共需补充 {len(questions)} 项，以上为最关键的 3 项）"
-            if len(questions) > 3
-            else ""
-        )
-        sections.append("#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions[:3]) + more)
+    if asked := missing_section(results):
+        sections.append(asked)
     sections.append(_basis(results, notes))
     return "\n\n".join(sections)
+
+
+def missing_section(results: list[Assessment]) -> str:
+    """The 还需要补充 section: the three most decisive questions for missing facts and how
+    many there are in all ("" when nothing is missing)."""
+    questions = decisive_questions(results)
+    if not questions:
+        return ""
+    more = ""
+    if len(questions) > 3:
+        more = f"\n\n（共需补充 {len(questions)} 项，以上为最关键的 3 项）"
+    return "#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions[:3]) + more
 
 
 def _failing(result: Assessment) -> list[dict[str, str]]:
@@ -329,6 +347,12 @@ def compose_match(result: MatchResult, focus: Sequence[str]) -> str:
                 leads.append(
                     f"{p['program_name']}**{VERDICT_SHORT[p['verdict']]}**，"
                     "按已填数据没有不满足的硬性条件"
+                )
+            elif p["missing_fields"]:
+                # 「还差什么」 before the facts are complete: what is missing is the answer.
+                leads.append(
+                    f"{p['program_name']}：{VERDICT_TEXT[p['verdict']]}，"
+                    f"还缺 {len(p['missing_fields'])} 项信息（见下方「还需要补充」）"
                 )
             else:
                 leads.append(f"{p['program_name']}：{VERDICT_TEXT[p['verdict']]}")

@@ -48,7 +48,8 @@ _SCAFFOLD = set(
     "应该 应 怎么办 如果 想 能不能 可不可以 是不是 有没有 要不要 需不需要 算不算 会不会 "
     "一共 共 总共 分别 具体 进行 相关 方面 之间 以上 以下 其 该 哪 谁 "
     "國家 国家 办法 管理 多长时间 长时间 多长 开始 结束 一般 大概 通常 才能 才 算是 "
-    "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概 准备 评上".split()
+    "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概 准备 评上 "
+    "清单 列表 列出 列一下 帮我 给我".split()
 )
 _YESNO = re.compile(
     r"是否|能否|可否|能不能|可不可以|是不是|有没有|要不要|需不需要|算不算|会不会|"
@@ -63,11 +64,12 @@ _FIGURE_WEAK = re.compile(r"比例|占比|上限|下限|最低|最高|至少|门
 # A question asking for a list or an overview is answered by a whole passage: the lead then
 # comes from the passage retrieval ranks first.
 _LIST_Q = re.compile(
-    r"哪些|什么条件|条件是什么|条件有|怎么样才能|怎样才能|要求是什么|什么要求|什么材料|流程|步骤"
+    r"哪些|什么条件|条件是什么|条件有|怎么样才能|怎样才能|要求是什么|什么要求|什么材料|流程|步骤|"
+    r"清单|列(?:一下|出|个)"
 )
 # The list cues that ask for items whatever the topic (哪些材料, 流程); the others (什么要求,
 # 什么条件) ask for a list only when the question names no attribute of its own.
-_LIST_ITEMS_Q = re.compile(r"哪些|什么材料|流程|步骤")
+_LIST_ITEMS_Q = re.compile(r"哪些|什么材料|流程|步骤|清单|列(?:一下|出|个)")
 _DEFINE_Q = re.compile(r"什么是|是什么|指什么|是指|含义|定义|什么意思|怎么理解|有什么不同|区别")
 _DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|哪一年|哪年|什么时间|哪个时间")
 # Nouns that ask for a date only when the question is not a yes/no one: 「申报截止时间」

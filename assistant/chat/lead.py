@@ -49,7 +49,8 @@ _SCAFFOLD = set(
     "一共 共 总共 分别 具体 进行 相关 方面 之间 以上 以下 其 该 哪 谁 "
     "國家 国家 办法 管理 多长时间 长时间 多长 开始 结束 一般 大概 通常 才能 才 算是 "
     "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概 准备 评上 "
-    "清单 列表 列出 列一下 帮我 给我".split()
+    "清单 列表 列出 列一下 帮我 给我 这个 那个 这些 那些 这样 小于 大于 低于 高于 不小于 不大于 "
+    "不低于 不高于 等于".split()
 )
 _YESNO = re.compile(
     r"是否|能否|可否|能不能|可不可以|是不是|有没有|要不要|需不需要|算不算|会不会|"
@@ -71,6 +72,11 @@ _LIST_Q = re.compile(
 # 什么条件) ask for a list only when the question names no attribute of its own.
 _LIST_ITEMS_Q = re.compile(r"哪些|什么材料|流程|步骤|清单|列(?:一下|出|个)")
 _DEFINE_Q = re.compile(r"什么是|是什么|指什么|是指|含义|定义|什么意思|怎么理解|有什么不同|区别")
+# A question asking how a figure is computed wants the method, not the figure (「这个占比如何
+# 计算」 names a share but does not ask for one).
+_METHOD_Q = re.compile(
+    r"如何计算|怎么计算|怎样计算|怎么算|如何算|计算方法|算法|如何确定|怎么确定|口径"
+)
 _DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|哪一年|哪年|什么时间|哪个时间")
 # Nouns that ask for a date only when the question is not a yes/no one: 「申报截止时间」
 # asks a date, 「工作时间在183天以上，是指一个自然年度吗」 asks yes or no.
@@ -248,6 +254,8 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         kind = "date"
     elif _YESNO.search(norm):
         kind = "yesno"
+    elif _METHOD_Q.search(norm):
+        kind = "open"
     elif _DATE_WEAK.search(norm):
         kind = "date"
     elif _FIGURE_WEAK.search(norm):

@@ -178,3 +178,137 @@ def test_a_list_asked_for_as_a_checklist_opens_with_its_introduction(chat):
     first = answer["answer"].split("\n\n")[0]
     assert "书面材料" in first
     assert "没有直接说明" not in first
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("question", "program", "status"),
+    [
+        ("营收800万的企业能评小巨人吗", "little_giant", "不符合"),
+        ("职工600人的企业能申请科技型中小企业吗", "tech_sme", "不符合"),
+    ],
+)
+def test_some_companys_figures_are_checked_by_the_engine_not_read_off_a_passage(
+    chat, question, program, status
+):
+    """A yes or no about a company's figures is a verdict: it comes from the rules engine
+    (before, 「营收800万的企业能评小巨人吗」 opened with 「能。」 read off a sentence about
+    the repealed rules)."""
+    answer = _talk(chat, question)
+    assert answer["act"] == "condition"
+    assert answer["programs"] == [program]
+    first = answer["answer"].split("\n\n")[0]
+    assert status in first
+    assert not first.startswith("能")
+
+
+def _held(**facts: object) -> tuple[dict[str, object], dict[str, int]]:
+    return dict(facts), {path: turn for turn, path in enumerate(facts, 1)}
+
+
+@pytest.mark.parametrize(
+    ("text", "facts", "expected"),
+    [
+        # the old value names the field
+        ("不对，650是集团的，我们这个法人主体只有420人", {"employees": 650}, {"employees": 420}),
+        (
+            "刚才那个数不对，2.3亿是含税的，不含税是1.96亿",
+            {"financials.2025.revenue": 23000.0},
+            {"financials.2025.revenue": 19600.0},
+        ),
+        # the old value moves to another year, the new one is the year named
+        (
+            "搞错了，1800万是前年的，去年是2,600万",
+            {"financials.2025.revenue": 1800.0},
+            {"financials.2024.revenue": 1800.0, "financials.2025.revenue": 2600.0},
+        ),
+        # the only figure corrects the amount stated last
+        (
+            "修改一下，是1.02亿",
+            {"financials.2025.rd_expense": 300.0, "financials.2025.revenue": 12000.0},
+            {"financials.2025.revenue": 10200.0},
+        ),
+        # of the year the message names
+        (
+            "哦不对 去年是5,100万",
+            {"financials.2024.revenue": 4000.0, "financials.2025.revenue": 5000.0},
+            {"financials.2025.revenue": 5100.0},
+        ),
+        # a count of people corrects people, not patents
+        (
+            "说错了，是45人",
+            {"employees": 40, "ip.invention_patents": 3},
+            {"employees": 45},
+        ),
+    ],
+)
+def test_a_correction_without_its_field_is_placed_from_the_session(text, facts, expected):
+    from assistant.chat.corrections import resolve_corrections
+    from assistant.core.text import normalize
+
+    held, origin = _held(**facts)
+    placed = _facts(text)
+    found = resolve_corrections(normalize(text), DAY, held, origin, placed)
+    assert {**placed, **found} == expected
+
+
+def test_no_correction_cue_no_guess():
+    from assistant.chat.corrections import resolve_corrections
+
+    held, origin = _held(employees=40)
+    assert resolve_corrections("我们还有45个客户", DAY, held, origin, {}) == {}
+
+
+def test_english_terms_mixed_in_are_read_as_facts():
+    from assistant.chat.mixed_language import in_chinese
+
+    facts = _facts(in_chinese("去年revenue 5200万，R&D expense 280万，IP有3个invention patents"))
+    assert facts == {
+        "financials.2025.revenue": 5200,
+        "financials.2025.rd_expense": 280,
+        "ip.invention_patents": 3,
+    }
+    assert _facts(in_chinese("去年销售收入正好5000w")) == {"financials.2025.revenue": 5000}
+
+
+@pytest.mark.model
+def test_figures_typed_without_punctuation_are_read_one_by_one(chat):
+    answer = _talk(chat, "青岛的 做传感器 去年营收三千万 研发投了两百万")
+    assert answer["facts"]["financials"]["2025"] == {"revenue": 3000, "rd_expense": 200}
+
+
+@pytest.mark.model
+def test_saying_one_wants_to_apply_with_figures_gets_the_assessment(chat):
+    answer = _talk(chat, "我们是科技型中小企业，营收0.3亿，想直接冲小巨人")
+    assert answer["act"] == "assessment"
+    results = answer["assessment"]
+    results = results if isinstance(results, list) else [results]
+    verdicts = {r["program"]: r["verdict"] for r in results}
+    assert verdicts["little_giant"] == "not_eligible"
+
+
+@pytest.mark.model
+def test_an_uncovered_question_is_refused_even_when_the_session_holds_facts(chat):
+    answer = _talk(
+        chat, "我们是济南的，去年营收3000万，想报泉城好品", "另外问下，个人所得税专项附加扣除怎么填"
+    )
+    assert answer["refused"]
+
+
+@pytest.mark.model
+def test_a_place_question_is_answered_by_a_sentence_naming_the_place(chat):
+    answer = _talk(chat, "专精特新中小企业有什么条件", "去哪报")
+    first = answer["answer"].split("\n\n")[0]
+    assert answer["programs"] == ["srdi_sme"]
+    assert "平台" in first or "zjtx" in first
+
+
+@pytest.mark.model
+def test_new_figures_while_an_assessment_is_in_play_assess_again(chat):
+    answer = _talk(
+        chat,
+        "我们去年营收2000万，研发费用80万，有1件发明专利，能评创新型中小企业吗",
+        "另外去年拿了A轮，机构投资人实缴了800万，这个有用吗",
+    )
+    assert answer["act"] == "assessment"
+    assert answer["facts"]["equity_financing_2y"] == 800

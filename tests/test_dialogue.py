@@ -226,7 +226,9 @@ def test_facts_persist_across_processes(tmp_path):
     ("text", "facts", "act", "own"),
     [
         ("我们去年营收800万能评高企吗", {"financials.2025.revenue": 800.0}, "assessment", True),
-        ("营收800万的企业能评高企吗", {"financials.2025.revenue": 800.0}, "answer", False),
+        # Some company's figures with 「能评…吗」: the engine checks the conditions they
+        # decide (a yes or no read off a passage would be a verdict from text).
+        ("营收800万的企业能评高企吗", {"financials.2025.revenue": 800.0}, "condition", False),
         # The figures choose which rule is asked about (the band of revenue), the question
         # asks for the rule's own figure: a policy question, not a check of the asker's.
         (

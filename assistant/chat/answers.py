@@ -22,7 +22,7 @@ from assistant.chat.compose import (
 )
 from assistant.chat.dialogue import DialogueState, FactChange, assess_facts, change_lines
 from assistant.chat.intent import KIND_TOPICS, Intent
-from assistant.chat.lead import COVERED, LeadScorer
+from assistant.chat.lead import COVERED, PLACE_WORDS, LeadScorer
 from assistant.chat.period import match_at_ends, period_note
 from assistant.chat.scope_text import ScopeText
 from assistant.chat.turns import Reply, assessment_changes, said_notes
@@ -271,11 +271,15 @@ class Answers:
             names = self.knowledge.glossary.program_names
             named = " ".join(names[p][0] for p in context if names.get(p))
             return self._passages(f"{question} {named}", intent, list(context), day, evidence=False)
-        if not programs and context and intent.kind not in ("comparison", "match"):
+        in_topic = not programs and bool(context) and intent.kind not in ("comparison", "match")
+        if in_topic:
             body = self._passages(question, intent, list(context), day, evidence=False, topic=True)
             if not body["refused"]:
                 return body
-        evidence = not programs and (not has_facts or intent.contextual)
+        # With no program named and no company facts, the passages must carry the question's
+        # point; so must they when the conversation's own program did not (the company's
+        # figures do not make 「个税怎么填」 a question the knowledge base answers).
+        evidence = not programs and (not has_facts or intent.contextual or in_topic)
         return self._passages(question, intent, programs, day, evidence=evidence)
 
     def _passages(
@@ -294,8 +298,10 @@ class Answers:
         the question's terms: a figure the program's passages lack is then said to be
         missing rather than taken from another program."""
         single = programs[0] if len(programs) == 1 and intent.kind != "comparison" else None
-        passages = self.retriever.search(question, 8, program=single, keep_uploads=True)
         shape = self.leads.shape(question)
+        # 「去哪报」 has almost nothing to search with: the words places are named with join.
+        query = f"{question} {PLACE_WORDS}" if shape.kind == "place" else question
+        passages = self.retriever.search(query, 8, program=single, keep_uploads=True)
         if (
             single
             and _GENERAL_CONDITIONS.search(question)

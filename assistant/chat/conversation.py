@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.answers import Answers, refusal
+from assistant.chat.corrections import resolve_corrections
 from assistant.chat.dialogue import (
     CONTEXT_KEYS,
     DialogueState,
@@ -31,6 +32,7 @@ from assistant.chat.dialogue import (
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import LeadScorer
+from assistant.chat.mixed_language import in_chinese
 from assistant.chat.scope_text import scope_text
 from assistant.chat.turns import clarify_reply, condition_reply, facts_reply
 from assistant.core.knowledge import Knowledge
@@ -43,7 +45,13 @@ from assistant.core.results import (
     GroundedAnswer,
     TemplateRef,
 )
-from assistant.core.text import check_question, is_traditional, to_simplified, to_traditional
+from assistant.core.text import (
+    check_question,
+    is_traditional,
+    normalize,
+    to_simplified,
+    to_traditional,
+)
 from assistant.errors import InputError
 from assistant.search.retrieval import HybridRetriever
 from assistant.store.db import SessionStore
@@ -213,7 +221,16 @@ class ChatAssistant:
                 raise InputError(chinese_error(self.knowledge, exc, "profile")) from exc
             for path, value in flatten(profile).items():
                 state.facts.setdefault(path, value)  # what the user said wins over the file
+        said = question
+        # English terms mixed in (R&D, revenue, 5000w) are read as the Chinese ones.
+        question = in_chinese(question)
         extracted = extract_facts(question, day, self.knowledge.vocabulary)
+        # A correction that points at an earlier figure instead of naming its field.
+        extracted.facts.update(
+            resolve_corrections(
+                normalize(question), day, state.facts, state.origin, extracted.facts
+            )
+        )
         substantive = any(not k.startswith(CONTEXT_KEYS) for k in extracted.facts)
         intent = self.intents.detect(
             question,
@@ -293,7 +310,7 @@ class ChatAssistant:
             # about (a question naming none is read in its context next turn).
             about = result["programs"] if len(result["programs"]) == 1 else []
             state.programs = programs or (about if not result["refused"] else []) or state.programs
-            self.sessions.save_turn(sid, question, result, state.facts, state.dump())
+            self.sessions.save_turn(sid, said, result, state.facts, state.dump())
         return result
 
     def _respond(self, turn: _Turn, topic: str) -> _Response:

@@ -61,6 +61,10 @@ _RULE_ASK = re.compile(r"多少|几分|几个|几项|几年|如何计算|怎么�
 _CHECK_CUE = re.compile(r"够|达标|满足|达到了?吗|符合|算不算|还差")
 _TIMING_CUE = re.compile(r"什么时候|何时|最早|多久|哪年|哪一年|哪天|满一年")
 _FIT_WORDS = ("能不能", "能否", "可以", "符合", "能评", "能申请", "够", "能报", "有戏", "行不行")
+# Saying one wants to apply (「想报专精特新，去年营收八百万」) asks whether one can.
+_WANTS = re.compile(
+    r"想(?:要)?.{0,3}?(?:报|申报|申请|评|冲|搞)|打算.{0,3}?(?:报|申报|申请)|准备(?:报|申报|申请)"
+)
 
 
 @dataclass
@@ -186,11 +190,12 @@ def plan_turn(
     simple = to_simplified(text)
     focus = question_clause(simple)
     substantive = any(not k.startswith(CONTEXT_KEYS) for k in message_facts)
-    asks = bool(_QUESTION.search(simple))
+    wants = bool(programs) and bool(_WANTS.search(simple))
+    asks = bool(_QUESTION.search(simple)) or wants
     # 「…的企业」 names another company only where the question is asked (「营收800万的企业
     # 能评吗」); in a statement (「我们是威海市的企业，…」) it is the user's own.
     other = bool(_OTHER.search(focus) or _HYPOTHETICAL.search(simple)) and not _OWN.search(simple)
-    fits = kind in ("eligibility", "gaps", "match") or any(w in focus for w in _FIT_WORDS)
+    fits = kind in ("eligibility", "gaps", "match") or any(w in focus for w in _FIT_WORDS) or wants
     # A question asking for the rule's own figure (「…的企业，研发费用占比不低于多少才能
     # 认定」) uses its figures to pick the rule, not to describe the asker.
     asks_rule = bool(_RULE_ASK.search(focus)) and not _CHECK_CUE.search(focus)
@@ -227,7 +232,14 @@ def plan_turn(
         return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(focus)))
     if follow_up and programs and state.assessed and not message_facts:
         return Plan("assessment", True, programs)
-    if own and fits and (state.facts or placed) and kind not in _POLICY_KINDS:
+    if other and substantive and fits and programs and not asks_rule:
+        # 「营收800万的企业能评小巨人吗」: some company's figures against the rules they
+        # decide — a verdict from the engine, not a yes or no read off a passage.
+        return Plan("condition", False, programs)
+    # New figures while an assessment is in play (「研发那条呢，前年研发费用是58万」,
+    # 「去年拿了A轮，实缴800万，这个有用吗」) ask for it again with them.
+    reassess = substantive and bool(state.assessed)
+    if own and (fits or reassess) and (state.facts or placed) and kind not in _POLICY_KINDS:
         return Plan("assessment", True, programs)
     if (
         own
@@ -279,7 +291,7 @@ def question_clause(text: str) -> str:
 def asks_fit(text: str) -> bool:
     """Whether a message asks if the company fits (「能申請…嗎」 as 「能申请…吗」)."""
     simple = to_simplified(text)
-    return any(w in simple for w in _FIT_WORDS)
+    return any(w in simple for w in _FIT_WORDS) or bool(_WANTS.search(simple))
 
 
 # ---------------------------------------------------------------------------- profiles

@@ -33,7 +33,11 @@ from assistant.core.vocabulary import Vocabulary
 __all__ = ["Extraction", "extract_facts"]
 
 _SENTENCE = re.compile(r"[。；;！!？?\n]")
-_CLAUSE = re.compile(r"[，、]|(?<!\d),|,(?!\d)|其中|另外|此外|还有|同时")
+# Spaces between Chinese words separate fragments typed without punctuation
+# (「青岛的 做传感器 去年营收三千万 研发投了两百万」).
+_CLAUSE = re.compile(
+    r"[，、]|(?<!\d),|,(?!\d)|其中|另外|此外|还有|同时|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
+)
 
 
 def extract_facts(text: str, as_of: dt.date, words: Vocabulary) -> Extraction:

@@ -133,7 +133,7 @@ def clause_facts(
     correcting: bool,
     three_years: bool,
 ) -> str | None:
-    if re.search(r"融资|融了|股权投资", clause):
+    if re.search(r"融资|融了|股权投资|投资人|投资机构|实缴|(?:天使|[A-Da-d]\+?)\s*轮", clause):
         amount = first_amount(clause)
         if amount is not None:
             key = (

@@ -46,7 +46,7 @@ KINDS: list[tuple[str, str]] = [
     (
         "procedure",
         r"流程|程序|步骤|怎么申请|如何申请|怎么申报|如何申报|怎么报|什么时候|何时|时间|截止|窗口|"
-        r"哪里报|在哪|找谁|哪个部门|谁负责|公示|平台",
+        r"哪里报|在哪|去哪|找谁|哪个部门|谁负责|公示|平台",
     ),
     ("benefits", r"好处|优惠|税率|减免|补贴|奖励|奖金|扶持|政策支持|有什么用|能享受|少交|税"),
     (
@@ -95,11 +95,16 @@ _THIRD_PARTY = re.compile(
     r"机构|组织|个体户|个人独资|合伙企业|分公司|子公司"
 )
 _FOLLOW_UP = re.compile(
-    r"^(?:那|那么|如果是|换成|再看看|再问下)?.{0,16}(?:呢|如何|怎么样)[？?。]?$"
+    r"^(?:那|那么|如果是|换成|再看看|再问下)?.{0,16}(?:呢|如何|怎么样|看看|试试)[？?。]?$"
 )
 
 
 _NOTHING = re.compile(r"(?!)")
+# With company facts, a question that ends yes/no or says 能/够 asks whether they fit (the
+# 么 of 怎么/什么 is no question particle).
+_ASKS_FIT = re.compile(
+    r"吗|(?<![什怎这那多要])么[？?。！!]?$|能|可以|行不行|够|达标|没[？?]?$|不[？?]?$"
+)
 
 
 def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
@@ -178,7 +183,7 @@ class IntentDetector:
         if (
             has_facts
             and kind not in ("match", "gaps", "scoring", "definition", "procedure")
-            and re.search(r"吗|(?<!什)么|能|可以|行不行|够|达标|没[？?]?$|不[？?]?$", norm)
+            and _ASKS_FIT.search(norm)
         ):
             kind = "eligibility"
         kind = kind or "conditions"

@@ -50,7 +50,8 @@ _SCAFFOLD = set(
     "國家 国家 办法 管理 多长时间 长时间 多长 开始 结束 一般 大概 通常 才能 才 算是 "
     "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概 准备 评上 "
     "清单 列表 列出 列一下 帮我 给我 这个 那个 这些 那些 这样 小于 大于 低于 高于 不小于 不大于 "
-    "不低于 不高于 等于".split()
+    "不低于 不高于 等于 最早 最晚 最迟 那项 这项 那条 这条 这部分 那部分 一部分 一部 这部 那部 "
+    "的话 进去 算进 算进去 大概 左右 能拿 拿到".split()
 )
 _YESNO = re.compile(
     r"是否|能否|可否|能不能|可不可以|是不是|有没有|要不要|需不需要|算不算|会不会|"
@@ -78,6 +79,13 @@ _METHOD_Q = re.compile(
     r"如何计算|怎么计算|怎样计算|怎么算|如何算|计算方法|算法|如何确定|怎么确定|口径"
 )
 _DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|哪一年|哪年|什么时间|哪个时间")
+# Where to apply: answered by a sentence naming a place (a website, a platform, an office).
+_PLACE_Q = re.compile(
+    r"去哪|在哪|哪里|哪儿|哪个部门|什么部门|哪个单位|找谁|向谁|哪个网站|什么网站|什么平台"
+)
+_PLACE = re.compile(r"网站|网|平台|部门|[局厅委办]|机构|窗口|受理|系统|www\.|\.gov\.cn")
+# What a search for a place question adds to its few words.
+PLACE_WORDS = "向哪个部门申报 受理机构 申报平台 网站"
 # Nouns that ask for a date only when the question is not a yes/no one: 「申报截止时间」
 # asks a date, 「工作时间在183天以上，是指一个自然年度吗」 asks yes or no.
 _DATE_WEAK = re.compile(r"截止|时间")
@@ -188,7 +196,7 @@ MAX_PASSAGES = 6
 class Shape:
     """What a question asks for: its type, its focus terms and the unit of a figure."""
 
-    kind: str  # list | rule | yesno | figure | date | define | open
+    kind: str  # list | rule | yesno | figure | date | place | define | open
     focus: tuple[str, ...]
     unit: str = ""
     answer_words: tuple[str, str] = ("", "")
@@ -226,7 +234,7 @@ class Lead:
     @property
     def _typed(self) -> bool:
         """A figure or date question's sentence has a figure or date; others need none."""
-        return self.kind not in ("figure", "date") or self.type_match > 0
+        return self.kind not in ("figure", "date", "place") or self.type_match > 0
 
     @property
     def opens(self) -> bool:
@@ -240,30 +248,28 @@ class Lead:
         return close and self._typed
 
 
+# A question's type by its cues, the first that matches: the strong cues of a type, then the
+# weaker nouns that only ask for a figure or a date when nothing else decided it.
+_KINDS: list[tuple[re.Pattern[str], str]] = [
+    (_LIST_Q, "list"),
+    (_FIGURE_Q, "figure"),
+    (_DATE_Q, "date"),
+    (_PLACE_Q, "place"),
+    (_YESNO, "yesno"),
+    (_METHOD_Q, "open"),
+    (_DATE_WEAK, "date"),
+    (_FIGURE_WEAK, "figure"),
+    (_DEFINE_Q, "define"),
+]
+
+
 def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], str]) -> Shape:
     """The question's type, focus terms and wanted unit.
 
     ``strip`` removes the program names (what a question names is not what it asks about).
     """
     norm = normalize(question)
-    if _LIST_Q.search(norm):
-        kind = "list"
-    elif _FIGURE_Q.search(norm):
-        kind = "figure"
-    elif _DATE_Q.search(norm):
-        kind = "date"
-    elif _YESNO.search(norm):
-        kind = "yesno"
-    elif _METHOD_Q.search(norm):
-        kind = "open"
-    elif _DATE_WEAK.search(norm):
-        kind = "date"
-    elif _FIGURE_WEAK.search(norm):
-        kind = "figure"
-    elif _DEFINE_Q.search(norm):
-        kind = "define"
-    else:
-        kind = "open"
+    kind = next((k for pattern, k in _KINDS if pattern.search(norm)), "open")
     unit = next((u for pattern, u in _UNITS if pattern.search(norm)), "")
     words = next((w for pattern, w in _ANSWER_WORDS if pattern.search(norm)), ("是", "不是"))
     terms = [
@@ -289,7 +295,13 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
 def _asks(term: str) -> bool:
     """Whether a term is itself a question word (几年, 多少钱, 什么时候): what the question
     asks with, not what it asks about."""
-    return bool(_FIGURE_Q.fullmatch(term) or _DATE_Q.fullmatch(term) or _YESNO.fullmatch(term))
+    return bool(
+        _FIGURE_Q.fullmatch(term)
+        or re.fullmatch(r"多少[钱分年人家项个次天]", term)
+        or _DATE_Q.fullmatch(term)
+        or _PLACE_Q.fullmatch(term)
+        or _YESNO.fullmatch(term)
+    )
 
 
 def _named(terms: Sequence[str]) -> tuple[str, ...]:
@@ -453,6 +465,8 @@ class LeadScorer:
             return 1.0 if not shape.unit or re.search(shape.unit, sentence) else 0.2
         if shape.kind == "date":
             return 1.0 if _DATE.search(sentence) else 0.0
+        if shape.kind == "place":
+            return 1.0 if _PLACE.search(sentence) else 0.0
         if shape.kind == "rule":
             return 1.0 if _LIMIT.search(sentence) else 0.0
         if shape.kind == "yesno":
@@ -677,7 +691,9 @@ def opening(lead: Lead, shape: Shape) -> str:
     knowledge base does say and that the exact point is not in it."""
     sentence = lead.sentence.strip()
     if not lead.opens:
-        wanted = {"figure": "所问的数字", "date": "所问的时间"}.get(shape.kind, "这一点")
+        wanted = {"figure": "所问的数字", "date": "所问的时间", "place": "在哪里办理"}.get(
+            shape.kind, "这一点"
+        )
         terms = [p for p in shape.phrases if any(t in p for t in lead.missing)]
         gap = "、".join(f"「{t}」" for t in terms[:3]) or wanted
         return f"知识库中没有直接说明{gap}；与之最相关的内容是：{sentence}"

@@ -1,0 +1,197 @@
+"""Corrections that do not name their field, placed from what the session already holds.
+
+The field readers (:mod:`assistant.chat.figures`) place a figure by the keyword next to it.
+A correction often has none: the user points at the earlier figure instead.
+
+- **By the old value**: 「不对，650是集团的，我们只有420人」 — 650 is the session's
+  ``employees``, so 420 replaces it.
+- **By the old value and a year**: 「搞错了，1800万是前年的，去年是2,600万」 — the 1800 held
+  for 2025 moves to 2024, and 2600 is 2025's.
+- **By kind and recency**: 「修改一下，是1.02亿」 — the only figure, an amount, corrects the
+  amount stated last (of the year named, when the message names one).
+
+Only messages with a correction cue are read, and only for the kinds of figure (amount or
+count) the field readers did not place. Pure: the session's facts and the turn each was
+stated in are passed in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.chat.fact_cues import CORRECTION, YEAR_TOKEN, year_of
+from assistant.chat.numbers import NUMBER, amount_in_wan, first_count, mask_quantity_words
+
+_AMOUNT = re.compile(rf"(?P<num>{NUMBER})\s*(?:多|余)?\s*(?P<unit>个亿|亿元|亿|千万|万元|万|元)")
+_COUNT = re.compile(
+    rf"(?<![\d.])(?P<num>{NUMBER})\s*(?P<unit>[人名位个项件])?(?![\d.%％万亿年月天])"
+)
+# Counts whose unit says which fields they can be.
+_PEOPLE = ("employees", "tech_staff")
+_COUNTED = ("ip.",)
+# What follows an old value that moves it to another year: 「1800万是前年的」.
+_MOVED = re.compile(rf"^\s*(?:是|为|其实是|应该是)?\s*({YEAR_TOKEN}|上年|上一年)的")
+
+
+@dataclass(frozen=True)
+class _Figure:
+    value: float
+    start: int
+    end: int
+    unit: str
+
+
+def resolve_corrections(
+    text: str,
+    as_of: dt.date,
+    held: Mapping[str, Any],
+    origin: Mapping[str, int],
+    placed: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The facts a correction message sets that the field readers could not place.
+
+    Args:
+        text: The message (normalised).
+        as_of: The day (what 去年 means).
+        held: The session's facts before this message.
+        origin: The turn each held fact was stated in (the latest is the likeliest meant).
+        placed: What the field readers found in the message (never overridden).
+    """
+    if not CORRECTION.search(text) and not re.search(r"修改|更改|不是.{1,12}是", text):
+        return {}
+    out: dict[str, Any] = {}
+    money = [p for p in held if p.startswith("financials.") and _number(held[p])]
+    if not any(_is_money(p) for p in placed):
+        out.update(_resolve(_amounts(text), money, text, as_of, held, origin))
+    counts = [p for p in held if p.startswith(_PEOPLE + _COUNTED) and _number(held[p])]
+    if not any(p.startswith(_PEOPLE + _COUNTED) for p in placed):
+        figures = [f for f in _counts(text) if not _inside_amount(f, text)]
+        out.update(_resolve(figures, counts, text, as_of, held, origin))
+    return {k: v for k, v in out.items() if k not in placed}
+
+
+def _resolve(
+    figures: list[_Figure],
+    fields: list[str],
+    text: str,
+    as_of: dt.date,
+    held: Mapping[str, Any],
+    origin: Mapping[str, int],
+) -> dict[str, Any]:
+    if not figures or not fields:
+        return {}
+    old = [(f, p) for f in figures for p in fields if abs(float(held[p]) - f.value) < 1e-6]
+    if old:
+        figure, path = max(old, key=lambda fp: origin.get(fp[1], 0))
+        new = [f for f in figures if not any(f is o for o, _ in old)]
+        return _by_old_value(figure, path, new, text, as_of, held)
+    if len(figures) == 1:
+        return _by_kind(figures[0], fields, text, as_of, origin)
+    return {}
+
+
+def _by_old_value(
+    figure: _Figure,
+    path: str,
+    new: list[_Figure],
+    text: str,
+    as_of: dt.date,
+    held: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The field the quoted old value holds gets the one new figure; 「…是前年的」 after the
+    old value moves it to that year."""
+    out: dict[str, Any] = {}
+    moved = _MOVED.match(text[figure.end :])
+    if moved and path.startswith("financials."):
+        year = year_of(moved.group(1), as_of, -1)
+        if year > 0:
+            out[_with_year(path, year)] = held[path]
+    if len(new) == 1:
+        year = year_of(_before(text, new[0]), as_of, -1)
+        target = _with_year(path, year) if year > 0 else path
+        out[target] = _typed(new[0], path)
+    return out
+
+
+def _by_kind(
+    figure: _Figure,
+    fields: list[str],
+    text: str,
+    as_of: dt.date,
+    origin: Mapping[str, int],
+) -> dict[str, Any]:
+    """The only figure corrects the field of its kind stated last (of the year the message
+    names, when it names one)."""
+    candidates = [p for p in fields if _unit_fits(p, figure.unit)]
+    if not candidates or (not figure.unit and not any(_is_money(p) for p in candidates)):
+        # a bare number places nothing by its kind (it may be a year, a code, a count
+        # of anything); only quoting the old value names its field
+        return {}
+    year = year_of(_before(text, figure), as_of, -1)
+    dated = [p for p in candidates if p.startswith(f"financials.{year}.")]
+    latest = max(dated or candidates, key=lambda p: origin.get(p, 0))
+    target = _with_year(latest, year) if year > 0 else latest
+    return {target: _typed(figure, latest)}
+
+
+def _amounts(text: str) -> list[_Figure]:
+    out = []
+    for m in _AMOUNT.finditer(text):
+        value = amount_in_wan(m.group("num"), m.group("unit"))
+        if value is not None:
+            out.append(_Figure(value, m.start(), m.end(), m.group("unit")))
+    return out
+
+
+def _counts(text: str) -> list[_Figure]:
+    out = []
+    for m in _COUNT.finditer(mask_quantity_words(text)):
+        value = first_count(m.group("num"))
+        if value is not None and not re.fullmatch(r"(?:19|20)\d\d", m.group("num")):
+            out.append(_Figure(float(value), m.start(), m.end(), m.group("unit") or ""))
+    return out
+
+
+def _inside_amount(figure: _Figure, text: str) -> bool:
+    """Whether a count is the number of an amount (「1.02亿」 is no count)."""
+    return any(a.start <= figure.start < a.end for a in _amounts(text))
+
+
+def _unit_fits(path: str, unit: str) -> bool:
+    """Whether a bare figure's unit can be this field's: 人 counts people, 个/项/件 things."""
+    if path.startswith("financials."):
+        return True
+    if unit and unit in "人名位":
+        return path in _PEOPLE
+    return path.startswith(_COUNTED) if unit else True
+
+
+def _before(text: str, figure: _Figure) -> str:
+    """The clause leading up to a figure (where 去年 or 2024年 names its year)."""
+    return re.split(r"[，,。；;！!？?]", text[: figure.start])[-1]
+
+
+def _with_year(path: str, year: int) -> str:
+    """A yearly figure's path for another year (other fields unchanged)."""
+    parts = path.split(".")
+    if not path.startswith("financials.") or len(parts) != 3:
+        return path
+    return f"financials.{year}.{parts[2]}"
+
+
+def _typed(figure: _Figure, path: str) -> Any:
+    """The figure as the field holds it: counts are whole numbers."""
+    return figure.value if path.startswith("financials.") else int(figure.value)
+
+
+def _is_money(path: str) -> bool:
+    """Whether a profile path holds an amount (a year's figure, a total, financing)."""
+    return path.startswith(("financials.", "equity_financing")) or path.endswith("_3y_total")
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)

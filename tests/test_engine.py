@@ -303,3 +303,23 @@ def test_conditions_that_do_not_apply_count_as_passed():
     assert evaluate_condition(_eval(rules, {"sector": "service"}), cond).status == "pass"
     assert evaluate_condition(_eval(rules, {"sector": "manufacturing"}), cond).status == "manual"
     assert evaluate_condition(_eval(rules, {}), cond).status == "manual"
+
+
+def test_a_known_year_below_an_every_year_limit_fails_before_the_other_year_is_known():
+    """「近2年每年占营业收入 ≥ 3%」: 2025 at 120 ÷ 4500 = 2.67 % already fails it, whatever
+    2024 holds; with 2025 above the limit the condition waits for 2024."""
+    test = {
+        "all": [
+            {"fact": "rd_min_last_2y", "op": ">=", "value": 100},
+            {"fact": "rd_ratio_min_last_2y", "op": ">=", "value": 3},
+        ]
+    }
+    low = {"financials": {"2025": {"revenue": 4500, "rd_expense": 120}}}
+    assert _status(test, low) == "fail"
+    high = {"financials": {"2025": {"revenue": 2000, "rd_expense": 120}}}
+    assert _status(test, high) == "unknown"
+    # a limit from above is not decided by one year's value
+    assert _status({"fact": "rd_min_last_2y", "op": "<=", "value": 50}, low) == "unknown"
+    facts = Facts(validate_profile(low), DAY)
+    assert facts.get("rd_ratio_min_last_2y").at_most == pytest.approx(120 / 4500 * 100)
+    assert not facts.get("rd_ratio_min_last_2y").known

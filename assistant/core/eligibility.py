@@ -201,6 +201,8 @@ class Evaluator:
                 out.missing += band_fact.missing
                 return out
         if not fact.known:
+            if _below_limit(test, fact, threshold):
+                return self._failed_by_bound(out, test, fact, threshold)
             out.missing += list(fact.missing)
             return out
         out.used += fact.used
@@ -208,6 +210,20 @@ class Evaluator:
         if self.explain:
             shown = _show_against(fact.value, test, threshold, out.status)
             out.actual.append(f"{label} {shown}")
+        if fact.detail:
+            out.details.append(fact.detail)
+        return out
+
+    def _failed_by_bound(
+        self, out: Outcome, test: Compare, fact: FactValue, threshold: Any
+    ) -> Outcome:
+        """A known year already breaks a 「每年都须」 limit: no missing year changes it."""
+        out.status = "fail"
+        out.used += fact.used
+        if self.explain:
+            label = DERIVED_DOCS.get(test.fact) or self.label(test.fact)
+            shown = _show_against(fact.at_most, test, threshold, "fail")
+            out.actual.append(f"{label} 至多 {shown}（已知的年份已低于要求，其余年份不改变结果）")
         if fact.detail:
             out.details.append(fact.detail)
         return out
@@ -406,6 +422,16 @@ def _show(value: Any, unit: str) -> str:
     if isinstance(value, list | tuple):
         return "、".join(VALUE_TEXT.get(str(v), str(v)) for v in value)
     return f"{VALUE_TEXT.get(str(value), value)}{unit}"
+
+
+def _below_limit(test: Compare, fact: FactValue, threshold: Any) -> bool:
+    """Whether an unknown minimum's bound already fails a lower limit (≥ or >)."""
+    return (
+        fact.at_most is not None
+        and test.op in (">=", ">")
+        and is_number(threshold)
+        and not _apply(test.op, fact.at_most, threshold)
+    )
 
 
 def _show_against(value: Any, test: Compare, threshold: Any, status: Status) -> str:

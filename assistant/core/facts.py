@@ -38,6 +38,8 @@ class FactValue:
         used: Profile fields the value was computed from.
         notes: Approximations and explanations (Chinese), e.g. 「总收入缺失，按营业收入计算」.
         detail: Display string of the computation, e.g. 「670 ÷ 12300 = 5.45%」.
+        at_most: For an unknown minimum over years, the smallest of the years known: the
+            value cannot exceed it, so a lower limit it is below already fails.
     """
 
     value: Any
@@ -46,6 +48,7 @@ class FactValue:
     used: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     detail: str = ""
+    at_most: Any = None
 
 
 _EVERYTHING = ""
@@ -567,9 +570,29 @@ def _rd_min_last_2y(f: Facts) -> FactValue:
     parts = [f.year_field(y, "rd_expense") for y in (f.last_year - 1, f.last_year)]
     missing = [m for p in parts for m in p.missing]
     if missing:
-        return _unknown(*missing)
+        return _partial_minimum(parts, missing)
     return FactValue(
         amount(min(p.value for p in parts)), used=tuple(u for p in parts for u in p.used)
+    )
+
+
+def _partial_minimum(parts: list[FactValue], missing: list[str]) -> FactValue:
+    """An unknown minimum over years, bounded by the years known (a year below a lower
+    limit fails it whatever the missing years hold)."""
+    known = [p for p in parts if p.known]
+    if any(p.value is None for p in known):
+        # a year with no ratio (no revenue) fails as it does when every year is known
+        return FactValue(None, used=tuple(u for p in known for u in p.used))
+    if not known:
+        return _unknown(*missing)
+    low = min(p.value for p in known)
+    return FactValue(
+        None,
+        known=False,
+        missing=tuple(dict.fromkeys(missing)),
+        used=tuple(u for p in known for u in p.used),
+        detail="；".join(p.detail for p in known if p.detail),
+        at_most=low,
     )
 
 
@@ -582,7 +605,7 @@ def _rd_ratio_min_last_2y(f: Facts) -> FactValue:
     ]
     missing = [m for r in ratios for m in r.missing]
     if missing:
-        return _unknown(*missing)
+        return _partial_minimum(ratios, missing)
     if any(r.value is None for r in ratios):
         return FactValue(None, used=tuple(u for r in ratios for u in r.used))
     low = min(r.value for r in ratios)

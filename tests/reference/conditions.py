@@ -341,17 +341,21 @@ def srdi_sme_2026(profile: dict[str, Any], as_of: dt.date) -> dict[str, str]:
     last = as_of.year - 1
 
     def rd_each_year() -> str:
+        # 「每年都须」: each year on its own, so a known year below the limit fails the
+        # condition whatever the other year holds.
         years = (last - 1, last)
 
-        def amounts() -> bool:
-            rd = [_year(profile, y, "rd_expense") for y in years]
-            return all(x >= SRDI_RD_MIN for x in rd)
+        def amount(year: int) -> str:
+            return _status(lambda: _year(profile, year, "rd_expense") >= SRDI_RD_MIN)
 
-        def shares() -> bool:
-            pairs = [(_year(profile, y, "rd_expense"), _year(profile, y, "revenue")) for y in years]
-            return all(_at_least_pct(rd, sales, SRDI_RD_PCT) for rd, sales in pairs)
+        def share(year: int) -> str:
+            return _status(
+                lambda: _at_least_pct(
+                    _year(profile, year, "rd_expense"), _year(profile, year, "revenue"), SRDI_RD_PCT
+                )
+            )
 
-        return _all(_status(amounts), _status(shares))
+        return _all(_all(*map(amount, years)), _all(*map(share, years)))
 
     def size_figures() -> str:
         _number(profile, "employees")

@@ -312,3 +312,31 @@ def test_new_figures_while_an_assessment_is_in_play_assess_again(chat):
     )
     assert answer["act"] == "assessment"
     assert answer["facts"]["equity_financing_2y"] == 800
+
+
+@pytest.mark.model
+def test_when_can_we_apply_is_the_first_day_the_companys_dates_meet_the_rules(chat):
+    answer = _talk(
+        chat,
+        "我们公司是2026年3月18日注册的，做储能电池管理系统，今年能报高企吗",
+        "那最早什么时候可以报",
+    )
+    assert answer["act"] == "condition"
+    assert "2027-03-18" in answer["answer"].split("\n\n")[0]
+
+
+@pytest.mark.model
+def test_how_many_points_do_we_get_opens_with_the_engines_score(chat):
+    answer = _talk(
+        chat,
+        "2025年职工总数85人，科技人员22人；营业收入2,400万元，研发费用150万元；有效实用新型专利2件。",
+        "按科技型中小企业的评价指标能打多少分？",
+    )
+    assert answer["act"] == "assessment"
+    first = answer["answer"].split("\n\n")[0]
+    assert "78 分" in first
+    score = answer["assessment"]["score"]
+    assert (score["total_min"], score["total_max"]) == (78, 78)
+    # what a stated figure scores under the rules stays a question about the rules
+    rule = _talk(chat, "2025年职工总数85人", "科技人员占比25%能得几分？")
+    assert rule["act"] != "assessment"

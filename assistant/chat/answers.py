@@ -19,6 +19,7 @@ from assistant.chat.compose import (
     compose_match,
     compose_passage_answer,
     missing_section,
+    score_line,
 )
 from assistant.chat.dialogue import DialogueState, FactChange, assess_facts, change_lines
 from assistant.chat.intent import KIND_TOPICS, Intent
@@ -191,6 +192,10 @@ class Answers:
             if g["delta"] is not None
         ]
         text = compose_assessment(results, notes, gaps)
+        scores = [score_line(r) for r in results if r["score"]]
+        if kind == "scoring" and scores:
+            # 「能打多少分」: the score is the answer; the verdict follows.
+            text = "；".join(scores) + "。\n\n" + text
         if lines:
             # What this turn changed belongs right under the verdict, before the details.
             text = after_lead(text, "#### 变化\n\n" + "\n".join(lines))

@@ -274,16 +274,20 @@ def _condition_block(result: Assessment, named: bool) -> str:
         lines += [f"**{result['program_name']}：{VERDICT_TEXT[result['verdict']]}**", ""]
     ordered = sorted(result["conditions"], key=lambda c: _STATUS_ORDER.get(c["status"], 9))
     lines += [f"- {status_label(c['status'])}{c['explanation']}" for c in ordered]
-    s = result["score"]
-    if s:
-        span = (
-            s["total_min"]
-            if s["total_min"] == s["total_max"]
-            else f"{s['total_min']}–{s['total_max']}"
-        )
-        lines.append(f"- {s['title']}：{span} 分（通过线 {s['pass_line']} 分）")
+    if line := score_line(result):
+        lines.append(f"- {line}")
     lines += [f"\n> 注意：{w}" for w in result["warnings"]]
     return "\n".join(lines)
+
+
+def score_line(result: Assessment) -> str:
+    """「科技型中小企业评价得分：58–78 分（通过线 60 分）」, or "" without a score."""
+    s = result["score"]
+    if not s:
+        return ""
+    low, high = s["total_min"], s["total_max"]
+    span = low if low == high else f"{low}–{high}"
+    return f"{s['title']}：{span} 分（通过线 {s['pass_line']} 分）"
 
 
 def _basis(results: list[Assessment], notes: list[str]) -> str:

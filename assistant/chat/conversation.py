@@ -19,6 +19,7 @@ from assistant.chat.answers import Answers, refusal
 from assistant.chat.corrections import resolve_corrections
 from assistant.chat.dialogue import (
     CONTEXT_KEYS,
+    DATE_KEYS,
     DialogueState,
     FactChange,
     Plan,
@@ -262,7 +263,7 @@ class ChatAssistant:
         programs = list(intent.programs) or (
             state.programs
             if intent.follow_up
-            or plan.act in ("assessment", "facts")
+            or plan.act in ("assessment", "facts", "condition")
             or kind in ("eligibility", "gaps")
             else []
         )
@@ -328,8 +329,12 @@ class ChatAssistant:
             return answers.reply(reply), reply.act("facts"), reply.changes, None, []
         if act == "condition":
             facts = state.facts if turn.plan.own else turn.stated
+            # 「那最早什么时候可以报」 states nothing: its dates are the session's.
+            stated = turn.stated or (
+                {k: v for k, v in facts.items() if k in DATE_KEYS} if turn.plan.timing else {}
+            )
             reply = condition_reply(
-                self.knowledge, turn.stated, facts, programs, day, timing=turn.plan.timing
+                self.knowledge, stated, facts, programs, day, timing=turn.plan.timing
             )
             return answers.reply(reply), reply.act("condition"), [], None, []
         if act == "clarify":

@@ -60,6 +60,14 @@ _CONDITION_CUE = re.compile(
 _RULE_ASK = re.compile(r"多少|几分|几个|几项|几年|如何计算|怎么计算|怎么算|如何算|是指|什么意思")
 _CHECK_CUE = re.compile(r"够|达标|满足|达到了?吗|符合|算不算|还差")
 _TIMING_CUE = re.compile(r"什么时候|何时|最早|多久|哪年|哪一年|哪天|满一年")
+# When the company itself can apply (「那最早什么时候可以报」), not when applications open.
+_EARLIEST = re.compile(r"最早|最快|(?:什么时候|何时|哪天|哪年|哪一年)才?(?:能|可以)")
+# The company's own score (「按评价指标能打多少分」, 「那现在多少分」), not the scoring rules.
+_OWN_SCORE = re.compile(
+    r"(?:能|可以|会|大概|应该)?(?:打|得|拿|评)(?:多少|几)分|现在多少分|多少分了"
+)
+# The facts a date-dependent condition is computed from.
+DATE_KEYS = (*REGISTRATION_KEYS, "operating_in_city_since")
 _FIT_WORDS = ("能不能", "能否", "可以", "符合", "能评", "能申请", "够", "能报", "有戏", "行不行")
 # Saying one wants to apply (「想报专精特新，去年营收八百万」) asks whether one can.
 _WANTS = re.compile(
@@ -232,6 +240,11 @@ def plan_turn(
         return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(focus)))
     if follow_up and programs and state.assessed and not message_facts:
         return Plan("assessment", True, programs)
+    if own and state.facts and _OWN_SCORE.search(focus) and not asks_rule_of_a_figure(focus):
+        return Plan("assessment", True, programs)
+    if own and not message_facts and _EARLIEST.search(focus) and _dated(state.facts):
+        # The first day the company's own dates meet the conditions that wait on them.
+        return Plan("condition", True, programs, timing=True)
     if other and substantive and fits and programs and not asks_rule:
         # 「营收800万的企业能评小巨人吗」: some company's figures against the rules they
         # decide — a verdict from the engine, not a yes or no read off a passage.
@@ -286,6 +299,17 @@ def question_clause(text: str) -> str:
         if _QUESTION.search(clause):
             return clause
     return text
+
+
+def asks_rule_of_a_figure(focus: str) -> bool:
+    """Whether the question asks what a stated figure scores under the rules (「占比25%得
+    几分」), not what the company scores."""
+    return bool(re.search(r"\d\s*[%％万人项个]", focus))
+
+
+def _dated(facts: dict[str, Any]) -> bool:
+    """Whether the session holds a date a condition waits on (registration, a move)."""
+    return any(k in facts for k in DATE_KEYS)
 
 
 def asks_fit(text: str) -> bool:

@@ -340,3 +340,31 @@ def test_how_many_points_do_we_get_opens_with_the_engines_score(chat):
     # what a stated figure scores under the rules stays a question about the rules
     rule = _talk(chat, "2025年职工总数85人", "科技人员占比25%能得几分？")
     assert rule["act"] != "assessment"
+
+
+@pytest.mark.model
+def test_a_city_is_checked_against_a_regional_brand_by_the_engine(chat):
+    """「青岛的企业能申请吗」 in a conversation about 泉城好品: the engine's city condition
+    answers (before, a passage about 高企 in 青岛 opened with 「能。」)."""
+    answer = _talk(chat, "泉城好品怎么申请", "青岛的企业能申请吗")
+    assert answer["act"] == "condition"
+    assert answer["programs"] == ["quancheng_haopin"]
+    assert "不符合" in answer["answer"].split("\n\n")[0]
+
+
+def test_a_move_in_a_month_counts_from_the_months_last_day():
+    facts = _facts("我们公司原来在青岛，2024年6月整体搬到济南")
+    assert facts["operating_in_city_since"] == "2024-06-30"
+
+
+@pytest.mark.model
+def test_a_figure_with_a_short_question_about_a_condition_checks_it_again(chat):
+    answer = _talk(
+        chat,
+        "2025年营业收入2,000万元，2025年研发费用110万元",
+        "专精特新中小企业有什么条件",
+        "研发那条呢，前年研发费用是58万",
+    )
+    assert answer["act"] == "assessment"
+    conditions = {c["id"]: c["status"] for c in answer["assessment"]["conditions"]}
+    assert conditions["srdi_sme.rd"] == "fail"

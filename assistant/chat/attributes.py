@@ -8,6 +8,7 @@ Pure: standard library plus the number parser.
 
 from __future__ import annotations
 
+import calendar
 import contextlib
 import datetime as dt
 import re
@@ -44,6 +45,16 @@ def _registration(text: str, out: Extraction) -> None:
             out.facts["operating_in_city_since"] = dt.date(
                 *(int(g) for g in moved.groups())
             ).isoformat()
+        return
+    moved_month = re.search(
+        r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月份?[^，。\d]{0,6}(?:搬到|迁到|迁入|搬来|落户)", text
+    )
+    if moved_month and 1 <= int(moved_month.group(2)) <= 12:
+        # A month without its day counts from the month's last day: a period in the city
+        # is never taken for longer than it may be.
+        in_year, in_month = int(moved_month.group(1)), int(moved_month.group(2))
+        last = calendar.monthrange(in_year, in_month)[1]
+        out.facts["operating_in_city_since"] = dt.date(in_year, in_month, last).isoformat()
         return
     full = re.search(rf"{date}[^，。]{{0,8}}(?:成立|注册)", text) or re.search(
         rf"(?:成立|注册)(?:于|时间是|日期是|的时间是)?\s*{date}", text

@@ -336,7 +336,11 @@ class ChatAssistant:
             reply = condition_reply(
                 self.knowledge, stated, facts, programs, day, timing=turn.plan.timing
             )
-            return answers.reply(reply), reply.act("condition"), [], None, []
+            # Some company's details that decide no condition (「如果在济南另外注册一家
+            # 公司呢？要等多久」) leave a question about the rules: the passages answer it.
+            if turn.plan.own or not reply.clarify:
+                return answers.reply(reply), reply.act("condition"), [], None, []
+            act = "answer"
         if act == "clarify":
             reply = clarify_reply(self.knowledge, programs, day)
             return answers.reply(reply), "clarify", [], None, []

@@ -245,13 +245,16 @@ def plan_turn(
     if own and not message_facts and _EARLIEST.search(focus) and _dated(state.facts):
         # The first day the company's own dates meet the conditions that wait on them.
         return Plan("condition", True, programs, timing=True)
-    if other and substantive and fits and programs and not asks_rule:
+    # A city decides regional brands (「青岛的企业能申请泉城好品吗」) as a figure decides a limit.
+    checkable = substantive or "region.city" in message_facts
+    if other and checkable and fits and (programs or state.programs) and not asks_rule:
         # 「营收800万的企业能评小巨人吗」: some company's figures against the rules they
         # decide — a verdict from the engine, not a yes or no read off a passage.
         return Plan("condition", False, programs)
     # New figures while an assessment is in play (「研发那条呢，前年研发费用是58万」,
     # 「去年拿了A轮，实缴800万，这个有用吗」) ask for it again with them.
-    reassess = substantive and bool(state.assessed)
+    # So does a short question about a condition with them in a program's conversation.
+    reassess = substantive and (bool(state.assessed) or (bool(state.programs) and len(focus) <= 8))
     if own and (fits or reassess) and (state.facts or placed) and kind not in _POLICY_KINDS:
         return Plan("assessment", True, programs)
     if (

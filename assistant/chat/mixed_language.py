@@ -26,6 +26,7 @@ _TERMS: list[tuple[str, str]] = [
     (r"employees|staff|headcount", "员工"),
     (r"ratio|percentage|share", "比例"),
     (r"audit(?:\s*report)?s?", "审计报告"),
+    (r"labs?|laborator(?:y|ies)|institutes?", "研发机构"),
     (r"subsid(?:y|ies)", "补贴"),
     (r"deadline", "截止时间"),
     (r"tax(?:es)?", "税"),

@@ -213,7 +213,7 @@ def condition_reply(
         lead = f"按您给的信息，{name}的「{title}」最早自 {first} 起满足。"
     else:
         lead = (
-            f"按您给的数字，{r0['program_name']}的「{c0['title']}」："
+            f"按您给的信息，{r0['program_name']}的「{c0['title']}」："
             f"{short_value(c0['actual']) or '—'}，{STATUS_TEXT[c0['status']]}。"
         )
     parts = [lead, "#### 逐条说明\n\n" + "\n".join(lines)]

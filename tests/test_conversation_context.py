@@ -368,3 +368,37 @@ def test_a_figure_with_a_short_question_about_a_condition_checks_it_again(chat):
     assert answer["act"] == "assessment"
     conditions = {c["id"]: c["status"] for c in answer["assessment"]["conditions"]}
     assert conditions["srdi_sme.rd"] == "fail"
+
+
+@pytest.mark.model
+def test_figures_given_while_talking_of_a_program_are_judged_against_it(chat):
+    answer = _talk(chat, "科技型中小企业对规模有什么要求", "我们员工520个")
+    assert answer["act"] == "assessment"
+    assert answer["assessment"]["program"] == "tech_sme"
+    assert answer["assessment"]["verdict"] == "not_eligible"
+    # without a program in the conversation the figures are confirmed, not judged
+    alone = _talk(chat, "我们员工520个")
+    assert alone["act"] == "facts"
+
+
+@pytest.mark.model
+def test_what_can_we_apply_for_with_nothing_known_asks_for_the_facts(chat):
+    answer = _talk(chat, "你好 我们是青岛做电子设备的小公司，想问下我们这种情况能报点什么？")
+    assert answer["act"] == "clarify"
+    assert not answer["refused"]
+
+
+@pytest.mark.model
+def test_asking_whether_we_cannot_apply_is_an_assessment_not_a_passage(chat):
+    answer = _talk(
+        chat, "我们职工600人，去年营收8000万", "科技型中小企业呢", "那我们是不是评不了？"
+    )
+    assert answer["act"] == "assessment"
+    assert answer["assessment"]["verdict"] == "not_eligible"
+
+
+def test_these_few_years_is_no_question():
+    from assistant.chat.dialogue import _QUESTION
+
+    assert not _QUESTION.search("这几年一直是这个比例")
+    assert _QUESTION.search("有效期几年")

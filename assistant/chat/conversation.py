@@ -233,9 +233,12 @@ class ChatAssistant:
             )
         )
         substantive = any(not k.startswith(CONTEXT_KEYS) for k in extracted.facts)
+        # Facts the session holds make a question about fit only when it asks about fit
+        # (「证书编号会变吗」 in a session with figures is a policy question).
+        has_fit = asks_fit(question)
         intent = self.intents.detect(
             question,
-            has_facts=substantive or bool(state.facts and asks_fit(question)),
+            has_facts=substantive or bool(state.facts and has_fit),
             previous_kind=str(state.extra.get("kind", "")),
             in_topic=bool(state.programs),
         )
@@ -243,7 +246,7 @@ class ChatAssistant:
         # must not make 「…能申请科技型中小企业吗」 a procedure question.
         focus = question_clause(to_simplified(question))
         kind = (
-            self.intents.detect(focus, has_facts=bool(state.facts or extracted.facts)).kind
+            self.intents.detect(focus, has_facts=substantive or bool(has_fit and state.facts)).kind
             if focus != question
             else intent.kind
         )

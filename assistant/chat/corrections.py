@@ -61,7 +61,8 @@ def resolve_corrections(
         origin: The turn each held fact was stated in (the latest is the likeliest meant).
         placed: What the field readers found in the message (never overridden).
     """
-    if not CORRECTION.search(text) and not re.search(r"修改|更改|不是.{1,12}是", text):
+    # 「那是含税的，不含税是1.95亿」 corrects an amount as surely as 「说错了」 does.
+    if not CORRECTION.search(text) and not re.search(r"修改|更改|不是.{1,12}是|含税", text):
         return {}
     out: dict[str, Any] = {}
     money = [p for p in held if p.startswith("financials.") and _number(held[p])]

@@ -50,7 +50,8 @@ _OTHER = re.compile(r"(?<!是)(?:[^，,是]的|一家|某|某个|某家|这种|�
 _HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|例如|要是")
 _RELATIVE_YEAR = re.compile(r"去年|前年|大前年|今年|上年|近[一两二三3]年")
 _QUESTION = re.compile(
-    r"[？?]|吗|嘛|(?<!什)么[。！!]?$|呢|什么|怎么|如何|多少|几[个项年人月天号岁]|哪|是否|能否|能不能|"
+    r"[？?]|吗|嘛|(?<!什)么[。！!]?$|呢|什么|怎么|如何|多少|(?<![这那近前头])几[个项年人月天号岁]|哪|"
+    r"是否|能否|能不能|"
     r"可不可以|够不够|行不行|有没有|可以申请|能申请|能评|能报"
 )
 _CONDITION_CUE = re.compile(
@@ -61,14 +62,33 @@ _RULE_ASK = re.compile(r"多少|几分|几个|几项|几年|如何计算|怎么�
 _CHECK_CUE = re.compile(r"够|达标|满足|达到了?吗|符合|算不算|还差")
 _TIMING_CUE = re.compile(r"什么时候|何时|最早|多久|哪年|哪一年|哪天|满一年")
 # When the company itself can apply (「那最早什么时候可以报」), not when applications open.
-_EARLIEST = re.compile(r"最早|最快|(?:什么时候|何时|哪天|哪年|哪一年)才?(?:能|可以)")
+_EARLIEST = re.compile(
+    r"最早|最快|(?:什么时候|何时|哪天|哪年|哪一年)才?(?:能|可以)|等到(?:什么时候|哪年|哪一年)|要等多久"
+)
 # The company's own score (「按评价指标能打多少分」, 「那现在多少分」), not the scoring rules.
 _OWN_SCORE = re.compile(
     r"(?:能|可以|会|大概|应该)?(?:打|得|拿|评)(?:多少|几)分|现在多少分|多少分了"
 )
 # The facts a date-dependent condition is computed from.
 DATE_KEYS = (*REGISTRATION_KEYS, "operating_in_city_since")
-_FIT_WORDS = ("能不能", "能否", "可以", "符合", "能评", "能申请", "够", "能报", "有戏", "行不行")
+_FIT_WORDS = (
+    "能不能",
+    "能否",
+    "可以",
+    "符合",
+    "能评",
+    "能申请",
+    "够",
+    "能报",
+    "有戏",
+    "行不行",
+    # asked the other way round: 「那我们是不是评不了？」
+    "评不了",
+    "报不了",
+    "申请不了",
+    "评不上",
+    "没戏",
+)
 # Saying one wants to apply (「想报专精特新，去年营收八百万」) asks whether one can.
 _WANTS = re.compile(
     r"想(?:要)?.{0,3}?(?:报|申报|申请|评|冲|搞)|打算.{0,3}?(?:报|申报|申请)|准备(?:报|申报|申请)"
@@ -195,6 +215,74 @@ def plan_turn(
         message_facts: Facts extracted from this message.
         state: The session so far.
     """
+    r = _read(text, kind, programs, message_facts, state)
+    # A statement that describes a company (「做新材料的」) is facts even without a domain
+    # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused
+    # whatever figures it has.
+    describes = any(not k.startswith("region.") for k in message_facts)
+    continues = bool(message_facts) and (
+        describes or bool(state.facts) or bool(_OWN.search(r.simple))
+    )
+    if out_of_scope and (r.asks or not continues):
+        return Plan("refusal", False, programs)
+    if not r.asks:
+        if r.substantive and _in_conversation_about(state) and not state.assessed:
+            # Figures given in a conversation about a program are judged against it at once
+            # (「我们员工520个」 while talking of 科技型中小企业); with an assessment in play
+            # the facts act re-runs it and shows what changed.
+            return Plan("assessment", True, programs)
+        return Plan("facts", True, programs) if message_facts else Plan("answer", False, programs)
+    # A figure in a question that asks for the rule itself (「占比25%得几分」, 「占比如何
+    # 计算」) parameterises the rule; it is a check of a company only when it is the
+    # asker's or the question asks whether it is enough.
+    checks = r.own or bool(_CHECK_CUE.search(r.focus)) or not _RULE_ASK.search(r.focus)
+    if r.substantive and _CONDITION_CUE.search(r.focus) and not _OWN_FIT.search(r.focus) and checks:
+        return Plan("condition", r.own, programs, timing=bool(_TIMING_CUE.search(r.focus)))
+    found = _session_plan(r, kind, programs, follow_up, message_facts, state)
+    if found is not None:
+        return found
+    # New figures while an assessment is in play (「研发那条呢，前年研发费用是58万」,
+    # 「去年拿了A轮，实缴800万，这个有用吗」) ask for it again with them.
+    # So does a short question about a condition with them in a program's conversation.
+    reassess = r.substantive and (
+        bool(state.assessed) or (bool(state.programs) and len(r.focus) <= 8)
+    )
+    if r.own and (r.fits or reassess) and (state.facts or r.placed) and kind not in _POLICY_KINDS:
+        return Plan("assessment", True, programs)
+    if (
+        r.own
+        and _OWN.search(r.simple)
+        and kind in ("eligibility", "gaps", "match")
+        and not state.facts
+        and not message_facts
+        and bare(r.simple, programs)
+    ):
+        return Plan("clarify", True, programs)
+    return Plan("answer", r.own, programs)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What the planner reads off a message before choosing its act."""
+
+    simple: str  # the message in simplified characters
+    focus: str  # its asking clause
+    substantive: bool  # it states company figures (not only a city or a field)
+    placed: bool  # it places a company for an assessment (figures or a technology field)
+    asks: bool  # it asks something (or says it wants to apply)
+    other: bool  # it speaks of some other company (「…的企业」, 如果)
+    fits: bool  # it asks whether a company fits
+    asks_rule: bool  # it asks for a rule's own figure (多少/几 without 够/达标)
+    own: bool  # its facts are the user's company's
+
+
+def _read(
+    text: str,
+    kind: str,
+    programs: tuple[str, ...],
+    message_facts: dict[str, Any],
+    state: DialogueState,
+) -> _Reading:
     simple = to_simplified(text)
     focus = question_clause(simple)
     substantive = any(not k.startswith(CONTEXT_KEYS) for k in message_facts)
@@ -221,52 +309,36 @@ def plan_turn(
         or bool(_RELATIVE_YEAR.search(simple))
         or (placed and fits and not asks_rule)
     )
-    # A statement that describes a company (「做新材料的」) is facts even without a domain
-    # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused
-    # whatever figures it has.
-    describes = any(not k.startswith("region.") for k in message_facts)
-    continues = bool(message_facts) and (
-        describes or bool(state.facts) or bool(_OWN.search(simple))
-    )
-    if out_of_scope and (asks or not continues):
-        return Plan("refusal", False, programs)
-    if not asks:
-        return Plan("facts", True, programs) if message_facts else Plan("answer", False, programs)
-    # A figure in a question that asks for the rule itself (「占比25%得几分」, 「占比如何
-    # 计算」) parameterises the rule; it is a check of a company only when it is the
-    # asker's or the question asks whether it is enough.
-    checks = own or bool(_CHECK_CUE.search(focus)) or not _RULE_ASK.search(focus)
-    if substantive and _CONDITION_CUE.search(focus) and not _OWN_FIT.search(focus) and checks:
-        return Plan("condition", own, programs, timing=bool(_TIMING_CUE.search(focus)))
-    if follow_up and programs and state.assessed and not message_facts:
+    return _Reading(simple, focus, substantive, placed, asks, other, fits, asks_rule, own)
+
+
+def _session_plan(
+    r: _Reading,
+    kind: str,
+    programs: tuple[str, ...],
+    follow_up: bool,
+    message_facts: dict[str, Any],
+    state: DialogueState,
+) -> Plan | None:
+    """The acts a question gets from what the session holds (an assessment in play, the
+    company's dates and score, a program in the conversation), or None."""
+    if follow_up and (programs or state.programs) and state.assessed and not message_facts:
         return Plan("assessment", True, programs)
-    if own and state.facts and _OWN_SCORE.search(focus) and not asks_rule_of_a_figure(focus):
+    if kind == "match" and not r.substantive and not state.facts:
+        # 「我们这种情况能报点什么」 with nothing known yet: ask for the facts first.
+        return Plan("clarify", True, programs)
+    if r.own and state.facts and _OWN_SCORE.search(r.focus) and not asks_rule_of_a_figure(r.focus):
         return Plan("assessment", True, programs)
-    if own and not message_facts and _EARLIEST.search(focus) and _dated(state.facts):
+    if r.own and not message_facts and _EARLIEST.search(r.focus) and _dated(state.facts):
         # The first day the company's own dates meet the conditions that wait on them.
         return Plan("condition", True, programs, timing=True)
     # A city decides regional brands (「青岛的企业能申请泉城好品吗」) as a figure decides a limit.
-    checkable = substantive or "region.city" in message_facts
-    if other and checkable and fits and (programs or state.programs) and not asks_rule:
+    checkable = r.substantive or "region.city" in message_facts
+    if r.other and checkable and r.fits and (programs or state.programs) and not r.asks_rule:
         # 「营收800万的企业能评小巨人吗」: some company's figures against the rules they
         # decide — a verdict from the engine, not a yes or no read off a passage.
         return Plan("condition", False, programs)
-    # New figures while an assessment is in play (「研发那条呢，前年研发费用是58万」,
-    # 「去年拿了A轮，实缴800万，这个有用吗」) ask for it again with them.
-    # So does a short question about a condition with them in a program's conversation.
-    reassess = substantive and (bool(state.assessed) or (bool(state.programs) and len(focus) <= 8))
-    if own and (fits or reassess) and (state.facts or placed) and kind not in _POLICY_KINDS:
-        return Plan("assessment", True, programs)
-    if (
-        own
-        and _OWN.search(simple)
-        and kind in ("eligibility", "gaps", "match")
-        and not state.facts
-        and not message_facts
-        and bare(simple, programs)
-    ):
-        return Plan("clarify", True, programs)
-    return Plan("answer", own, programs)
+    return None
 
 
 # 「我们这样能评高企吗」 asks for the whole assessment even with 够/达标 in it.
@@ -308,6 +380,11 @@ def asks_rule_of_a_figure(focus: str) -> bool:
     """Whether the question asks what a stated figure scores under the rules (「占比25%得
     几分」), not what the company scores."""
     return bool(re.search(r"\d\s*[%％万人项个]", focus))
+
+
+def _in_conversation_about(state: DialogueState) -> bool:
+    """Whether the conversation is about one or two programs (not a general ranking)."""
+    return 0 < len(state.programs) <= 2
 
 
 def _dated(facts: dict[str, Any]) -> bool:

@@ -36,8 +36,10 @@ _SENTENCE = re.compile(r"[。；;！!？?\n]")
 # Spaces between Chinese words separate fragments typed without punctuation
 # (「青岛的 做传感器 去年营收三千万 研发投了两百万」).
 _CLAUSE = re.compile(
-    r"[，、]|(?<!\d),|,(?!\d)|其中|另外|此外|还有|同时|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
+    r"([，、]|(?<!\d),|,(?!\d)|其中|另外|此外|还有|同时|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff]))"
 )
+# After these a bare figure is about others, not the last field (「是5个，另外3个是售后」).
+_OTHERS = ("另外", "此外")
 
 
 def extract_facts(text: str, as_of: dt.date, words: Vocabulary) -> Extraction:
@@ -83,13 +85,18 @@ def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> N
     for sentence in _SENTENCE.split(text):
         sentence, years_list = respectively(sentence, as_of, out, years_list)
         correcting, three_years = False, False
-        for clause in (c.strip() for c in _CLAUSE.split(sentence)):
+        pieces = _CLAUSE.split(sentence)  # clause, separator, clause, …
+        for index in range(0, len(pieces), 2):
+            clause = pieces[index].strip()
             if not clause or NOT_FACT.search(clause):
                 continue
+            after = pieces[index - 1] if index else ""
             year = year_of(clause, as_of, year)
             correcting = correcting or bool(CORRECTION.search(clause))
             three_years = three_years or bool(re.search(r"近?(?:三|(?<!\d)3)年", clause))
-            new_field = clause_facts(clause, year, out, last_field, correcting, three_years)
+            follows = None if after in _OTHERS else last_field
+            new_field = clause_facts(clause, year, out, follows, correcting, three_years)
+            new_field = new_field if new_field is not None or follows is not None else last_field
             if new_field != last_field:
                 # a correction word after the figure corrects it in the next clause
                 correcting = bool(CORRECTION.search(re.split(r"\d", clause)[-1]))

@@ -26,11 +26,16 @@ _MONEY = [
     (r"资产总额|总资产|资产", "total_assets"),
     (r"负债总额|总负债|负债", "total_liabilities"),
     (r"净利润|利润|盈利|净利|赚了", "net_profit"),
-    (r"营业收入|营收|销售收入|销售额|年收入|收入|产值|营业额|卖了", "revenue"),
+    (
+        r"营业收入|营收|销售收入|销售额|年收入|收入|产值|营业额|卖了|"
+        r"销售(?=\s*(?:\d|[一二两三四五六七八九十]))",
+        "revenue",
+    ),
 ]
 _COUNTS = [
     (
-        r"研发人员|科技人员|技术人员|研发团队|研发(?=\d|[一二两三四五六七八九十]+[个名人位])",
+        r"研发人员|科技人员|技术人员|研发团队|研发的人|(?:搞|做)研发的|"
+        r"研发(?=\d|[一二两三四五六七八九十]+[个名人位])",
         "tech_staff",
     ),
     (r"员工|职工|人数|在职|雇员|工人|人员", "employees"),
@@ -157,15 +162,16 @@ def clause_facts(
 
 
 def _named_field(clause: str, year: int) -> str | None:
-    """The field a clause names without a figure (「收入写错了」), else None."""
-    for pattern, key in _MONEY:
-        if re.search(pattern, clause):
-            return f"financials.{year}.{key}"
+    """The field a clause names without a figure (「收入写错了」), else None. Counts are
+    looked for first: 「研发的人」 names people, not the R&D amount 「研发」 alone would."""
     for pattern, key in _COUNTS:
         if re.search(pattern, clause) and not (
             key in _COUNT_NEEDS and not re.search(_COUNT_NEEDS[key], clause)
         ):
             return key
+    for pattern, key in _MONEY:
+        if re.search(pattern, clause):
+            return f"financials.{year}.{key}"
     return None
 
 
@@ -206,7 +212,8 @@ def _continue(
         if key == "rd_expense" and value > out.facts.get("rd_expense_3y_total", value):
             key = "revenue"
         target = f"financials.{year}.{key}"
-    elif last_field.startswith("financials.") and not correcting:
+    elif last_field.startswith("financials.") and (not correcting or re.search(YEAR_TOKEN, clause)):
+        # 「说错了，是75万，45万是前年的」: a year the clause names wins over the correction's
         target = f"financials.{year}.{last_field.split('.')[2]}"
     out.facts[target] = value
     return target

@@ -402,3 +402,26 @@ def test_these_few_years_is_no_question():
 
     assert not _QUESTION.search("这几年一直是这个比例")
     assert _QUESTION.search("有效期几年")
+
+
+def test_saying_the_last_amount_was_another_years_moves_it():
+    from assistant.chat.corrections import resolve_corrections
+    from assistant.core.text import normalize
+
+    held, origin = _held(**{"financials.2025.revenue": 1500.0})
+    found = resolve_corrections(
+        normalize("哦我说的是前年的，去年涨到2,300万了"), DAY, held, origin, {}
+    )
+    assert found == {"financials.2024.revenue": 1500.0, "financials.2025.revenue": 2300.0}
+
+
+def test_stock_tips_are_refused_even_beside_a_programs_name():
+    intents = IntentDetector(KNOWLEDGE.glossary.program_names, KNOWLEDGE.vocabulary)
+    assert intents.detect("顺便帮我推荐几只小巨人概念股，想买点", in_topic=True).out_of_scope
+    assert not intents.detect("小巨人有什么好处", in_topic=True).out_of_scope
+
+
+def test_more_than_ten_years_is_no_question():
+    from assistant.chat.dialogue import _QUESTION
+
+    assert not _QUESTION.search("是做阀门的，干了十几年了")

@@ -312,7 +312,8 @@ class ChatAssistant:
             )
             # The conversation's program: the one named, else the one the answer was
             # about (a question naming none is read in its context next turn).
-            about = result["programs"] if len(result["programs"]) == 1 else []
+            # (Not the nearest programs a facts reply lists: the user chose none of them.)
+            about = result["programs"] if len(result["programs"]) == 1 and act == "answer" else []
             state.programs = programs or (about if not result["refused"] else []) or state.programs
             self.sessions.save_turn(sid, said, result, state.facts, state.dump())
         return result

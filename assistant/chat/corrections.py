@@ -33,6 +33,8 @@ _COUNT = re.compile(
 # Counts whose unit says which fields they can be.
 _PEOPLE = ("employees", "tech_staff")
 _COUNTED = ("ip.",)
+# A correction that moves the figure stated last to another year without repeating it.
+_SAID_OF = re.compile(rf"(?:说的|指的|讲的|那个|这个|刚才的?)(?:数|数字)?(?:是|为)({YEAR_TOKEN})的")
 # What follows an old value that moves it to another year: 「1800万是前年的」.
 _MOVED = re.compile(rf"^\s*(?:是|为|其实是|应该是)?\s*({YEAR_TOKEN}|上年|上一年)的")
 
@@ -62,10 +64,17 @@ def resolve_corrections(
         placed: What the field readers found in the message (never overridden).
     """
     # 「那是含税的，不含税是1.95亿」 corrects an amount as surely as 「说错了」 does.
-    if not CORRECTION.search(text) and not re.search(r"修改|更改|不是.{1,12}是|含税", text):
+    cued = CORRECTION.search(text) or _SAID_OF.search(text)
+    if not cued and not re.search(r"修改|更改|不是.{1,12}是|含税", text):
         return {}
     out: dict[str, Any] = {}
     money = [p for p in held if p.startswith("financials.") and _number(held[p])]
+    if (said := _SAID_OF.search(text)) and money and not any(_is_money(p) for p in placed):
+        # 「哦我说的是前年的」: the amount stated last belongs to that year.
+        year = year_of(said.group(1), as_of, -1)
+        latest = max(money, key=lambda p: origin.get(p, 0))
+        if year > 0 and _with_year(latest, year) != latest:
+            out[_with_year(latest, year)] = held[latest]
     if not any(_is_money(p) for p in placed):
         out.update(_resolve(_amounts(text), money, text, as_of, held, origin))
     counts = [p for p in held if p.startswith(_PEOPLE + _COUNTED) and _number(held[p])]

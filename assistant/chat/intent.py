@@ -21,7 +21,7 @@ KINDS: list[tuple[str, str]] = [
     (
         "match",
         r"(?:能|可以|可)(?:申请|申报|报|评)(?:点|些)?(?:哪些|什么|啥)|哪些项目|适合(?:申报|申请)|能拿哪些|"
-        r"(?:别的|其他|其它)(?:还)?(?:能|可以)(?:申请|申报|报|评)",
+        r"(?:别的|其他|其它)(?:还)?(?:能|可以)(?:申请|申报|报|评)|先(?:申请|申报|报|评)(?:什么|啥)",
     ),
     (
         "gaps",
@@ -88,6 +88,8 @@ _OUT = re.compile(
     # evidence is weighed, so the patent-office fee question keeps its pattern.
     r"(?:申请|申报)(?:一件|一个)?(?:发明)?专利(?:要|需要)?(?:多少钱|费用|多久)"
 )
+# Out of domain even beside a program's name (「推荐几只小巨人概念股」 asks for stock tips).
+_OUT_ALWAYS = re.compile(r"概念股|股票|股价|炒股|荐股|买股|彩票")
 # Whose eligibility a yes/no question asks about: the user's own company (我们, 我司 …) is
 # an assessment; a class of companies (事业单位, 名称变更的企业, 分公司 …) is a policy question
 # answered from the rules, whatever facts the session holds.
@@ -189,7 +191,7 @@ class IntentDetector:
         ):
             kind = "eligibility"
         kind = kind or "conditions"
-        out = bool(_OUT.search(norm)) and not programs
+        out = (bool(_OUT.search(norm)) and not programs) or bool(_OUT_ALWAYS.search(norm))
         out = out or (
             bool(self._other_region.search(norm))
             and not (self._province and self._province in norm)

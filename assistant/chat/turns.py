@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.chat.compose import decisive_questions
+from assistant.chat.compose import decisive_questions, score_line
 from assistant.chat.dialogue import (
     DialogueState,
     FactChange,
@@ -127,6 +127,10 @@ def _reassess(
         else:
             verdicts.append(f"{r['program_name']}：仍为{VERDICT_TEXT[r['verdict']]}")
     lead = "好的，已记下。按更新后的信息重新判断：" + "；".join(verdicts) + "。"
+    scores = [line for r in assessed.results if (line := score_line(r))]
+    if scores:
+        # a corrected figure often moves the score: say where it stands now
+        lead += "\n\n" + "；".join(scores) + "。"
     parts = [lead]
     condition_lines = condition_change_lines([c for c in changes if c["condition"] != "verdict"])
     if condition_lines:

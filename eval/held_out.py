@@ -11,7 +11,9 @@ The folder ``held_out/`` has three sets, each split once into ``dev.yaml`` and
   questions to answer; refusal precision and recall.
 - ``dialogues/``: multi-turn conversations (facts over several messages, corrections,
   follow-ups that do not name the program, a detour out of scope), in the format of
-  :mod:`eval.dialogues`; turn and dialogue accuracy.
+  :mod:`eval.dialogues`; turn and dialogue accuracy. A half may have later batches
+  (``dev_2.yaml``, ``test_2.yaml`` …, each written and split on its own): the half's
+  figures cover all of them, and ``dialogue_turns_{half}_{n}`` each batch.
 
 Plus the news check: the real news reports and notices in ``tests/data/news`` are ingested
 as a staff member would upload them, and each question about them must be answered (not
@@ -52,6 +54,8 @@ class HeldOut:
     news: list[dict[str, Any]]
     news_dir: Path
     dialogues: dict[str, list[Dialogue]] = field(default_factory=dict)
+    # The same dialogues per file of the half (batches written at different times).
+    dialogue_batches: dict[str, list[list[Dialogue]]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         """Items in all halves (a set with none is malformed)."""
@@ -84,8 +88,21 @@ def load_held_out(folder: Path, news_dir: Path = NEWS_DIR) -> HeldOut:
     scope = {h: _yaml(folder / "scope" / f"{h}.yaml") for h in HALVES}
     questions = news_dir / "questions.yaml"
     news = _yaml(questions) if questions.is_file() else []
-    dialogues = {h: load_dialogue_file(folder / "dialogues" / f"{h}.yaml") for h in HALVES}
-    return HeldOut(real, lead, scope, news, news_dir, dialogues)
+    batches = {h: _dialogue_batches(folder / "dialogues", h) for h in HALVES}
+    dialogues = {h: [d for batch in batches[h] for d in batch] for h in HALVES}
+    return HeldOut(real, lead, scope, news, news_dir, dialogues, batches)
+
+
+def _dialogue_batches(folder: Path, half: str) -> list[list[Dialogue]]:
+    """The half's dialogue files in the order they were written: ``{half}.yaml``, then
+    ``{half}_2.yaml`` … (each batch written and split on its own day)."""
+    files = [folder / f"{half}.yaml", *sorted(folder.glob(f"{half}_*.yaml"), key=_batch_number)]
+    return [load_dialogue_file(f) for f in files if f.is_file()]
+
+
+def _batch_number(path: Path) -> int:
+    suffix = path.stem.rsplit("_", 1)[-1]
+    return int(suffix) if suffix.isdigit() else 0
 
 
 def first_paragraph(answer: str) -> str:
@@ -145,8 +162,10 @@ def _scope(asker: _Asker, rows: list[dict[str, Any]], half: str) -> tuple[Any, A
     return refusal_precision_recall(pairs)
 
 
-def _dialogues(asker: _Asker, dialogues: list[Dialogue], half: str) -> tuple[float, float]:
-    """Turn accuracy and whole-dialogue accuracy; each dialogue in its own session."""
+def _dialogues(
+    asker: _Asker, dialogues: list[Dialogue], half: str
+) -> tuple[list[bool], list[bool]]:
+    """Each turn's and each whole dialogue's pass; each dialogue in its own session."""
     turns: list[bool] = []
     whole: list[bool] = []
     for dialogue in dialogues:
@@ -158,7 +177,7 @@ def _dialogues(asker: _Asker, dialogues: list[Dialogue], half: str) -> tuple[flo
             if not t.passed:
                 where = f"{dialogue.name} — turn {i}: {t.turn.say}"
                 asker.fail(f"dialogues/{half}", where, t.reasons, t.answer)
-    return sum(turns) / len(turns), sum(whole) / len(whole)
+    return turns, whole
 
 
 def _news(asker: _Asker, sets: HeldOut, indexer: Any) -> float | None:
@@ -191,9 +210,17 @@ def run(chat: Any, sets: HeldOut, indexer: Any = None) -> tuple[dict[str, Any], 
         out[f"lead_{half}"] = _lead(asker, sets.lead[half], half)
         precision, recall = _scope(asker, sets.scope[half], half)
         out[f"scope_{half}_precision"], out[f"scope_{half}_recall"] = precision, recall
-        if sets.dialogues.get(half):
-            turns, whole = _dialogues(asker, sets.dialogues[half], half)
-            out[f"dialogue_turns_{half}"], out[f"dialogues_{half}"] = turns, whole
+        batches = sets.dialogue_batches.get(half) or [sets.dialogues.get(half) or []]
+        results = [_dialogues(asker, batch, half) for batch in batches if batch]
+        if results:
+            turns = [t for r in results for t in r[0]]
+            whole = [w for r in results for w in r[1]]
+            out[f"dialogue_turns_{half}"] = sum(turns) / len(turns)
+            out[f"dialogues_{half}"] = sum(whole) / len(whole)
+        if len(results) > 1:  # each batch too, so a new batch is read beside the old ones
+            for number, (turns, whole) in enumerate(results, 1):
+                out[f"dialogue_turns_{half}_{number}"] = sum(turns) / len(turns)
+                out[f"dialogues_{half}_{number}"] = sum(whole) / len(whole)
     out["real_qa_gap"] = (out["real_qa_dev"] or 0.0) - (out["real_qa_test"] or 0.0)
     if indexer is not None and sets.news:
         out["news_first_sentence"] = _news(asker, sets, indexer)

@@ -232,3 +232,18 @@ def test_the_real_model_meets_the_thresholds(tmp_path, e5):
     assert result["counts"]["answers"] >= 200
     assert result["counts"]["eligibility_cases"] >= 80
     assert result["counts"]["dialogues"] >= 12
+
+
+def test_a_later_dialogue_batch_joins_its_half_and_is_reported_on_its_own(tmp_path, small_sets):
+    """``dev_2.yaml`` beside ``dev.yaml``: the half covers both files, in writing order."""
+    from eval.held_out import load_held_out
+
+    dialogues = _load(SETS_DIR / "dialogues" / "eligibility.yaml")
+    folder = small_sets / "held_out" / "dialogues"
+    _dump(folder / "dev.yaml", dialogues[:1])
+    _dump(folder / "dev_2.yaml", dialogues[1:3])
+    _dump(folder / "test.yaml", dialogues[3:4])
+    sets = load_held_out(small_sets / "held_out", tmp_path / "no-news")
+    assert [len(b) for b in sets.dialogue_batches["dev"]] == [1, 2]
+    assert [d.name for d in sets.dialogues["dev"]] == [d["name"] for d in dialogues[:3]]
+    assert [len(b) for b in sets.dialogue_batches["test"]] == [1]

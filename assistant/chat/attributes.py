@@ -148,8 +148,10 @@ def _booleans(text: str, out: Extraction) -> None:
         ),
         "compliance.abnormal_or_dishonest_list": _flag(
             text,
-            r"(?:被)?列入(?:了)?(?:经营)?异常|(?:是|被列为)失信|失信被执行",
-            rf"{NEG}\s*(?:被)?(?:列入)?(?:经营异常|失信)|(?:经营异常|失信)(?:记录)?(?:都)?(?:没有|无)",
+            r"(?:被)?列入(?:了)?(?:经营)?异常|(?:是|被列为)失信|失信被执行|"
+            r"(?<!不)(?<!没)在(?:经营)?异常名录(?:里|中|内|上)",
+            rf"{NEG}\s*(?:被)?(?:列入)?(?:经营异常|失信)|(?:经营异常|失信)(?:记录)?(?:都)?(?:没有|无)|"
+            r"不在(?:经营)?异常名录",
         ),
         "compliance.bad_credit_3y": _flag(
             text,
@@ -202,6 +204,17 @@ def _region(text: str, regions: Regions, out: Extraction) -> None:
         out.facts["region.district"] = districts[-1]  # the last one named (corrections)
 
 
+# What a company makes says its sector when it does not name one (「主要生产食品机械」):
+# the heads of manufactured goods after a verb of making. 「做阀门的」 may trade valves, so
+# 做 says nothing (the assistant asks); nor are trades read as 服务业.
+_MADE_GOODS = (
+    r"设备|机械|机床|阀门|泵|电机|器械|仪器|仪表|装备|零部件|配件|部件|材料|化工|钢|铸件|铸造|模具|"
+    r"轴承|管件|管材|电缆|线缆|涂料|塑料|橡胶|玻璃|陶瓷|纺织|服装|家具|包装|食品|饮料|药品|制药|"
+    r"芯片|电池|汽车|车辆|轮胎|电子元器件|传感器|机器人"
+)
+_MAKING = r"(?:生产|制造|加工|造)"
+
+
 def _sector(text: str, tech_fields: tuple[str, ...], out: Extraction) -> None:
     if re.search(r"制造业|制造企业|生产型|工厂|加工厂", text):
         out.facts["sector"] = "manufacturing"
@@ -209,6 +222,9 @@ def _sector(text: str, tech_fields: tuple[str, ...], out: Extraction) -> None:
         out.facts["sector"] = "agriculture"
     elif re.search(r"服务业|服务型企业|服务企业", text):
         out.facts["sector"] = "service"
+    elif re.search(rf"{_MAKING}[^，。；\d]{{0,8}}?(?:{_MADE_GOODS})", text):
+        out.facts["sector"] = "manufacturing"
+
     for name in tech_fields:
         if name in text:
             out.facts["tech_field"] = name

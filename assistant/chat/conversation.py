@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.chat.answers import Answers, refusal
 from assistant.chat.corrections import resolve_corrections
 from assistant.chat.dialogue import (
+    ANOTHER_COMPANY,
     CONTEXT_KEYS,
     DATE_KEYS,
     DialogueState,
@@ -67,6 +68,8 @@ if TYPE_CHECKING:
     """A turn's answer body, its act, the changes, the template that answered, the closest."""
 
 MAX_QUESTION_CHARS = 2000
+# Said after a turn that moved on to another company (see ``ANOTHER_COMPANY``).
+_SWITCHED = "（已按另一家企业重新记录：之前那家企业的信息不再用于这次判断。）"
 
 
 class ChatAssistant:
@@ -226,6 +229,10 @@ class ChatAssistant:
         # English terms mixed in (R&D, revenue, 5000w) are read as the Chinese ones.
         question = in_chinese(question)
         extracted = extract_facts(question, day, self.knowledge.vocabulary)
+        # 「另一家客户：职工520人…」: the earlier company's facts are not this one's.
+        switched = bool(state.facts and extracted.facts and ANOTHER_COMPANY.search(question))
+        if switched:
+            state.another_company()
         # A correction that points at an earlier figure instead of naming its field.
         extracted.facts.update(
             resolve_corrections(
@@ -285,6 +292,8 @@ class ChatAssistant:
             grounded = self.phraser.phrase(question, grounded)
         # The answer speaks the question's script whatever its sources' script; the
         # citations keep the sources' own text.
+        if switched:
+            grounded = {**grounded, "answer": f"{grounded['answer']}\n\n{_SWITCHED}"}
         script = to_traditional if is_traditional(question) else to_simplified
         result: Answer = {
             **grounded,

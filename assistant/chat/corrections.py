@@ -10,9 +10,9 @@ A correction often has none: the user points at the earlier figure instead.
 - **By kind and recency**: 「修改一下，是1.02亿」 — the only figure, an amount, corrects the
   amount stated last (of the year named, when the message names one).
 
-Only messages with a correction cue are read, and only for the kinds of figure (amount or
-count) the field readers did not place. Pure: the session's facts and the turn each was
-stated in are passed in.
+Only messages with a correction cue (or that say what a held figure was) are read, and
+only for the figures the field readers did not place. Pure: the session's facts and the
+turn each was stated in are passed in.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def resolve_corrections(
         placed: What the field readers found in the message (never overridden).
     """
     # 「那是含税的，不含税是1.95亿」 corrects an amount as surely as 「说错了」 does.
-    cued = CORRECTION.search(text) or _SAID_OF.search(text)
+    cued = CORRECTION.search(text) or _SAID_OF.search(text) or _restates(text, held)
     if not cued and not re.search(r"修改|更改|不是.{1,12}是|含税", text):
         return {}
     out: dict[str, Any] = {}
@@ -77,11 +77,27 @@ def resolve_corrections(
             out[_with_year(latest, year)] = held[latest]
     if not any(_is_money(p) for p in placed):
         out.update(_resolve(_amounts(text), money, text, as_of, held, origin))
-    counts = [p for p in held if p.startswith(_PEOPLE + _COUNTED) and _number(held[p])]
-    if not any(p.startswith(_PEOPLE + _COUNTED) for p in placed):
-        figures = [f for f in _counts(text) if not _inside_amount(f, text)]
-        out.update(_resolve(figures, counts, text, as_of, held, origin))
+    # Counts the field readers placed are theirs (「其中科技人员30人」); the rest of the
+    # message's counts may still correct another held count (「620是集团的，我们是180人」).
+    counts = [
+        p for p in held if p.startswith(_PEOPLE + _COUNTED) and _number(held[p]) and p not in placed
+    ]
+    taken = {float(v) for p, v in placed.items() if p.startswith(_PEOPLE + _COUNTED) and _number(v)}
+    figures = [f for f in _counts(text) if not _inside_amount(f, text) and f.value not in taken]
+    out.update(_resolve(figures, counts, text, as_of, held, origin))
     return {k: v for k, v in out.items() if k not in placed}
+
+
+def _restates(text: str, held: Mapping[str, Any]) -> bool:
+    """Whether the message says what a figure the session holds was (「80是年底人数」,
+    「650是集团的」): quoting it to explain it is a correction without a cue word."""
+    for value in {held[p] for p in held if _number(held[p])}:
+        shown = f"{float(value):g}"
+        if re.search(
+            rf"(?<![\d.]){re.escape(shown)}\s*(?:万|亿|人|个|项|件)?\s*(?:是|指的是|说的是)", text
+        ):
+            return True
+    return False
 
 
 def _resolve(

@@ -95,6 +95,13 @@ _WANTS = re.compile(
 )
 
 
+# A message that turns to another company (staff going through their clients).
+ANOTHER_COMPANY = re.compile(
+    r"(?:另一家|另外一家|换一家|下一家|再看一家|还有一家|第[二三四五六七八九十]家)"
+    r"(?:客户|企业|公司|单位)?"
+)
+
+
 @dataclass
 class DialogueState:
     """A session's company facts (with their turn), programs in play and last assessment."""
@@ -120,6 +127,14 @@ class DialogueState:
             said=list(state.get("said") or []),
             extra={k: v for k, v in state.items() if k not in own},
         )
+
+    def another_company(self) -> None:
+        """Forget the company facts and assessments: the user now speaks of another company
+        (a service centre's next client). The programs in play stay, so 「另一家客户…能报吗」
+        is asked of the same program."""
+        self.facts.clear()
+        self.origin.clear()
+        self.assessed.clear()
 
     def dump(self) -> dict[str, Any]:
         """The ``state`` mapping to store (JSON-safe)."""
@@ -220,9 +235,8 @@ def plan_turn(
     # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused
     # whatever figures it has.
     describes = any(not k.startswith("region.") for k in message_facts)
-    continues = bool(message_facts) and (
-        describes or bool(state.facts) or bool(_OWN.search(r.simple))
-    )
+    # (nor is a place in a request: 「帮我查一下明天济南到北京的高铁票」 mid-conversation).
+    continues = bool(message_facts) and (describes or bool(_OWN.search(r.simple)))
     if out_of_scope and (r.asks or not continues):
         return Plan("refusal", False, programs)
     if not r.asks:

@@ -54,7 +54,7 @@ def extract_facts(text: str, as_of: dt.date, words: Vocabulary) -> Extraction:
     """
     out = Extraction()
     with contextlib.suppress(ValueError, ArithmeticError, IndexError, KeyError):  # never a crash
-        _extract(_digits(normalize(text or "")[:5000]), as_of, words, out)
+        _extract(_dated(_digits(normalize(text or "")[:5000]), as_of), as_of, words, out)
     return out
 
 
@@ -75,6 +75,21 @@ def _digits(text: str) -> str:
 
     text = re.sub(rf"(?<=\d年)([{CN_NUM}]{{1,3}})(月)", small, text)
     return re.sub(rf"(?<=\d月)([{CN_NUM}]{{1,3}})([日号])", small, text)
+
+
+# A year named relative to today, before a month: 「前年8月搬到济南」 is a date.
+_RELATIVE_MONTH = re.compile(r"(大前年|前年|去年|上年|今年)(?=\s*\d{1,2}\s*月)")
+_YEARS_BACK = {"大前年": 3, "前年": 2, "去年": 1, "上年": 1, "今年": 0}
+
+
+def _dated(text: str, as_of: dt.date) -> str:
+    """Relative years before a month as calendar years (前年8月 -> 2024年8月); a relative
+    year before a figure (去年营收) is left to the figure's year reading.
+
+    >>> _dated("前年8月才搬到济南", dt.date(2026, 12, 7))
+    '2024年8月才搬到济南'
+    """
+    return _RELATIVE_MONTH.sub(lambda m: f"{as_of.year - _YEARS_BACK[m.group(1)]}年", text)
 
 
 def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> None:

@@ -50,6 +50,10 @@ _COUNTS = [
     (r"成果转化|转化了?|科技成果", "transformations_3y"),
     (r"(?:行业|国家|国际)?标准", "led_standards_5y"),
 ]
+# 「X人员」 with a qualifier before it names part of the staff; these qualifiers name all of it.
+_SUBSET_STAFF = re.compile(
+    r"(?<!全体|在职|所有|全部|公司|企业|我们|单位)(?<=[\u4e00-\u9fff]{2})人员$"
+)
 _COUNT_NEEDS = {  # counts that only count with a context word in the clause
     "led_standards_5y": r"牵头|主导|起草|制定",
     "transformations_3y": r"转化",
@@ -246,10 +250,12 @@ def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
     return None
 
 
-def _count_near(clause: str, start: int, end: int) -> int | None:
-    """The count right before a keyword (「2项发明专利」), else the one after it."""
+def _count_near(clause: str, start: int, end: int, key: str = "") -> int | None:
+    """The count right before a keyword (「2项发明专利」), else the one after it. A head
+    count is never counted in 家 or 项 (「另一家客户：职工520人」 has no staff of one)."""
+    units = "个名位人" if key in ("employees", "tech_staff") else "项件个种套名位人家"
     before = re.search(
-        rf"({NUMBER})\s*(?:多)?\s*(?:[项件个种套名位人家]\s*[^，。\d]{{0,6}}|(?:的)?\s*)$",
+        rf"({NUMBER})\s*(?:多)?\s*(?:[{units}]\s*[^，。\d]{{0,6}}|(?:的)?\s*)$",
         clause[:start],
     )
     if before:
@@ -268,6 +274,27 @@ def _count_near(clause: str, start: int, end: int) -> int | None:
     return first_count(after)
 
 
+def _part_of_staff(clause: str, match: re.Match[str]) -> bool:
+    """Whether a staff word names part of the staff (研发人员, 销售人员), not its total."""
+    if re.search(r"研发|科技|技术", clause[max(0, match.start() - 3) : match.start()]):
+        return True
+    return bool(_SUBSET_STAFF.search(clause[: match.start()] + match.group()))
+
+
+def _bare_headcount(clause: str, out: Extraction) -> str | None:
+    """A headcount with no word for it is the company's (「做外贸的，80个人」)."""
+    alone = re.fullmatch(
+        rf"(?:我们|我司|公司|全公司|企业|厂里|单位|这个|子公司|自己)*(?:一共|总共|共|有|是|大概|大约)*\s*"
+        rf"({NUMBER})\s*(?:多|来)?\s*(?:个)?人(?:左右|上下)?",
+        clause.strip(),
+    )
+    value = first_count(alone.group(1)) if alone else None
+    if value is None:
+        return None
+    out.facts["employees"] = value
+    return "employees"
+
+
 def _count(clause: str, out: Extraction) -> str | None:
     found = None
     for pattern, key in _COUNTS:
@@ -276,9 +303,7 @@ def _count(clause: str, out: Extraction) -> str | None:
             continue
         if key in _COUNT_NEEDS and not re.search(_COUNT_NEEDS[key], clause):
             continue
-        if key == "employees" and re.search(
-            r"研发|科技|技术", clause[max(0, match.start() - 3) : match.start()]
-        ):
+        if key == "employees" and _part_of_staff(clause, match):
             continue
         if re.search(rf"{NEG}\s*$", clause[: match.start()]):
             out.facts[key] = 0
@@ -286,7 +311,7 @@ def _count(clause: str, out: Extraction) -> str | None:
             continue
         if re.search(r"占比|比例|百分之", clause):
             continue
-        value = _count_near(clause, match.start(), match.end())
+        value = _count_near(clause, match.start(), match.end(), key)
         if value is not None:
             out.facts[key] = value
             found = key
@@ -295,4 +320,6 @@ def _count(clause: str, out: Extraction) -> str | None:
                 + "　" * (match.end() - match.start())
                 + clause[match.end() :]
             )
+    if found is None and "employees" not in out.facts:
+        found = _bare_headcount(clause, out)
     return found

@@ -84,6 +84,7 @@ _DOMAIN = re.compile(
 _OUT = re.compile(
     r"天气|股票|股价|炒股|彩票|写(?:一)?首诗|作诗|诗歌|的诗|笑话|菜谱|做饭|电影|歌曲|足球|篮球|旅游|"
     r"星座|算命|减肥|翻译成英文|编程|写代码|医院|挂号|房价|买房|餐厅|好吃|美食|"
+    r"高铁票|火车票|车票|机票|航班|订酒店|"
     # 「一件发明专利」 reads as a company fact and would route to the engine before any
     # evidence is weighed, so the patent-office fee question keeps its pattern.
     r"(?:申请|申报)(?:一件|一个)?(?:发明)?专利(?:要|需要)?(?:多少钱|费用|多久)"

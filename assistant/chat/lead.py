@@ -51,7 +51,10 @@ _SCAFFOLD = set(
     "怎么样 怎样 会怎样 如何处理 一样 已经 还要 以后 之后 之前 能打 大概 准备 评上 "
     "清单 列表 列出 列一下 帮我 给我 这个 那个 这些 那些 这样 小于 大于 低于 高于 不小于 不大于 "
     "不低于 不高于 等于 最早 最晚 最迟 那项 这项 那条 这条 这部分 那部分 一部分 一部 这部 那部 "
-    "的话 进去 算进 算进去 大概 左右 能拿 拿到".split()
+    "的话 进去 算进 算进去 大概 左右 能拿 拿到 "
+    # discourse and courtesy words a message carries whatever it asks
+    "另外 此外 其中 其实 自己 非常 感谢 谢谢 麻烦 老师 您好 你好 打扰 冒昧 烦请 顺便 "
+    "部分 一部分 这部分 那部分 等到".split()
 )
 _YESNO = re.compile(
     r"是否|能否|可否|能不能|可不可以|是不是|有没有|要不要|需不需要|算不算|会不会|"
@@ -277,7 +280,7 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         for t in tokenizer.tokens(strip(norm))
         if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t) and not _asks(t)
     ]
-    terms = list(dict.fromkeys(terms))
+    terms = _without_artefacts(list(dict.fromkeys(terms)), norm)
     # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):
     # a compound counts through its parts, so 「上一年度的发展情况报表」 carries it.
     atomic = [t for t in terms if not any(u != t and u in t for u in terms)]
@@ -290,6 +293,50 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         kind = "rule"
     figure = kind == "yesno" and bool(_FIGURE_WEAK.search(norm))
     return Shape(kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)), figure)
+
+
+# Question words that jieba may glue to the next character (「多少天才算」 -> 多少/天才/算).
+_QUESTION_SPAN = re.compile(
+    r"多少[钱分年人家项个次天]?|几[个年项名家人天月分次]?|什么时候|多久|多长时间|哪[年天个些里]"
+)
+
+
+def _without_artefacts(terms: list[str], question: str) -> list[str]:
+    """The terms less two kinds of segmentation artefacts, which would otherwise weigh as
+    the rarest terms of all (the index has never seen them):
+
+    - the middle of a compound jieba's search mode yields besides its parts (研发人员 ->
+      研发, 发人, 人员): a fragment inside a longer term that straddles the edge of one of
+      its parts (品牌 inside 高端品牌培育 straddles none and stays);
+    - a word glued across a question word (「多少天才算」 -> 天才): every place the term
+      occurs in the question overlaps one.
+
+    >>> terms = ["兼职", "研发", "发人", "人员", "研发人员", "天才"]
+    >>> _without_artefacts(terms, "兼职的研发人员要干满多少天才算")
+    ['兼职', '研发', '人员', '研发人员']
+    """
+    spans = [m.span() for m in _QUESTION_SPAN.finditer(question)]
+
+    def interior(term: str) -> bool:
+        for longer in (t for t in terms if len(t) > len(term) and term in t):
+            at = longer.find(term)
+            if at == 0 or at + len(term) == len(longer):
+                continue
+            for part in terms:
+                if part in (term, longer) or part not in longer:
+                    continue
+                j, end = longer.find(part), longer.find(part) + len(part)
+                if j < at < end < at + len(term) or at < j < at + len(term) < end:
+                    return True  # straddles a part's edge (发人 across 研发|人员)
+        return False
+
+    def glued(term: str) -> bool:
+        places = [m.start() for m in re.finditer(re.escape(term), question)]
+        return bool(places) and all(
+            any(a < start + len(term) and start < b for a, b in spans) for start in places
+        )
+
+    return [t for t in terms if not interior(t) and not glued(t)]
 
 
 def _asks(term: str) -> bool:

@@ -247,7 +247,10 @@ class Evaluator:
 
     def score_test(self, test: ScoreTest) -> Outcome:
         result = self.score(test.rubric)
-        out = Outcome(result.status, missing=list(result.missing))
+        # A failed score stays failed whatever else is learnt (a veto item at 0, a part
+        # below its minimum, a best case below the line): its unknowns are not asked for.
+        missing = [] if result.status == "fail" else list(result.missing)
+        out = Outcome(result.status, missing=missing)
         if self.explain:
             out.actual.append(f"{result.rubric.title} {_range(result.low, result.high)} 分")
             out.required.append(f"{result.rubric.title} ≥ {_num(result.rubric.pass_min)} 分")
@@ -272,9 +275,9 @@ class Evaluator:
         # A part whose range straddles its sub-minimum keeps the total from passing yet.
         open_min = [i for i in _flatten(items) if i.low < _min_points(rubric, i) <= i.high]
         if vetoed:
-            return ScoreResult(
-                rubric, low, high, items, "fail", f"「{vetoed[0].title}」得分为0，不能通过", missing
-            )
+            why = f"（{vetoed[0].basis}）" if vetoed[0].basis else ""
+            reason = f"「{vetoed[0].title}」得分为0{why}，不能通过"
+            return ScoreResult(rubric, low, high, items, "fail", reason, missing)
         if short:
             return ScoreResult(
                 rubric,
@@ -342,16 +345,18 @@ class Evaluator:
         lows: list[float] = []
         highs: list[float] = []
         missing: list[str] = []
+        below: Outcome | None = None  # the last band the figure fell short of
         for case in item.cases:
             outcome = self.test(case.when) if case.when is not None else Outcome("pass")
             if outcome.status == "fail":
+                below = outcome
                 continue
             lows.append(case.points[0])
             highs.append(case.points[1])
             if outcome.status == "pass":
                 basis = ""
                 if self.explain:
-                    basis = "；".join(outcome.actual + outcome.details) or "其他情形"
+                    basis = "；".join(outcome.actual + outcome.details) or _short_of(below)
                 if not missing:
                     return ItemScore(
                         item.id, item.title, case.points[0], case.points[1], item.max, basis
@@ -379,6 +384,21 @@ def _flatten(items: tuple[ItemScore, ...]) -> list[ItemScore]:
 
 def _all_missing(item: ItemScore) -> list[str]:
     return list(item.missing) + [m for c in item.children for m in _all_missing(c)]
+
+
+def _short_of(below: Outcome | None) -> str:
+    """The basis of a fallback band (「其他情形」): the figure and the lowest band it missed
+    (「科技人员占比 7.5%，未达到 ≥ 10%」), so the 0 points say why."""
+    if below is None or not below.actual:
+        return "其他情形"
+    actual, required = "；".join(below.actual), "；".join(below.required)
+    # The two start with the same name (「科技人员占职工总数比例 7.5%」, 「… ≥ 10%」).
+    shared = next(
+        (i for i, (a, b) in enumerate(zip(actual, required, strict=False)) if a != b),
+        min(len(actual), len(required)),
+    )
+    bound = required[shared:].strip() if actual[:shared].strip() else required
+    return f"{actual}，未达到 {bound}"
 
 
 def _min_points(rubric: Rubric, score: ItemScore) -> float:

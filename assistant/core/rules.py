@@ -16,9 +16,10 @@ only manual condition for a service firm); when it is unknown, the condition is 
 
 A rubric item scores points either by ``cases`` (first matching ``when`` wins, a case
 without ``when`` is the default), by ``fact`` + ``bands`` (``[{min: 30, points: 20}, ...,
-{points: 0}]``, lower bounds inclusive), by ``best_of`` (the firm picks the better of
-several measures), by ``items`` (a group, capped at its ``max``, optionally with a
-sub-minimum ``min_points``), or as ``expert: [lo, hi]`` (scored by experts; unknown here).
+{points: 0}]``, lower bounds inclusive; ``unit`` names the figure's unit), by
+``best_of`` (the firm picks the better of several measures), by ``items`` (a group,
+capped at its ``max``, optionally with a sub-minimum ``min_points``), or as
+``expert: [lo, hi]`` (scored by experts; unknown here).
 Points may be a number or a range ``[lo, hi]`` (195号 scores bands as ranges).
 
 Parsing is pure and strict: unknown keys, unknown operators and unknown facts are errors
@@ -341,6 +342,7 @@ class _Parser:
             "expert",
             "min_points",
             "basis",
+            "unit",
         }
         raw = self.keys(raw, where, allowed, {"id", "title", "max"})
         kinds = [k for k in ("cases", "bands", "best_of", "items", "expert") if k in raw]
@@ -354,7 +356,8 @@ class _Parser:
             cases = self.cases(raw["cases"], f"{where}.cases")
         elif kind == "bands":
             fact = self.fact(raw.get("fact"), f"{where}.fact")
-            cases = self.bands(fact, raw["bands"], f"{where}.bands")
+            unit = str(raw.get("unit", ""))
+            cases = self.bands(fact, raw["bands"], f"{where}.bands", unit)
         elif kind == "expert":
             expert = self.points(raw["expert"], f"{where}.expert")
         else:
@@ -387,14 +390,14 @@ class _Parser:
             raise self.err(where, "the last case must have no 'when' (the default)")
         return tuple(out)
 
-    def bands(self, fact: str, raw: Any, where: str) -> tuple[Case, ...]:
+    def bands(self, fact: str, raw: Any, where: str, unit: str = "") -> tuple[Case, ...]:
         if not isinstance(raw, list) or not raw:
             raise self.err(where, "expected a non-empty list of bands")
         out = []
         for i, band in enumerate(raw):
             band = self.keys(band, f"{where}[{i}]", {"min", "points"}, {"points"})
             low = amount(self.number(band["min"], f"{where}[{i}].min")) if "min" in band else None
-            when = Compare(fact, ">=", low) if low is not None else None
+            when = Compare(fact, ">=", low, unit) if low is not None else None
             out.append(Case(self.points(band["points"], f"{where}[{i}].points"), when))
         if out[-1].when is not None:
             raise self.err(where, "the last band must have no 'min' (the rest)")

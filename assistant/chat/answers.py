@@ -19,6 +19,7 @@ from assistant.chat.compose import (
     compose_match,
     compose_passage_answer,
     missing_section,
+    score_details,
     score_line,
 )
 from assistant.chat.dialogue import DialogueState, FactChange, assess_facts, change_lines
@@ -194,8 +195,10 @@ class Answers:
         text = compose_assessment(results, notes, gaps)
         scores = [score_line(r) for r in results if r["score"]]
         if kind == "scoring" and scores:
-            # 「能打多少分」: the score is the answer; the verdict follows.
-            text = "；".join(scores) + "。\n\n" + text
+            # 「能打多少分」: the score is the answer, with the items the figures decide;
+            # the verdict follows.
+            details = [d for r in results if (d := score_details(r))]
+            text = "\n\n".join(["；".join(scores) + "。", *details, text])
         if lines:
             # What this turn changed belongs right under the verdict, before the details.
             text = after_lead(text, "#### 变化\n\n" + "\n".join(lines))

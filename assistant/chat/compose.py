@@ -290,6 +290,36 @@ def score_line(result: Assessment) -> str:
     return f"{s['title']}：{span} 分（通过线 {s['pass_line']} 分）"
 
 
+def score_details(result: Assessment) -> str:
+    """The score items the company's own figures decide, each with its points and what they
+    rest on (「销售收入增长率：7–8 分（… = 28.46%）」); "" when none is. Items scored by experts
+    or lacking figures are left out: the range in :func:`score_line` already holds them."""
+    s = result["score"]
+    if not s:
+        return ""
+    lines: list[str] = []
+
+    def walk(items: list[Any]) -> None:
+        for item in items:
+            if item.get("items"):
+                walk(item["items"])
+                continue
+            basis = str(item.get("basis") or "")
+            if item.get("expert") or not basis or basis.startswith(("专家评分", "缺少资料")):
+                continue
+            low, high = item["min"], item["max_points"]
+            span = f"{_points(low)}" if low == high else f"{_points(low)}–{_points(high)}"
+            lines.append(f"- {item['title']}：{span} 分（满分 {_points(item['max'])}；{basis}）")
+
+    walk(list(s["items"]))
+    return "#### 按您给的数据能确定的得分\n\n" + "\n".join(lines) if lines else ""
+
+
+def _points(value: Any) -> str:
+    number = float(value)
+    return f"{number:g}"
+
+
 def _basis(results: list[Assessment], notes: list[str]) -> str:
     """The 依据 section: the rule versions applied, the numbered sources, the notes."""
     lines = ["#### 依据", ""]

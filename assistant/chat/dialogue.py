@@ -72,9 +72,6 @@ _OWN_SCORE = re.compile(
 # The facts a date-dependent condition is computed from.
 DATE_KEYS = (*REGISTRATION_KEYS, "operating_in_city_since")
 _FIT_WORDS = (
-    "能不能",
-    "能否",
-    "可以",
     "符合",
     "能评",
     "能申请",
@@ -88,6 +85,12 @@ _FIT_WORDS = (
     "申请不了",
     "评不上",
     "没戏",
+)
+# 能不能/可以 ask about fit when applying follows them or they end the question
+# (「我们能不能报」, 「这样可以吗」); 「一个软著能不能在以后的申报里重复用」 asks about a rule.
+_MAY_APPLY = re.compile(
+    r"(?:能不能|能否|可不可以|可以)\s*(?:我们|咱们)?\s*"
+    r"(?:申报|申请|报|评|认定|入库|通过|过|达标|符合|拿到|享受|吗|呢|[？?。!！]|$)"
 )
 # Saying one wants to apply (「想报专精特新，去年营收八百万」) asks whether one can.
 _WANTS = re.compile(
@@ -305,7 +308,7 @@ def _read(
     # 「…的企业」 names another company only where the question is asked (「营收800万的企业
     # 能评吗」); in a statement (「我们是威海市的企业，…」) it is the user's own.
     other = bool(_OTHER.search(focus) or _HYPOTHETICAL.search(simple)) and not _OWN.search(simple)
-    fits = kind in ("eligibility", "gaps", "match") or any(w in focus for w in _FIT_WORDS) or wants
+    fits = kind in ("eligibility", "gaps", "match") or asks_fit(focus) or wants
     # A question asking for the rule's own figure (「…的企业，研发费用占比不低于多少才能
     # 认定」) uses its figures to pick the rule, not to describe the asker.
     asks_rule = bool(_RULE_ASK.search(focus)) and not _CHECK_CUE.search(focus)
@@ -409,7 +412,11 @@ def _dated(facts: dict[str, Any]) -> bool:
 def asks_fit(text: str) -> bool:
     """Whether a message asks if the company fits (「能申請…嗎」 as 「能申请…吗」)."""
     simple = to_simplified(text)
-    return any(w in simple for w in _FIT_WORDS) or bool(_WANTS.search(simple))
+    return (
+        any(w in simple for w in _FIT_WORDS)
+        or bool(_WANTS.search(simple))
+        or bool(_MAY_APPLY.search(simple))
+    )
 
 
 # ---------------------------------------------------------------------------- profiles

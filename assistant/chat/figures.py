@@ -295,7 +295,14 @@ def _bare_headcount(clause: str, out: Extraction) -> str | None:
     return "employees"
 
 
+# 「一个软著能不能重复用」 asks about any software copyright, not the company's one.
+_GENERIC_ONE = re.compile(r"^(?:那|那么|如果|假如)?\s*一[个件项]")
+_ASKING = re.compile(r"吗|能不能|可不可以|是否|算不算|怎么|如何|[？?]")
+
+
 def _count(clause: str, out: Extraction) -> str | None:
+    if _GENERIC_ONE.search(clause.strip()) and _ASKING.search(clause):
+        return None
     found = None
     for pattern, key in _COUNTS:
         match = re.search(pattern, clause)

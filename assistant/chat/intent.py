@@ -112,6 +112,20 @@ _ASKS_FIT = re.compile(
 )
 
 
+# A yes/no question whose predicate is how a rule treats a thing (「高企申报能用吗」,
+# 「算不算」, 「能重复用吗」) asks about the rule, whatever figures the message has.
+_RULE_PREDICATE = re.compile(
+    r"(?:重复|再|共同|一起|直接)?(?:用|使用|算|计入|算进去?|抵扣|认可)(?:吗|么|不|呢|[？?]|$)|"
+    r"算不算|能不能用|可不可以用|能不能算|能不能计入"
+)
+
+
+def _last_clause(text: str) -> str:
+    """The message's last clause (where a question is asked)."""
+    parts = [p for p in re.split(r"[，,。；;！!]", text) if p.strip()]
+    return parts[-1] if parts else text
+
+
 def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
     """One expression matching any of ``patterns`` (none: matches nothing)."""
     joined = "|".join(f"(?:{p})" for p in patterns)
@@ -172,6 +186,9 @@ class IntentDetector:
         programs = tuple(self.programs(norm))
         follow_up = bool(_FOLLOW_UP.match(norm.strip())) and len(norm) <= 20
         policy = not _OWN.search(norm) and bool(_THIRD_PARTY.search(self.without_programs(norm)))
+        # 「一个软著能不能在以后的申报里重复用」 asks how a rule treats a thing, not whether
+        # the company is eligible.
+        policy = policy or bool(_RULE_PREDICATE.search(_last_clause(norm)))
         has_facts = has_facts and not policy
         kind = next(
             (
@@ -189,6 +206,7 @@ class IntentDetector:
             has_facts
             and kind not in ("match", "gaps", "scoring", "definition", "procedure")
             and _ASKS_FIT.search(norm)
+            and not _RULE_PREDICATE.search(_last_clause(norm))
         ):
             kind = "eligibility"
         kind = kind or "conditions"

@@ -425,3 +425,79 @@ def test_more_than_ten_years_is_no_question():
     from assistant.chat.dialogue import _QUESTION
 
     assert not _QUESTION.search("是做阀门的，干了十几年了")
+
+
+@pytest.mark.model
+def test_another_client_starts_a_fresh_profile_for_the_same_program(chat):
+    """Staff going through clients: the next company's answer rests on its own figures."""
+    answer = _talk(
+        chat,
+        "帮客户问一下，职工300人，去年营收8000万，科技人员40人，能报科技型中小企业吗",
+        "另一家客户：职工520人，去年营收1.8亿，能报科技型中小企业吗？",
+    )
+    assert answer["facts"]["employees"] == 520
+    assert "tech_staff" not in answer["facts"]
+    assert answer["act"] == "assessment"
+    assert "另一家企业" in answer["answer"]
+
+
+@pytest.mark.model
+def test_a_scoring_question_lists_the_items_the_figures_decide(chat):
+    answer = _talk(
+        chat,
+        "我们2023到2025年销售收入是2000万、2600万、3300万，想报高企",
+        "那成长性里销售增长这一项能拿几分？",
+    )
+    assert "#### 按您给的数据能确定的得分" in answer["answer"]
+    assert "销售收入增长率：7–8 分" in answer["answer"]
+    assert "28.46%" in answer["answer"]
+
+
+@pytest.mark.model
+def test_how_a_rule_treats_a_thing_is_answered_not_assessed_in_a_session_with_facts(chat):
+    answer = _talk(
+        chat,
+        "我们什么专利、软著都没有，只有5个注册商标，能申请高新技术企业吗？",
+        "一个软著能不能在以后的高企申报里重复用？",
+    )
+    assert answer["act"] == "answer", answer["answer"][:200]
+    assert "一次" in answer["answer"]
+    assert answer["facts"]["ip"].get("software_copyrights") is None
+
+
+@pytest.mark.model
+def test_a_follow_up_whose_words_jieba_glues_wrongly_is_still_answered(chat):
+    """「多少天才算」 segments as 多少/天才/算 and 研发人员 yields 发人: neither is what the
+    question asks about, so neither keeps the 183-day sentence from answering it."""
+    answer = _talk(chat, "高企的研发人员怎么算", "兼职的研发人员要干满多少天才算？")
+    assert not answer["refused"], answer["answer"][:200]
+    assert "183" in answer["answer"].split("\n\n", 1)[0]
+    shape = chat.leads.shape("兼职的研发人员要干满多少天才算？")
+    assert "天才" not in shape.focus
+    assert "发人" not in shape.focus
+
+
+@pytest.mark.model
+def test_saying_what_a_held_figure_was_corrects_it_without_a_cue_word(chat):
+    answer = _talk(
+        chat,
+        "做外贸的，80个人，技术人员就5个，能评科技型中小企业吗",
+        "哦对了80是年底人数，全年平均是72人",
+    )
+    assert answer["facts"]["employees"] == 72
+    assert answer["facts"]["tech_staff"] == 5
+    assert not answer["refused"]
+
+
+@pytest.mark.model
+def test_a_travel_request_mid_conversation_is_refused_although_it_names_a_city(chat):
+    answer = _talk(chat, "我们是济南的企业，想了解泉城好品", "帮我查一下明天济南到北京的高铁票")
+    assert answer["refused"]
+
+
+def test_a_question_on_how_a_rule_treats_a_thing_is_no_eligibility_question():
+    intents = IntentDetector(KNOWLEDGE.glossary.program_names, KNOWLEDGE.vocabulary)
+    rule = intents.detect("我们有一件发明专利是和高校共有的，高企申报能用吗？", has_facts=True)
+    assert rule.kind != "eligibility"
+    fit = intents.detect("我们有一件发明专利，能申报高企吗？", has_facts=True)
+    assert fit.kind == "eligibility"

@@ -323,3 +323,25 @@ def test_a_known_year_below_an_every_year_limit_fails_before_the_other_year_is_k
     facts = Facts(validate_profile(low), DAY)
     assert facts.get("rd_ratio_min_last_2y").at_most == pytest.approx(120 / 4500 * 100)
     assert not facts.get("rd_ratio_min_last_2y").known
+
+
+def test_a_vetoed_score_says_why_and_asks_for_nothing_that_cannot_change_it():
+    """A 0-point veto item fails the score whatever else is learnt: the condition resting on
+    it asks for no more facts, and the 0 points name the figure and the band it missed."""
+    rubric = [
+        dict(RUBRIC[0], items=[{**RUBRIC[0]["items"][0], "unit": "人"}, *RUBRIC[0]["items"][1:]])
+    ]
+    rules = _rules(
+        [{"id": "demo.c", "title": "t", "article": "a", "test": {"score": "demo.score"}}], rubric
+    )
+    ev = _eval(rules, {"employees": 5})  # the IP facts are unknown
+    score = ev.score("demo.score")
+    assert score.status == "fail"
+    assert score.missing  # the score itself still knows what it lacks
+    staff = score.items[0]
+    assert staff.high == 0
+    assert staff.basis.endswith("未达到 ≥ 10人"), staff.basis
+    assert "未达到 ≥ 10人" in score.reason
+    outcome = ev.test(rules.versions[0].conditions[0].test)
+    assert outcome.status == "fail"
+    assert outcome.missing == []

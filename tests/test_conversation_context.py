@@ -501,3 +501,14 @@ def test_a_question_on_how_a_rule_treats_a_thing_is_no_eligibility_question():
     assert rule.kind != "eligibility"
     fit = intents.detect("我们有一件发明专利，能申报高企吗？", has_facts=True)
     assert fit.kind == "eligibility"
+
+
+@pytest.mark.model
+def test_a_message_with_figures_is_never_answered_by_a_bare_refusal(chat):
+    """The question's point may be missing from the knowledge base; the figures are still
+    recorded and confirmed, and the reply says which part it cannot answer."""
+    answer = _talk(chat, "高企审计报告要几年的", "我们成立还不到三年，2024年5月注册的，那怎么算")
+    assert not answer["refused"]
+    assert answer["act"] == "facts"
+    assert answer["facts"]["registered_month"] == "2024-05"
+    assert answer["answer"].startswith("您问的这一点，知识库中没有找到直接的说明")

@@ -298,8 +298,13 @@ def _ratios(text: str, out: Extraction) -> None:
         match = re.search(pattern, text)
         if match:
             percent = first_percent(text[match.end() : match.end() + 12])
-            if percent is not None:
-                out.facts[f"stated.{key}"] = percent
+            if percent is None:
+                continue
+            # 「近三年研发费用占销售收入4.6%」 states the three-year ratio 高企 checks.
+            clause = re.split(r"[，。；,;]", text[: match.start()])[-1]
+            if key == "rd_ratio_last_year" and re.search(r"(?:近|最近)?(?:三|3)年", clause):
+                key = "rd_ratio_3y"
+            out.facts[f"stated.{key}"] = percent
 
 
 def _operating_years(text: str, as_of: dt.date, out: Extraction) -> None:

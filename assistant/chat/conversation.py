@@ -68,6 +68,8 @@ if TYPE_CHECKING:
     """A turn's answer body, its act, the changes, the template that answered, the closest."""
 
 MAX_QUESTION_CHARS = 2000
+# Opens the facts reply to a message whose question the knowledge base does not answer.
+_NOT_IN_KB = "您问的这一点，知识库中没有找到直接的说明；您给的信息已记下："
 # Said after a turn that moved on to another company (see ``ANOTHER_COMPANY``).
 _SWITCHED = "（已按另一家企业重新记录：之前那家企业的信息不再用于这次判断。）"
 
@@ -239,7 +241,7 @@ class ChatAssistant:
                 normalize(question), day, state.facts, state.origin, extracted.facts
             )
         )
-        substantive = any(not k.startswith(CONTEXT_KEYS) for k in extracted.facts)
+        substantive = _substantive(extracted.facts)
         # Facts the session holds make a question about fit only when it asks about fit
         # (「证书编号会变吗」 in a session with figures is a policy question).
         has_fit = asks_fit(question)
@@ -377,7 +379,20 @@ class ChatAssistant:
             has_facts=own,
             context=state.programs,
         )
+        if body["refused"] and turn.plan.own and _substantive(turn.stated):
+            # A message that gave figures is never answered with a bare refusal: the figures
+            # are confirmed (and what is in play re-assessed), and the question's own point
+            # is said to be missing from the knowledge base.
+            reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
+            body = answers.reply(reply)
+            body = {**body, "answer": f"{_NOT_IN_KB}\n\n{body['answer']}"}
+            return body, reply.act("facts"), reply.changes, None, []
         return body, "refusal" if body["refused"] else "answer", [], None, suggestions
+
+
+def _substantive(facts: dict[str, Any]) -> bool:
+    """Whether a message stated company facts beyond where it is (a city alone is not)."""
+    return any(not k.startswith(CONTEXT_KEYS) for k in facts)
 
 
 @dataclass

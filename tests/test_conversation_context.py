@@ -512,3 +512,11 @@ def test_a_message_with_figures_is_never_answered_by_a_bare_refusal(chat):
     assert answer["act"] == "facts"
     assert answer["facts"]["registered_month"] == "2024-05"
     assert answer["answer"].startswith("您问的这一点，知识库中没有找到直接的说明")
+
+
+@pytest.mark.model
+def test_asking_whether_one_can_still_apply_this_year_opens_with_the_window(chat):
+    answer = _talk(chat, "科技型中小企业要什么条件", "那今年还能报吗")
+    opening = answer["answer"].split("\n\n", 1)[0]
+    assert "今年已过" in opening
+    assert "2027年" in opening

@@ -37,6 +37,7 @@ from assistant.chat.lead import LeadScorer
 from assistant.chat.mixed_language import in_chinese
 from assistant.chat.scope_text import scope_text
 from assistant.chat.turns import clarify_reply, condition_reply, facts_reply
+from assistant.chat.windows import asks_when_to_apply, window_line
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import validate_profile
 from assistant.core.results import (
@@ -288,6 +289,7 @@ class ChatAssistant:
         )
         turn = _Turn(question, day, state, extracted.facts, intent, kind, plan, changed, programs)
         body, act, changes, hit, suggestions = self._respond(turn, topic)
+        body = self._with_window(body, act, turn)
         grounded = _grounded(body)
         if self.phraser is not None and not grounded["refused"] and hit is None:
             self._turn.facts, self._turn.day = state.facts, day
@@ -328,6 +330,17 @@ class ChatAssistant:
             state.programs = programs or (about if not result["refused"] else []) or state.programs
             self.sessions.save_turn(sid, said, result, state.facts, state.dump())
         return result
+
+    def _with_window(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
+        """「今年还能报吗」, 「什么时候能报」: where today stands against the program's
+        application window opens the answer (the calendar's dates, not a passage's)."""
+        programs = list(dict.fromkeys([*turn.programs, *body["programs"]]))
+        if act not in ("answer", "assessment") or len(programs) != 1:
+            return body
+        if not asks_when_to_apply(to_simplified(turn.question)):
+            return body
+        line = window_line(self.knowledge, programs[0], turn.day)
+        return {**body, "answer": f"{line}\n\n{body['answer']}"} if line else body
 
     def _respond(self, turn: _Turn, topic: str) -> _Response:
         """The turn's answer by its act: (answer, act, changes, template hit, suggestions)."""

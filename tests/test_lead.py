@@ -204,3 +204,23 @@ def test_a_requirement_question_about_one_attribute_is_a_rule_question(chat):
     )
     assert leads.shape("高企的认定条件有哪些？").kind == "list"
     assert leads.shape("2026年以后小巨人的认定条件是什么？").attributes == ()
+
+
+def test_free_of_charge_says_no_and_a_fee_question_is_answered_with_need():
+    """「…都不收费」 says no to 「要交钱吗」, which asks whether one needs to pay."""
+    from assistant.chat.lead import question_shape
+
+    assert polarity("申报和认定都不收费。") is False
+    assert polarity("评价全程免费") is False
+    shape = question_shape("申报专精特新要交钱吗？", _Tokens(), lambda text: text)
+    assert shape.answer_words == ("需要", "不需要")
+
+
+class _Tokens:
+    """The smallest tokenizer the shape reader needs (no jieba: the words do not matter)."""
+
+    def tokens(self, text: str) -> list[str]:
+        return [text]
+
+    def is_word(self, token: str) -> bool:
+        return False

@@ -122,14 +122,14 @@ _DATE = re.compile(r"\d{1,4}年|\d{1,2}月|月底|月末|\d{1,2}日|工作日|�
 # Negation cues decide the polarity of a rule sentence; the first one that occurs wins.
 _NEGATIVE = re.compile(
     r"不能|不可以|不可|不得|不属于|不算|不计入|不计|不需要|无需|无须|不必|不要求|不看|不再|没有|"
-    r"不允许|不予|禁止|不是|不包括|不受|不适用|取消"
+    r"不允许|不予|禁止|不是|不包括|不受|不适用|取消|不收费|不收取|免费"
 )
 _POSITIVE = re.compile(
     r"可以|可直接|可|能够|能|须|需要|应当|应|必须|属于|算|计入|包括|有效|即可|允许"
 )
 # The yes and no words a question's own modal asks for (the first that occurs decides).
 _ANSWER_WORDS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
-    (re.compile(r"需要|需不需要|要不要|必须|是否需|要求"), ("需要", "不需要")),
+    (re.compile(r"需要|需不需要|要不要|必须|是否需|要求|要(?:交|缴|付|花|收)"), ("需要", "不需要")),
     (re.compile(r"可以|可否|可不可以"), ("可以", "不可以")),
     (re.compile(r"算不算|是否算|算.{0,12}吗"), ("算", "不算")),
     (re.compile(r"能否|能不能|还能|能"), ("能", "不能")),

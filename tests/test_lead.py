@@ -224,3 +224,13 @@ class _Tokens:
 
     def is_word(self, token: str) -> bool:
         return False
+
+
+def test_a_band_repeating_the_stated_figures_outranks_one_repeating_half_of_them():
+    from assistant.chat.lead import _share_of_numbers
+
+    assert _share_of_numbers(("5%", "6%"), "5%（含）至6%：40分") == 1.0
+    assert _share_of_numbers(("5%", "6%"), "研发费用占销售收入正好6%得50分") == 0.5
+    assert _share_of_numbers(("5",), "研发费用占比2.5%") == 0.0  # 5 is not in 2.5
+    # a year sets the question, it is not a figure the answer repeats
+    assert _share_of_numbers(("2024", "600"), "2024年秋季开工项目") == 0.0

@@ -168,8 +168,9 @@ FEATURES = (
     "first_of_passage",  # the first sentence of its passage
     "short",  # shorter than 12 characters
 )
-# The weights written by hand before they were fitted (the features added for fitting at 0);
-# used when no fitted weights file is present.
+# The weights written by hand (used when no fitted weights file is present). Of the features
+# added for fitting only ``stated_numbers`` weighs: a sentence that repeats the figures a
+# question states (「5%到6%之间得几分」 -> 「5%（含）至6%：40分」) is the band it asks about.
 HAND_WEIGHTS = {
     "meaning": 1.0,
     "focus": 2.0,
@@ -179,6 +180,7 @@ HAND_WEIGHTS = {
     "other_program": -1.0,
     "length": -0.4,
     "behind": -6.0,
+    "stated_numbers": 1.0,
 }
 # The features that say where retrieval ranked a sentence, not how well it answers: an
 # upload's sentence is compared with a curated one without them (see :func:`_prefer_upload`).
@@ -665,7 +667,10 @@ def _bigrams(text: str) -> set[str]:
 
 
 def _share_of_numbers(numbers: Sequence[str], text: str) -> float:
-    """The share of the question's stated figures a sentence repeats (6 is not in 16)."""
+    """The share of the question's stated figures a sentence repeats (6 is not in 16). A
+    year is when the question is set, not a figure its answer repeats (「2024年…总投资多少」).
+    """
+    numbers = [n for n in numbers if not re.fullmatch(r"(?:19|20)\d\d", n)]
     if not numbers:
         return 0.0
     found = sum(bool(re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", text)) for n in numbers)

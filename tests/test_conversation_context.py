@@ -520,3 +520,16 @@ def test_asking_whether_one_can_still_apply_this_year_opens_with_the_window(chat
     opening = answer["answer"].split("\n\n", 1)[0]
     assert "今年已过" in opening
     assert "2027年" in opening
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("first", "then", "path", "value"),
+    [
+        ("去年研发费用260万", "研发费用那个数是合并报表的，我们单体是180万", "rd_expense", 180),
+        ("去年营收2800万，员工120人", "更正一下，去年营收是3200万，不是2800万", "revenue", 3200),
+    ],
+)
+def test_a_figure_said_to_be_another_basis_or_negated_is_replaced(chat, first, then, path, value):
+    answer = _talk(chat, first, then)
+    assert answer["facts"]["financials"]["2025"][path] == value

@@ -285,15 +285,29 @@ _RATIOS = [
     (r"主营(?:业务)?(?:收入)?增长(?:率)?", "main_business_growth_last_year"),
     (r"(?:营收|营业收入|销售收入)增长(?:率)?", "revenue_growth_last_year"),
     (
-        r"(?:科技|研发|技术)人员(?:占比|占(?:职工|员工)?(?:总数)?(?:的)?(?:比例|比重))",
+        r"(?:科技|研发|技术)人员(?:数)?(?:占比|占(?:职工|员工)(?:总数|总人数)?(?:的)?(?:比例|比重)?|"
+        r"占(?:的)?(?:比例|比重))",
         "tech_staff_ratio",
     ),
+    (
+        r"高新(?:技术)?(?:产品|服务)?(?:[（(]服务[）)])?收入(?:约|大约|大概)?"
+        r"(?:占比|占(?:同期)?(?:企业)?(?:总收入|营收|收入)(?:的)?(?:比例|比重)?)",
+        "hightech_revenue_share",
+    ),
+    (
+        r"境内(?:的)?研发(?:费用)?(?:占比|占(?:全部|总)?研发(?:费用)?(?:的)?(?:比例|比重)?)",
+        "domestic_rd_share",
+    ),
 ]
+# 「研发费用均在境内发生」: all of it domestic.
+_ALL_DOMESTIC = re.compile(r"研发(?:费用|投入)?(?:都|均|全部|全)(?:在)?(?:境内|国内)")
 
 
 def _ratios(text: str, out: Extraction) -> None:
     """Ratios people state directly (「研发费用占营收7%」, 「负债率40%」): kept as stated
     values of the derived facts, used when the figures behind them are not known."""
+    if _ALL_DOMESTIC.search(text):
+        out.facts["stated.domestic_rd_share"] = 100.0
     for pattern, key in _RATIOS:
         match = re.search(pattern, text)
         if match:

@@ -73,6 +73,8 @@ def _digits(text: str) -> str:
         value = chinese_integer(match.group(1))
         return f"{value}{match.group(2)}" if value is not None else match.group(0)
 
+    # 「一百来万」, 「300来人」: 来 after a number approximates as 多 does.
+    text = re.sub(rf"(?<=[\d{CN_NUM}])来(?=\s*[万亿元个人名位项件])", "多", text)
     text = re.sub(rf"(?<=\d年)([{CN_NUM}]{{1,3}})(月)", small, text)
     return re.sub(rf"(?<=\d月)([{CN_NUM}]{{1,3}})([日号])", small, text)
 
@@ -108,7 +110,9 @@ def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> N
             after = pieces[index - 1] if index else ""
             year = year_of(clause, as_of, year)
             correcting = correcting or bool(CORRECTION.search(clause))
-            three_years = three_years or bool(re.search(r"近?(?:三|(?<!\d)3)年", clause))
+            three_years = three_years or bool(
+                re.search(r"近?(?:三|(?<!\d)3)(?:个)?(?:会计|自然)?年", clause)
+            )
             follows = None if after in _OTHERS else last_field
             new_field = clause_facts(clause, year, out, follows, correcting, three_years)
             new_field = new_field if new_field is not None or follows is not None else last_field

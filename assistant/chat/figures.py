@@ -156,13 +156,19 @@ def clause_facts(
     found = _money(clause, year, out, totals) or _count(clause, out)
     if found:
         return found
-    if correcting and (named := _named_field(clause, year)):
-        # 「研发投入说错了，是200万」: the field is named in one clause and its corrected
-        # figure follows in the next, which continues it.
+    if (correcting or _topic_only(clause)) and (named := _named_field(clause, year)):
+        # 「研发投入说错了，是200万」, 「营收的话大概 两千万吧」: the field is named in one
+        # clause and its figure follows in the next, which continues it.
         return named
     if not last_field:
         return last_field
     return _continue(clause, year, out, last_field, correcting)
+
+
+def _topic_only(clause: str) -> bool:
+    """Whether a short clause only names what comes next (「营收的话大概」, 「去年研发」):
+    not one that says the figure is unknown or asks for it (「收入这块不太清楚」)."""
+    return len(clause) <= 12 and not re.search(r"不|没|清楚|知道|多少|几|吗|呢|[？?]", clause)
 
 
 def _named_field(clause: str, year: int) -> str | None:
@@ -274,8 +280,13 @@ def _count_near(clause: str, start: int, end: int, key: str = "") -> int | None:
     return first_count(after)
 
 
-def _part_of_staff(clause: str, match: re.Match[str]) -> bool:
-    """Whether a staff word names part of the staff (研发人员, 销售人员), not its total."""
+def _a_part(clause: str, match: re.Match[str], key: str) -> bool:
+    """Whether the keyword names a part of what it counts, not its total: part of the staff
+    (研发人员, 销售人员 for 员工), or some of the counted (「科技人员里有5个是兼职的」)."""
+    if re.match(r"\s*(?:里|中|当中|里面|之中)", clause[match.end() :]):
+        return True
+    if key != "employees":
+        return False
     if re.search(r"研发|科技|技术", clause[max(0, match.start() - 3) : match.start()]):
         return True
     return bool(_SUBSET_STAFF.search(clause[: match.start()] + match.group()))
@@ -284,7 +295,8 @@ def _part_of_staff(clause: str, match: re.Match[str]) -> bool:
 def _bare_headcount(clause: str, out: Extraction) -> str | None:
     """A headcount with no word for it is the company's (「做外贸的，80个人」)."""
     alone = re.fullmatch(
-        rf"(?:我们|我司|公司|全公司|企业|厂里|单位|这个|子公司|自己)*(?:一共|总共|共|有|是|大概|大约)*\s*"
+        rf"(?:我们|我司|公司|全公司|企业|厂里|单位|这个|子公司|自己)*"
+        rf"(?:一共|总共|共|有|是|大概|大约|只有|就|才|其实)*\s*"
         rf"({NUMBER})\s*(?:多|来)?\s*(?:个)?人(?:左右|上下)?",
         clause.strip(),
     )
@@ -310,7 +322,7 @@ def _count(clause: str, out: Extraction) -> str | None:
             continue
         if key in _COUNT_NEEDS and not re.search(_COUNT_NEEDS[key], clause):
             continue
-        if key == "employees" and _part_of_staff(clause, match):
+        if _a_part(clause, match, key):
             continue
         if re.search(rf"{NEG}\s*$", clause[: match.start()]):
             out.facts[key] = 0

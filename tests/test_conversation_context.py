@@ -533,3 +533,14 @@ def test_asking_whether_one_can_still_apply_this_year_opens_with_the_window(chat
 def test_a_figure_said_to_be_another_basis_or_negated_is_replaced(chat, first, then, path, value):
     answer = _talk(chat, first, then)
     assert answer["facts"]["financials"]["2025"][path] == value
+
+
+@pytest.mark.model
+def test_a_follow_up_without_a_question_word_still_asks_for_the_other_program(chat):
+    answer = _talk(
+        chat,
+        "我们去年营收3000万，研发200万，员工100人，科技人员20人，有2件发明专利，能报高企吗",
+        "换成小巨人看看",
+    )
+    assert answer["act"] == "assessment"
+    assert answer["programs"] == ["little_giant"]

@@ -242,7 +242,8 @@ def plan_turn(
     continues = bool(message_facts) and (describes or bool(_OWN.search(r.simple)))
     if out_of_scope and (r.asks or not continues):
         return Plan("refusal", False, programs)
-    if not r.asks:
+    # 「换成小巨人看看」 asks without a question word: a short follow-up always asks.
+    if not r.asks and not follow_up:
         if r.substantive and _in_conversation_about(state) and not state.assessed:
             # Figures given in a conversation about a program are judged against it at once
             # (「我们员工520个」 while talking of 科技型中小企业); with an assessment in play

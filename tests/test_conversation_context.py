@@ -544,3 +544,12 @@ def test_a_follow_up_without_a_question_word_still_asks_for_the_other_program(ch
     )
     assert answer["act"] == "assessment"
     assert answer["programs"] == ["little_giant"]
+
+
+@pytest.mark.model
+def test_an_answer_from_another_programs_rules_says_so_in_a_conversation_about_one(chat):
+    """Asked in a conversation about 高企, a point only 科技型中小企业's material covers is
+    answered from it, labelled as such rather than passed off as the 高企 rule."""
+    answer = _talk(chat, "高企认定对知识产权有什么要求", "优质中小企业梯度培育分几个层级？")
+    assert answer["programs"] != ["hnte"]
+    assert answer["answer"].startswith("（高新技术企业认定的资料中没有直接说明这一点")

@@ -288,7 +288,17 @@ class Answers:
         # point; so must they when the conversation's own program did not (the company's
         # figures do not make 「个税怎么填」 a question the knowledge base answers).
         evidence = not programs and (not has_facts or intent.contextual or in_topic)
-        return self._passages(question, intent, programs, day, evidence=evidence)
+        body = self._passages(question, intent, programs, day, evidence=evidence)
+        elsewhere = [p for p in body["programs"] if p not in context]
+        if in_topic and not body["refused"] and elsewhere and len(context) == 1:
+            # Answered from another program's rules than the conversation's: say so, the
+            # user asked about the conversation's program.
+            names = self.knowledge.glossary.program_names
+            own = names.get(context[0], (context[0],))[0]
+            other = "、".join(names.get(p, (p,))[0] for p in elsewhere)
+            note = f"（{own}的资料中没有直接说明这一点；以下是{other}的相关内容，仅供参照。）"
+            body = {**body, "answer": f"{note}\n\n{body['answer']}"}
+        return body
 
     def _passages(
         self,

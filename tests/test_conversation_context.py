@@ -553,3 +553,11 @@ def test_an_answer_from_another_programs_rules_says_so_in_a_conversation_about_o
     answer = _talk(chat, "高企认定对知识产权有什么要求", "优质中小企业梯度培育分几个层级？")
     assert answer["programs"] != ["hnte"]
     assert answer["answer"].startswith("（高新技术企业认定的资料中没有直接说明这一点")
+
+
+@pytest.mark.model
+def test_a_count_corrected_in_its_own_message_leaves_the_other_counts_alone(chat):
+    """「员工82人，说错了，是72人」: the 82 is the replaced figure, not the R&D staff."""
+    answer = _talk(chat, "补充一下，研发人员9个", "员工82人，说错了，是72人")
+    assert answer["facts"]["tech_staff"] == 9
+    assert answer["facts"]["employees"] == 72

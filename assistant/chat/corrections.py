@@ -84,7 +84,9 @@ def resolve_corrections(
     ]
     taken = {float(v) for p, v in placed.items() if p.startswith(_PEOPLE + _COUNTED) and _number(v)}
     figures = [f for f in _counts(text) if not _inside_amount(f, text) and f.value not in taken]
-    out.update(_resolve(figures, counts, text, as_of, held, origin))
+    # Beside a count the readers placed, another count corrects only by quoting an old
+    # value: 「员工82人，说错了，是72人」 leaves the 82 to no other field.
+    out.update(_resolve(figures, counts, text, as_of, held, origin, by_kind=not taken))
     return {k: v for k, v in out.items() if k not in placed}
 
 
@@ -107,6 +109,8 @@ def _resolve(
     as_of: dt.date,
     held: Mapping[str, Any],
     origin: Mapping[str, int],
+    *,
+    by_kind: bool = True,
 ) -> dict[str, Any]:
     if not figures or not fields:
         return {}
@@ -115,7 +119,7 @@ def _resolve(
         figure, path = max(old, key=lambda fp: origin.get(fp[1], 0))
         new = [f for f in figures if not any(f is o for o, _ in old)]
         return _by_old_value(figure, path, new, text, as_of, held)
-    if len(figures) == 1:
+    if len(figures) == 1 and by_kind:
         return _by_kind(figures[0], fields, text, as_of, origin)
     return {}
 

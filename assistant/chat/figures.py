@@ -160,6 +160,11 @@ def clause_facts(
         # 「研发投入说错了，是200万」, 「营收的话大概 两千万吧」: the field is named in one
         # clause and its figure follows in the next, which continues it.
         return named
+    # 「做外贸的，80个人」: a headcount with no word for it is the company's, unless it
+    # continues a head count just stated (「技术人员17人，说错了，是15人」).
+    if last_field not in ("employees", "tech_staff") and "employees" not in out.facts:
+        if bare := _bare_headcount(clause, out):
+            return bare
     if not last_field:
         return last_field
     return _continue(clause, year, out, last_field, correcting)
@@ -339,6 +344,4 @@ def _count(clause: str, out: Extraction) -> str | None:
                 + "　" * (match.end() - match.start())
                 + clause[match.end() :]
             )
-    if found is None and "employees" not in out.facts:
-        found = _bare_headcount(clause, out)
     return found

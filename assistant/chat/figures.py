@@ -162,9 +162,9 @@ def clause_facts(
         return named
     # 「做外贸的，80个人」: a headcount with no word for it is the company's, unless it
     # continues a head count just stated (「技术人员17人，说错了，是15人」).
-    if last_field not in ("employees", "tech_staff") and "employees" not in out.facts:
-        if bare := _bare_headcount(clause, out):
-            return bare
+    fresh = last_field not in ("employees", "tech_staff") and "employees" not in out.facts
+    if fresh and (bare := _bare_headcount(clause, out)):
+        return bare
     if not last_field:
         return last_field
     return _continue(clause, year, out, last_field, correcting)

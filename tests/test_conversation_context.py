@@ -561,3 +561,14 @@ def test_a_count_corrected_in_its_own_message_leaves_the_other_counts_alone(chat
     answer = _talk(chat, "补充一下，研发人员9个", "员工82人，说错了，是72人")
     assert answer["facts"]["tech_staff"] == 9
     assert answer["facts"]["employees"] == 72
+
+
+@pytest.mark.model
+def test_a_program_named_as_a_held_title_is_not_what_the_question_is_about(chat):
+    """「我们有个产品已经是好品山东了…还要单独报吗」 while talking of 泉城好品 asks about
+    泉城好品; 好品山东 is a title the company holds."""
+    answer = _talk(
+        chat, "泉城好品申报条件是什么", "我们有个产品已经是好品山东了，这个产品还要单独报吗"
+    )
+    assert answer["programs"] == ["quancheng_haopin"]
+    assert answer["facts"]["qualifications"] == ["haopin_shandong"]

@@ -17,6 +17,11 @@ from assistant.chat.fact_cues import CORRECTION, NEG, NOT_FACT, Extraction, year
 from assistant.chat.numbers import NUMBER, first_count, first_percent
 from assistant.core.vocabulary import Regions, TitlePattern, Vocabulary
 
+# A title followed by its award (「科技型中小企业今年刚入库」, 「小巨人已经评上了」).
+_HELD_AFTER = (
+    r"\s*(?:企业)?(?:今年|去年|前年)?(?:(?:刚|已经|已|早就)(?:入库|入选|认定|评上|拿到|获批)|"
+    r"(?:入库|入选|评上|拿到|获批)了)"
+)
 _HOLD = (
     r"(?:已经?是|是|也是|属于|已(?:被)?认定为?|认定为|评上了?|入选了?|取得了?|拿到了?"
     r"|获得了?|已入库|入库了?)"
@@ -87,8 +92,11 @@ def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> Non
         return
     held: list[str] = []
     known = False  # a negated title (「还不是高端品牌培育企业」) tells the list is known
-    for clause in re.split(r"[，,。；;！!？?\n]", text):
-        if NOT_FACT.search(clause) or re.search(r"能不能|可以吗|能否|吗|呢|怎么|如何", clause):
+    # Spaces between Chinese words part clauses too (「已经入选好品山东了 还要报吗」).
+    for clause in re.split(r"[，,。；;！!？?\n]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", text):
+        if NOT_FACT.search(clause) or re.search(
+            r"能不能|可以吗|能否|吗|呢|怎么|如何|啥|什么|多少|哪", clause
+        ):
             continue
         masked = clause
         for title in titles:
@@ -96,7 +104,10 @@ def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> Non
             if not match:
                 continue
             before = masked[max(0, match.start() - 8) : match.start()]
-            if re.search(_HOLD, before) and not re.search(NEG, before):
+            after = masked[match.end() : match.end() + 8]
+            if (re.search(_HOLD, before) and not re.search(NEG, before)) or re.match(
+                _HELD_AFTER, after
+            ):
                 held.append(title.title)
             masked = (
                 masked[: match.start()]
@@ -230,12 +241,15 @@ def _sector(text: str, tech_fields: tuple[str, ...], out: Extraction) -> None:
             out.facts["tech_field"] = name
             break
     niche = re.search(
-        r"(?:深耕|专注|做了|从事)[^，。]{0,12}?(\d+|[一二两三四五六七八九十]+)\s*(?:多)?年", text
+        r"(?:深耕|专注|做了|从事|细分(?:领域|市场)|这个领域|这行)[^，。]{0,12}?"
+        r"(\d+|[一二两三四五六七八九十]+)\s*(?:多)?年(半)?",
+        text,
     )
     if niche:
         years = first_count(niche.group(1))
         if years is not None:
-            out.facts["niche_market_years"] = years
+            # 「两年半」 is two and a half years: a half counts, it may decide 满3年
+            out.facts["niche_market_years"] = years + 0.5 if niche.group(2) else years
 
 
 def _institution_and_award(text: str, as_of: dt.date, out: Extraction) -> None:
@@ -323,9 +337,11 @@ def _ratios(text: str, out: Extraction) -> None:
 
 def _operating_years(text: str, as_of: dt.date, out: Extraction) -> None:
     """「在济南干了5年」: operating in the city since as many years before ``as_of``."""
-    match = re.search(rf"在[^，。]{{1,8}}?(?:干|经营|开|办|做)了\s*({NUMBER})\s*(?:多)?年", text)
+    match = re.search(rf"在([^，。]{{1,8}}?)(?:干|经营|开|办|做)了\s*({NUMBER})\s*(?:多)?年", text)
+    if match and re.search(r"市场|领域|行业|细分|这行", match.group(1)):
+        return  # 「在细分市场做了三年」 is the niche, not a place
     if match and "operating_in_city_since" not in out.facts:
-        years = first_count(match.group(1))
+        years = first_count(match.group(2))
         if years is not None and 0 < years < 100:
             with contextlib.suppress(ValueError):
                 out.facts["operating_in_city_since"] = as_of.replace(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.answers import Answers, refusal
@@ -252,6 +252,13 @@ class ChatAssistant:
             previous_kind=str(state.extra.get("kind", "")),
             in_topic=bool(state.programs),
         )
+        # 「我们产品已经入选好品山东了 还要报吗」 while talking of 泉城好品: a program named as a
+        # title the company holds is a fact, not what the question is about.
+        held = set(extracted.facts.get("qualifications") or ())
+        if intent.programs and held.issuperset(intent.programs):
+            others = tuple(p for p in state.programs if p not in held)
+            if others:
+                intent = replace(intent, programs=others)
         # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
         # must not make 「…能申请科技型中小企业吗」 a procedure question.
         focus = question_clause(to_simplified(question))

@@ -252,13 +252,7 @@ class ChatAssistant:
             previous_kind=str(state.extra.get("kind", "")),
             in_topic=bool(state.programs),
         )
-        # 「我们产品已经入选好品山东了 还要报吗」 while talking of 泉城好品: a program named as a
-        # title the company holds is a fact, not what the question is about.
-        held = set(extracted.facts.get("qualifications") or ())
-        if intent.programs and held.issuperset(intent.programs):
-            others = tuple(p for p in state.programs if p not in held)
-            if others:
-                intent = replace(intent, programs=others)
+        intent = _beyond_held_titles(intent, extracted.facts, state)
         # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
         # must not make 「…能申请科技型中小企业吗」 a procedure question.
         focus = question_clause(to_simplified(question))
@@ -408,6 +402,16 @@ class ChatAssistant:
             body = {**body, "answer": f"{_NOT_IN_KB}\n\n{body['answer']}"}
             return body, reply.act("facts"), reply.changes, None, []
         return body, "refusal" if body["refused"] else "answer", [], None, suggestions
+
+
+def _beyond_held_titles(intent: Intent, stated: dict[str, Any], state: DialogueState) -> Intent:
+    """「我们产品已经入选好品山东了 还要报吗」 while talking of 泉城好品: a program named only
+    as a title the company holds is a fact, not what the question is about."""
+    held = set(stated.get("qualifications") or ())
+    if not intent.programs or not held.issuperset(intent.programs):
+        return intent
+    others = tuple(p for p in state.programs if p not in held)
+    return replace(intent, programs=others) if others else intent
 
 
 def _substantive(facts: dict[str, Any]) -> bool:

@@ -293,9 +293,9 @@ class Answers:
         if in_topic and not body["refused"] and elsewhere and len(context) == 1:
             # Answered from another program's rules than the conversation's: say so, the
             # user asked about the conversation's program.
-            names = self.knowledge.glossary.program_names
-            own = names.get(context[0], (context[0],))[0]
-            other = "、".join(names.get(p, (p,))[0] for p in elsewhere)
+            programs_by_id = self.knowledge.programs
+            own = programs_by_id[context[0]].name
+            other = "、".join(programs_by_id[p].name for p in elsewhere)
             note = f"（{own}的资料中没有直接说明这一点；以下是{other}的相关内容，仅供参照。）"
             body = {**body, "answer": f"{note}\n\n{body['answer']}"}
         return body

@@ -19,7 +19,6 @@ from assistant.chat.answers import Answers, refusal
 from assistant.chat.corrections import resolve_corrections
 from assistant.chat.dialogue import (
     ANOTHER_COMPANY,
-    CONTEXT_KEYS,
     DATE_KEYS,
     DialogueState,
     FactChange,
@@ -30,6 +29,7 @@ from assistant.chat.dialogue import (
     nested_profile,
     plan_turn,
     question_clause,
+    states_figures,
 )
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import Intent, IntentDetector
@@ -242,7 +242,7 @@ class ChatAssistant:
                 normalize(question), day, state.facts, state.origin, extracted.facts
             )
         )
-        substantive = _substantive(extracted.facts)
+        substantive = states_figures(extracted.facts)
         # Facts the session holds make a question about fit only when it asks about fit
         # (「证书编号会变吗」 in a session with figures is a policy question).
         has_fit = asks_fit(question)
@@ -384,7 +384,7 @@ class ChatAssistant:
         if hit is not None:
             answer = answers.template_answer(hit, state.facts, list(turn.intent.programs), day)
             return answer, "answer", [], hit, suggestions
-        own = any(not k.startswith(CONTEXT_KEYS) for k in state.facts)
+        own = states_figures(state.facts)
         body = answers.passages(
             f"{turn.question} {topic}".strip(),
             turn.intent,
@@ -393,7 +393,7 @@ class ChatAssistant:
             has_facts=own,
             context=state.programs,
         )
-        if body["refused"] and turn.plan.own and _substantive(turn.stated):
+        if body["refused"] and turn.plan.own and states_figures(turn.stated):
             # A message that gave figures is never answered with a bare refusal: the figures
             # are confirmed (and what is in play re-assessed), and the question's own point
             # is said to be missing from the knowledge base.
@@ -412,11 +412,6 @@ def _beyond_held_titles(intent: Intent, stated: dict[str, Any], state: DialogueS
         return intent
     others = tuple(p for p in state.programs if p not in held)
     return replace(intent, programs=others) if others else intent
-
-
-def _substantive(facts: dict[str, Any]) -> bool:
-    """Whether a message stated company facts beyond where it is (a city alone is not)."""
-    return any(not k.startswith(CONTEXT_KEYS) for k in facts)
 
 
 @dataclass

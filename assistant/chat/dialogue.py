@@ -40,6 +40,13 @@ from assistant.errors import FieldError, InputError
 ACTS = ("facts", "assessment", "answer", "condition", "refusal", "clarify")
 # Facts that place a company but say nothing about its figures.
 CONTEXT_KEYS = ("region.", "sector", "tech_field", "qualifications")
+
+
+def states_figures(facts: dict[str, Any]) -> bool:
+    """Whether facts go beyond placing a company (a city, a sector, titles held)."""
+    return any(not k.startswith(CONTEXT_KEYS) for k in facts)
+
+
 REGISTRATION_KEYS = ("registered_on", "registered_year", "registered_month")
 
 _OWN = re.compile(
@@ -303,7 +310,7 @@ def _read(
 ) -> _Reading:
     simple = to_simplified(text)
     focus = question_clause(simple)
-    substantive = any(not k.startswith(CONTEXT_KEYS) for k in message_facts)
+    substantive = states_figures(message_facts)
     wants = bool(programs) and bool(_WANTS.search(simple))
     asks = bool(_QUESTION.search(simple)) or wants
     # 「…的企业」 names another company only where the question is asked (「营收800万的企业

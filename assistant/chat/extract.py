@@ -81,7 +81,6 @@ def _digits(text: str) -> str:
 
 # A year named relative to today, before a month: 「前年8月搬到济南」 is a date.
 _RELATIVE_MONTH = re.compile(r"(大前年|前年|去年|上年|今年)(?=\s*\d{1,2}\s*月)")
-_YEARS_BACK = {"大前年": 3, "前年": 2, "去年": 1, "上年": 1, "今年": 0}
 
 
 def _dated(text: str, as_of: dt.date) -> str:
@@ -91,7 +90,7 @@ def _dated(text: str, as_of: dt.date) -> str:
     >>> _dated("前年8月才搬到济南", dt.date(2026, 12, 7))
     '2024年8月才搬到济南'
     """
-    return _RELATIVE_MONTH.sub(lambda m: f"{as_of.year - _YEARS_BACK[m.group(1)]}年", text)
+    return _RELATIVE_MONTH.sub(lambda m: f"{year_of(m.group(1), as_of, as_of.year)}年", text)
 
 
 def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> None:

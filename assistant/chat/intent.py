@@ -206,7 +206,6 @@ class IntentDetector:
             has_facts
             and kind not in ("match", "gaps", "scoring", "definition", "procedure")
             and _ASKS_FIT.search(norm)
-            and not _RULE_PREDICATE.search(_last_clause(norm))
         ):
             kind = "eligibility"
         kind = kind or "conditions"

@@ -46,7 +46,7 @@ def window_line(knowledge: Knowledge, program: str, day: dt.date) -> str:
     spans = sorted((span, e) for e in events if (span := _span_near(e, day)) is not None)
     if not spans:
         return ""
-    name = knowledge.glossary.program_names.get(program, (program,))[0]
+    name = knowledge.programs[program].name
     running = [(s, e) for s, e in spans if s[0] <= day <= s[1]]
     coming = [(s, e) for s, e in spans if s[0] > day]
     if running:

@@ -345,11 +345,11 @@ class Evaluator:
         lows: list[float] = []
         highs: list[float] = []
         missing: list[str] = []
-        below: Outcome | None = None  # the last band the figure fell short of
+        below: tuple[Outcome, Any] | None = None  # the last band the figure fell short of
         for case in item.cases:
             outcome = self.test(case.when) if case.when is not None else Outcome("pass")
             if outcome.status == "fail":
-                below = outcome
+                below = (outcome, case.when)
                 continue
             lows.append(case.points[0])
             highs.append(case.points[1])
@@ -386,19 +386,16 @@ def _all_missing(item: ItemScore) -> list[str]:
     return list(item.missing) + [m for c in item.children for m in _all_missing(c)]
 
 
-def _short_of(below: Outcome | None) -> str:
+def _short_of(below: tuple[Outcome, Any] | None) -> str:
     """The basis of a fallback band (「其他情形」): the figure and the lowest band it missed
     (「科技人员占比 7.5%，未达到 ≥ 10%」), so the 0 points say why."""
-    if below is None or not below.actual:
+    if below is None or not below[0].actual:
         return "其他情形"
-    actual, required = "；".join(below.actual), "；".join(below.required)
-    # The two start with the same name (「科技人员占职工总数比例 7.5%」, 「… ≥ 10%」).
-    shared = next(
-        (i for i, (a, b) in enumerate(zip(actual, required, strict=False)) if a != b),
-        min(len(actual), len(required)),
-    )
-    bound = required[shared:].strip() if actual[:shared].strip() else required
-    return f"{actual}，未达到 {bound}"
+    outcome, test = below
+    actual = "；".join(outcome.actual)
+    if isinstance(test, Compare):
+        return f"{actual}，未达到 {OP_TEXT[test.op]} {_show(test.value, test.unit)}"
+    return f"{actual}，未达到 {'；'.join(outcome.required)}"
 
 
 def _min_points(rubric: Rubric, score: ItemScore) -> float:

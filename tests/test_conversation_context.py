@@ -507,11 +507,30 @@ def test_a_question_on_how_a_rule_treats_a_thing_is_no_eligibility_question():
 def test_a_message_with_figures_is_never_answered_by_a_bare_refusal(chat):
     """The question's point may be missing from the knowledge base; the figures are still
     recorded and confirmed, and the reply says which part it cannot answer."""
-    answer = _talk(chat, "高企审计报告要几年的", "我们成立还不到三年，2024年5月注册的，那怎么算")
+    answer = _talk(chat, "高企审计报告要几年的", "我们去年营收3000万，审计报告的封面用什么颜色")
     assert not answer["refused"]
     assert answer["act"] == "facts"
-    assert answer["facts"]["registered_month"] == "2024-05"
+    assert answer["facts"]["financials"]["2025"]["revenue"] == 3000
     assert answer["answer"].startswith("您问的这一点，知识库中没有找到直接的说明")
+
+
+@pytest.mark.model
+def test_what_a_message_says_after_its_question_does_not_decide_its_scope(chat):
+    """「…？我们没评过这个，省里市里的都没有」: the statement after the question sets the
+    scene; the question (a prerequisite of 泉城好品) is answered, not refused."""
+    answer = _talk(chat, "我们想报泉城好品", "高端品牌培育企业？我们没评过这个，省里市里的都没有。")
+    assert not answer["refused"]
+    assert "quancheng_haopin" in answer["programs"]
+    assert "高端品牌培育" in answer["answer"].split("\n\n", 1)[0]
+
+
+@pytest.mark.model
+def test_asking_whether_there_is_still_time_is_asked_of_the_conversations_program(chat):
+    """No window is recorded for 泉城好品: the answer says so instead of guessing."""
+    answer = _talk(chat, "我们想报泉城好品", "那怎么办，今年还来得及吗")
+    assert not answer["refused"]
+    assert answer["programs"] == ["quancheng_haopin"]
+    assert "本库没有记录它的申报时间" in answer["answer"].split("\n\n", 1)[0]
 
 
 @pytest.mark.model

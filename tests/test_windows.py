@@ -50,5 +50,7 @@ def test_a_yearly_deadline_gives_next_years_date():
     assert "还有8天" in ahead
 
 
-def test_a_program_without_a_window_in_the_calendar_gets_no_line():
-    assert window_line(KNOWLEDGE, "quancheng_haopin", dt.date(2026, 12, 7)) == ""
+def test_a_program_without_a_window_in_the_calendar_says_none_is_recorded():
+    line = window_line(KNOWLEDGE, "quancheng_haopin", dt.date(2026, 12, 7))
+    assert line.startswith("泉城好品")
+    assert "没有记录" in line and "通知为准" in line

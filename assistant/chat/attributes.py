@@ -42,6 +42,10 @@ def read_attributes(text: str, as_of: dt.date, words: Vocabulary, out: Extractio
     _operating_years(text, as_of, out)
 
 
+# What links 成立/注册 to its date: 于, 在, 是, 为, 时间是, 日期为, 的时间是 … (not a figure).
+_LINK = r"(?:的)?(?:时间|日期)?(?:是|为|于|在)?"
+
+
 def _registration(text: str, out: Extraction) -> None:
     date = r"(20\d\d|19\d\d)\s*(?:年|-|\.|/)\s*(\d{1,2})\s*(?:月|-|\.|/)\s*(\d{1,2})\s*[日号]?"
     moved = re.search(rf"{date}[^，。]{{0,6}}(?:搬到|迁到|迁入|搬来|落户)", text)
@@ -62,7 +66,7 @@ def _registration(text: str, out: Extraction) -> None:
         out.facts["operating_in_city_since"] = dt.date(in_year, in_month, last).isoformat()
         return
     full = re.search(rf"{date}[^，。]{{0,8}}(?:成立|注册)", text) or re.search(
-        rf"(?:成立|注册)(?:于|时间是|日期是|的时间是)?\s*{date}", text
+        rf"(?:成立|注册){_LINK}\s*{date}", text
     )
     if full:
         with contextlib.suppress(ValueError):
@@ -70,14 +74,12 @@ def _registration(text: str, out: Extraction) -> None:
         return
     month = re.search(
         r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月份?[^，。\d]{0,6}(?:成立|注册)", text
-    ) or re.search(
-        r"(?:成立|注册)(?:于|在|时间是|的时间是)?\s*(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月", text
-    )
+    ) or re.search(rf"(?:成立|注册){_LINK}\s*(20\d\d|19\d\d)\s*年\s*(\d{{1,2}})\s*月", text)
     if month and 1 <= int(month.group(2)) <= 12:
         out.facts["registered_month"] = f"{month.group(1)}-{int(month.group(2)):02d}"
         return
     years = re.findall(r"(20\d\d|19\d\d)\s*年(?:\s*\d{1,2}\s*月)?[^，。]{0,8}(?:成立|注册)", text)
-    years += re.findall(r"(?:成立|注册)(?:于|在)?\s*(20\d\d|19\d\d)\s*年", text)
+    years += re.findall(rf"(?:成立|注册){_LINK}\s*(20\d\d|19\d\d)\s*年", text)
     if years:
         year = int(years[0])
         if CORRECTION.search(text):  # 「2017年成立，记错了，是2016年」

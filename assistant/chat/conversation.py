@@ -274,11 +274,14 @@ class ChatAssistant:
             changed = state.merge(extracted.facts, day)
         else:
             changed, state.turn = [], state.turn + 1
+        # 「那怎么办，今年还来得及吗」 names no program: when to apply is asked of the
+        # conversation's program, whose calendar answers it.
         programs = list(intent.programs) or (
             state.programs
             if intent.follow_up
             or plan.act in ("assessment", "facts", "condition")
             or kind in ("eligibility", "gaps")
+            or (plan.act == "answer" and asks_when_to_apply(to_simplified(question)))
             else []
         )
         # 「那科技型中小企业呢？」 after 「高企证书有效期几年？」 asks the earlier question

@@ -401,6 +401,35 @@ def question_clause(text: str) -> str:
     return text
 
 
+def wants_to_apply(text: str) -> bool:
+    """Whether the message says the company wants to apply (「想报好品山东」)."""
+    return bool(_WANTS.search(to_simplified(text)))
+
+
+def asking_part(text: str) -> str:
+    """The message without the statements that only set its scene: clauses about the
+    asker (「我们是济南的软件企业」) and what follows the last question (「…？我们没评过这个，
+    省里市里的都没有。」). A topic clause before the question stays (「关于科技人员，需要
+    学历吗」). A message with no question is returned whole.
+
+    >>> asking_part("高端品牌培育企业？我们没评过这个，省里市里的都没有。")
+    '高端品牌培育企业？'
+    >>> asking_part("我们是济南的软件企业，高企研发比例要求多少？")
+    '高企研发比例要求多少？'
+    >>> asking_part("我们是潍坊一家食品机械厂，想报好品山东")
+    '想报好品山东'
+    >>> asking_part("关于科技人员，需要学历吗？")
+    '关于科技人员，需要学历吗？'
+    """
+    clauses = [c for c in re.split(r"(?<=[，,。；;！!？?\n])", text) if c.strip()]
+    asking = [i for i, c in enumerate(clauses) if _QUESTION.search(c) or _WANTS.search(c)]
+    if not asking:
+        return text
+    last = asking[-1]
+    kept = [c for i, c in enumerate(clauses) if i in asking or (i < last and not _OWN.search(c))]
+    return "".join(kept)
+
+
 def asks_rule_of_a_figure(focus: str) -> bool:
     """Whether the question asks what a stated figure scores under the rules (「占比25%得
     几分」), not what the company scores."""
@@ -618,7 +647,9 @@ def field_label(knowledge: Knowledge, path: str) -> str:
 
 def value_text(knowledge: Knowledge, path: str, value: Any) -> str:
     """A fact's value in Chinese with its unit (「1800 万元」, 「60 人」, 「没有」)."""
-    if value is None:
+    if value is None:  # a fact a later one replaced (see ``_superseded``)
+        if path in REGISTRATION_KEYS:
+            return "（改按您说的成立时间计算）"
         return "（改按您说的合计数计算）"
     return _value_text(knowledge, path, value)
 

@@ -32,6 +32,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from assistant.chat.dialogue import asking_part, wants_to_apply
 from assistant.chat.statements import candidate_sentences, sentences_under_headings
 from assistant.core.text import normalize
 from assistant.search.embedder import NamedEmbeddings
@@ -56,7 +57,7 @@ _SCAFFOLD = set(
     "另外 此外 其中 其实 自己 非常 感谢 谢谢 麻烦 老师 您好 你好 打扰 冒昧 烦请 顺便 "
     "部分 一部分 这部分 那部分 等到 听说 知道 那边 这边 为什么 为啥 "
     # when, not what: a question's time words
-    "去年 今年 明年 前年 后年 当年 年底 年初 一年".split()
+    "去年 今年 明年 前年 后年 当年 年底 年初 一年 来得及 来不及 来得 赶得上 赶不上".split()
 )
 _YESNO = re.compile(
     r"是否|能否|可否|能不能|可不可以|是不是|有没有|要不要|需不需要|算不算|会不会|"
@@ -83,7 +84,9 @@ _DEFINE_Q = re.compile(r"什么是|是什么|指什么|是指|含义|定义|什�
 _METHOD_Q = re.compile(
     r"如何计算|怎么计算|怎样计算|怎么算|如何算|计算方法|算法|如何确定|怎么确定|口径"
 )
-_DATE_Q = re.compile(r"什么时候|何时|哪天|几月|几号|哪一年|哪年|什么时间|哪个时间")
+_DATE_Q = re.compile(
+    r"什么时候|何时|哪天|几月|几号|哪一年|哪年|什么时间|哪个时间|来得及|来不及|赶得上|赶不上"
+)
 # Where to apply: answered by a sentence naming a place (a website, a platform, an office).
 _PLACE_Q = re.compile(
     r"去哪|在哪|哪里|哪儿|哪个部门|什么部门|哪个单位|找谁|向谁|哪个网站|什么网站|什么平台"
@@ -285,6 +288,13 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         if t not in _SCAFFOLD and len(t) > 1 and tokenizer.is_word(t) and not _asks(t)
     ]
     terms = _without_artefacts(list(dict.fromkeys(terms)), norm)
+    # What the message asks about, not the scene it sets (「…？我们没评过这个，省里市里
+    # 的都没有」): terms only in statements about the asker or after the question drop,
+    # unless nothing would be left (「研发占比4.6%，够吗」 asks about its statement) or the
+    # message asks about the program as a whole (「我们是潍坊一家食品机械厂，想报好品山东」).
+    asked = asking_part(norm)
+    kept = [t for t in terms if t in asked]
+    terms = kept if kept or wants_to_apply(asked) else terms
     # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):
     # a compound counts through its parts, so 「上一年度的发展情况报表」 carries it.
     atomic = [t for t in terms if not any(u != t and u in t for u in terms)]

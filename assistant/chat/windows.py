@@ -40,13 +40,16 @@ def asks_when_to_apply(question: str) -> bool:
 
 
 def window_line(knowledge: Knowledge, program: str, day: dt.date) -> str:
-    """Where ``day`` stands against the program's application windows ("" when the calendar
-    has none for it)."""
+    """Where ``day`` stands against the program's application windows (that none is
+    recorded when the calendar has none for it; "" when none falls near ``day``)."""
     events = [e for e in knowledge.calendar if e.for_ == "applicants" and program in e.programs]
+    name = knowledge.programs[program].name
+    if not events:
+        # Saying so beats answering 「今年还来得及吗」 with whatever passage is nearest.
+        return f"{name}：本库没有记录它的申报时间，今年是否还能报，请以主管部门当年的通知为准。"
     spans = sorted((span, e) for e in events if (span := _span_near(e, day)) is not None)
     if not spans:
         return ""
-    name = knowledge.programs[program].name
     running = [(s, e) for s, e in spans if s[0] <= day <= s[1]]
     coming = [(s, e) for s, e in spans if s[0] > day]
     if running:

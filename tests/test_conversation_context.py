@@ -591,3 +591,30 @@ def test_a_program_named_as_a_held_title_is_not_what_the_question_is_about(chat)
     )
     assert answer["programs"] == ["quancheng_haopin"]
     assert answer["facts"]["qualifications"] == ["haopin_shandong"]
+
+
+@pytest.mark.model
+def test_a_withdrawn_figure_is_dropped_and_the_reply_says_so(chat):
+    """「研发那个24年的数先别算」: that year's R&D leaves the session, the other year's stays."""
+    answer = _talk(
+        chat,
+        "专精特新 24年收入1500万 研发90万 去年收入1800万 研发65万",
+        "研发那个24年的数先别算，24年的专项审计还没出",
+    )
+    assert not answer["refused"]
+    assert answer["act"] == "facts"
+    assert "rd_expense" not in answer["facts"]["financials"]["2024"]
+    assert answer["facts"]["financials"]["2025"]["rd_expense"] == 65
+    assert "（先不计）" in answer["answer"]
+
+
+@pytest.mark.model
+def test_a_correction_that_cannot_be_placed_is_not_refused(chat):
+    """The reply says the correction was not understood and shows what is held."""
+    answer = _talk(
+        chat,
+        "烟台 科技型中小企业 去年营收5000万 研发占营收2.8% 前年营收4200万 研发占3.5%",
+        "不对 2.8%是前年的 去年是3.5% 说反了",
+    )
+    assert not answer["refused"]
+    assert answer["answer"].startswith("这句更正我没能对应到具体的数字")

@@ -44,6 +44,9 @@ def read_attributes(text: str, as_of: dt.date, words: Vocabulary, out: Extractio
 
 # What links 成立/注册 to its date: 于, 在, 是, 为, 时间是, 日期为, 的时间是 … (not a figure).
 _LINK = r"(?:的)?(?:时间|日期)?(?:是|为|于|在)?"
+# What names the registration before its date; the business licence shows it
+# (「营业执照上写的是2025年11月10日」).
+_REG = r"(?:成立|注册|营业执照上?(?:写的|显示的?|登记的|印的)?)"
 
 
 def _registration(text: str, out: Extraction) -> None:
@@ -66,7 +69,7 @@ def _registration(text: str, out: Extraction) -> None:
         out.facts["operating_in_city_since"] = dt.date(in_year, in_month, last).isoformat()
         return
     full = re.search(rf"{date}[^，。]{{0,8}}(?:成立|注册)", text) or re.search(
-        rf"(?:成立|注册){_LINK}\s*{date}", text
+        rf"{_REG}{_LINK}\s*{date}", text
     )
     if full:
         with contextlib.suppress(ValueError):
@@ -74,12 +77,12 @@ def _registration(text: str, out: Extraction) -> None:
         return
     month = re.search(
         r"(20\d\d|19\d\d)\s*年\s*(\d{1,2})\s*月份?[^，。\d]{0,6}(?:成立|注册)", text
-    ) or re.search(rf"(?:成立|注册){_LINK}\s*(20\d\d|19\d\d)\s*年\s*(\d{{1,2}})\s*月", text)
+    ) or re.search(rf"{_REG}{_LINK}\s*(20\d\d|19\d\d)\s*年\s*(\d{{1,2}})\s*月", text)
     if month and 1 <= int(month.group(2)) <= 12:
         out.facts["registered_month"] = f"{month.group(1)}-{int(month.group(2)):02d}"
         return
     years = re.findall(r"(20\d\d|19\d\d)\s*年(?:\s*\d{1,2}\s*月)?[^，。]{0,8}(?:成立|注册)", text)
-    years += re.findall(rf"(?:成立|注册){_LINK}\s*(20\d\d|19\d\d)\s*年", text)
+    years += re.findall(rf"{_REG}{_LINK}\s*(20\d\d|19\d\d)\s*年", text)
     if years:
         year = int(years[0])
         if CORRECTION.search(text):  # 「2017年成立，记错了，是2016年」

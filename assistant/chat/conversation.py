@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.answers import Answers, refusal
-from assistant.chat.corrections import resolve_corrections
+from assistant.chat.corrections import WITHDRAWN, resolve_corrections, withdrawn
 from assistant.chat.dialogue import (
     ANOTHER_COMPANY,
     DATE_KEYS,
@@ -31,7 +31,8 @@ from assistant.chat.dialogue import (
     question_clause,
     states_figures,
 )
-from assistant.chat.extract import extract_facts
+from assistant.chat.extract import extract_facts, four_digit_years
+from assistant.chat.fact_cues import CORRECTION
 from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import LeadScorer
 from assistant.chat.mixed_language import in_chinese
@@ -71,6 +72,10 @@ if TYPE_CHECKING:
 MAX_QUESTION_CHARS = 2000
 # Opens the facts reply to a message whose question the knowledge base does not answer.
 _NOT_IN_KB = "您问的这一点，知识库中没有找到直接的说明；您给的信息已记下："
+_UNPLACED = (
+    "这句更正我没能对应到具体的数字，请按「2024年研发费用是90万」这样的说法再说一次；"
+    "目前记下的信息如下："
+)
 # Said after a turn that moved on to another company (see ``ANOTHER_COMPANY``).
 _SWITCHED = "（已按另一家企业重新记录：之前那家企业的信息不再用于这次判断。）"
 
@@ -270,7 +275,13 @@ class ChatAssistant:
             message_facts=extracted.facts,
             state=state,
         )
-        if plan.own and extracted.facts:
+        # 「研发那个24年的数先别算」 withdraws a figure: it is dropped and the reply says so.
+        gone = withdrawn(four_digit_years(normalize(question), day), day, state.facts)
+        if gone:
+            plan = replace(plan, act="facts", own=True)
+            changed = state.withdraw(gone, WITHDRAWN)
+            changed += state.merge(extracted.facts, day) if extracted.facts else []
+        elif plan.own and extracted.facts:
             changed = state.merge(extracted.facts, day)
         else:
             changed, state.turn = [], state.turn + 1
@@ -396,7 +407,24 @@ class ChatAssistant:
             has_facts=own,
             context=state.programs,
         )
-        if body["refused"] and turn.plan.own and states_figures(turn.stated):
+        if body["refused"] and (instead := self._instead_of_refusal(turn)) is not None:
+            return instead
+        return body, "refusal" if body["refused"] else "answer", [], None, suggestions
+
+    def _instead_of_refusal(self, turn: _Turn) -> _Response | None:
+        """What a turn the passages would refuse gets instead when it carries the
+        user's own facts (None: the refusal stands)."""
+        state, day, programs, answers = turn.state, turn.day, turn.programs, self.answers
+        if state.facts and CORRECTION.search(turn.question):
+            # A correction the readers could not place (「不对 2.8%是前年的 去年是3.5% 说反
+            # 了」) is no question for the knowledge base: say what is held, so the user can
+            # restate it, instead of refusing.
+            reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
+            body = answers.reply(reply)
+            held = body["answer"].removeprefix("好的，已记下。")
+            body = {**body, "answer": f"{_UNPLACED}\n\n{held}"}
+            return body, reply.act("facts"), reply.changes, None, []
+        if turn.plan.own and states_figures(turn.stated):
             # A message that gave figures is never answered with a bare refusal: the figures
             # are confirmed (and what is in play re-assessed), and the question's own point
             # is said to be missing from the knowledge base.
@@ -404,7 +432,7 @@ class ChatAssistant:
             body = answers.reply(reply)
             body = {**body, "answer": f"{_NOT_IN_KB}\n\n{body['answer']}"}
             return body, reply.act("facts"), reply.changes, None, []
-        return body, "refusal" if body["refused"] else "answer", [], None, suggestions
+        return None
 
 
 def _beyond_held_titles(intent: Intent, stated: dict[str, Any], state: DialogueState) -> Intent:

@@ -47,6 +47,46 @@ class _Figure:
     unit: str
 
 
+# A figure withdrawn without a replacement (「研发那个数先别算」).
+_WITHDRAW = re.compile(
+    r"先别算|先不算|别算了?|不算了|先不要算|先去掉|先删掉|先不计|不要算|作废|先撤回"
+)
+WITHDRAWN = "（先不计）"
+
+
+def withdrawn(text: str, as_of: dt.date, held: Mapping[str, Any]) -> list[str]:
+    """The held facts a message withdraws: those of the fields it names, of the years it
+    names (every year held when it names none).
+
+    >>> day = dt.date(2026, 12, 7)
+    >>> held = {"financials.2024.rd_expense": 90, "financials.2025.rd_expense": 65}
+    >>> withdrawn("研发那个2024年的数先别算，审计还没出", day, held)
+    ['financials.2024.rd_expense']
+    >>> withdrawn("研发2024年是90万", day, held)
+    []
+    """
+    from assistant.chat.fact_cues import years_in
+    from assistant.chat.figures import fields_named
+
+    cue = _WITHDRAW.search(text)
+    if not cue:
+        return []
+    named = text[: cue.start()]  # what is withdrawn is named before the cue
+    years = set(years_in(named, as_of))
+    out = []
+    for key in fields_named(named):
+        for path in held:
+            parts = path.split(".")
+            if path == key or (
+                len(parts) == 3
+                and parts[0] == "financials"
+                and parts[2] == key
+                and (not years or int(parts[1]) in years)
+            ):
+                out.append(path)
+    return list(dict.fromkeys(out))
+
+
 def resolve_corrections(
     text: str,
     as_of: dt.date,

@@ -173,6 +173,14 @@ class DialogueState:
             self.origin[path] = self.turn
         return changes
 
+    def withdraw(self, paths: list[str], marker: str) -> list[FactChange]:
+        """Drop facts the user withdrew; each change's new value is ``marker``."""
+        self.turn += 1
+        changes = [FactChange(p, self.facts.pop(p), marker) for p in paths if p in self.facts]
+        for path in paths:
+            self.origin.pop(path, None)
+        return changes
+
     def once(self, note: str) -> bool:
         """Whether a note is new to this session (and remember it): assumptions are said once."""
         if note in self.said:

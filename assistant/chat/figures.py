@@ -15,7 +15,10 @@ from assistant.chat.numbers import NUMBER, first_amount, first_count
 
 _MONEY = [
     (r"高新技术产品(?:（服务）|\(服务\)|和服务|服务)?收入|高新(?:产品)?收入", "hightech_revenue"),
-    (r"主营业务收入|主营收入|主营业务", "main_business_revenue"),
+    (
+        r"主营业务收入|主营收入|主营业务|主营(?=\s*[\d一二三四五六七八九两])",
+        "main_business_revenue",
+    ),
     (r"总收入|收入总额", "total_income"),
     (r"境内(?:的)?研发(?:费用|投入|支出)?", "rd_expense_domestic"),
     (
@@ -174,6 +177,13 @@ def _topic_only(clause: str) -> bool:
     """Whether a short clause only names what comes next (「营收的话大概」, 「去年研发」):
     not one that says the figure is unknown or asks for it (「收入这块不太清楚」)."""
     return len(clause) <= 12 and not re.search(r"不|没|清楚|知道|多少|几|吗|呢|[？?]", clause)
+
+
+def fields_named(text: str) -> list[str]:
+    """The fields a text names by keyword (money fields as their bare key, ``rd_expense``;
+    counts as their path, ``tech_staff``), whether or not a figure follows."""
+    found = [key for pattern, key in _COUNTS if re.search(pattern, text)]
+    return found + [key for pattern, key in _MONEY if re.search(pattern, text)]
 
 
 def _named_field(clause: str, year: int) -> str | None:

@@ -97,20 +97,24 @@ def chinese_integer(text: str) -> int | None:
 
     >>> chinese_integer("三千五百"), chinese_integer("十二"), chinese_integer("两")
     (3500, 12, 2)
-    >>> chinese_integer("一百零五")
-    105
+    >>> chinese_integer("一百零五"), chinese_integer("三百八"), chinese_integer("一千二")
+    (105, 380, 1200)
     >>> chinese_integer("abc") is None
     True
     """
     if not text or any(ch not in _DIGITS and ch not in _SMALL_UNITS for ch in text):
         return None
-    total, digit = 0, None
+    total, digit, unit = 0, None, 0
     for ch in text:
         if ch in _DIGITS:
             digit = _DIGITS[ch]
         else:
-            total += (1 if digit is None else digit) * _SMALL_UNITS[ch]
+            unit = _SMALL_UNITS[ch]
+            total += (1 if digit is None else digit) * unit
             digit = None
+    # Spoken numbers drop the last unit: 三百八 is 380 and 一千二 is 1200 (三百零八 is 308).
+    if digit and unit >= 100 and text[-2] != "零":
+        return total + digit * unit // 10
     return total + (digit or 0)
 
 
@@ -159,9 +163,9 @@ def amount_in_wan(number: str, unit: str | None, *, bare_is_wan: bool = True) ->
         return round(value * scale[unit], 4)
     if not bare_is_wan:
         return None
-    # A bare figure is read as 万元 (how owners usually speak of revenue); one in the
-    # millions can only be 元.
-    return round(value / 10000, 4) if value >= 1_000_000 else value
+    # A bare figure is read as 万元 (how owners usually speak of revenue); one of six
+    # digits or more can only be 元 (650000 万元 would be 65 亿 of R&D for an SME).
+    return round(value / 10000, 4) if value >= 100_000 else value
 
 
 def first_amount(text: str, *, bare_is_wan: bool = True) -> float | None:

@@ -53,9 +53,13 @@ class HeldOut:
     scope: dict[str, list[dict[str, Any]]]
     news: list[dict[str, Any]]
     news_dir: Path
-    dialogues: dict[str, list[Dialogue]] = field(default_factory=dict)
-    # The same dialogues per file of the half (batches written at different times).
+    # The dialogues of each half per file (batches written at different times).
     dialogue_batches: dict[str, list[list[Dialogue]]] = field(default_factory=dict)
+
+    @property
+    def dialogues(self) -> dict[str, list[Dialogue]]:
+        """Each half's dialogues, all batches in order."""
+        return {h: [d for b in batches for d in b] for h, batches in self.dialogue_batches.items()}
 
     def __len__(self) -> int:
         """Items in all halves (a set with none is malformed)."""
@@ -89,8 +93,7 @@ def load_held_out(folder: Path, news_dir: Path = NEWS_DIR) -> HeldOut:
     questions = news_dir / "questions.yaml"
     news = _yaml(questions) if questions.is_file() else []
     batches = {h: _dialogue_batches(folder / "dialogues", h) for h in HALVES}
-    dialogues = {h: [d for batch in batches[h] for d in batch] for h in HALVES}
-    return HeldOut(real, lead, scope, news, news_dir, dialogues, batches)
+    return HeldOut(real, lead, scope, news, news_dir, batches)
 
 
 def _dialogue_batches(folder: Path, half: str) -> list[list[Dialogue]]:
@@ -210,7 +213,7 @@ def run(chat: Any, sets: HeldOut, indexer: Any = None) -> tuple[dict[str, Any], 
         out[f"lead_{half}"] = _lead(asker, sets.lead[half], half)
         precision, recall = _scope(asker, sets.scope[half], half)
         out[f"scope_{half}_precision"], out[f"scope_{half}_recall"] = precision, recall
-        batches = sets.dialogue_batches.get(half) or [sets.dialogues.get(half) or []]
+        batches = sets.dialogue_batches.get(half, [])
         results = [_dialogues(asker, batch, half) for batch in batches if batch]
         if results:
             turns = [t for r in results for t in r[0]]

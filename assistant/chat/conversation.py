@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.answers import Answers, refusal
-from assistant.chat.corrections import WITHDRAWN, resolve_corrections, withdrawn
+from assistant.chat.corrections import resolve_corrections, withdrawn
 from assistant.chat.dialogue import (
     ANOTHER_COMPANY,
     DATE_KEYS,
@@ -31,7 +31,7 @@ from assistant.chat.dialogue import (
     question_clause,
     states_figures,
 )
-from assistant.chat.extract import extract_facts, four_digit_years
+from assistant.chat.extract import extract_facts
 from assistant.chat.fact_cues import CORRECTION
 from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import LeadScorer
@@ -276,23 +276,22 @@ class ChatAssistant:
             state=state,
         )
         # 「研发那个24年的数先别算」 withdraws a figure: it is dropped and the reply says so.
-        gone = withdrawn(four_digit_years(normalize(question), day), day, state.facts)
-        if gone:
+        changed = state.withdraw(withdrawn(normalize(question), day, state.facts))
+        if changed:
             plan = replace(plan, act="facts", own=True)
-            changed = state.withdraw(gone, WITHDRAWN)
-            changed += state.merge(extracted.facts, day) if extracted.facts else []
-        elif plan.own and extracted.facts:
-            changed = state.merge(extracted.facts, day)
+        if plan.own and extracted.facts:
+            changed += state.merge(extracted.facts, day)
         else:
-            changed, state.turn = [], state.turn + 1
+            state.turn += 1
         # 「那怎么办，今年还来得及吗」 names no program: when to apply is asked of the
         # conversation's program, whose calendar answers it.
+        when = asks_when_to_apply(to_simplified(question))
         programs = list(intent.programs) or (
             state.programs
             if intent.follow_up
             or plan.act in ("assessment", "facts", "condition")
             or kind in ("eligibility", "gaps")
-            or (plan.act == "answer" and asks_when_to_apply(to_simplified(question)))
+            or (plan.act == "answer" and when)
             else []
         )
         # 「那科技型中小企业呢？」 after 「高企证书有效期几年？」 asks the earlier question
@@ -302,7 +301,9 @@ class ChatAssistant:
             if intent.follow_up and intent.programs
             else ""
         )
-        turn = _Turn(question, day, state, extracted.facts, intent, kind, plan, changed, programs)
+        turn = _Turn(
+            question, day, state, extracted.facts, intent, kind, plan, changed, programs, when
+        )
         body, act, changes, hit, suggestions = self._respond(turn, topic)
         body = self._with_window(body, act, turn)
         grounded = _grounded(body)
@@ -350,9 +351,7 @@ class ChatAssistant:
         """「今年还能报吗」, 「什么时候能报」: where today stands against the program's
         application window opens the answer (the calendar's dates, not a passage's)."""
         programs = list(dict.fromkeys([*turn.programs, *body["programs"]]))
-        if act not in ("answer", "assessment") or len(programs) != 1:
-            return body
-        if not asks_when_to_apply(to_simplified(turn.question)):
+        if act not in ("answer", "assessment") or len(programs) != 1 or not turn.when_to_apply:
             return body
         line = window_line(self.knowledge, programs[0], turn.day)
         return {**body, "answer": f"{line}\n\n{body['answer']}"} if line else body
@@ -414,25 +413,25 @@ class ChatAssistant:
     def _instead_of_refusal(self, turn: _Turn) -> _Response | None:
         """What a turn the passages would refuse gets instead when it carries the
         user's own facts (None: the refusal stands)."""
-        state, day, programs, answers = turn.state, turn.day, turn.programs, self.answers
-        if state.facts and CORRECTION.search(turn.question):
-            # A correction the readers could not place (「不对 2.8%是前年的 去年是3.5% 说反
-            # 了」) is no question for the knowledge base: say what is held, so the user can
-            # restate it, instead of refusing.
-            reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
-            body = answers.reply(reply)
-            held = body["answer"].removeprefix("好的，已记下。")
-            body = {**body, "answer": f"{_UNPLACED}\n\n{held}"}
-            return body, reply.act("facts"), reply.changes, None, []
-        if turn.plan.own and states_figures(turn.stated):
-            # A message that gave figures is never answered with a bare refusal: the figures
-            # are confirmed (and what is in play re-assessed), and the question's own point
-            # is said to be missing from the knowledge base.
-            reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
-            body = answers.reply(reply)
-            body = {**body, "answer": f"{_NOT_IN_KB}\n\n{body['answer']}"}
-            return body, reply.act("facts"), reply.changes, None, []
-        return None
+        state = turn.state
+        # A correction the readers could not place (「不对 2.8%是前年的 去年是3.5% 说反了」)
+        # is no question for the knowledge base: say what is held, so the user can restate
+        # it. A message that gave figures is never answered with a bare refusal either: the
+        # figures are confirmed (and what is in play re-assessed), and the question's own
+        # point is said to be missing from the knowledge base.
+        unplaced = bool(state.facts and CORRECTION.search(turn.question))
+        if not unplaced and not (turn.plan.own and states_figures(turn.stated)):
+            return None
+        reply = facts_reply(
+            self.knowledge, state, turn.stated, turn.changed, turn.programs, turn.day
+        )
+        body = self.answers.reply(reply)
+        text = body["answer"]
+        if unplaced:
+            text = f"{_UNPLACED}\n\n{text.removeprefix('好的，已记下。')}"
+        else:
+            text = f"{_NOT_IN_KB}\n\n{text}"
+        return {**body, "answer": text}, reply.act("facts"), reply.changes, None, []
 
 
 def _beyond_held_titles(intent: Intent, stated: dict[str, Any], state: DialogueState) -> Intent:
@@ -458,6 +457,7 @@ class _Turn:
     plan: Plan
     changed: list[FactChange]
     programs: list[str]
+    when_to_apply: bool  # it asks when the company can apply (see windows.py)
 
 
 def _grounded(body: AnswerBody) -> GroundedAnswer:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.chat.fact_cues import CORRECTION, YEAR_TOKEN, year_of
+from assistant.chat.fact_cues import CORRECTION, YEAR_TOKEN, four_digit_years, year_of, years_in
 from assistant.chat.numbers import NUMBER, amount_in_wan, first_count, mask_quantity_words
 
 _AMOUNT = re.compile(rf"(?P<num>{NUMBER})\s*(?:多|余)?\s*(?P<unit>个亿|亿元|亿|千万|万元|万|元)")
@@ -51,7 +51,6 @@ class _Figure:
 _WITHDRAW = re.compile(
     r"先别算|先不算|别算了?|不算了|先不要算|先去掉|先删掉|先不计|不要算|作废|先撤回"
 )
-WITHDRAWN = "（先不计）"
 
 
 def withdrawn(text: str, as_of: dt.date, held: Mapping[str, Any]) -> list[str]:
@@ -60,18 +59,18 @@ def withdrawn(text: str, as_of: dt.date, held: Mapping[str, Any]) -> list[str]:
 
     >>> day = dt.date(2026, 12, 7)
     >>> held = {"financials.2024.rd_expense": 90, "financials.2025.rd_expense": 65}
-    >>> withdrawn("研发那个2024年的数先别算，审计还没出", day, held)
+    >>> withdrawn("研发那个24年的数先别算，审计还没出", day, held)
     ['financials.2024.rd_expense']
     >>> withdrawn("研发2024年是90万", day, held)
     []
     """
-    from assistant.chat.fact_cues import years_in
     from assistant.chat.figures import fields_named
 
     cue = _WITHDRAW.search(text)
     if not cue:
         return []
-    named = text[: cue.start()]  # what is withdrawn is named before the cue
+    # what is withdrawn is named before the cue (「研发那个24年的数」)
+    named = four_digit_years(text[: cue.start()], as_of)
     years = set(years_in(named, as_of))
     out = []
     for key in fields_named(named):

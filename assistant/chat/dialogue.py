@@ -48,6 +48,8 @@ def states_figures(facts: dict[str, Any]) -> bool:
 
 
 REGISTRATION_KEYS = ("registered_on", "registered_year", "registered_month")
+# How a withdrawn fact's new value reads in a reply (see ``DialogueState.withdraw``).
+WITHDRAWN = "（先不计）"
 
 _OWN = re.compile(
     r"我们|我司|本公司|我公司|我厂|咱们|咱公司|咱家|我单位|本单位|本企业|我企|我们家|俺们|我这边|我家公司"
@@ -173,13 +175,12 @@ class DialogueState:
             self.origin[path] = self.turn
         return changes
 
-    def withdraw(self, paths: list[str], marker: str) -> list[FactChange]:
-        """Drop facts the user withdrew; each change's new value is ``marker``."""
-        self.turn += 1
-        changes = [FactChange(p, self.facts.pop(p), marker) for p in paths if p in self.facts]
+    def withdraw(self, paths: list[str]) -> list[FactChange]:
+        """Drop facts the user withdrew (「研发那个数先别算」); their changes' new value is
+        :data:`WITHDRAWN`."""
         for path in paths:
             self.origin.pop(path, None)
-        return changes
+        return [FactChange(p, self.facts.pop(p), WITHDRAWN) for p in paths if p in self.facts]
 
     def once(self, note: str) -> bool:
         """Whether a note is new to this session (and remember it): assumptions are said once."""

@@ -24,7 +24,13 @@ import datetime as dt
 import re
 
 from assistant.chat.attributes import read_attributes
-from assistant.chat.fact_cues import CORRECTION, NOT_FACT, Extraction, year_of
+from assistant.chat.fact_cues import (
+    CORRECTION,
+    NOT_FACT,
+    Extraction,
+    four_digit_years,
+    year_of,
+)
 from assistant.chat.figures import clause_facts, respectively
 from assistant.chat.numbers import CN_NUM
 from assistant.core.text import normalize
@@ -94,38 +100,6 @@ def _dated(text: str, as_of: dt.date) -> str:
     """
     text = _RELATIVE_MONTH.sub(lambda m: f"{year_of(m.group(1), as_of, as_of.year)}年", text)
     return four_digit_years(text, as_of)
-
-
-# 「24年营收1600万」, 「研发24年500万、25年600万」, 「23-25年」: a two-digit year before a figure
-# or in a range (a duration is not: 「成立12年」, 「干了15年了」).
-_SHORT_RANGE = re.compile(r"(?<![\d.])(\d{2})\s*([-—~～至到、和])\s*(\d{2})\s*年")
-_SHORT_YEAR = re.compile(
-    r"(?<![\d.了满近有干超已快共])(\d{2})\s*年(?=\s*(?:的|底|末|度|全年)?\s*"
-    r"(?:[营收销研主净利资负成职员亏盈总数]|\d))"
-)
-
-
-def four_digit_years(text: str, as_of: dt.date) -> str:
-    """Two-digit fiscal years as four-digit ones, when they are among the last ten.
-
-    >>> day = dt.date(2026, 12, 7)
-    >>> four_digit_years("24年营收1600万，研发23-25年分别150、140、160万", day)
-    '2024年营收1600万，研发2023-2025年分别150、140、160万'
-    >>> four_digit_years("成立12年，干了25年了", day)
-    '成立12年，干了25年了'
-    """
-    recent = range(as_of.year - 2010, as_of.year - 1999)
-
-    def pair(m: re.Match[str]) -> str:
-        a, b = int(m.group(1)), int(m.group(3))
-        if a in recent and b in recent:
-            return f"20{m.group(1)}{m.group(2)}20{m.group(3)}年"
-        return m.group(0)
-
-    def one(m: re.Match[str]) -> str:
-        return f"20{m.group(1)}年" if int(m.group(1)) in recent else m.group(0)
-
-    return _SHORT_YEAR.sub(one, _SHORT_RANGE.sub(pair, text))
 
 
 def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> None:

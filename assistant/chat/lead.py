@@ -55,7 +55,7 @@ _SCAFFOLD = set(
     "的话 进去 算进 算进去 大概 左右 能拿 拿到 "
     # discourse and courtesy words a message carries whatever it asks
     "另外 此外 其中 其实 自己 非常 感谢 谢谢 麻烦 老师 您好 你好 打扰 冒昧 烦请 顺便 "
-    "部分 一部分 这部分 那部分 等到 听说 知道 那边 这边 为什么 为啥 "
+    "部分 等到 听说 知道 那边 这边 为什么 为啥 "
     # when, not what: a question's time words
     "去年 今年 明年 前年 后年 当年 年底 年初 一年 来得及 来不及 来得 赶得上 赶不上".split()
 )

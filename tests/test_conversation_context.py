@@ -618,3 +618,29 @@ def test_a_correction_that_cannot_be_placed_is_not_refused(chat):
     )
     assert not answer["refused"]
     assert answer["answer"].startswith("这句更正我没能对应到具体的数字")
+
+
+@pytest.mark.model
+def test_figures_typed_without_punctuation_are_assessed_not_searched(chat):
+    """Spaces for commas: the asking clause is the last one (「能评上吗」), so 「这几年」 in a
+    statement before it asks for no rule; no incident in three years answers last year's."""
+    answer = _talk(
+        chat,
+        "科技型中小企业 职工九十 科技人员二十 营收一千五百万 研发九十万 总资产两千万 "
+        "有三个实用新型 这几年没出过事故 不在失信名单 能评上吗",
+    )
+    assert answer["act"] == "assessment"
+    assert answer["assessment"]["verdict"] == "eligible"
+    assert answer["facts"]["employees"] == 90
+
+
+@pytest.mark.model
+def test_asking_what_stated_figures_score_scores_them(chat):
+    """「…，能打多少分」 after the company's figures asks for its score, not for the rule."""
+    answer = _talk(
+        chat,
+        "青岛的 科技型中小企业 职工80人 科技人员占比30% 营收三千万 研发占营收5% "
+        "有2件实用新型 能打多少分",
+    )
+    assert answer["act"] == "assessment"
+    assert answer["answer"].startswith("科技型中小企业评价得分：72–82 分")

@@ -69,6 +69,23 @@ def test_missing_fact_is_unknown_and_explicit_false_is_known():
     assert _status(test, {"compliance": {"bad_credit_3y": True}}) == "fail"
 
 
+@pytest.mark.parametrize(
+    ("compliance", "one_year", "three_years"),
+    [
+        ({"major_incident_last_3y": False}, "pass", "pass"),  # none in 3 years: none last year
+        ({"major_incident_last_3y": True}, "unknown", "fail"),  # it may have been earlier
+        ({"major_incident_last_year": True}, "fail", "fail"),  # last year is within 3 years
+        ({"major_incident_last_year": False}, "pass", "unknown"),
+    ],
+)
+def test_an_incident_answer_for_one_period_settles_the_nested_one(compliance, one_year, three_years):
+    profile = {"compliance": compliance}
+    last_year = {"fact": "compliance.major_incident_last_year", "op": "is_false"}
+    last_3y = {"fact": "compliance.major_incident_last_3y", "op": "is_false"}
+    assert _status(last_year, profile) == one_year
+    assert _status(last_3y, profile) == three_years
+
+
 def test_all_any_not_follow_four_valued_logic():
     known_pass = {"fact": "employees", "op": ">=", "value": 1}
     known_fail = {"fact": "employees", "op": ">=", "value": 1000}

@@ -15,6 +15,7 @@ import re
 
 from assistant.chat.fact_cues import CORRECTION, NEG, NOT_FACT, Extraction, years_in
 from assistant.chat.numbers import NUMBER, first_count, first_percent
+from assistant.core.text import clauses
 from assistant.core.vocabulary import Regions, TitlePattern, Vocabulary
 
 # A title followed by its award (「科技型中小企业今年刚入库」, 「小巨人已经评上了」).
@@ -138,16 +139,18 @@ def _flag(text: str, positive: str, negative: str) -> bool | None:
 
 def _booleans(text: str, out: Extraction) -> None:
     # 「还必须有质量管理体系认证吗」 asks about a requirement; it states nothing.
+    # Clauses typed with spaces for commas count as clauses (「近几年没出过事故 能评上吗」).
     text = "，".join(
-        c
-        for c in re.split(r"[，,。；;！!？?]", text)
+        c.rstrip("，,。；;！!？?")
+        for c in clauses(text)
         if not re.search(r"必须|要求|需要|须|是否|要不要|吗", c)
     )
     accident = r"(?:重大)?(?:安全|质量|环境)?(?:生产)?事故|环境违法|环保处罚"
     where = next((c for c in re.split(r"[，,。；;]", text) if re.search(accident, c)), "")
+    # 「近几年」, 「这几年」 speak of several years: read as the three-year period.
     incident_key = (
         "compliance.major_incident_last_3y"
-        if re.search(r"近?(?:三|(?<!\d)3)年", where)
+        if re.search(r"近?(?:三|(?<!\d)3)年|[近这]几年|这些年", where)
         else "compliance.major_incident_last_year"
     )
     flags = {
@@ -167,7 +170,7 @@ def _booleans(text: str, out: Extraction) -> None:
             r"(?:被)?列入(?:了)?(?:经营)?异常|(?:是|被列为)失信|失信被执行|"
             r"(?<!不)(?<!没)在(?:经营)?异常名录(?:里|中|内|上)",
             rf"{NEG}\s*(?:被)?(?:列入)?(?:经营异常|失信)|(?:经营异常|失信)(?:记录)?(?:都)?(?:没有|无)|"
-            r"不在(?:经营)?异常名录",
+            r"不在[^，。；;]{0,6}?(?:经营异常|异常名录|失信)",
         ),
         "compliance.bad_credit_3y": _flag(
             text,

@@ -34,7 +34,7 @@ from assistant.core.eligibility import VALUE_TEXT
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import Profile, validate_profile
 from assistant.core.results import Assessment, ConditionChange
-from assistant.core.text import to_simplified
+from assistant.core.text import clauses, to_simplified
 from assistant.errors import FieldError, InputError
 
 ACTS = ("facts", "assessment", "answer", "condition", "refusal", "clarify")
@@ -336,12 +336,15 @@ def _read(
     # 信息领域，注册在潍坊市，够高企的条件吗」); a sector word may only name a title
     # (「制造业单项冠军」), and a held title asks about a path.
     placed = substantive or "tech_field" in message_facts
+    # 「职工150人，…，能打多少分」 asks what these figures score: the asker's own.
+    scores = bool(_OWN_SCORE.search(focus)) and not asks_rule_of_a_figure(focus)
     own = not other and (
         bool(_OWN.search(simple))
         or not asks
         or bool(state.facts)
         or bool(_RELATIVE_YEAR.search(simple))
         or (placed and fits and not asks_rule)
+        or (placed and scores)
     )
     return _Reading(simple, focus, substantive, placed, asks, other, fits, asks_rule, own)
 
@@ -361,7 +364,12 @@ def _session_plan(
     if kind == "match" and not r.substantive and not state.facts:
         # 「我们这种情况能报点什么」 with nothing known yet: ask for the facts first.
         return Plan("clarify", True, programs)
-    if r.own and state.facts and _OWN_SCORE.search(r.focus) and not asks_rule_of_a_figure(r.focus):
+    if (
+        r.own
+        and (state.facts or r.substantive)
+        and _OWN_SCORE.search(r.focus)
+        and not asks_rule_of_a_figure(r.focus)
+    ):
         return Plan("assessment", True, programs)
     if r.own and not message_facts and _EARLIEST.search(r.focus) and _dated(state.facts):
         # The first day the company's own dates meet the conditions that wait on them.
@@ -395,18 +403,30 @@ def bare(text: str, programs: tuple[str, ...]) -> bool:
     return len(rest) <= 6 if programs else len(rest) <= 2
 
 
+# A question this short asks about the clause before it (「研发占比 够吗」).
+_SHORT_QUESTION = 3
+
+
 def question_clause(text: str) -> str:
     """The part of a message that asks (its last clause with a question cue, from the
     clause start): in 「注册时间是2011年3月16日，…，够科技型中小企业的条件吗？」 the figures
-    before it must not decide what kind of question it is.
+    before it must not decide what kind of question it is. A very short question keeps
+    the clause it asks about.
 
     >>> question_clause("我司注册时间是2011年3月16日，职工93名，够科技型中小企业的条件吗？")
     '够科技型中小企业的条件吗？'
+    >>> question_clause("职工一百二 近几年没出过事故 能评上吗")
+    '能评上吗'
+    >>> question_clause("去年研发占比4.6% 够吗")
+    '去年研发占比4.6% 够吗'
     """
-    clauses = [c for c in re.split(r"(?<=[，,。；;！!？?\n])", text) if c.strip()]
-    for clause in reversed(clauses):
-        if _QUESTION.search(clause):
-            return clause
+    parts = clauses(text)
+    for index in range(len(parts) - 1, -1, -1):
+        if _QUESTION.search(parts[index]):
+            short = len(re.sub(r"[^\u4e00-\u9fff]", "", parts[index])) <= _SHORT_QUESTION
+            if short and index and not re.search(r"[，,。；;！!？?\n]$", parts[index - 1]):
+                return f"{parts[index - 1]} {parts[index]}"
+            return parts[index]
     return text
 
 
@@ -429,14 +449,33 @@ def asking_part(text: str) -> str:
     '想报好品山东'
     >>> asking_part("关于科技人员，需要学历吗？")
     '关于科技人员，需要学历吗？'
+    >>> asking_part("烟台 做海洋生物提取的 高企证书拿到以后管几年？")
+    '高企证书拿到以后管几年？'
     """
-    clauses = [c for c in re.split(r"(?<=[，,。；;！!？?\n])", text) if c.strip()]
-    asking = [i for i, c in enumerate(clauses) if _QUESTION.search(c) or _WANTS.search(c)]
+    parts = clauses(text)
+    asking = [i for i, c in enumerate(parts) if _QUESTION.search(c) or _WANTS.search(c)]
     if not asking:
         return text
     last = asking[-1]
-    kept = [c for i, c in enumerate(clauses) if i in asking or (i < last and not _OWN.search(c))]
+    kept = [
+        c
+        for i, c in enumerate(parts)
+        if i in asking or (i < last and not _OWN.search(c) and not _typed_scene(c))
+    ]
     return "".join(kept)
+
+
+def _typed_scene(clause: str) -> bool:
+    """Whether a clause typed without punctuation only sets the scene: a place or a word
+    or two (「烟台」), what the company does (「做海洋生物提取的」) or one of its figures.
+    A clause that ends in punctuation is left to the other tests (「关于科技人员，」)."""
+    if re.search(r"[，,。；;！!？?\n]$", clause):
+        return False
+    return (
+        len(clause) <= _SHORT_QUESTION
+        or clause.endswith("的")
+        or bool(re.search(r"\d|[一二三四五六七八九十两百千]+[万亿人个项件名]", clause))
+    )
 
 
 def asks_rule_of_a_figure(focus: str) -> bool:

@@ -174,8 +174,17 @@ class Facts:
         exactly (a float as the decimal it was written as)."""
         value = self.read(path)
         if value is MISSING:
-            return _unknown(path)
+            return self._implied(path)
         return FactValue(exact(value), used=(path,))
+
+    def _implied(self, path: str) -> FactValue:
+        """A missing yes/no fact another period's answer settles (none in three years:
+        none last year), else unknown."""
+        if path in _IMPLIED:
+            other, when, note = _IMPLIED[path]
+            if self.read(other) is when:
+                return FactValue(when, used=(other,), notes=(note,))
+        return _unknown(path)
 
     def amount(self, path: str) -> Ratio | None:
         """A non-yearly figure as an exact amount, or None when absent or not a number."""
@@ -211,6 +220,22 @@ class Facts:
 
 Derive = Callable[[Facts], FactValue]
 DERIVED: dict[str, Derive] = {}
+
+# Yes/no facts over nested periods: the last year lies within the last three, so 「近三年
+# 没有重大事故」 answers the one-year question and an incident last year the three-year one.
+# path: (the other period's path, the value that settles this one, note)
+_IMPLIED: dict[str, tuple[str, bool, str]] = {
+    "compliance.major_incident_last_year": (
+        "compliance.major_incident_last_3y",
+        False,
+        "按近三年未发生重大事故推定",
+    ),
+    "compliance.major_incident_last_3y": (
+        "compliance.major_incident_last_year",
+        True,
+        "近一年发生过重大事故，近三年亦然",
+    ),
+}
 DERIVED_DOCS: dict[str, str] = {}
 
 

@@ -114,3 +114,20 @@ def is_traditional(text: str, threshold: float = 0.08) -> bool:
     False
     """
     return traditional_ratio(text) >= threshold
+
+
+# Messages typed without punctuation separate their statements with spaces (「烟台 做海洋
+# 生物提取的 高企证书拿到以后管几年？」): a space between Chinese words, or after a figure,
+# ends a clause as a comma does.
+_CLAUSE_END = re.compile(
+    r"(?<=[，,。；;！!？?\n])|(?<=[\u4e00-\u9fff\d%％])\s+(?=[\u4e00-\u9fff])"
+)
+
+
+def clauses(text: str) -> list[str]:
+    """The message's clauses, each with its closing punctuation.
+
+    >>> clauses("烟台 做海洋生物提取的 高企证书管几年？好的，谢谢")
+    ['烟台', '做海洋生物提取的', '高企证书管几年？', '好的，', '谢谢']
+    """
+    return [c for c in _CLAUSE_END.split(text) if c and c.strip()]

@@ -78,7 +78,9 @@ def test_missing_fact_is_unknown_and_explicit_false_is_known():
         ({"major_incident_last_year": False}, "pass", "unknown"),
     ],
 )
-def test_an_incident_answer_for_one_period_settles_the_nested_one(compliance, one_year, three_years):
+def test_an_incident_answer_for_one_period_settles_the_nested_one(
+    compliance, one_year, three_years
+):
     profile = {"compliance": compliance}
     last_year = {"fact": "compliance.major_incident_last_year", "op": "is_false"}
     last_3y = {"fact": "compliance.major_incident_last_3y", "op": "is_false"}

@@ -119,9 +119,7 @@ def is_traditional(text: str, threshold: float = 0.08) -> bool:
 # Messages typed without punctuation separate their statements with spaces (「烟台 做海洋
 # 生物提取的 高企证书拿到以后管几年？」): a space between Chinese words, or after a figure,
 # ends a clause as a comma does.
-_CLAUSE_END = re.compile(
-    r"(?<=[，,。；;！!？?\n])|(?<=[\u4e00-\u9fff\d%％])\s+(?=[\u4e00-\u9fff])"
-)
+_CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?\n])|(?<=[\u4e00-\u9fff\d%％])\s+(?=[\u4e00-\u9fff])")
 
 
 def clauses(text: str) -> list[str]:

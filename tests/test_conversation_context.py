@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 
+from assistant.chat.dialogue import DialogueState
 from assistant.chat.extract import extract_facts
 from assistant.chat.intent import IntentDetector
 from assistant.config import PROJECT_ROOT, Settings
@@ -462,7 +463,8 @@ def test_how_a_rule_treats_a_thing_is_answered_not_assessed_in_a_session_with_fa
     )
     assert answer["act"] == "answer", answer["answer"][:200]
     assert "一次" in answer["answer"]
-    assert answer["facts"]["ip"].get("software_copyrights") is None
+    # none, as the first message said: the question's 「一个软著」 is not the company's
+    assert answer["facts"]["ip"]["software_copyrights"] == 0
 
 
 @pytest.mark.model
@@ -644,3 +646,37 @@ def test_asking_what_stated_figures_score_scores_them(chat):
     )
     assert answer["act"] == "assessment"
     assert answer["answer"].startswith("科技型中小企业评价得分：72–82 分")
+
+
+@pytest.mark.model
+def test_a_prerequisite_title_said_not_to_be_held_decides_the_verdict(chat):
+    answer = _talk(
+        chat,
+        "我们是济南的食品企业，在济南经营10年了，有自有商标，还不是高端品牌培育企业，想报泉城好品",
+    )
+    assert answer["act"] == "assessment"
+    assert answer["assessment"]["verdict"] == "not_eligible"
+    assert "已获得的资质 无" in answer["answer"]
+
+
+@pytest.mark.model
+def test_two_loss_years_in_a_row_fail_whatever_the_other_years_hold(chat):
+    answer = _talk(chat, "潍坊的机械厂，成立20年，前年和去年都亏损了，想报好品山东")
+    assert answer["assessment"]["verdict"] == "not_eligible"
+    assert "近五年最长连续亏损年数 至少 2年" in answer["answer"]
+
+
+def test_titles_held_add_up_and_leave_only_when_denied():
+    state = DialogueState()
+    state.merge({"qualifications": ["tech_sme"]}, DAY)
+    state.merge({"qualifications": ["hnte"]}, DAY)
+    assert state.facts["qualifications"] == ["tech_sme", "hnte"]
+    state.merge({"qualifications": []}, DAY, lacking=["hnte"])
+    assert state.facts["qualifications"] == ["tech_sme"]
+
+
+@pytest.mark.model
+def test_a_rough_age_does_not_replace_a_registration_date_held(chat):
+    answer = _talk(chat, "我们2025年3月5日成立的", "我们才成立一年 近三年研发费用比例怎么算")
+    assert answer["facts"]["registered_on"] == "2025-03-05"
+    assert answer["act"] == "answer"

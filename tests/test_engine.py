@@ -88,6 +88,16 @@ def test_an_incident_answer_for_one_period_settles_the_nested_one(
     assert _status(last_3y, profile) == three_years
 
 
+def test_known_loss_years_in_a_row_fail_a_cap_whatever_the_missing_years_hold():
+    test = {"fact": "max_consecutive_loss_years_5y", "op": "<", "value": 2}
+    two = {"financials": {"2024": {"loss": True}, "2025": {"net_profit": -30}}}
+    apart = {"financials": {"2023": {"loss": True}, "2025": {"loss": True}}}
+    assert _status(test, two) == "fail"
+    assert _status(test, apart) == "unknown"  # 2024 (and 2021–2022) may join them
+    none = {"financials": {str(y): {"loss": False} for y in range(2021, 2026)}}
+    assert _status(test, none) == "pass"
+
+
 def test_all_any_not_follow_four_valued_logic():
     known_pass = {"fact": "employees", "op": ">=", "value": 1}
     known_fail = {"fact": "employees", "op": ">=", "value": 1000}

@@ -14,7 +14,7 @@ import datetime as dt
 import re
 
 from assistant.chat.fact_cues import CORRECTION, NEG, NOT_FACT, Extraction, years_in
-from assistant.chat.numbers import NUMBER, first_count, first_percent
+from assistant.chat.numbers import NUMBER, first_amount, first_count, first_percent
 from assistant.core.text import clauses
 from assistant.core.vocabulary import Regions, TitlePattern, Vocabulary
 
@@ -23,6 +23,20 @@ _HELD_AFTER = (
     r"\s*(?:企业)?(?:今年|去年|前年)?(?:(?:刚|已经|已|早就)(?:入库|入选|认定|评上|拿到|获批)|"
     r"(?:入库|入选|评上|拿到|获批)了)"
 )
+_NOT_HELD_AFTER = (
+    r"\s*(?:企业)?(?:资质|证书)?(?:还|也|都)?(?:没|未)(?:有)?(?:评上|拿到|入选|认定|入库|获批|申请)"
+)
+# 「不是高端品牌培育企业」 names no level: it denies both the province's and the city's.
+_LEVELS = {
+    "high_end_brand_city": ("high_end_brand_city", "high_end_brand_province"),
+    "high_end_brand_province": ("high_end_brand_city", "high_end_brand_province"),
+}
+
+
+def _unlevelled(match: re.Match[str]) -> bool:
+    return not re.search(r"省|市", match.group(0))
+
+
 _HOLD = (
     r"(?:已经?是|是|也是|属于|已(?:被)?认定为?|认定为|评上了?|入选了?|取得了?|拿到了?"
     r"|获得了?|已入库|入库了?)"
@@ -32,9 +46,11 @@ _HOLD = (
 def read_attributes(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> None:
     """Every attribute the message states, in an order where later readers see earlier facts
     (the years in the city yield to a stated move date)."""
-    _registration(text, out)
+    _registration(text, as_of, out)
     _titles(text, words.titles, out)
     _booleans(text, out)
+    _no_ip(text, out)
+    _loss_years(text, as_of, out)
     _region(text, words.regions, out)
     _sector(text, words.tech_fields.names, out)
     _institution_and_award(text, as_of, out)
@@ -50,7 +66,7 @@ _LINK = r"(?:的)?(?:时间|日期)?(?:是|为|于|在)?"
 _REG = r"(?:成立|注册|营业执照上?(?:写的|显示的?|登记的|印的)?)"
 
 
-def _registration(text: str, out: Extraction) -> None:
+def _registration(text: str, as_of: dt.date, out: Extraction) -> None:
     date = r"(20\d\d|19\d\d)\s*(?:年|-|\.|/)\s*(\d{1,2})\s*(?:月|-|\.|/)\s*(\d{1,2})\s*[日号]?"
     moved = re.search(rf"{date}[^，。]{{0,6}}(?:搬到|迁到|迁入|搬来|落户)", text)
     if moved:
@@ -90,16 +106,24 @@ def _registration(text: str, out: Extraction) -> None:
             later = re.findall(r"(?:是|应该是)\s*(20\d\d|19\d\d)\s*年", text)
             year = int(later[-1]) if later else year
         out.facts["registered_year"] = year
+        return
+    # 「成立12年」, 「注册了5年多」: as many full years before today (as 「在济南干了8年」).
+    age = re.search(rf"(?:成立|注册)(?:了|有)?\s*({NUMBER})\s*(?:多|来)?\s*(?:个)?年", text)
+    years_old = first_count(age.group(1)) if age else None
+    if years_old is not None and 0 < years_old < 100 and not NOT_FACT.search(text):
+        with contextlib.suppress(ValueError):
+            out.facts["registered_on"] = as_of.replace(year=as_of.year - years_old).isoformat()
+            out.rough.append("registered_on")
 
 
 def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> None:
     if re.search(r"(?:什么|任何)资质都(?:还)?没有|没有任何资质|还没有(?:任何)?资质", text):
         out.facts["qualifications"] = []
+        out.lacking.extend(dict.fromkeys(t.title for t in titles))
         return
     held: list[str] = []
-    known = False  # a negated title (「还不是高端品牌培育企业」) tells the list is known
-    # Spaces between Chinese words part clauses too (「已经入选好品山东了 还要报吗」).
-    for clause in re.split(r"[，,。；;！!？?\n]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", text):
+    lacking: list[str] = []
+    for clause in clauses(text):
         if NOT_FACT.search(clause) or re.search(
             r"能不能|可以吗|能否|吗|呢|怎么|如何|啥|什么|多少|哪", clause
         ):
@@ -111,22 +135,92 @@ def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> Non
                 continue
             before = masked[max(0, match.start() - 8) : match.start()]
             after = masked[match.end() : match.end() + 8]
-            if (re.search(_HOLD, before) and not re.search(NEG, before)) or re.match(
-                _HELD_AFTER, after
-            ):
+            if re.search(rf"{NEG}[^，。]{{0,3}}$", before) or re.match(_NOT_HELD_AFTER, after):
+                lacking.extend(
+                    _LEVELS.get(title.title, (title.title,))
+                    if _unlevelled(match)
+                    else [title.title]
+                )
+            elif re.search(_HOLD, before) or re.match(_HELD_AFTER, after):
                 held.append(title.title)
             masked = (
                 masked[: match.start()]
                 + "　" * (match.end() - match.start())
                 + masked[match.end() :]
             )
-    if held or known:
+    if held or lacking:
+        # A negated title tells the list is known: none held unless said
         out.facts["qualifications"] = list(dict.fromkeys(held))
+        out.lacking.extend(dict.fromkeys(t for t in lacking if t not in held))
     if re.search(
         r"没(?:有)?(?:拿过|拿到过|融过|做过)?(?:任何)?(?:股权)?(?:融资|投资)|没融过资", text
     ):
         out.facts.setdefault("equity_financing_2y", 0)
         out.facts.setdefault("equity_financing_3y", 0)
+
+
+# What a denial of IP covers (「没有任何专利软著」): trademarks are not counted as IP here.
+_IP_WORDS = {
+    "知识产权": (
+        "invention_patents",
+        "utility_models",
+        "design_patents",
+        "software_copyrights",
+        "ic_layouts",
+        "plant_varieties",
+        "new_drugs",
+    ),
+    "专利": ("invention_patents", "utility_models", "design_patents"),
+    "软著": ("software_copyrights",),
+    "软件著作权": ("software_copyrights",),
+    "著作权": ("software_copyrights",),
+}
+_IP_GROUP = r"(?:知识产权|专利|软件著作权|软著|著作权|[、和与及跟或])+"
+_NO_IP = re.compile(
+    rf"{NEG}\s*(?:任何|什么|啥)?(?:的)?({_IP_GROUP})(?![\u4e00-\u9fff]*(?:吗|么))"
+    rf"|一[个件项]({_IP_GROUP})(?:都|也)没有?"
+    rf"|({_IP_GROUP})(?:一[个件项])?(?:都|也|全)(?:没有|没|无)"
+)
+
+
+def _no_ip(text: str, out: Extraction) -> None:
+    """Kinds of IP the company says it has none of, as zero counts (a count said in the
+    same message wins: the clause readers come after)."""
+    for clause in clauses(text):
+        if NOT_FACT.search(clause) or re.search(r"吗|能不能|是否|要不要", clause):
+            continue
+        for match in _NO_IP.finditer(clause):
+            group = next(g for g in match.groups() if g)
+            for word, kinds in _IP_WORDS.items():
+                if word in group and not (word == "著作权" and "软件著作权" in group):
+                    for kind in kinds:
+                        out.facts.setdefault(f"ip.{kind}", 0)
+
+
+_LOSS = re.compile(r"亏损|亏了|亏本|赔钱|赔了|净利润为负|利润为负")
+_NO_LOSS = re.compile(
+    r"(?:没有|没|未|无|不曾)(?:出现|发生)?过?(?:任何)?(?:连续)?(?:亏损|亏过|亏本)|都(?:是)?盈利|一直(?:都)?盈利|年年盈利"
+)
+_RECENT = re.compile(r"(?:近|最近|这)\s*([两二三五2-5几])\s*(?:个)?(?:会计)?年")
+
+
+def _loss_years(text: str, as_of: dt.date, out: Extraction) -> None:
+    """Loss or profit years said without the amount (「2023年和2024年连续亏损了」,
+    「近五年没亏过」) as yearly ``loss`` flags; a net profit given decides its year."""
+    for clause in clauses(text):
+        if NOT_FACT.search(clause) or re.search(r"吗|能不能|是否|要求|如果", clause):
+            continue
+        loss = not _NO_LOSS.search(clause) and bool(_LOSS.search(clause))
+        if not (loss or _NO_LOSS.search(clause)) or first_amount(clause) is not None:
+            continue
+        years = years_in(clause, as_of)
+        recent = _RECENT.search(clause)
+        if not years and recent:
+            count = {"两": 2, "二": 2, "三": 3, "五": 5, "几": 3}.get(recent.group(1))
+            count = count or int(recent.group(1))
+            years = list(range(as_of.year - count, as_of.year))
+        for year in years:
+            out.facts.setdefault(f"financials.{year}.loss", loss)
 
 
 def _flag(text: str, positive: str, negative: str) -> bool | None:
@@ -179,7 +273,7 @@ def _booleans(text: str, out: Extraction) -> None:
         ),
         "has_own_trademark": _flag(
             text,
-            r"有(?:自己的|自主的?)(?:品牌)?商标|自主品牌|有自己的品牌",
+            r"有(?:自己的|自主的?|自有的?)(?:注册)?(?:品牌)?商标|自主品牌|自有品牌|有自己的品牌",
             rf"{NEG}\s*(?:自己的|自主)?(?:品牌)?商标|商标[^，。]{{0,6}}(?:别人|他人)[^，。]{{0,4}}授权|授权使用",
         ),
         "quality_management_certified": _flag(
@@ -355,6 +449,7 @@ def _operating_years(text: str, as_of: dt.date, out: Extraction) -> None:
                 out.facts["operating_in_city_since"] = as_of.replace(
                     year=as_of.year - years
                 ).isoformat()
+                out.rough.append("operating_in_city_since")
 
 
 def _market(text: str, out: Extraction) -> None:

@@ -237,6 +237,7 @@ class ChatAssistant:
         # English terms mixed in (R&D, revenue, 5000w) are read as the Chinese ones.
         question = in_chinese(question)
         extracted = extract_facts(question, day, self.knowledge.vocabulary)
+        extracted.facts = state.without_rough(extracted.facts, extracted.rough)
         # 「另一家客户：职工520人…」: the earlier company's facts are not this one's.
         switched = bool(state.facts and extracted.facts and ANOTHER_COMPANY.search(question))
         if switched:
@@ -280,7 +281,7 @@ class ChatAssistant:
         if changed:
             plan = replace(plan, act="facts", own=True)
         if plan.own and extracted.facts:
-            changed += state.merge(extracted.facts, day)
+            changed += state.merge(extracted.facts, day, extracted.lacking)
         else:
             state.turn += 1
         # 「那怎么办，今年还来得及吗」 names no program: when to apply is asked of the

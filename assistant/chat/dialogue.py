@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,14 +160,26 @@ class DialogueState:
             "said": self.said[-20:],
         }
 
-    def merge(self, new: dict[str, Any], as_of: dt.date) -> list[FactChange]:
-        """Add a turn's facts; a later value replaces an earlier one. Returns what changed
-        (only fields that held a different value before)."""
+    def merge(
+        self, new: dict[str, Any], as_of: dt.date, lacking: Iterable[str] = ()
+    ) -> list[FactChange]:
+        """Add a turn's facts; a later value replaces an earlier one, except that titles
+        held add up (「我们是科技型中小企业」, later 「也是高企」) and leave only when said
+        not to be held (``lacking``). Returns what changed (only fields that held a
+        different value before)."""
         self.turn += 1
         changes: list[FactChange] = []
         for path in _superseded(new, self.facts, as_of):
             changes.append(FactChange(path, self.facts.pop(path), None))
             self.origin.pop(path, None)
+        held = self.facts.get("qualifications")
+        if isinstance(held, list) and ("qualifications" in new or lacking):
+            kept = [q for q in held if q not in lacking]
+            new = {
+                **new,
+                "qualifications": kept
+                + [q for q in new.get("qualifications", []) if q not in kept],
+            }
         for path, value in new.items():
             old = self.facts.get(path, _ABSENT)
             if old is not _ABSENT and old != value:
@@ -174,6 +187,16 @@ class DialogueState:
             self.facts[path] = value
             self.origin[path] = self.turn
         return changes
+
+    def without_rough(self, new: dict[str, Any], rough: Iterable[str]) -> dict[str, Any]:
+        """A turn's facts less the rough ones this session already holds more precisely
+        (「才成立一年」 after the registration date was given)."""
+        family = dict.fromkeys(REGISTRATION_KEYS, REGISTRATION_KEYS)
+        return {
+            k: v
+            for k, v in new.items()
+            if k not in rough or not any(h in self.facts for h in family.get(k, (k,)))
+        }
 
     def withdraw(self, paths: list[str]) -> list[FactChange]:
         """Drop facts the user withdrew (「研发那个数先别算」); their changes' new value is

@@ -45,6 +45,11 @@ class Extraction:
 
     facts: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Titles the text says the company does not hold (「我们不是高端品牌培育企业」).
+    lacking: list[str] = field(default_factory=list)
+    # Facts read from a rough statement (「成立12年」, 「在济南干了8年」): they do not
+    # replace the same fact held from a precise one (a date said earlier).
+    rough: list[str] = field(default_factory=list)
 
 
 def year_of(clause: str, as_of: dt.date, current: int) -> int:

@@ -201,7 +201,7 @@ class Evaluator:
                 out.missing += band_fact.missing
                 return out
         if not fact.known:
-            if _below_limit(test, fact, threshold):
+            if _below_limit(test, fact, threshold) or _above_limit(test, fact, threshold):
                 return self._failed_by_bound(out, test, fact, threshold)
             out.missing += list(fact.missing)
             return out
@@ -217,13 +217,22 @@ class Evaluator:
     def _failed_by_bound(
         self, out: Outcome, test: Compare, fact: FactValue, threshold: Any
     ) -> Outcome:
-        """A known year already breaks a 「每年都须」 limit: no missing year changes it."""
+        """Known years already break the limit: no missing year changes it (a year under a
+        「每年都须」 floor; two loss years in a row under a cap of fewer than two)."""
         out.status = "fail"
         out.used += fact.used
         if self.explain:
             label = DERIVED_DOCS.get(test.fact) or self.label(test.fact)
-            shown = _show_against(fact.at_most, test, threshold, "fail")
-            out.actual.append(f"{label} 至多 {shown}（已知的年份已低于要求，其余年份不改变结果）")
+            if fact.at_least is not None and _above_limit(test, fact, threshold):
+                shown = _show_against(fact.at_least, test, threshold, "fail")
+                out.actual.append(
+                    f"{label} 至少 {shown}（已知的年份已超出要求，其余年份不改变结果）"
+                )
+            else:
+                shown = _show_against(fact.at_most, test, threshold, "fail")
+                out.actual.append(
+                    f"{label} 至多 {shown}（已知的年份已低于要求，其余年份不改变结果）"
+                )
         if fact.detail:
             out.details.append(fact.detail)
         return out
@@ -437,7 +446,7 @@ def _show(value: Any, unit: str) -> str:
     if is_number(value) and not isinstance(value, int):
         return f"{fixed(value, strip=True)}{unit}"
     if isinstance(value, list | tuple):
-        return "、".join(VALUE_TEXT.get(str(v), str(v)) for v in value)
+        return "、".join(VALUE_TEXT.get(str(v), str(v)) for v in value) or "无"
     return f"{VALUE_TEXT.get(str(value), value)}{unit}"
 
 
@@ -448,6 +457,16 @@ def _below_limit(test: Compare, fact: FactValue, threshold: Any) -> bool:
         and test.op in (">=", ">")
         and is_number(threshold)
         and not _apply(test.op, fact.at_most, threshold)
+    )
+
+
+def _above_limit(test: Compare, fact: FactValue, threshold: Any) -> bool:
+    """Whether an unknown maximum's bound already fails an upper limit (≤ or <)."""
+    return (
+        fact.at_least is not None
+        and test.op in ("<=", "<")
+        and is_number(threshold)
+        and not _apply(test.op, fact.at_least, threshold)
     )
 
 

@@ -40,6 +40,8 @@ class FactValue:
         detail: Display string of the computation, e.g. 「670 ÷ 12300 = 5.45%」.
         at_most: For an unknown minimum over years, the smallest of the years known: the
             value cannot exceed it, so a lower limit it is below already fails.
+        at_least: For an unknown maximum over years, what the years known already reach:
+            an upper limit it is over already fails.
     """
 
     value: Any
@@ -49,6 +51,7 @@ class FactValue:
     notes: tuple[str, ...] = ()
     detail: str = ""
     at_most: Any = None
+    at_least: Any = None
 
 
 _EVERYTHING = ""
@@ -658,16 +661,34 @@ def _rd_avg_last_2y(f: Facts) -> FactValue:
 
 @derived("max_consecutive_loss_years_5y", "近五年最长连续亏损年数")
 def _losses(f: Facts) -> FactValue:
-    """Longest run of loss-making years among the last five (好品山东 base condition 3)."""
-    parts = [f.year_field(y, "net_profit") for y in range(f.last_year - 4, f.last_year + 1)]
-    missing = [m for p in parts for m in p.missing]
-    if missing:
-        return _unknown(*missing)
+    """Longest run of loss-making years among the last five (好品山东 base condition 3).
+    A year is a loss by its net profit, or by its ``loss`` flag when the amount was not
+    given (「2023年和2024年连续亏损了」). With years unknown, the runs among the known
+    ones are a lower bound: two loss years in a row already fail a cap of fewer than two."""
+    losses: list[bool | None] = []
+    used: list[str] = []
+    missing: list[str] = []
+    for year in range(f.last_year - 4, f.last_year + 1):
+        profit = f.year_field(year, "net_profit")
+        flag = f.read(f"financials.{year}.loss")
+        if profit.known:
+            losses.append(profit.value < 0)
+            used += profit.used
+        elif isinstance(flag, bool):
+            losses.append(flag)
+            used.append(f"financials.{year}.loss")
+        else:
+            losses.append(None)
+            missing += profit.missing
     run = best = 0
-    for p in parts:
-        run = run + 1 if p.value < 0 else 0
+    for loss in losses:
+        run = run + 1 if loss else 0
         best = max(best, run)
-    return FactValue(best, used=tuple(u for p in parts for u in p.used))
+    if missing:
+        return FactValue(
+            None, known=False, missing=tuple(missing), used=tuple(used), at_least=best or None
+        )
+    return FactValue(best, used=tuple(used))
 
 
 @derived("st_award_age_years", "科技奖励距今年数")

@@ -264,6 +264,10 @@ class _Checker:
             for key, value in figures.items():
                 if key in YEAR_FIELDS:
                     self.wan(f"financials.{year}.{key}", value, signed=key in _SIGNED)
+            # 「那年亏损了」 without the amount: a loss year (the net profit decides when given).
+            loss = figures.get("loss")
+            if loss is not None and not isinstance(loss, bool):
+                self.fail(f"financials.{year}.loss", f"须为 true 或 false（现为 {loss!r}）")
 
     def market(self, market: Any) -> None:
         if market is None:

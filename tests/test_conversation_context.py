@@ -680,3 +680,22 @@ def test_a_rough_age_does_not_replace_a_registration_date_held(chat):
     answer = _talk(chat, "我们2025年3月5日成立的", "我们才成立一年 近三年研发费用比例怎么算")
     assert answer["facts"]["registered_on"] == "2025-03-05"
     assert answer["act"] == "answer"
+
+
+@pytest.mark.model
+def test_a_yes_no_question_the_engine_decides_opens_with_the_answering_word(chat):
+    no = _talk(chat, "我们公司专利软著都没有，能报高企吗？")
+    assert no["answer"].startswith("不能。按您提供的信息，目前**不符合**")
+    open_question = _talk(chat, "我们公司专利软著都没有，帮我看看高企的条件")
+    assert not open_question["answer"].startswith(("不能", "能。"))
+
+
+@pytest.mark.model
+def test_a_question_on_words_the_knowledge_base_never_uses_reruns_no_assessment(chat):
+    answer = _talk(
+        chat,
+        "科技型中小企业 职工90人 营收1500万 研发90万 能评吗",
+        "顺便问下 最近黄金行情如何 值得入手吗",
+    )
+    assert answer["refused"]
+    assert answer["act"] == "refusal"

@@ -395,7 +395,9 @@ _RATIOS = [
     ),
     (r"(?:资产)?负债率", "debt_ratio_last_year"),
     (
-        r"主营(?:业务)?(?:收入)?(?:占(?:营收|营业收入|收入)(?:的)?(?:比例|比重)?|占比)",
+        # 「主营业务收入占85%」: a share said with no whole is of the revenue
+        r"主营(?:业务)?(?:收入)?(?:占(?:营收|营业收入|收入)(?:的)?(?:比例|比重)?|占比|"
+        r"占(?=\s*(?:\d|百分之)))",
         "main_business_share",
     ),
     (r"主营(?:业务)?(?:收入)?增长(?:率)?", "main_business_growth_last_year"),

@@ -31,7 +31,7 @@ from assistant.chat.dialogue import (
     question_clause,
     states_figures,
 )
-from assistant.chat.extract import extract_facts
+from assistant.chat.extract import Extraction, extract_facts
 from assistant.chat.fact_cues import CORRECTION
 from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import LeadScorer
@@ -78,6 +78,9 @@ _UNPLACED = (
 )
 # Said after a turn that moved on to another company (see ``ANOTHER_COMPANY``).
 _SWITCHED = "（已按另一家企业重新记录：之前那家企业的信息不再用于这次判断。）"
+# Above this share of a question's focus weight on words the knowledge base never uses,
+# no passage can be evidence for what it asks.
+_UNSEEN_SHARE = 0.5
 
 
 class ChatAssistant:
@@ -248,34 +251,7 @@ class ChatAssistant:
                 normalize(question), day, state.facts, state.origin, extracted.facts
             )
         )
-        substantive = states_figures(extracted.facts)
-        # Facts the session holds make a question about fit only when it asks about fit
-        # (「证书编号会变吗」 in a session with figures is a policy question).
-        has_fit = asks_fit(question)
-        intent = self.intents.detect(
-            question,
-            has_facts=substantive or bool(state.facts and has_fit),
-            previous_kind=str(state.extra.get("kind", "")),
-            in_topic=bool(state.programs),
-        )
-        intent = _beyond_held_titles(intent, extracted.facts, state)
-        # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
-        # must not make 「…能申请科技型中小企业吗」 a procedure question.
-        focus = question_clause(to_simplified(question))
-        kind = (
-            self.intents.detect(focus, has_facts=substantive or bool(has_fit and state.facts)).kind
-            if focus != question
-            else intent.kind
-        )
-        plan = plan_turn(
-            question,
-            kind=kind,
-            programs=intent.programs,
-            follow_up=intent.follow_up,
-            out_of_scope=intent.out_of_scope,
-            message_facts=extracted.facts,
-            state=state,
-        )
+        intent, kind, plan = self._plan(question, extracted, state)
         # 「研发那个24年的数先别算」 withdraws a figure: it is dropped and the reply says so.
         changed = state.withdraw(withdrawn(normalize(question), day, state.facts))
         if changed:
@@ -348,6 +324,55 @@ class ChatAssistant:
             self.sessions.save_turn(sid, said, result, state.facts, state.dump())
         return result
 
+    def _plan(
+        self, question: str, extracted: Extraction, state: DialogueState
+    ) -> tuple[Intent, str, Plan]:
+        """The turn's intent, question kind and planned act."""
+        # A title said not to be held decides conditions as a figure does.
+        substantive = states_figures(extracted.facts) or bool(extracted.lacking)
+        # Facts the session holds make a question about fit only when it asks about fit
+        # (「证书编号会变吗」 in a session with figures is a policy question).
+        has_fit = asks_fit(question)
+        intent = self.intents.detect(
+            question,
+            has_facts=substantive or bool(state.facts and has_fit),
+            previous_kind=str(state.extra.get("kind", "")),
+            in_topic=bool(state.programs),
+        )
+        intent = _beyond_held_titles(intent, extracted.facts, extracted.lacking, state)
+        # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
+        # must not make 「…能申请科技型中小企业吗」 a procedure question.
+        focus = question_clause(to_simplified(question))
+        kind = (
+            self.intents.detect(focus, has_facts=substantive or bool(has_fit and state.facts)).kind
+            if focus != question
+            else intent.kind
+        )
+        plan = plan_turn(
+            question,
+            kind=kind,
+            programs=intent.programs,
+            follow_up=intent.follow_up,
+            out_of_scope=intent.out_of_scope,
+            message_facts=extracted.facts,
+            state=state,
+            denies=bool(extracted.lacking),
+        )
+        if plan.act in ("assessment", "condition") and self._beyond_evidence(
+            question, intent, extracted.facts
+        ):
+            plan = replace(plan, act="refusal")
+        return intent, kind, plan
+
+    def _beyond_evidence(self, question: str, intent: Intent, stated: dict[str, Any]) -> bool:
+        """Whether a message read in the conversation's context (no program, no domain
+        word, no facts: 「最近股市行情怎么样 能不能抄底」) asks mostly about words the
+        knowledge base never uses: then it re-runs no assessment (scope from evidence)."""
+        if not intent.contextual or stated:
+            return False
+        leads = self.answers.leads
+        return leads.unseen_share(leads.shape(question)) > _UNSEEN_SHARE
+
     def _with_window(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
         """「今年还能报吗」, 「什么时候能报」: where today stands against the program's
         application window opens the answer (the calendar's dates, not a passage's)."""
@@ -389,7 +414,7 @@ class ChatAssistant:
             return answers.reply(reply), "clarify", [], None, []
         if act == "assessment":
             body, changes, done = answers.engine(turn.kind, programs, state, turn.changed, day)
-            return body, done, changes, None, []
+            return self._verdict_first(body, turn), done, changes, None, []
         hit, suggestions = (
             answers.template_hit(turn.question, list(turn.intent.programs), day)
             if not turn.intent.out_of_scope
@@ -410,6 +435,22 @@ class ChatAssistant:
         if body["refused"] and (instead := self._instead_of_refusal(turn)) is not None:
             return instead
         return body, "refusal" if body["refused"] else "answer", [], None, suggestions
+
+    def _verdict_first(self, body: AnswerBody, turn: _Turn) -> AnswerBody:
+        """A yes/no question (「能评高企吗？」) the engine decides for one program opens
+        with the word that answers it (不能。…), as a passage answer does."""
+        results = body.get("assessment")
+        if isinstance(results, list):
+            results = results[0] if len(results) == 1 else None
+        if not results or turn.kind == "scoring":
+            return body
+        shape = self.answers.leads.shape(question_clause(to_simplified(turn.question)))
+        verdict = results.get("verdict")
+        if shape.kind != "yesno" or verdict not in ("eligible", "not_eligible"):
+            return body
+        yes, no = shape.answer_words
+        word = yes if verdict == "eligible" else no
+        return {**body, "answer": f"{word}。{body['answer']}"}
 
     def _instead_of_refusal(self, turn: _Turn) -> _Response | None:
         """What a turn the passages would refuse gets instead when it carries the
@@ -435,13 +476,19 @@ class ChatAssistant:
         return {**body, "answer": text}, reply.act("facts"), reply.changes, None, []
 
 
-def _beyond_held_titles(intent: Intent, stated: dict[str, Any], state: DialogueState) -> Intent:
-    """「我们产品已经入选好品山东了 还要报吗」 while talking of 泉城好品: a program named only
-    as a title the company holds is a fact, not what the question is about."""
-    held = set(stated.get("qualifications") or ())
-    if not intent.programs or not held.issuperset(intent.programs):
+def _beyond_held_titles(
+    intent: Intent, stated: dict[str, Any], denied: list[str], state: DialogueState
+) -> Intent:
+    """「我们产品已经入选好品山东了 还要报吗」 while talking of 泉城好品, 「我们没有科技型
+    中小企业的资质 能直接报专精特新吗」: a program named only as a title the company holds
+    or lacks is a fact, not what the question is about."""
+    titles = set(stated.get("qualifications") or ()) | set(denied)
+    if not intent.programs or not titles & set(intent.programs):
         return intent
-    others = tuple(p for p in state.programs if p not in held)
+    asked = tuple(p for p in intent.programs if p not in titles)
+    if asked:
+        return replace(intent, programs=asked)
+    others = tuple(p for p in state.programs if p not in titles)
     return replace(intent, programs=others) if others else intent
 
 

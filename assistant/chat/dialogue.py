@@ -99,6 +99,7 @@ _FIT_WORDS = (
 # 能不能/可以 ask about fit when applying follows them or they end the question
 # (「我们能不能报」, 「这样可以吗」); 「一个软著能不能在以后的申报里重复用」 asks about a rule.
 _MAY_APPLY = re.compile(
+    r"能(?:直接|马上|现在|今年)(?:申报|申请|报|评)|"
     r"(?:能不能|能否|可不可以|可以)\s*(?:我们|咱们)?\s*"
     r"(?:申报|申请|报|评|认定|入库|通过|过|达标|符合|拿到|享受|吗|呢|[？?。!！]|$)"
 )
@@ -260,6 +261,7 @@ def plan_turn(
     out_of_scope: bool,
     message_facts: dict[str, Any],
     state: DialogueState,
+    denies: bool = False,
 ) -> Plan:
     """The act of a turn from the question's wording, its facts and the session.
 
@@ -271,8 +273,10 @@ def plan_turn(
         out_of_scope: Whether the intent detector found it out of scope.
         message_facts: Facts extracted from this message.
         state: The session so far.
+        denies: Whether it says the company lacks a title (「我们没有科技型中小企业的
+            资质」): a fact that can decide a condition, as a figure can.
     """
-    r = _read(text, kind, programs, message_facts, state)
+    r = _read(text, kind, programs, message_facts, state, denies)
     # A statement that describes a company (「做新材料的」) is facts even without a domain
     # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused
     # whatever figures it has.
@@ -339,6 +343,7 @@ def _read(
     programs: tuple[str, ...],
     message_facts: dict[str, Any],
     state: DialogueState,
+    denies: bool = False,
 ) -> _Reading:
     simple = to_simplified(text)
     focus = question_clause(simple)
@@ -358,9 +363,11 @@ def _read(
     # A technology field places a company for an assessment as a figure does (「属于电子
     # 信息领域，注册在潍坊市，够高企的条件吗」); a sector word may only name a title
     # (「制造业单项冠军」), and a held title asks about a path.
-    placed = substantive or "tech_field" in message_facts
-    # 「职工150人，…，能打多少分」 asks what these figures score: the asker's own.
-    scores = bool(_OWN_SCORE.search(focus)) and not asks_rule_of_a_figure(focus)
+    placed = substantive or "tech_field" in message_facts or denies
+    # 「职工150人，…，能打多少分」 asks what these figures score: the asker's own. One
+    # figure (「有一件发明专利，…能拿多少分」) parameterises a rule; several describe a company.
+    described = len([k for k in message_facts if not k.startswith("region.")]) >= 2
+    scores = described and bool(_OWN_SCORE.search(focus)) and not asks_rule_of_a_figure(focus)
     own = not other and (
         bool(_OWN.search(simple))
         or not asks
@@ -389,7 +396,7 @@ def _session_plan(
         return Plan("clarify", True, programs)
     if (
         r.own
-        and (state.facts or r.substantive)
+        and (state.facts or (r.substantive and bool(programs or state.programs)))
         and _OWN_SCORE.search(r.focus)
         and not asks_rule_of_a_figure(r.focus)
     ):

@@ -55,7 +55,7 @@ _SCAFFOLD = set(
     "的话 进去 算进 算进去 大概 左右 能拿 拿到 "
     # discourse and courtesy words a message carries whatever it asks
     "另外 此外 其中 其实 自己 非常 感谢 谢谢 麻烦 老师 您好 你好 打扰 冒昧 烦请 顺便 "
-    "部分 等到 听说 知道 那边 这边 为什么 为啥 "
+    "部分 等到 听说 知道 那边 这边 为什么 为啥 除了 以外 之外 别的 其他 其它 还有 "
     # when, not what: a question's time words
     "去年 今年 明年 前年 后年 当年 年底 年初 一年 来得及 来不及 来得 赶得上 赶不上".split()
 )
@@ -481,6 +481,19 @@ class LeadScorer:
         known = {t: self.idf(t) for t in terms}
         top = max((v for v in known.values() if v is not None), default=1.0)
         return {t: (v if v is not None else top) for t, v in known.items()}
+
+    def unseen_share(self, shape: Shape) -> float:
+        """Share of the focus weight on terms the knowledge base never uses, nor any of
+        their synonyms (「抄底」, 「行情」): what no passage can be evidence for."""
+        if not shape.focus:
+            return 0.0
+        weights = self.weights(shape.focus)
+        unseen = [
+            t
+            for t in shape.focus
+            if self.idf(t) is None and all(self.idf(a) is None for a in self.synonyms.get(t, ()))
+        ]
+        return sum(weights[t] for t in unseen) / sum(weights.values())
 
     def coverage(
         self,

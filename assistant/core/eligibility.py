@@ -208,7 +208,10 @@ class Evaluator:
         out.used += fact.used
         out.status = "pass" if _apply(test.op, fact.value, threshold) else "fail"
         if self.explain:
-            shown = _show_against(fact.value, test, threshold, out.status)
+            value = fact.value
+            if isinstance(value, list | tuple):  # title ids by name (hnte: 高新技术企业)
+                value = [self.label(v) for v in value]
+            shown = _show_against(value, test, threshold, out.status)
             out.actual.append(f"{label} {shown}")
         if fact.detail:
             out.details.append(fact.detail)

@@ -64,9 +64,14 @@ class Knowledge:
         return self.fields.get(key), year
 
     def label_for(self, path: str) -> str:
-        """The Chinese label of a profile field (the path itself when unknown)."""
+        """The Chinese label of a profile field, or of a title a company holds (a
+        program id or a ``paths.yaml`` title); the path itself when unknown."""
         text, year = self._field(path)
-        return text.label.replace("{year}", year or "") if text else path
+        if text:
+            return text.label.replace("{year}", year or "")
+        if path in self.programs:
+            return self.vocabulary.everyday_names.get(path) or self.programs[path].name
+        return self.paths.titles.get(path, path)
 
     def question_for(self, path: str) -> str:
         """The question that asks the user for a missing profile field."""

@@ -699,3 +699,32 @@ def test_a_question_on_words_the_knowledge_base_never_uses_reruns_no_assessment(
     )
     assert answer["refused"]
     assert answer["act"] == "refusal"
+
+
+@pytest.mark.model
+def test_a_company_outside_the_province_gets_the_national_rules_and_a_note(chat):
+    first = _talk(chat, "我们公司注册在江苏苏州，2026年2月1日成立的，能报高企吗？")
+    assert not first["refused"]
+    assert first["assessment"]["verdict"] == "not_eligible"  # not a year old yet
+    assert "贵公司在山东省以外（江苏）" in first["answer"]
+    brand = _talk(chat, "我们公司注册在江苏苏州，能报好品山东吗？")
+    assert brand["assessment"]["verdict"] == "not_eligible"
+    assert "所在省份 江苏" in brand["answer"]
+    other_rules = _talk(chat, "深圳的高企补贴有多少？")
+    assert other_rules["refused"]
+
+
+@pytest.mark.model
+def test_a_correction_after_a_condition_answer_shows_it_before_and_after(chat):
+    """The condition asked about is in play: correcting a figure it uses shows its value
+    before and after, and the limit when a band moved it (5% → 4% above 5000万)."""
+    answer = _talk(
+        chat,
+        "高企：近三年销售收入分别2600、3000、4000万，研发2023-2025年分别140、150、200万，研发比例够吗",
+        "不对，去年收入是6000万",
+    )
+    change = next(
+        line for line in answer["answer"].splitlines() if "近三年研发费用占销售收入比例" in line
+    )
+    assert "5.1% 符合 → 4.22% 符合" in change
+    assert "要求改为" in change and "≥ 4%" in change

@@ -285,6 +285,26 @@ def _booleans(text: str, out: Extraction) -> None:
     out.facts.update({k: v for k, v in flags.items() if v is not None})
 
 
+def located_elsewhere(text: str, regions: Regions) -> str | None:
+    """The region outside the province served where the message places the company
+    (「我们是河北石家庄的企业」, 「公司注册在江苏」), else None. A region merely talked
+    about (「深圳的高企补贴」) does not place it.
+
+    >>> located_elsewhere("我们是河北石家庄的企业，能报高企吗", Regions(other_regions=("河北",)))
+    '河北'
+    >>> located_elsewhere("深圳的高企补贴有多少", Regions(other_regions=("深圳",)))
+    """
+    if not regions.other_regions:
+        return None
+    names = "|".join(map(re.escape, regions.other_regions))
+    found = re.search(
+        rf"(?:我们|我司|本公司|我公司|咱们|公司|企业|厂)\s*(?:是|在|位于|注册在|地处|来自)\s*"
+        rf"(?:在)?({names})",
+        text,
+    )
+    return found.group(1) if found else None
+
+
 def _region(text: str, regions: Regions, out: Extraction) -> None:
     stems = regions.city_stems
     if not stems:
@@ -305,6 +325,10 @@ def _region(text: str, regions: Regions, out: Extraction) -> None:
         out.facts["region.province"] = regions.province
     elif regions.province_short in text:
         out.facts["region.province"] = regions.province
+    elif elsewhere := located_elsewhere(text, regions):
+        # 「我们是河北石家庄的企业」: the company is outside the province served; its
+        # province is kept as said (the provincial brands then fail on it).
+        out.facts["region.province"] = elsewhere
     prefix = "|".join((*(f"{c}市?" for c in stems), "市", "在", "是"))
     districts = re.findall(rf"(?:{prefix})([\u4e00-\u9fff]{{2,3}}?(?:区|县))", text)
     districts += re.findall(r"((?:高新|经开|自贸)区)", text)

@@ -29,6 +29,7 @@ from assistant.chat.dialogue import (
     nested_profile,
     plan_turn,
     question_clause,
+    remember,
     states_figures,
 )
 from assistant.chat.extract import Extraction, extract_facts
@@ -289,8 +290,7 @@ class ChatAssistant:
             grounded = self.phraser.phrase(question, grounded)
         # The answer speaks the question's script whatever its sources' script; the
         # citations keep the sources' own text.
-        if switched:
-            grounded = {**grounded, "answer": f"{grounded['answer']}\n\n{_SWITCHED}"}
+        grounded = self._with_notes(grounded, state, switched)
         script = to_traditional if is_traditional(question) else to_simplified
         result: Answer = {
             **grounded,
@@ -328,8 +328,16 @@ class ChatAssistant:
         self, question: str, extracted: Extraction, state: DialogueState
     ) -> tuple[Intent, str, Plan]:
         """The turn's intent, question kind and planned act."""
-        # A title said not to be held decides conditions as a figure does.
-        substantive = states_figures(extracted.facts) or bool(extracted.lacking)
+        # A title said not to be held, or a province outside the one served, decides
+        # conditions as a figure does.
+        regions = self.knowledge.vocabulary.regions
+        outside = extracted.facts.get("region.province") not in (
+            None,
+            regions.province,
+            regions.province_short,
+        )
+        decides = bool(extracted.lacking) or outside
+        substantive = states_figures(extracted.facts) or decides
         # Facts the session holds make a question about fit only when it asks about fit
         # (「证书编号会变吗」 in a session with figures is a policy question).
         has_fit = asks_fit(question)
@@ -356,13 +364,38 @@ class ChatAssistant:
             out_of_scope=intent.out_of_scope,
             message_facts=extracted.facts,
             state=state,
-            denies=bool(extracted.lacking),
+            decides=decides,
         )
         if plan.act in ("assessment", "condition") and self._beyond_evidence(
             question, intent, extracted.facts
         ):
             plan = replace(plan, act="refusal")
         return intent, kind, plan
+
+    def _with_notes(
+        self, grounded: GroundedAnswer, state: DialogueState, switched: bool
+    ) -> GroundedAnswer:
+        """The answer with what it must say at its end: that the facts now are another
+        company's, and (once) what holds for a company outside the province."""
+        if switched:
+            grounded = {**grounded, "answer": f"{grounded['answer']}\n\n{_SWITCHED}"}
+        if not grounded["refused"] and (note := self._elsewhere_note(state)):
+            grounded = {**grounded, "answer": f"{grounded['answer']}\n\n> {note}"}
+        return grounded
+
+    def _elsewhere_note(self, state: DialogueState) -> str:
+        """Once per session, for a company outside the province served: what of the
+        answers holds for it (the national rules) and what does not (local steps)."""
+        regions = self.knowledge.vocabulary.regions
+        where = state.facts.get("region.province")
+        if not where or where in (regions.province, regions.province_short):
+            return ""
+        note = (
+            f"贵公司在{regions.province}以外（{where}）：国家统一的认定条件同样适用，"
+            f"上面按这些条件判断；{regions.province}的区域品牌不面向省外企业；申报时间、"
+            f"流程和地方支持政策请以{where}当地主管部门的通知为准，本助手的山东本地信息不适用。"
+        )
+        return note if state.once(note) else ""
 
     def _beyond_evidence(self, question: str, intent: Intent, stated: dict[str, Any]) -> bool:
         """Whether a message read in the conversation's context (no program, no domain
@@ -396,18 +429,9 @@ class ChatAssistant:
             reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
             return answers.reply(reply), reply.act("facts"), reply.changes, None, []
         if act == "condition":
-            facts = state.facts if turn.plan.own else turn.stated
-            # 「那最早什么时候可以报」 states nothing: its dates are the session's.
-            stated = turn.stated or (
-                {k: v for k, v in facts.items() if k in DATE_KEYS} if turn.plan.timing else {}
-            )
-            reply = condition_reply(
-                self.knowledge, stated, facts, programs, day, timing=turn.plan.timing
-            )
-            # Some company's details that decide no condition (「如果在济南另外注册一家
-            # 公司呢？要等多久」) leave a question about the rules: the passages answer it.
-            if turn.plan.own or not reply.clarify:
-                return answers.reply(reply), reply.act("condition"), [], None, []
+            response = self._condition(turn)
+            if response is not None:
+                return response
             act = "answer"
         if act == "clarify":
             reply = clarify_reply(self.knowledge, programs, day)
@@ -435,6 +459,28 @@ class ChatAssistant:
         if body["refused"] and (instead := self._instead_of_refusal(turn)) is not None:
             return instead
         return body, "refusal" if body["refused"] else "answer", [], None, suggestions
+
+    def _condition(self, turn: _Turn) -> _Response | None:
+        """The conditions the turn's figures decide, or None when they decide none and
+        the question is about the rules (then the passages answer it)."""
+        state, answers = turn.state, self.answers
+        facts = state.facts if turn.plan.own else turn.stated
+        # 「那最早什么时候可以报」 states nothing: its dates are the session's.
+        stated = turn.stated or (
+            {k: v for k, v in facts.items() if k in DATE_KEYS} if turn.plan.timing else {}
+        )
+        reply = condition_reply(
+            self.knowledge, stated, facts, turn.programs, turn.day, timing=turn.plan.timing
+        )
+        if turn.plan.own and reply.results:
+            # The conditions shown are in play: a correction to their figures next
+            # shows each before → after (a program assessed in full keeps that).
+            state.assessed = {**remember(reply.results), **state.assessed}
+        # Some company's details that decide no condition (「如果在济南另外注册一家
+        # 公司呢？要等多久」) leave a question about the rules: the passages answer it.
+        if turn.plan.own or not reply.clarify:
+            return answers.reply(reply), reply.act("condition"), [], None, []
+        return None
 
     def _verdict_first(self, body: AnswerBody, turn: _Turn) -> AnswerBody:
         """A yes/no question (「能评高企吗？」) the engine decides for one program opens

@@ -261,7 +261,7 @@ def plan_turn(
     out_of_scope: bool,
     message_facts: dict[str, Any],
     state: DialogueState,
-    denies: bool = False,
+    decides: bool = False,
 ) -> Plan:
     """The act of a turn from the question's wording, its facts and the session.
 
@@ -273,10 +273,11 @@ def plan_turn(
         out_of_scope: Whether the intent detector found it out of scope.
         message_facts: Facts extracted from this message.
         state: The session so far.
-        denies: Whether it says the company lacks a title (「我们没有科技型中小企业的
-            资质」): a fact that can decide a condition, as a figure can.
+        decides: Whether it states, without a figure, a fact that can decide a
+            condition as a figure can: a title the company lacks (「我们没有科技型中小企业
+            的资质」), a province outside the one served (「我们是河北的企业」).
     """
-    r = _read(text, kind, programs, message_facts, state, denies)
+    r = _read(text, kind, programs, message_facts, state, decides)
     # A statement that describes a company (「做新材料的」) is facts even without a domain
     # word (a place alone is not: 「今天济南天气不错」); a question out of scope is refused
     # whatever figures it has.
@@ -343,7 +344,7 @@ def _read(
     programs: tuple[str, ...],
     message_facts: dict[str, Any],
     state: DialogueState,
-    denies: bool = False,
+    decides: bool = False,
 ) -> _Reading:
     simple = to_simplified(text)
     focus = question_clause(simple)
@@ -363,7 +364,7 @@ def _read(
     # A technology field places a company for an assessment as a figure does (「属于电子
     # 信息领域，注册在潍坊市，够高企的条件吗」); a sector word may only name a title
     # (「制造业单项冠军」), and a held title asks about a path.
-    placed = substantive or "tech_field" in message_facts or denies
+    placed = substantive or "tech_field" in message_facts or decides
     # 「职工150人，…，能打多少分」 asks what these figures score: the asker's own. One
     # figure (「有一件发明专利，…能拿多少分」) parameterises a rule; several describe a company.
     described = len([k for k in message_facts if not k.startswith("region.")]) >= 2
@@ -637,7 +638,12 @@ def remember(results: list[Assessment]) -> dict[str, dict[str, Any]]:
             "verdict": r["verdict"],
             "name": r["program_name"],
             "conditions": {
-                c["id"]: {"title": c["title"], "status": c["status"], "actual": c["actual"]}
+                c["id"]: {
+                    "title": c["title"],
+                    "status": c["status"],
+                    "actual": c["actual"],
+                    "required": c["required"],
+                }
                 for c in r["conditions"]
             },
         }
@@ -669,6 +675,9 @@ def changes_between(
                         "after_value": cond["actual"],
                     }
                 )
+                if old.get("required", cond["required"]) != cond["required"]:
+                    # A banded limit moved with the figures (5% → 4% above 5000万).
+                    out[-1]["after_required"] = cond["required"]
         if was["verdict"] != now["verdict"]:
             out.append(
                 {
@@ -801,7 +810,9 @@ def condition_change_lines(changes: list[ConditionChange]) -> list[str]:
         after = " ".join(
             x for x in (short_value(c.get("after_value")), STATUS_TEXT[c["after"]]) if x
         )
-        lines.append(f"- {c['title']}：{before} → {after}")
+        required = c.get("after_required")
+        limit = f"（要求改为：{required}）" if required else ""
+        lines.append(f"- {c['title']}：{before} → {after}{limit}")
     return lines
 
 

@@ -67,9 +67,13 @@ _COUNT_NEEDS = {  # counts that only count with a context word in the clause
 _AMOUNT_TEXT = rf"{NUMBER}\s*(?:多)?\s*(?:个亿|亿元|亿(?:零?{NUMBER}\s*万元?)?|千万|万元|万|元)"
 _AMOUNT_SPLIT = re.compile(_AMOUNT_TEXT)
 _FIELD_ALT = "|".join(f"(?:{pattern})" for pattern, _ in _MONEY)
+# A list item may leave its unit to the last one (「分别150、140、160万」); years may sit
+# between the field and the list (「研发2023-2025年分别…」).
+_LIST_ITEM = rf"(?:{_AMOUNT_TEXT}|{NUMBER}(?![\d.万亿元千年月日个件项人名%％]))"
 _LIST = re.compile(
-    rf"({_FIELD_ALT})[^，。；、\d]{{0,6}}?(?:分别)?(?:是|为|有)?\s*"
-    rf"((?:{_AMOUNT_TEXT}\s*[、和及]\s*){{1,2}}{_AMOUNT_TEXT})"
+    rf"({_FIELD_ALT})[^，。；、\d]{{0,6}}?(?:\d{{4}}\s*年?\s*(?:到|至|-|—|~)\s*\d{{4}}\s*年)?"
+    rf"[^，。；、\d]{{0,4}}?(?:分别)?(?:是|为|有)?\s*"
+    rf"((?:{_LIST_ITEM}\s*[、和及]\s*){{1,2}}{_AMOUNT_TEXT})"
 )
 _RANGE = re.compile(r"(\d{4})\s*年?\s*(?:到|至|-|—|~)\s*(\d{4})\s*年")
 _EACH = re.compile(
@@ -102,7 +106,7 @@ def respectively(
     years = _years_context(sentence, as_of) or remembered
     for match in list(_LIST.finditer(sentence)):
         key = next((k for pattern, k in _MONEY if re.fullmatch(pattern, match.group(1))), None)
-        amounts = [first_amount(v) for v in _AMOUNT_SPLIT.findall(match.group(2))]
+        amounts = _list_amounts(match.group(2))
         if key is None or None in amounts:
             continue
         # The years right before the list, in the order said (「去年、前年营收分别是…」
@@ -121,6 +125,21 @@ def respectively(
     if len(years) > 1:
         sentence = _each_year(sentence, years, out)
     return sentence, years
+
+
+def _list_amounts(text: str) -> list[float | None]:
+    """The amounts of a list, a bare item taking the last item's unit (「150、140、160万」
+    is 150万, 140万, 160万; 「1.5、1.8、2亿」 is in 亿).
+
+    >>> _list_amounts("150、140、160万")
+    [150.0, 140.0, 160.0]
+    >>> _list_amounts("1.5、1.8、2亿")
+    [15000.0, 18000.0, 20000.0]
+    """
+    items = [i.strip() for i in re.split(r"[、和及]", text) if i.strip()]
+    unit = re.search(r"(个亿|亿元|亿|千万|万元|万|元)$", items[-1])
+    suffix = unit.group(1) if unit else ""
+    return [first_amount(i if re.search(r"[万亿元]$", i) else f"{i}{suffix}") for i in items]
 
 
 def _each_year(sentence: str, years: list[int], out: Extraction) -> str:

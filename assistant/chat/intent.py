@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from assistant.chat.attributes import located_elsewhere
 from assistant.core.text import normalize
 from assistant.core.vocabulary import Vocabulary
 from assistant.search.retrieval import ProgramDetector
@@ -159,6 +160,7 @@ class IntentDetector:
         # The knowledge base covers one province and its programs: other regions' local
         # rules and other titles are out of scope.
         self._province = words.regions.province_short
+        self._regions = words.regions
         self._other_region = _any_of(map(re.escape, words.regions.other_regions))
         self._uncovered = _any_of(words.uncovered.patterns)
         self._in_scope_with = set(words.uncovered.in_scope_with)
@@ -210,9 +212,13 @@ class IntentDetector:
             kind = "eligibility"
         kind = kind or "conditions"
         out = (bool(_OUT.search(norm)) and not programs) or bool(_OUT_ALWAYS.search(norm))
+        # A company placed elsewhere (「我们是河北的企业」) asks about the national rules
+        # or is told the provincial ones exclude it; another region's own rules are
+        # out of scope.
         out = out or (
             bool(self._other_region.search(norm))
             and not (self._province and self._province in norm)
+            and not located_elsewhere(norm, self._regions)
         )
         out = out or (
             bool(self._uncovered.search(norm)) and not self._in_scope_with.intersection(programs)

@@ -139,6 +139,8 @@ _ANSWER_WORDS: list[tuple[re.Pattern[str], tuple[str, str]]] = [
     (re.compile(r"有没有|是否有|有.{0,12}吗"), ("有", "没有")),
     (re.compile(r"属于"), ("属于", "不属于")),
     (re.compile(r"会不会|会.{0,12}吗"), ("会", "不会")),
+    (re.compile(r"行不行|行吗|成吗"), ("行", "不行")),
+    (re.compile(r"够不够|够吗|够了吗"), ("够", "不够")),
 ]
 # Web pages annotate characters with pinyin (「濟(jì)南」); matching reads past it (the
 # annotations themselves are removed from documents at ingest).

@@ -325,6 +325,7 @@ class ConditionChange(TypedDict):
     after: str
     before_value: NotRequired[str | None]
     after_value: NotRequired[str | None]
+    after_required: NotRequired[str]  # the requirement, when a banded limit moved
 
 
 class AnswerChange(TypedDict):

@@ -729,3 +729,13 @@ def test_a_correction_after_a_condition_answer_shows_it_before_and_after(chat):
     assert "5.1% 符合 → 4.22% 符合" in change
     assert "要求改为" in change
     assert "≥ 4%" in change
+
+
+@pytest.mark.model
+def test_staff_asking_for_a_pre_check_get_the_assessment(chat):
+    answer = _talk(
+        chat,
+        "帮客户做个科技型中小企业预审：职工80人，科技人员12人，营收3000万，研发200万，总资产5000万",
+    )
+    assert answer["act"] == "assessment"
+    assert answer["programs"] == ["tech_sme"]

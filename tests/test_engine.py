@@ -98,6 +98,25 @@ def test_known_loss_years_in_a_row_fail_a_cap_whatever_the_missing_years_hold():
     assert _status(test, none) == "pass"
 
 
+def test_net_assets_stated_stand_in_for_assets_less_liabilities():
+    test = {"fact": "net_asset_growth", "op": ">=", "value": 20}
+    stated = {
+        "financials": {
+            "2023": {"net_assets": 1000},
+            "2024": {"net_assets": 1200},
+            "2025": {"net_assets": 1500},
+        }
+    }
+    assert _status(test, stated) == "pass"  # ½ × (1.2 + 1.25) − 1 = 22.5%
+    derived = {
+        "financials": {
+            y: {"total_assets": a, "total_liabilities": 500}
+            for y, a in (("2023", 1500), ("2024", 1700), ("2025", 2000))
+        }
+    }
+    assert _status(test, derived) == "pass"
+
+
 def test_all_any_not_follow_four_valued_logic():
     known_pass = {"fact": "employees", "op": ">=", "value": 1}
     known_fail = {"fact": "employees", "op": ">=", "value": 1000}

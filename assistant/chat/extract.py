@@ -44,7 +44,9 @@ _SENTENCE = re.compile(r"[。；;！!？?\n]")
 _CLAUSE = re.compile(
     r"([，、]|(?<!\d),|,(?!\d)|其中|另外|此外|还有|同时|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|"
     # 「营业收入18000000 研发投入650000」: a figure ends its fragment (not 「有 5 件」)
-    r"(?<=\d)\s+(?=[\u4e00-\u9fff])(?![件个项人名家万亿元年月日位台款种次倍分]))"
+    r"(?<=\d)\s+(?=[\u4e00-\u9fff])(?![件个项人名家万亿元年月日位台款种次倍分])|"
+    # 「净资产1000万 2024年1200万」: a year opening the next figure ends the fragment
+    r"(?<=[\u4e00-\u9fff])\s+(?=\d{4}\s*年))"
 )
 # After these a bare figure is about others, not the last field (「是5个，另外3个是售后」).
 _OTHERS = ("另外", "此外")

@@ -26,6 +26,7 @@ _MONEY = [
         "rd_expense",
     ),
     (r"成本费用总额|成本费用", "total_costs"),
+    (r"净资产|所有者权益", "net_assets"),
     (r"资产总额|总资产|资产", "total_assets"),
     (r"负债总额|总负债|负债", "total_liabilities"),
     (r"净利润|利润|盈利|净利|赚了", "net_profit"),
@@ -174,7 +175,13 @@ def clause_facts(
             )
             out.facts[key] = amount
         return last_field
-    totals = three_years and bool(re.search(r"合计|一共|总共|累计|总计|加起来", clause))
+    # 「三年研发2000万」: three years right before the field state their total.
+    totals = three_years and bool(
+        re.search(r"合计|一共|总共|累计|总计|加起来", clause)
+        or re.search(
+            r"(?:三|(?<!\d)3)(?:个)?(?:会计)?年(?:的|来|里)?\s*(?:研发|营收|收入|销售)", clause
+        )
+    )
     found = _money(clause, year, out, totals) or _count(clause, out)
     if found:
         return found
@@ -302,7 +309,8 @@ def _count_near(clause: str, start: int, end: int, key: str = "") -> int | None:
         value = first_count(before.group(1))
         if value is not None:
             return value
-    after = clause[end : end + 12]
+    # A period after the keyword is not the count (「科技成果转化三年一共做了9项」).
+    after = re.sub(rf"{NUMBER}\s*(?:个)?(?:年|月)(?!\d)", "", clause[end : end + 16])[:12]
     # The unit is read past the window's end: the number may sit at its edge
     # (「科技人员累计实际工作时间在183天」).
     following = clause[end : end + 20]

@@ -495,6 +495,10 @@ def _growth(f: Facts, values: list[FactValue], label: str) -> FactValue:
 
 
 def _net_assets(f: Facts, year: int) -> FactValue:
+    """Year-end net assets: as stated (净资产), else assets less liabilities."""
+    stated = f.year_field(year, "net_assets")
+    if stated.known:
+        return stated
     assets, debts = f.year_field(year, "total_assets"), f.year_field(year, "total_liabilities")
     if not (assets.known and debts.known):
         return _unknown(*(assets.missing + debts.missing))

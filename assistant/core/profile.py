@@ -30,6 +30,7 @@ YEAR_FIELDS = {
     "total_costs": "成本费用总额",
     "total_assets": "资产总额",
     "total_liabilities": "负债总额",
+    "net_assets": "净资产",
     "net_profit": "净利润",
 }
 _SIGNED = {"net_profit"}

@@ -216,6 +216,14 @@ YEAR_COLUMNS: tuple[Column, ...] = (
         None,
         ("负债总额", "总负债"),
     ),
+    Column(
+        "financials.{year}.net_assets",
+        "末净资产",
+        "万元",
+        "wan",
+        None,
+        ("净资产", "所有者权益"),
+    ),
     Column("financials.{year}.net_profit", "净利润", "万元", "signed_wan"),
 )
 """The yearly columns: one per fiscal year in a sheet (「2025年营业收入（万元）」)."""
@@ -229,6 +237,7 @@ YEAR_EXAMPLES: dict[str, tuple[float, float, float]] = {
     "total_costs": (3100, 3550, 4300),
     "total_assets": (4200, 5100, 6000),
     "total_liabilities": (1900, 2200, 2500),
+    "net_assets": (2300, 2900, 3500),
     "net_profit": (310, 380, 420),
 }
 """The example row's yearly figures (oldest year first)."""

@@ -483,8 +483,8 @@ class ChatAssistant:
         return None
 
     def _verdict_first(self, body: AnswerBody, turn: _Turn) -> AnswerBody:
-        """A yes/no question (「能评高企吗？」) the engine decides for one program opens
-        with the word that answers it (不能。…), as a passage answer does."""
+        """A yes/no question on a program as a whole (「能评高企吗？」) the engine decides
+        opens with the word that answers it (不能。…), as a passage answer does."""
         results = body.get("assessment")
         if isinstance(results, list):
             results = results[0] if len(results) == 1 else None
@@ -492,7 +492,9 @@ class ChatAssistant:
             return body
         shape = self.answers.leads.shape(question_clause(to_simplified(turn.question)))
         verdict = results.get("verdict")
-        if shape.kind != "yesno" or verdict not in ("eligible", "not_eligible"):
+        # Only a question about the program as a whole (「能评高企吗」, 「那还行吗」): one
+        # about a part of it (「软著够用吗」) is not answered by the verdict.
+        if shape.kind != "yesno" or shape.focus or verdict not in ("eligible", "not_eligible"):
             return body
         yes, no = shape.answer_words
         word = yes if verdict == "eligible" else no

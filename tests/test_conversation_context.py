@@ -739,3 +739,15 @@ def test_staff_asking_for_a_pre_check_get_the_assessment(chat):
     )
     assert answer["act"] == "assessment"
     assert answer["programs"] == ["tech_sme"]
+
+
+@pytest.mark.model
+def test_a_failing_condition_asked_about_decides_the_verdict(chat):
+    """「研发比例够不够」 answered 不符合 settles the program: the reply says so and carries
+    the whole assessment (its verdict 不符合), not only the condition."""
+    answer = _talk(chat, "高企 去年销售收入3000万，近三年研发费用占销售收入4.2%，够不够")
+    assert answer["act"] == "condition"
+    assert "因此目前**不符合**高新技术企业认定的申报条件" in answer["answer"]
+    assert answer["assessment"]["verdict"] == "not_eligible"
+    passing = _talk(chat, "高企 去年销售收入3000万，近三年研发费用占销售收入6.2%，够不够")
+    assert passing["assessment"] is None  # one condition met decides nothing about the rest

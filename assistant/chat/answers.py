@@ -85,7 +85,7 @@ class Answers:
         """A dialogue reply as the contract's answer, citing the conditions it rests on."""
         if not reply.results:
             return plain(reply.text, [], reply.programs, missing=reply.missing)
-        return self.with_conditions(
+        out = self.with_conditions(
             reply.text,
             reply.results,
             reply.programs,
@@ -93,6 +93,9 @@ class Answers:
             assessment=reply.show_assessment,
             missing=reply.missing,
         )
+        if reply.decided:
+            out["assessment"] = reply.decided[0] if len(reply.decided) == 1 else reply.decided
+        return out
 
     def template_hit(
         self, question: str, programs: list[str], day: dt.date

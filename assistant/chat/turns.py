@@ -8,6 +8,7 @@ Statuses and figures come from the engine's results; this module only arranges t
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import program_gaps
 from assistant.core.names import everyday_name, program_order
+from assistant.core.profile import Profile
 from assistant.core.results import Act, Assessment, ConditionChange, ConditionResult
 
 MAX_CONDITION_LINES = 6
@@ -45,6 +47,9 @@ class Reply:
     changes: list[ConditionChange] = field(default_factory=list)
     show_assessment: bool = False
     clarify: bool = False
+    # Whole assessments a condition reply decided (a condition shown fails: the verdict
+    # is 不符合 whatever the others hold); the contract's ``assessment``.
+    decided: list[Assessment] = field(default_factory=list)
 
     def act(self, planned: Act) -> Act:
         """The act the reply performed: ``clarify`` when it had to ask back instead."""
@@ -193,8 +198,53 @@ def condition_reply(
             programs,
             clarify=True,
         )
-    lines, dates = [], []
-    profile = full.profile
+    lines, dates = _condition_lines(knowledge, rows, full.profile, facts, as_of, timing)
+    r0, c0 = rows[0]
+    if timing and dates:
+        name, title, first = dates[0]
+        lead = f"按您给的信息，{name}的「{title}」最早自 {first} 起满足。"
+    else:
+        lead = (
+            f"按您给的信息，{r0['program_name']}的「{c0['title']}」："
+            f"{short_value(c0['actual']) or '—'}，{STATUS_TEXT[c0['status']]}。"
+        )
+    failing = list(dict.fromkeys(r["program"] for r, c in rows if c["status"] == "fail"))
+    settled = [copy.deepcopy(r) for r in full.results if r["program"] in failing]
+    if settled:
+        names = "、".join(r["program_name"] for r in settled)
+        lead += f"因此目前**不符合**{names}的申报条件（一项不符合即不能申报）。"
+    parts = [lead, "#### 逐条说明\n\n" + "\n".join(lines)]
+    if not settled:
+        parts.append("> 这里只判断您给出的数字所涉及的条件；是否符合整个项目，还要看其他条件。")
+    results = [r for r in full.results if r["program"] in {x["program"] for x, _ in rows}]
+    missing = list(dict.fromkeys(m for _, c in rows for m in c["missing"]))
+    used = {c["id"] for _, c in rows}
+    for r in results:
+        r["conditions"] = [c for c in r["conditions"] if c["id"] in used]
+    return Reply(
+        "\n\n".join(parts),
+        list(dict.fromkeys(r["program"] for r, _ in rows)),
+        results,
+        missing,
+        decided=settled,
+    )
+
+
+Pair = tuple[Assessment, ConditionResult]
+
+
+def _condition_lines(
+    knowledge: Knowledge,
+    rows: list[Pair],
+    profile: Profile | None,
+    facts: dict[str, Any],
+    as_of: dt.date,
+    timing: bool,
+) -> tuple[list[str], list[tuple[str, str, dt.date]]]:
+    """One line per condition shown (with the gap of a failing one, and with ``timing``
+    its first day met), and the first days found."""
+    lines: list[str] = []
+    dates: list[tuple[str, str, dt.date]] = []
     for r, c in rows:
         line = _condition_line(knowledge, r, c)
         if c["status"] == "fail" and profile is not None:
@@ -211,28 +261,7 @@ def condition_reply(
                 line += f"；最早自 {first} 起满足（{when}）"
                 dates.append((r["program_name"], c["title"], first))
         lines.append(line)
-    r0, c0 = rows[0]
-    if timing and dates:
-        name, title, first = dates[0]
-        lead = f"按您给的信息，{name}的「{title}」最早自 {first} 起满足。"
-    else:
-        lead = (
-            f"按您给的信息，{r0['program_name']}的「{c0['title']}」："
-            f"{short_value(c0['actual']) or '—'}，{STATUS_TEXT[c0['status']]}。"
-        )
-    parts = [lead, "#### 逐条说明\n\n" + "\n".join(lines)]
-    parts.append("> 这里只判断您给出的数字所涉及的条件；是否符合整个项目，还要看其他条件。")
-    results = [r for r in full.results if r["program"] in {x["program"] for x, _ in rows}]
-    missing = list(dict.fromkeys(m for _, c in rows for m in c["missing"]))
-    used = {c["id"] for _, c in rows}
-    for r in results:
-        r["conditions"] = [c for c in r["conditions"] if c["id"] in used]
-    return Reply(
-        "\n\n".join(parts), list(dict.fromkeys(r["program"] for r, _ in rows)), results, missing
-    )
-
-
-Pair = tuple[Assessment, ConditionResult]
+    return lines, dates
 
 
 def _touched(

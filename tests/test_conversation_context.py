@@ -751,3 +751,17 @@ def test_a_failing_condition_asked_about_decides_the_verdict(chat):
     assert answer["assessment"]["verdict"] == "not_eligible"
     passing = _talk(chat, "高企 去年销售收入3000万，近三年研发费用占销售收入6.2%，够不够")
     assert passing["assessment"] is None  # one condition met decides nothing about the rest
+
+
+@pytest.mark.model
+def test_a_message_that_only_places_the_company_is_kept(chat):
+    kept = _talk(chat, "哦，我们在潍坊市。")
+    assert not kept["refused"]
+    assert kept["facts"]["region"]["city"] == "潍坊市"
+    assert _talk(chat, "今天济南天气不错")["refused"]
+
+
+@pytest.mark.model
+def test_a_question_about_part_of_a_program_gets_no_yes_no_from_its_verdict(chat):
+    answer = _talk(chat, "我们2026年3月15日注册的，有2个软著，想报高企", "软著够用吗？")
+    assert not answer["answer"].startswith(("不是", "不能", "能。", "是。"))

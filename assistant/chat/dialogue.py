@@ -57,6 +57,12 @@ _OWN = re.compile(
 )
 # A company other than the user's: 「…注册的企业」, 「一家公司」, 「如果…」.
 _OTHER = re.compile(r"(?<!是)(?:[^，,是]的|一家|某|某个|某家|这种|这类|这样的)(?:企业|公司|单位)")
+# A message that only says where the company is (「对了，在青岛市。」), unlike one that
+# mentions a place (「今天济南天气不错」).
+_PLACES_COMPANY = re.compile(
+    r"^(?:对了|嗯|哦|噢|另外|还有|补充一下)?[，,、\s]*(?:我们|公司|企业)?(?:是)?\s*"
+    r"(?:在|位于|注册在|地处|落户在?)\s*[\u4e00-\u9fff]{2,10}[。.!！]?\s*$"
+)
 _HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|例如|要是")
 _RELATIVE_YEAR = re.compile(r"去年|前年|大前年|今年|上年|近[一两二三3]年")
 _QUESTION = re.compile(
@@ -285,7 +291,9 @@ def plan_turn(
     # whatever figures it has.
     describes = any(not k.startswith("region.") for k in message_facts)
     # (nor is a place in a request: 「帮我查一下明天济南到北京的高铁票」 mid-conversation).
-    continues = bool(message_facts) and (describes or bool(_OWN.search(r.simple)))
+    continues = bool(message_facts) and (
+        describes or bool(_OWN.search(r.simple)) or bool(_PLACES_COMPANY.match(r.simple))
+    )
     if out_of_scope and (r.asks or not continues):
         return Plan("refusal", False, programs)
     # 「换成小巨人看看」 asks without a question word: a short follow-up always asks.

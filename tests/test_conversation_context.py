@@ -765,3 +765,10 @@ def test_a_message_that_only_places_the_company_is_kept(chat):
 def test_a_question_about_part_of_a_program_gets_no_yes_no_from_its_verdict(chat):
     answer = _talk(chat, "我们2026年3月15日注册的，有2个软著，想报高企", "软著够用吗？")
     assert not answer["answer"].startswith(("不是", "不能", "能。", "是。"))
+
+
+@pytest.mark.model
+def test_scene_fragments_typed_before_a_question_do_not_steer_the_search(chat):
+    answer = _talk(chat, "威海 搞船舶配件的 高企证书拿到手能用几年")
+    first = answer["answer"].split("\n\n")[0]
+    assert "3年" in first

@@ -31,6 +31,7 @@ from assistant.chat.dialogue import (
     question_clause,
     remember,
     states_figures,
+    without_typed_scene,
 )
 from assistant.chat.extract import Extraction, extract_facts
 from assistant.chat.fact_cues import CORRECTION
@@ -449,7 +450,9 @@ class ChatAssistant:
             return answer, "answer", [], hit, suggestions
         own = states_figures(state.facts)
         body = answers.passages(
-            f"{turn.question} {topic}".strip(),
+            # What the message asks, without the scene it sets (「烟台 做海洋生物提取的
+            # 高企证书…管几年？」): the scene's words would pull other passages.
+            f"{without_typed_scene(turn.question)} {topic}".strip(),
             turn.intent,
             programs,
             day,

@@ -506,6 +506,24 @@ def asking_part(text: str) -> str:
     return "".join(kept)
 
 
+def without_typed_scene(text: str) -> str:
+    """The message less the scene fragments typed before its question without
+    punctuation (「烟台 做海洋生物提取的 高企证书管几年？」 -> 「高企证书管几年？」);
+    statements in sentences stay (they may be what the question turns on).
+
+    >>> without_typed_scene("烟台 做海洋生物提取的 高企证书拿到以后管几年？")
+    '高企证书拿到以后管几年？'
+    >>> without_typed_scene("我们企业所得税是核定征收的，能报科技型中小企业吗？")
+    '我们企业所得税是核定征收的，能报科技型中小企业吗？'
+    """
+    parts = clauses(text)
+    asking = [i for i, c in enumerate(parts) if _QUESTION.search(c) or _WANTS.search(c)]
+    if not asking:
+        return text
+    kept = [c for i, c in enumerate(parts) if i >= asking[0] or not _typed_scene(c)]
+    return "".join(kept)
+
+
 def _typed_scene(clause: str) -> bool:
     """Whether a clause typed without punctuation only sets the scene: a place or a word
     or two (「烟台」), what the company does (「做海洋生物提取的」) or one of its figures.

@@ -772,3 +772,12 @@ def test_scene_fragments_typed_before_a_question_do_not_steer_the_search(chat):
     answer = _talk(chat, "威海 搞船舶配件的 高企证书拿到手能用几年")
     first = answer["answer"].split("\n\n")[0]
     assert "3年" in first
+
+
+def test_the_knowledge_bases_own_terms_place_a_message_in_its_domain():
+    glossary = KNOWLEDGE.glossary
+    intents = IntentDetector(glossary.program_names, KNOWLEDGE.vocabulary, glossary.domain_words)
+    assert not intents.detect("潍坊 我们想走梯度培育 从哪一级开始").out_of_scope
+    assert intents.detect("潍坊 今天适合去哪里玩").out_of_scope
+    without_terms = IntentDetector(glossary.program_names, KNOWLEDGE.vocabulary)
+    assert without_terms.detect("潍坊 我们想走梯度培育 从哪一级开始").out_of_scope

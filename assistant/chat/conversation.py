@@ -112,7 +112,9 @@ class ChatAssistant:
         self.knowledge = knowledge
         self.retriever = retriever
         self.sessions = sessions
-        self.intents = IntentDetector(knowledge.glossary.program_names, knowledge.vocabulary)
+        self.intents = IntentDetector(
+            knowledge.glossary.program_names, knowledge.vocabulary, knowledge.glossary.domain_words
+        )
         self.scope = scope_text(knowledge)
         self.leads = LeadScorer(
             retriever.embeddings,

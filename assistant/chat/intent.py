@@ -152,10 +152,18 @@ class IntentDetector:
         names: Program id -> the names people use for it (glossary).
     """
 
-    def __init__(self, names: dict[str, tuple[str, ...]], words: Vocabulary | None = None) -> None:
+    def __init__(
+        self,
+        names: dict[str, tuple[str, ...]],
+        words: Vocabulary | None = None,
+        terms: Iterable[str] = (),
+    ) -> None:
         """Index the names (longest first, one-character typos tolerated) and the scope
-        words of the vocabulary (none without one)."""
+        words of the vocabulary (none without one). ``terms``: the knowledge base's own
+        terms (梯度培育, 细分市场 …), which place a message in its domain as the general
+        domain words do."""
         self._programs = ProgramDetector(names)
+        self._terms = _any_of(re.escape(t) for t in terms if len(t) > 1)
         words = words or Vocabulary()
         # The knowledge base covers one province and its programs: other regions' local
         # rules and other titles are out of scope.
@@ -223,7 +231,12 @@ class IntentDetector:
         out = out or (
             bool(self._uncovered.search(norm)) and not self._in_scope_with.intersection(programs)
         )
-        bare = not programs and not has_facts and not _DOMAIN.search(norm)
+        bare = (
+            not programs
+            and not has_facts
+            and not _DOMAIN.search(norm)
+            and not self._terms.search(norm)
+        )
         if bare and not in_topic:
             out = True
         return Intent(programs, kind, out, follow_up, contextual=bare and in_topic and not out)

@@ -781,3 +781,10 @@ def test_the_knowledge_bases_own_terms_place_a_message_in_its_domain():
     assert intents.detect("潍坊 今天适合去哪里玩").out_of_scope
     without_terms = IntentDetector(glossary.program_names, KNOWLEDGE.vocabulary)
     assert without_terms.detect("潍坊 我们想走梯度培育 从哪一级开始").out_of_scope
+
+
+@pytest.mark.model
+def test_aiming_for_a_program_asks_whether_the_company_fits(chat):
+    answer = _talk(chat, "我们是科技型中小企业，去年营收2000万", "那我们能冲专精特新小巨人吗")
+    assert answer["act"] == "assessment"
+    assert answer["assessment"]["program"] == "little_giant"

@@ -37,6 +37,7 @@ def _unlevelled(match: re.Match[str]) -> bool:
     return not re.search(r"省|市", match.group(0))
 
 
+_PROOF = r"\s*(?:的)?(?:证书|入库编号|登记编号|编号|资质|称号|资格|牌子)"
 _HOLD = (
     r"(?:已经?是|是|也是|属于|已(?:被)?认定为?|认定为|评上了?|入选了?|取得了?|拿到了?"
     r"|获得了?|已入库|入库了?)"
@@ -125,7 +126,7 @@ def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> Non
     lacking: list[str] = []
     for clause in clauses(text):
         if NOT_FACT.search(clause) or re.search(
-            r"能不能|可以吗|能否|吗|呢|怎么|如何|啥|什么|多少|哪", clause
+            r"能不能|可以吗|能否|吗|呢|怎么|如何|啥|什么|多少|哪|有没有|是不是|可不可以", clause
         ):
             continue
         masked = clause
@@ -141,7 +142,12 @@ def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> Non
                     if _unlevelled(match)
                     else [title.title]
                 )
-            elif re.search(_HOLD, before) or re.match(_HELD_AFTER, after):
+            elif (
+                re.search(_HOLD, before)
+                or re.match(_HELD_AFTER, after)
+                # 「我们有科技型中小企业入库编号」, 「有高企证书」: holding its proof
+                or (re.search(r"(?<![还没])有了?\s*$", before) and re.match(_PROOF, after))
+            ):
                 held.append(title.title)
             masked = (
                 masked[: match.start()]

@@ -22,11 +22,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from typing import Any
 
 from assistant.chat.attributes import read_attributes
 from assistant.chat.fact_cues import (
     CORRECTION,
     NOT_FACT,
+    YEAR_TOKEN,
     Extraction,
     four_digit_years,
     year_of,
@@ -124,9 +126,52 @@ def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> N
                 re.search(r"近?(?:三|(?<!\d)3)(?:个)?(?:会计|自然)?年", clause)
             )
             follows = None if after in _OTHERS else last_field
+            before = dict(out.facts)
             new_field = clause_facts(clause, year, out, follows, correcting, three_years)
+            if (
+                after == "其中"
+                and _part_of_total(last_field, new_field)
+                and not re.search(YEAR_TOKEN, clause)  # 「其中去年400万」 is that year's
+            ):
+                # 「三年研发600万，其中委托德国的有300万」: a part of the total just stated,
+                # not a year's figure nor a new total (where it was spent gives the share
+                # spent at home).
+                part = out.facts.get(new_field) if new_field else None
+                out.facts = before
+                _domestic_share(clause, last_field, part, out)
+                new_field = last_field
             new_field = new_field if new_field is not None or follows is not None else last_field
             if new_field != last_field:
                 # a correction word after the figure corrects it in the next clause
                 correcting = bool(CORRECTION.search(re.split(r"\d", clause)[-1]))
             last_field = new_field
+
+
+_FOREIGN = re.compile(
+    r"境外|国外|海外|外国|国际|德国|美国|日本|韩国|英国|法国|意大利|以色列|新加坡|瑞士|荷兰|"
+    r"香港|澳门|台湾"
+)
+
+
+def _part_of_total(total: str | None, field: str | None) -> bool:
+    """Whether ``field`` is the three-year ``total`` itself (a bare figure continued it)
+    or a yearly figure of the family it sums (rd_expense in rd_expense_3y_total)."""
+    if not (total and field and total.endswith("_3y_total")):
+        return False
+    return field == total or (
+        field.startswith("financials.") and field.split(".")[-1] == total.removesuffix("_3y_total")
+    )
+
+
+def _domestic_share(clause: str, total: str | None, part: Any, out: Extraction) -> None:
+    """A part of the three-year R&D said to be spent abroad (委托德国…) or at home (境内)
+    as the stated domestic share of R&D."""
+    whole = out.facts.get(total) if total == "rd_expense_3y_total" else None
+    if not (
+        isinstance(whole, float | int) and isinstance(part, float | int) and 0 <= part <= whole
+    ):
+        return
+    if re.search(r"境内|国内", clause):
+        out.facts["stated.domestic_rd_share"] = round(part / whole * 100, 2)
+    elif _FOREIGN.search(clause):
+        out.facts["stated.domestic_rd_share"] = round((whole - part) / whole * 100, 2)

@@ -177,7 +177,7 @@ def clause_facts(
         return last_field
     # 「三年研发2000万」: three years right before the field state their total.
     totals = three_years and bool(
-        re.search(r"合计|一共|总共|累计|总计|加起来", clause)
+        re.search(r"合计|一共|总共|累计|总计|加起来|总额", clause)
         or re.search(
             r"(?:三|(?<!\d)3)(?:个)?(?:会计)?年(?:的|来|里)?\s*(?:研发|营收|收入|销售)", clause
         )

@@ -788,3 +788,11 @@ def test_aiming_for_a_program_asks_whether_the_company_fits(chat):
     answer = _talk(chat, "我们是科技型中小企业，去年营收2000万", "那我们能冲专精特新小巨人吗")
     assert answer["act"] == "assessment"
     assert answer["assessment"]["program"] == "little_giant"
+
+
+@pytest.mark.model
+def test_shi_bu_shi_asks(chat):
+    """「是不是可以…」 is a question: the statement before it does not make it a facts turn."""
+    answer = _talk(chat, "我们有高企证书 去年拿的 科技型中小企业是不是可以直接确认")
+    assert answer["act"] != "facts"
+    assert not answer["refused"]

@@ -796,3 +796,13 @@ def test_shi_bu_shi_asks(chat):
     answer = _talk(chat, "我们有高企证书 去年拿的 科技型中小企业是不是可以直接确认")
     assert answer["act"] != "facts"
     assert not answer["refused"]
+
+
+@pytest.mark.model
+def test_a_ratio_no_condition_turns_on_is_computed_when_asked(chat):
+    answer = _talk(
+        chat,
+        "科技型中小企业 职工60人 去年营收3000万 研发200万",
+        "前年营收2500万，研发90万，前年的研发占比是多少",
+    )
+    assert "2024年研发费用占营业收入比例为 90 ÷ 2,500 = 3.60%" in answer["answer"]

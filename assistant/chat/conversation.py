@@ -39,7 +39,7 @@ from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import LeadScorer
 from assistant.chat.mixed_language import in_chinese
 from assistant.chat.scope_text import scope_text
-from assistant.chat.turns import clarify_reply, condition_reply, facts_reply
+from assistant.chat.turns import clarify_reply, condition_reply, facts_reply, ratio_reply
 from assistant.chat.windows import asks_when_to_apply, window_line
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import validate_profile
@@ -477,6 +477,9 @@ class ChatAssistant:
         reply = condition_reply(
             self.knowledge, stated, facts, turn.programs, turn.day, timing=turn.plan.timing
         )
+        if reply.clarify and (computed := ratio_reply(turn.question, facts, turn.day)):
+            # No condition turns on these figures, but the ratio asked can be computed.
+            return answers.reply(computed), "condition", [], None, []
         if turn.plan.own and reply.results:
             # The conditions shown are in play: a correction to their figures next
             # shows each before → after (a program assessed in full keeps that).

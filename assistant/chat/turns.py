@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +26,10 @@ from assistant.chat.dialogue import (
     remember,
     short_value,
 )
+from assistant.chat.fact_cues import years_in
 from assistant.chat.period import STATUS_TEXT, match_at_ends, registration_span
 from assistant.core.assessment import VERDICT_TEXT
+from assistant.core.exact import fixed, is_number, ratio
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import program_gaps
 from assistant.core.names import everyday_name, program_order
@@ -350,3 +353,46 @@ def assessment_changes(
     changes = changes_between(state.assessed, now)
     state.assessed = now
     return changes, condition_change_lines(changes)
+
+
+# Ratios a user asks to have computed (「用2024年的研发占比是多少」): the asked ratio's
+# cue, then its numerator and denominator fields of one fiscal year.
+_ASKED_RATIOS = (
+    (
+        r"研发(?:费用|投入)?(?:的)?(?:占比|比例|比重|占)",
+        "rd_expense",
+        "revenue",
+        "研发费用占营业收入比例",
+    ),
+    (
+        r"主营(?:业务)?(?:收入)?(?:的)?(?:占比|比例|比重)",
+        "main_business_revenue",
+        "revenue",
+        "主营业务收入占营业收入比例",
+    ),
+    (r"(?:资产)?负债率", "total_liabilities", "total_assets", "资产负债率"),
+)
+
+
+def ratio_reply(question: str, facts: dict[str, Any], as_of: dt.date) -> Reply | None:
+    """A ratio the user asks to have computed from the figures of one year (「2024年的
+    研发占比是多少」), or None when the question asks for none or the figures lack.
+    The year is the one the question names, else the last fiscal year."""
+    if not re.search(r"多少|几|怎么算|算一下", question):
+        return None
+    years = years_in(question, as_of)
+    year = years[-1] if years else as_of.year - 1
+    for cue, top, bottom, label in _ASKED_RATIOS:
+        if not re.search(cue, question):
+            continue
+        num = facts.get(f"financials.{year}.{top}")
+        den = facts.get(f"financials.{year}.{bottom}")
+        if not (is_number(num) and is_number(den)) or not den:
+            return None
+        value = ratio(num, den, 100)
+        text = (
+            f"按您给的数字，{year}年{label}为 {fixed(num, strip=True)} ÷ "
+            f"{fixed(den, strip=True)} = {fixed(value)}%。"
+        )
+        return Reply(text, [])
+    return None

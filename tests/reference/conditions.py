@@ -150,6 +150,27 @@ def _flag(profile: dict[str, Any], *path: str) -> bool:
     return value
 
 
+def _incident_last_year(profile: dict[str, Any]) -> bool:
+    """An incident in the year before applying. The year lies within the last three, so
+    an answer of 「none in three years」 is an answer for it too."""
+    try:
+        return _flag(profile, "compliance", "major_incident_last_year")
+    except Absent:
+        if _get(profile, "compliance", "major_incident_last_3y") is False:
+            return False
+        raise
+
+
+def _incident_last_3y(profile: dict[str, Any]) -> bool:
+    """An incident in the last three years; one last year is one of them."""
+    try:
+        return _flag(profile, "compliance", "major_incident_last_3y")
+    except Absent:
+        if _get(profile, "compliance", "major_incident_last_year") is True:
+            return True
+        raise
+
+
 def _status(test: Callable[[], bool]) -> str:
     try:
         return PASS if test() else FAIL
@@ -235,7 +256,7 @@ def hnte(profile: dict[str, Any], as_of: dt.date) -> dict[str, str]:
         return _at_least_pct(Fraction(home), Fraction(rd), HNTE_DOMESTIC_PCT)
 
     def incident_free() -> bool:
-        return not _flag(profile, "compliance", "major_incident_last_year")
+        return not _incident_last_year(profile)
 
     return {
         "hnte.registration_age": _status(
@@ -318,7 +339,7 @@ def tech_sme(profile: dict[str, Any], as_of: dt.date) -> dict[str, str]:
         _status(lambda: _year(profile, last, "total_assets") <= SME_MAX_ASSETS),
     )
     clean = _all(
-        _status(lambda: not _flag(profile, "compliance", "major_incident_last_year")),
+        _status(lambda: not _incident_last_year(profile)),
         _status(lambda: not _flag(profile, "compliance", "abnormal_or_dishonest_list")),
     )
     direct = _any(
@@ -404,7 +425,7 @@ def srdi_sme_2026(profile: dict[str, Any], as_of: dt.date) -> dict[str, str]:
         "srdi_sme.market_share": MANUAL,
         "srdi_sme.development_score": MANUAL,
         "srdi_sme.compliance": _all(
-            _status(lambda: not _flag(profile, "compliance", "major_incident_last_3y")),
+            _status(lambda: not _incident_last_3y(profile)),
             _status(lambda: not _flag(profile, "compliance", "abnormal_or_dishonest_list")),
         ),
         "srdi_sme.sme_scope": sme_scope,

@@ -74,6 +74,13 @@ ARTICLE = "programs/hnte/articles/hnte-rd-expense-ratio.md"
             "gazelle: [瞪羚]\n  tech_sme: [科小",
             "unknown program",
         ),
+        (
+            "glossary.yaml",
+            "synonyms:\n",
+            "title_patterns:\n  - {title: hnte, pattern: 高企, denies: [hnte, gazelle]}\n"
+            "synonyms:\n",
+            "field 'title_patterns[0].denies'",
+        ),
     ],
 )
 def test_each_broken_file_is_rejected_naming_file_and_field(kb_copy, file, old, new, expected):

@@ -26,17 +26,6 @@ _HELD_AFTER = (
 _NOT_HELD_AFTER = (
     r"\s*(?:企业)?(?:资质|证书)?(?:还|也|都)?(?:没|未)(?:有)?(?:评上|拿到|入选|认定|入库|获批|申请)"
 )
-# 「不是高端品牌培育企业」 names no level: it denies both the province's and the city's.
-_LEVELS = {
-    "high_end_brand_city": ("high_end_brand_city", "high_end_brand_province"),
-    "high_end_brand_province": ("high_end_brand_city", "high_end_brand_province"),
-}
-
-
-def _unlevelled(match: re.Match[str]) -> bool:
-    return not re.search(r"省|市", match.group(0))
-
-
 _PROOF = r"\s*(?:的)?(?:证书|入库编号|登记编号|编号|资质|称号|资格|牌子)"
 _HOLD = (
     r"(?:已经?是|是|也是|属于|已(?:被)?认定为?|认定为|评上了?|入选了?|取得了?|拿到了?"
@@ -137,11 +126,8 @@ def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> Non
             before = masked[max(0, match.start() - 8) : match.start()]
             after = masked[match.end() : match.end() + 8]
             if re.search(rf"{NEG}[^，。]{{0,3}}$", before) or re.match(_NOT_HELD_AFTER, after):
-                lacking.extend(
-                    _LEVELS.get(title.title, (title.title,))
-                    if _unlevelled(match)
-                    else [title.title]
-                )
+                # a name may deny more than its title (no level said: both levels)
+                lacking.extend(title.denies or (title.title,))
             elif (
                 re.search(_HOLD, before)
                 or re.match(_HELD_AFTER, after)

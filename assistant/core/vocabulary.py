@@ -74,6 +74,9 @@ class TitlePattern:
 
     title: str
     pattern: str
+    # The titles a denial of this name denies (「不是高端品牌培育企业」, no level said:
+    # both levels); empty: the title itself.
+    denies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -213,17 +216,20 @@ def _title_patterns(path: Path, data: Any, known: Collection[str]) -> tuple[Titl
     out = []
     for n, item in enumerate(data):
         where = f"title_patterns[{n}]"
-        item = _mapping(path, where, item, {"title", "pattern"})
+        item = _mapping(path, where, item, {"title", "pattern", "denies"})
         title, pattern = item.get("title"), item.get("pattern")
-        if title not in known:
-            raise KnowledgeError(
-                f"{path}: field '{where}.title': '{title}' is neither a program id nor a "
-                "title of paths.yaml"
-            )
+        denies = _words(path, f"{where}.denies", item.get("denies"))
+        for name, ids in (("title", [title]), ("denies", denies)):
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                raise KnowledgeError(
+                    f"{path}: field '{where}.{name}': '{unknown[0]}' is neither a program id "
+                    "nor a title of paths.yaml"
+                )
         if not isinstance(pattern, str) or not pattern:
             raise KnowledgeError(f"{path}: field '{where}.pattern': give a regular expression")
         _check_regex(path, f"{where}.pattern", pattern)
-        out.append(TitlePattern(str(title), pattern))
+        out.append(TitlePattern(str(title), pattern, tuple(denies)))
     return tuple(out)
 
 

@@ -15,6 +15,7 @@ import re
 
 from assistant.chat.fact_cues import CORRECTION, NEG, NOT_FACT, Extraction, years_in
 from assistant.chat.numbers import NUMBER, first_amount, first_count, first_percent
+from assistant.core.profile import IP_KINDS
 from assistant.core.text import clauses
 from assistant.core.vocabulary import Regions, TitlePattern, Vocabulary
 
@@ -153,15 +154,7 @@ def _titles(text: str, titles: tuple[TitlePattern, ...], out: Extraction) -> Non
 
 # What a denial of IP covers (「没有任何专利软著」): trademarks are not counted as IP here.
 _IP_WORDS = {
-    "知识产权": (
-        "invention_patents",
-        "utility_models",
-        "design_patents",
-        "software_copyrights",
-        "ic_layouts",
-        "plant_varieties",
-        "new_drugs",
-    ),
+    "知识产权": tuple(k for k in IP_KINDS if k != "trademarks"),
     "专利": ("invention_patents", "utility_models", "design_patents"),
     "软著": ("software_copyrights",),
     "软件著作权": ("software_copyrights",),
@@ -202,8 +195,9 @@ def _loss_years(text: str, as_of: dt.date, out: Extraction) -> None:
     for clause in clauses(text):
         if NOT_FACT.search(clause) or re.search(r"吗|能不能|是否|要求|如果", clause):
             continue
-        loss = not _NO_LOSS.search(clause) and bool(_LOSS.search(clause))
-        if not (loss or _NO_LOSS.search(clause)) or first_amount(clause) is not None:
+        denied = bool(_NO_LOSS.search(clause))
+        loss = not denied and bool(_LOSS.search(clause))
+        if not (loss or denied) or first_amount(clause) is not None:
             continue
         years = years_in(clause, as_of)
         recent = _RECENT.search(clause)

@@ -333,12 +333,7 @@ class ChatAssistant:
         """The turn's intent, question kind and planned act."""
         # A title said not to be held, or a province outside the one served, decides
         # conditions as a figure does.
-        regions = self.knowledge.vocabulary.regions
-        outside = extracted.facts.get("region.province") not in (
-            None,
-            regions.province,
-            regions.province_short,
-        )
+        outside = bool(self._elsewhere(extracted.facts))
         decides = bool(extracted.lacking) or outside
         substantive = states_figures(extracted.facts) or decides
         # Facts the session holds make a question about fit only when it asks about fit
@@ -386,12 +381,18 @@ class ChatAssistant:
             grounded = {**grounded, "answer": f"{grounded['answer']}\n\n> {note}"}
         return grounded
 
+    def _elsewhere(self, facts: dict[str, Any]) -> str:
+        """The province the facts place the company in when it is not the one served."""
+        regions = self.knowledge.vocabulary.regions
+        where = facts.get("region.province")
+        return "" if not where or where in (regions.province, regions.province_short) else where
+
     def _elsewhere_note(self, state: DialogueState) -> str:
         """Once per session, for a company outside the province served: what of the
         answers holds for it (the national rules) and what does not (local steps)."""
         regions = self.knowledge.vocabulary.regions
-        where = state.facts.get("region.province")
-        if not where or where in (regions.province, regions.province_short):
+        where = self._elsewhere(state.facts)
+        if not where:
             return ""
         note = (
             f"贵公司在{regions.province}以外（{where}）：国家统一的认定条件同样适用，"

@@ -495,8 +495,7 @@ def asking_part(text: str) -> str:
     >>> asking_part("烟台 做海洋生物提取的 高企证书拿到以后管几年？")
     '高企证书拿到以后管几年？'
     """
-    parts = clauses(text)
-    asking = [i for i, c in enumerate(parts) if _QUESTION.search(c) or _WANTS.search(c)]
+    parts, asking = _asking_clauses(text)
     if not asking:
         return text
     last = asking[-1]
@@ -518,12 +517,17 @@ def without_typed_scene(text: str) -> str:
     >>> without_typed_scene("我们企业所得税是核定征收的，能报科技型中小企业吗？")
     '我们企业所得税是核定征收的，能报科技型中小企业吗？'
     """
-    parts = clauses(text)
-    asking = [i for i, c in enumerate(parts) if _QUESTION.search(c) or _WANTS.search(c)]
+    parts, asking = _asking_clauses(text)
     if not asking:
         return text
     kept = [c for i, c in enumerate(parts) if i >= asking[0] or not _typed_scene(c)]
     return "".join(kept)
+
+
+def _asking_clauses(text: str) -> tuple[list[str], list[int]]:
+    """The message's clauses and the indices of those that ask (or say it wants to apply)."""
+    parts = clauses(text)
+    return parts, [i for i, c in enumerate(parts) if _QUESTION.search(c) or _WANTS.search(c)]
 
 
 def _typed_scene(clause: str) -> bool:

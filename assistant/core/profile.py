@@ -35,7 +35,7 @@ YEAR_FIELDS = {
 }
 _SIGNED = {"net_profit"}
 _COUNTS = ("employees", "tech_staff", "transformations_3y", "led_standards_5y")
-_IP = (
+IP_KINDS = (
     "invention_patents",
     "utility_models",
     "design_patents",
@@ -240,7 +240,7 @@ class _Checker:
             return
         if not isinstance(ip, dict):
             self.fail("ip", '须为 JSON 对象，如 {"invention_patents": 2}')
-        for key in _IP:
+        for key in IP_KINDS:
             self.count(f"ip.{key}", ip.get(key))
 
     def compliance(self, comp: Any) -> None:
@@ -357,7 +357,7 @@ PROFILE_PATHS: frozenset[str] = frozenset(
         "market.province_rank",
         "has_own_trademark",
         "quality_management_certified",
-        *(f"ip.{k}" for k in _IP),
+        *(f"ip.{k}" for k in IP_KINDS),
         *(f"compliance.{k}" for k in _BOOLS),
     }
 )

@@ -150,25 +150,23 @@ def _flag(profile: dict[str, Any], *path: str) -> bool:
     return value
 
 
-def _incident_last_year(profile: dict[str, Any]) -> bool:
-    """An incident in the year before applying. The year lies within the last three, so
-    an answer of 「none in three years」 is an answer for it too."""
+def _incident(profile: dict[str, Any], period: str, other: str, settles: bool) -> bool:
+    """An incident in ``period``; the other, nested period's answer settles it when it is
+    ``settles`` (none in three years: none last year; one last year: one in three years)."""
     try:
-        return _flag(profile, "compliance", "major_incident_last_year")
+        return _flag(profile, "compliance", period)
     except Absent:
-        if _get(profile, "compliance", "major_incident_last_3y") is False:
-            return False
+        if _get(profile, "compliance", other) is settles:
+            return settles
         raise
+
+
+def _incident_last_year(profile: dict[str, Any]) -> bool:
+    return _incident(profile, "major_incident_last_year", "major_incident_last_3y", False)
 
 
 def _incident_last_3y(profile: dict[str, Any]) -> bool:
-    """An incident in the last three years; one last year is one of them."""
-    try:
-        return _flag(profile, "compliance", "major_incident_last_3y")
-    except Absent:
-        if _get(profile, "compliance", "major_incident_last_year") is True:
-            return True
-        raise
+    return _incident(profile, "major_incident_last_3y", "major_incident_last_year", True)
 
 
 def _status(test: Callable[[], bool]) -> str:

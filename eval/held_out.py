@@ -55,6 +55,9 @@ class HeldOut:
     news_dir: Path
     # The dialogues of each half per file (batches written at different times).
     dialogue_batches: dict[str, list[list[Dialogue]]] = field(default_factory=dict)
+    # Lead questions written after the first batch (``lead/{half}_2.yaml`` …), per file;
+    # ``lead`` stays the first batch, the figure tracked since it was written.
+    later_leads: dict[str, list[list[dict[str, Any]]]] = field(default_factory=dict)
 
     @property
     def dialogues(self) -> dict[str, list[Dialogue]]:
@@ -64,7 +67,8 @@ class HeldOut:
     def __len__(self) -> int:
         """Items in all halves (a set with none is malformed)."""
         halves = (self.real_qa, self.lead, self.scope, self.dialogues)
-        return sum(len(v) for h in halves for v in h.values()) + len(self.news)
+        later = sum(len(b) for batches in self.later_leads.values() for b in batches)
+        return sum(len(v) for h in halves for v in h.values()) + len(self.news) + later
 
 
 def _yaml(path: Path) -> list[dict[str, Any]]:
@@ -93,7 +97,13 @@ def load_held_out(folder: Path, news_dir: Path = NEWS_DIR) -> HeldOut:
     questions = news_dir / "questions.yaml"
     news = _yaml(questions) if questions.is_file() else []
     batches = {h: _dialogue_batches(folder / "dialogues", h) for h in HALVES}
-    return HeldOut(real, lead, scope, news, news_dir, batches)
+    later = {h: [_yaml(f) for f in _later_files(folder / "lead", h)] for h in HALVES}
+    return HeldOut(real, lead, scope, news, news_dir, batches, later)
+
+
+def _later_files(folder: Path, half: str) -> list[Path]:
+    """The half's files of batches after the first (``{half}_2.yaml`` …), in order."""
+    return sorted(folder.glob(f"{half}_*.yaml"), key=_batch_number)
 
 
 def _dialogue_batches(folder: Path, half: str) -> list[list[Dialogue]]:
@@ -129,7 +139,7 @@ class _Asker:
         return answer
 
     def fail(self, name: str, question: str, reasons: list[str], answer: Mapping[str, Any]) -> None:
-        if not name.endswith("/test"):
+        if not name.rsplit("/", 1)[-1].startswith("test"):  # test, test_2 …
             self.failures.append(_failure(name, question, reasons, answer))
 
 
@@ -211,6 +221,16 @@ def run(chat: Any, sets: HeldOut, indexer: Any = None) -> tuple[dict[str, Any], 
     for half in HALVES:
         out[f"real_qa_{half}"] = _real_qa(asker, sets.real_qa[half], half)
         out[f"lead_{half}"] = _lead(asker, sets.lead[half], half)
+        later = [b for b in sets.later_leads.get(half, []) if b]
+        for number, batch in enumerate(later, 2):
+            out[f"lead_{half}_{number}"] = _lead(asker, batch, f"{half}_{number}")
+        if later and sets.lead[half]:  # every batch together, weighted by its questions
+            leads = [sets.lead[half], *later]
+            rates = [out[f"lead_{half}"]] + [
+                out[f"lead_{half}_{n}"] for n in range(2, len(leads) + 1)
+            ]
+            hits = sum(rate * len(b) for rate, b in zip(rates, leads, strict=True))
+            out[f"lead_{half}_all"] = hits / sum(map(len, leads))
         precision, recall = _scope(asker, sets.scope[half], half)
         out[f"scope_{half}_precision"], out[f"scope_{half}_recall"] = precision, recall
         batches = sets.dialogue_batches.get(half, [])

@@ -79,14 +79,16 @@ def main(argv: list[str] | None = None) -> int:
     from eval.harness import build_target
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--half", choices=("dev", "test"), default="dev")
+    parser.add_argument(
+        "--half", choices=("dev", "test", "dev_2", "test_2"), default="dev", help="half and batch"
+    )
     parser.add_argument("--sets-dir", type=Path, default=SETS)
     args = parser.parse_args(argv)
     path = args.sets_dir / "held_out" / "lead" / f"{args.half}.yaml"
     rows = yaml.safe_load(path.read_text("utf-8")) or []
     target = build_target(Settings(), Path(tempfile.mkdtemp(prefix="lead-misses-")), ["held_out"])
     found = categorise(target.chat, rows)
-    if args.half == "dev":
+    if args.half.startswith("dev"):
         for category, question in found:
             if category != "pass":
                 print(f"{category}\t{question}")

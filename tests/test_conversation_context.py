@@ -253,6 +253,33 @@ def test_a_correction_without_its_field_is_placed_from_the_session(text, facts, 
     assert {**placed, **found} == expected
 
 
+def test_shares_said_the_wrong_way_round_each_move_to_the_year_named():
+    from assistant.chat.corrections import resolve_corrections
+
+    held, origin = _held(**{"financials.2025.rd_share": 2.8, "financials.2024.rd_share": 3.5})
+    found = resolve_corrections("不对 2.8%是前年的 去年是3.5% 说反了", DAY, held, origin, {})
+    assert found == {"financials.2024.rd_share": 2.8, "financials.2025.rd_share": 3.5}
+
+
+def test_said_of_another_year_moves_every_figure_of_the_turn_that_stated_them():
+    """「我说的是前年的数」 after 「去年研发200万，销售收入3000万」 moves both; the new
+    figures the message gives for last year are the field readers' and stay."""
+    from assistant.chat.corrections import resolve_corrections
+    from assistant.core.text import normalize
+
+    held = {"financials.2025.rd_expense": 200.0, "financials.2025.revenue": 3000.0}
+    origin = {"financials.2025.rd_expense": 1, "financials.2025.revenue": 1}
+    text = "哎不对，我说的是前年的数，不是去年的。去年研发是260万，收入3800万。"
+    placed = _facts(text)
+    found = resolve_corrections(normalize(text), DAY, held, origin, placed)
+    assert {**placed, **found} == {
+        "financials.2024.rd_expense": 200.0,
+        "financials.2024.revenue": 3000.0,
+        "financials.2025.rd_expense": 260.0,
+        "financials.2025.revenue": 3800.0,
+    }
+
+
 def test_no_correction_cue_no_guess():
     from assistant.chat.corrections import resolve_corrections
 
@@ -616,10 +643,28 @@ def test_a_correction_that_cannot_be_placed_is_not_refused(chat):
     answer = _talk(
         chat,
         "烟台 科技型中小企业 去年营收5000万 研发占营收2.8% 前年营收4200万 研发占3.5%",
-        "不对 2.8%是前年的 去年是3.5% 说反了",
+        "不对 9.9是别的公司的 说反了",
     )
     assert not answer["refused"]
     assert answer["answer"].startswith("这句更正我没能对应到具体的数字")
+
+
+def test_shares_of_revenue_become_amounts_and_a_swap_moves_each_to_its_year(chat):
+    """「研发占营收2.8%」 with the year's revenue is that year's R&D (5000 × 2.8% = 140);
+    「2.8%是前年的 去年是3.5% 说反了」 quotes both held shares and moves each to its year."""
+    first = chat.ask(
+        "烟台 去年营收5000万 研发占营收2.8% 前年营收4200万 研发占3.5% 专精特新能报吗", as_of=DAY
+    )
+    second = chat.ask(
+        "不对 2.8%是前年的 去年是3.5% 说反了", session_id=first["session_id"], as_of=DAY
+    )
+    assert first["facts"]["financials"]["2025"]["rd_share"] == 2.8
+    assert first["facts"]["financials"]["2024"]["rd_share"] == 3.5
+    # 2.8% < 3%: the 2026 专精特新 R&D condition fails on last year's share alone
+    assert first["assessment"]["verdict"] == "not_eligible"
+    assert second["facts"]["financials"]["2025"]["rd_share"] == 3.5
+    assert second["facts"]["financials"]["2024"]["rd_share"] == 2.8
+    assert "2025年研发费用占营业收入比例：2.8% → 3.5%" in second["answer"]
 
 
 @pytest.mark.model

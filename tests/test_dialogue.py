@@ -274,15 +274,29 @@ def test_bare_tells_a_bare_question_from_one_with_facts():
 
 
 def test_state_merge_names_old_and_new_and_a_total_replaces_the_years():
+    # DAY is 2026-11-22: the three years are 2023–2025. Their sum would be used instead
+    # of a total said later, so the total replaces them.
     state = DialogueState()
-    state.merge({"financials.2025.rd_expense": 100.0, "financials.2024.rd_expense": 80.0}, DAY)
+    years = {f"financials.{y}.rd_expense": 100.0 for y in (2023, 2024, 2025)}
+    state.merge(years, DAY)
     changes = state.merge({"rd_expense_3y_total": 450.0}, DAY)
-    assert {c.path for c in changes} == {"financials.2025.rd_expense", "financials.2024.rd_expense"}
+    assert {c.path for c in changes} == set(years)
     assert state.facts == {"rd_expense_3y_total": 450.0}
     assert state.origin == {"rd_expense_3y_total": 2}
     again = DialogueState.load(state.facts, state.dump())
     assert again.turn == 2
     assert again.origin == state.origin
+
+
+def test_a_total_keeps_the_years_held_when_it_does_not_replace_their_sum():
+    # Two years held and a three-year total: the total is used (the sum is unknown) and
+    # last year's figure stays, as the 高企 band reads last year's revenue.
+    state = DialogueState()
+    state.merge({"financials.2025.revenue": 5000.0, "financials.2024.revenue": 4000.0}, DAY)
+    changes = state.merge({"revenue_3y_total": 13000.0}, DAY)
+    assert changes == []
+    assert state.facts["financials.2025.revenue"] == 5000.0
+    assert state.facts["revenue_3y_total"] == 13000.0
 
 
 def test_a_registration_year_that_decides_only_at_one_end_asks_for_the_date(chat):
@@ -364,3 +378,46 @@ def test_the_dialogue_state_round_trips_through_the_session_store(store_settings
     assert again.origin == {"employees": 1, "tech_staff": 1, "registered_year": 1}
     assert again.assessed == state.assessed
     assert not again.once("您只说了成立于2025年")  # said once, also after a restart
+
+
+def test_asking_what_to_add_gets_the_gap_and_the_requirement(chat):
+    # 2026 专精特新: last year's R&D 90万 of 4000万 fails; 「要补到多少」 asks for the change.
+    *_, answer = talk(
+        chat,
+        "我们想报专精特新，去年研发投入90万，营收4000万，前年研发150万，营收4000万",
+        "那要补到多少才行",
+    )
+    assert answer["act"] == "assessment"
+    assert "#### 还差多少" in answer["answer"]
+    assert "需增加 30 万元" in answer["answer"] and "≥ 100万元" in answer["answer"]
+
+
+def test_how_many_points_short_shows_the_companys_score(chat):
+    *_, answer = talk(
+        chat,
+        "科技型中小企业评分怎么算的",
+        "我们职工40人，科技人员6个，去年销售收入1500万，研发费用45万，有2个实用新型",
+        "还差多少分？",
+    )
+    assert answer["act"] == "assessment"
+    assert answer["answer"].startswith("科技型中小企业评价得分：40")
+
+
+def test_a_yes_no_with_a_trailing_bu_asks_for_the_verdict(chat):
+    [answer] = talk(chat, "我们公司想弄个科技型中小企业 去年销售2.3亿 员工300来人 能弄不")
+    assert answer["act"] == "assessment"
+    assert answer["assessment"]["verdict"] == "not_eligible"
+
+
+def test_a_year_completing_a_three_year_ratio_is_answered_on_that_ratio(chat):
+    # 2023's figures decide nothing alone; beside 2024 and 2025 they complete the ratio
+    # (610 ÷ 9300 = 6.56%), which is what 「研发费用比例够吗」 asks.
+    *_, answer = talk(
+        chat,
+        "前年研发费用200万，销售收入3000万；去年研发260万，收入3800万。",
+        "2023年研发150万，收入2500万。这样研发费用比例够高企吗？",
+    )
+    assert answer["act"] == "condition"
+    assert answer["answer"].startswith(
+        "按您给的信息，高新技术企业认定的「近三年研发费用占销售收入比例」：6.56%"
+    )

@@ -393,3 +393,26 @@ def test_a_vetoed_score_says_why_and_asks_for_nothing_that_cannot_change_it():
     outcome = ev.test(rules.versions[0].conditions[0].test)
     assert outcome.status == "fail"
     assert outcome.missing == []
+
+
+def test_rd_said_as_a_share_of_revenue_is_an_exact_amount_once_revenue_is_known():
+    from assistant.core.exact import Ratio
+    from assistant.errors import FieldError
+
+    # 4200万 × 3.5% = 147万 exactly; without the revenue the amount stays unknown
+    facts = Facts(
+        validate_profile({"financials": {"2024": {"revenue": 4200, "rd_share": 3.5}}}), DAY
+    )
+    value = facts.year_field(2024, "rd_expense")
+    assert value.value == Ratio(147) and value.known
+    assert "financials.2024.rd_share" in value.used
+    alone = Facts(validate_profile({"financials": {"2024": {"rd_share": 3.5}}}), DAY)
+    assert not alone.year_field(2024, "rd_expense").known
+    # an amount said directly wins over the share
+    both = {"financials": {"2024": {"revenue": 4200, "rd_share": 3.5, "rd_expense": 100}}}
+    assert Facts(validate_profile(both), DAY).year_field(2024, "rd_expense").value == 100
+    # last year's share is last year's ratio when the revenue is not known
+    share = Facts(validate_profile({"financials": {"2025": {"rd_share": 2.8}}}), DAY)
+    assert share.get("rd_ratio_last_year").value == Ratio(14, 5)
+    with pytest.raises(FieldError, match="rd_share"):
+        validate_profile({"financials": {"2025": {"rd_share": 280}}})

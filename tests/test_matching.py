@@ -211,3 +211,24 @@ def test_window_events_for_the_closest_programs():
     ids = [e["id"] for e in events]
     assert ids.index("little-giant-2026-online") < ids.index("tech-sme-window-2026")
     assert all(not e["official"] for e in events if e["id"] == "tech-sme-window-2026")
+
+
+def test_a_figure_moved_for_two_parts_of_a_condition_is_one_gap_with_the_requirement():
+    # 2026 专精特新: each of the last two years R&D ≥ 100万 and ≥ 3% of revenue. Last
+    # year's 90万 of 4000万 fails both parts: +10 reaches 100万, +20 more reaches 3%
+    # (120万). The user sees one move of 30万 and what the condition requires.
+    data = {
+        "financials": {
+            "2024": {"revenue": 4000, "rd_expense": 150},
+            "2025": {"revenue": 4000, "rd_expense": 90},
+        }
+    }
+    gaps = [
+        g
+        for g in program_gaps(KNOWLEDGE, "srdi_sme", validate_profile(data), DAY)
+        if g["unit"] == "万元"
+    ]
+    assert len(gaps) == 1
+    assert gaps[0]["delta"] == 30
+    assert "≥ 100万元" in gaps[0]["text"] and "≥ 3%" in gaps[0]["text"]
+    check_gaps_are_minimal("srdi_sme", data, DAY)

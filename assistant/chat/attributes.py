@@ -46,7 +46,7 @@ def read_attributes(text: str, as_of: dt.date, words: Vocabulary, out: Extractio
     _sector(text, words.tech_fields.names, out)
     _institution_and_award(text, as_of, out)
     _market(text, out)
-    _ratios(text, out)
+    _ratios(text, as_of, out)
     _operating_years(text, as_of, out)
 
 
@@ -400,7 +400,9 @@ def _institution_and_award(text: str, as_of: dt.date, out: Extraction) -> None:
 
 _RATIOS = [
     (
-        r"研发(?:费用|投入|经费)?(?:占|占到|占了)(?:营收|营业收入|销售收入|收入)(?:的)?(?:比例|比重)?",
+        # 「研发占3.5%」 leaves the whole unsaid: R&D is stated as a share of revenue
+        r"研发(?:费用|投入|经费)?(?:占|占到|占了)(?:(?:营收|营业收入|销售收入|收入)(?:的)?"
+        r"(?:比例|比重)?|比(?:例|重)?|(?=\s*(?:\d|百分之)))",
         "rd_ratio_last_year",
     ),
     (r"(?:资产)?负债率", "debt_ratio_last_year"),
@@ -431,22 +433,34 @@ _RATIOS = [
 _ALL_DOMESTIC = re.compile(r"研发(?:费用|投入)?(?:都|均|全部|全)(?:在)?(?:境内|国内)")
 
 
-def _ratios(text: str, out: Extraction) -> None:
+def _ratios(text: str, as_of: dt.date, out: Extraction) -> None:
     """Ratios people state directly (「研发费用占营收7%」, 「负债率40%」): kept as stated
     values of the derived facts, used when the figures behind them are not known."""
     if _ALL_DOMESTIC.search(text):
         out.facts["stated.domestic_rd_share"] = 100.0
     for pattern, key in _RATIOS:
-        match = re.search(pattern, text)
-        if match:
+        for match in re.finditer(pattern, text):
             percent = first_percent(text[match.end() : match.end() + 12])
             if percent is None:
                 continue
             # 「近三年研发费用占销售收入4.6%」 states the three-year ratio 高企 checks.
             clause = re.split(r"[，。；,;]", text[: match.start()])[-1]
             if key == "rd_ratio_last_year" and re.search(r"(?:近|最近)?(?:三|3)年", clause):
-                key = "rd_ratio_3y"
-            out.facts[f"stated.{key}"] = percent
+                out.facts["stated.rd_ratio_3y"] = percent
+            elif key == "rd_ratio_last_year":
+                _rd_share(text[: match.start()], percent, as_of, out)
+            else:
+                out.facts.setdefault(f"stated.{key}", percent)
+
+
+def _rd_share(before: str, percent: float, as_of: dt.date, out: Extraction) -> None:
+    """「前年营收4200万 研发占3.5%」: a year's R&D as a share of that year's revenue (the year
+    last named in the sentence, else the last fiscal year). The engine turns it into the
+    amount once the year's revenue is known."""
+    sentence = re.split(r"[。；;！!？?\n]", before)[-1]
+    named = years_in(sentence, as_of)
+    year = named[-1] if named else as_of.year - 1
+    out.facts.setdefault(f"financials.{year}.rd_share", percent)
 
 
 def _operating_years(text: str, as_of: dt.date, out: Extraction) -> None:

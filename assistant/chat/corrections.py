@@ -25,11 +25,15 @@ from typing import Any
 
 from assistant.chat.fact_cues import CORRECTION, YEAR_TOKEN, four_digit_years, year_of, years_in
 from assistant.chat.numbers import NUMBER, amount_in_wan, first_count, mask_quantity_words
+from assistant.core.text import clauses
 
 _AMOUNT = re.compile(rf"(?P<num>{NUMBER})\s*(?:多|余)?\s*(?P<unit>个亿|亿元|亿|千万|万元|万|元)")
 _COUNT = re.compile(
     rf"(?<![\d.])(?P<num>{NUMBER})\s*(?P<unit>[人名位个项件])?(?![\d.%％万亿年月天])"
 )
+_PERCENT = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*[%％]")
+# Yearly fields held as a percent of another (a year's R&D share of revenue).
+_SHARE = "_share"
 # Counts whose unit says which fields they can be.
 _PEOPLE = ("employees", "tech_staff")
 _COUNTED = ("ip.",)
@@ -108,12 +112,14 @@ def resolve_corrections(
         return {}
     out: dict[str, Any] = {}
     money = [p for p in held if p.startswith("financials.") and _number(held[p])]
-    if (said := _SAID_OF.search(text)) and money and not any(_is_money(p) for p in placed):
-        # 「哦我说的是前年的」: the amount stated last belongs to that year.
+    if (said := _SAID_OF.search(text)) and money:
+        # 「哦我说的是前年的」: the amounts stated last (in the latest turn that stated any)
+        # belong to that year; figures the message gives for their old year replace them.
         year = year_of(said.group(1), as_of, -1)
-        latest = max(money, key=lambda p: origin.get(p, 0))
-        if year > 0 and _with_year(latest, year) != latest:
-            out[_with_year(latest, year)] = held[latest]
+        turn = max(origin.get(p, 0) for p in money)
+        for path in (p for p in money if origin.get(p, 0) == turn):
+            if year > 0 and _with_year(path, year) != path:
+                out[_with_year(path, year)] = held[path]
     if not any(_is_money(p) for p in placed):
         out.update(_resolve(_amounts(text), money, text, as_of, held, origin))
     # Counts the field readers placed are theirs (「其中科技人员30人」); the rest of the
@@ -126,6 +132,9 @@ def resolve_corrections(
     # Beside a count the readers placed, another count corrects only by quoting an old
     # value: 「员工82人，说错了，是72人」 leaves the 82 to no other field.
     out.update(_resolve(figures, counts, text, as_of, held, origin, by_kind=not taken))
+    # A share said as a percent (「2.8%是前年的 去年是3.5%」) corrects a share held.
+    shares = [p for p in held if p.endswith(_SHARE) and _number(held[p]) and p not in placed]
+    out.update(_resolve(_percents(text), shares, text, as_of, held, origin))
     return {k: v for k, v in out.items() if k not in placed}
 
 
@@ -154,6 +163,8 @@ def _resolve(
     if not figures or not fields:
         return {}
     old = [(f, p) for f in figures for p in fields if abs(float(held[p]) - f.value) < 1e-6]
+    if len({id(f) for f, _ in old}) > 1 and (swapped := _each_to_its_year(old, text, as_of, held)):
+        return swapped
     if old:
         figure, path = max(old, key=lambda fp: origin.get(fp[1], 0))
         new = [f for f in figures if not any(f is o for o, _ in old)]
@@ -161,6 +172,22 @@ def _resolve(
     if len(figures) == 1 and by_kind:
         return _by_kind(figures[0], fields, text, as_of, origin)
     return {}
+
+
+def _each_to_its_year(
+    old: list[tuple[_Figure, str]], text: str, as_of: dt.date, held: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Several quoted old values, each with the year it belongs to (「不对 2.8%是前年的
+    去年是3.5% 说反了」): each moves to its year. Empty unless every one names a year."""
+    out: dict[str, Any] = {}
+    for figure in {id(f): f for f, _ in old}.values():
+        path = next(p for f, p in old if f is figure)
+        moved = _MOVED.match(text[figure.end :])
+        year = year_of(moved.group(1) if moved else _before(text, figure), as_of, -1)
+        if year <= 0 or not path.startswith("financials."):
+            return {}
+        out[_with_year(path, year)] = held[path]
+    return out
 
 
 def _by_old_value(
@@ -216,6 +243,15 @@ def _amounts(text: str) -> list[_Figure]:
     return out
 
 
+def _percents(text: str) -> list[_Figure]:
+    out = []
+    for m in _PERCENT.finditer(text):
+        value = first_count(m.group("num")) if "." not in m.group("num") else float(m.group("num"))
+        if value is not None:
+            out.append(_Figure(float(value), m.start(), m.end(), "%"))
+    return out
+
+
 def _counts(text: str) -> list[_Figure]:
     out = []
     for m in _COUNT.finditer(mask_quantity_words(text)):
@@ -240,8 +276,12 @@ def _unit_fits(path: str, unit: str) -> bool:
 
 
 def _before(text: str, figure: _Figure) -> str:
-    """The clause leading up to a figure (where 去年 or 2024年 names its year)."""
-    return re.split(r"[，,。；;！!？?]", text[: figure.start])[-1]
+    """The clause leading up to a figure (where 去年 or 2024年 names its year); a space
+    between Chinese words ends a clause as a comma does (「2.8%是前年的 去年是3.5%」)."""
+    head = text[: figure.start]
+    if not head.strip() or re.search(r"[，,。；;！!？?]\s*$", head):
+        return ""
+    return clauses(head)[-1]
 
 
 def _with_year(path: str, year: int) -> str:

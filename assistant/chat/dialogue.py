@@ -68,7 +68,8 @@ _RELATIVE_YEAR = re.compile(r"去年|前年|大前年|今年|上年|近[一两�
 _QUESTION = re.compile(
     r"[？?]|吗|嘛|(?<!什)么[。！!]?$|呢|什么|怎么|如何|多少|(?<![这那近前头十好])几[个项年人月天号岁]|哪|"
     r"是否|能否|能不能|是不是|"
-    r"可不可以|够不够|行不行|有没有|可以申请|能申请|能评|能报"
+    r"可不可以|够不够|行不行|有没有|可以申请|能申请|能评|能报|"
+    r"能[\u4e00-\u9fff]{1,2}不\s*(?:[。!！]|$)|成不成"  # 「能弄不」: yes/no with a trailing 不
 )
 _CONDITION_CUE = re.compile(
     r"比例|占比|比重|什么时候|何时|最早|多久|哪年|哪一年|哪天|够吗|够不够|够了吗|达标吗|达到了?吗|"
@@ -83,7 +84,8 @@ _EARLIEST = re.compile(
 )
 # The company's own score (「按评价指标能打多少分」, 「那现在多少分」), not the scoring rules.
 _OWN_SCORE = re.compile(
-    r"(?:能|可以|会|大概|应该)?(?:打|得|拿|评)(?:多少|几)分|现在多少分|多少分了"
+    r"(?:能|可以|会|大概|应该)?(?:打|得|拿|评)(?:多少|几)分|现在多少分|多少分了|"
+    r"(?:还)?差(?:多少|几)分"
 )
 # The facts a date-dependent condition is computed from.
 DATE_KEYS = (*REGISTRATION_KEYS, "operating_in_city_since")
@@ -239,14 +241,16 @@ class FactChange:
 def _superseded(new: dict[str, Any], held: dict[str, Any], as_of: dt.date) -> list[str]:
     """Held facts a new fact replaces although stored under another path: a registration
     date replaces a year or month of registration (and back); a three-year total replaces
-    the yearly figures of those years."""
+    the yearly figures of those years when it holds all of them (their sum would be used
+    instead); a year or two held stay, as the last year's revenue decides the 高企 band."""
     out: list[str] = []
     if any(k in new for k in REGISTRATION_KEYS):
         out += [k for k in REGISTRATION_KEYS if k in held and k not in new]
     window = [as_of.year - 3, as_of.year - 2, as_of.year - 1]
     for total, key in (("rd_expense_3y_total", "rd_expense"), ("revenue_3y_total", "revenue")):
-        if total in new and not any(f"financials.{y}.{key}" in new for y in window):
-            out += [f"financials.{y}.{key}" for y in window if f"financials.{y}.{key}" in held]
+        yearly = [f"financials.{y}.{key}" for y in window]
+        if total in new and not any(p in new for p in yearly) and all(p in held for p in yearly):
+            out += yearly
         elif total in held and all(f"financials.{y}.{key}" in new for y in window):
             out.append(total)
     return out
@@ -790,7 +794,7 @@ def _value_text(knowledge: Knowledge, path: str, value: Any) -> str:
         return f"{value}年"
     if isinstance(value, str):
         return VALUE_TEXT.get(value, value)
-    if path.startswith("stated.") or path == "market.share_pct":
+    if path.startswith("stated.") or path.endswith(("share_pct", "_share")):
         return f"{_num(value)}%"
     if path in _COUNT_UNITS or path.startswith("ip."):
         return f"{_num(value)} {_COUNT_UNITS.get(path, '项')}"

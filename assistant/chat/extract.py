@@ -33,7 +33,7 @@ from assistant.chat.fact_cues import (
     four_digit_years,
     year_of,
 )
-from assistant.chat.figures import clause_facts, respectively
+from assistant.chat.figures import clause_facts, monthly_headcounts, respectively
 from assistant.chat.numbers import CN_NUM
 from assistant.core.text import normalize
 from assistant.core.vocabulary import Vocabulary
@@ -113,6 +113,7 @@ def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> N
     years_list: list[int] = []
     for sentence in _SENTENCE.split(text):
         sentence, years_list = respectively(sentence, as_of, out, years_list)
+        sentence = monthly_headcounts(sentence, out)
         correcting, three_years = False, False
         pieces = _CLAUSE.split(sentence)  # clause, separator, clause, …
         for index in range(0, len(pieces), 2):

@@ -128,6 +128,40 @@ def respectively(
     return sentence, years
 
 
+_PERIOD = (
+    r"(?:(\d{1,2})\s*月?\s*(?:到|至|-|—|~|～)\s*(\d{1,2})\s*月份?|(上|下)半年)"
+    r"[^，,。；\d]{0,5}?(\d+)\s*(?:个|名|位)?人"
+)
+_MONTHLY = re.compile(
+    r"(科技人员|研发人员|技术人员|职工|员工|人数)[^，,。；\d]{0,4}?"
+    rf"((?:{_PERIOD}[，,、；]?\s*){{2,}})"
+)
+
+
+def monthly_headcounts(sentence: str, out: Extraction) -> str:
+    """Headcounts by part of the year (「科技人员1月到6月每月8人，7月到12月每月14人」,
+    「上半年80人下半年100人」) as their monthly average, the measure the rules use
+    (195号: 月平均人数); the phrase is then removed from the sentence."""
+    for match in list(_MONTHLY.finditer(sentence)):
+        weighted = months = 0
+        for m in re.finditer(_PERIOD, match.group(2)):
+            span = 6 if m.group(3) else int(m.group(2)) - int(m.group(1)) + 1
+            if not 0 < span <= 12:
+                break
+            weighted, months = weighted + span * int(m.group(4)), months + span
+        else:
+            if not 0 < months <= 12:
+                continue
+            key = "employees" if match.group(1) in ("职工", "员工", "人数") else "tech_staff"
+            average = weighted / months
+            whole = int(average + 0.5)
+            out.facts[key] = whole
+            if average != whole:
+                out.notes.append(f"按月平均计算为 {average:.2f} 人，取整为 {whole} 人")
+            sentence = sentence.replace(match.group(0), "　" * len(match.group(0)))
+    return sentence
+
+
 def _list_amounts(text: str) -> list[float | None]:
     """The amounts of a list, a bare item taking the last item's unit (「150、140、160万」
     is 150万, 140万, 160万; 「1.5、1.8、2亿」 is in 亿).
@@ -270,12 +304,17 @@ def _continue(
     return target
 
 
+_SHARE_OF = re.compile(r"\s*(?:的)?(?:占|比例|比重)")
+
+
 def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
     for pattern, key in _MONEY:
         match = re.search(pattern, clause)
         if not match:
             continue
         rest = clause[match.end() :]
+        if _SHARE_OF.match(rest):
+            continue  # 「营收4200万 研发占3.5%」: a share, not an amount (attributes reads it)
         amount = first_amount(rest)
         if amount is None:
             amount = first_amount(clause[: match.start()])

@@ -188,10 +188,12 @@ def condition_reply(
     empty = assess_facts(knowledge, candidates, {}, as_of)
     alone = assess_facts(knowledge, candidates, stated, as_of)
     full = assess_facts(knowledge, candidates, facts, as_of)
+    rest = {k: v for k, v in facts.items() if k not in stated}
+    without = assess_facts(knowledge, candidates, rest, as_of) if rest else empty
     problem = alone.problem or full.problem
     if problem:
         return Reply(problem, programs, clarify=True)
-    decided, open_ = _touched(empty.results, alone.results, full.results)
+    decided, open_ = _touched(empty.results, alone.results, full.results, without.results)
     rows = (decided or open_)[:MAX_CONDITION_LINES]
     if not rows:
         return Reply(
@@ -268,25 +270,40 @@ def _condition_lines(
 
 
 def _touched(
-    empty: list[Assessment], alone: list[Assessment], full: list[Assessment]
+    empty: list[Assessment],
+    alone: list[Assessment],
+    full: list[Assessment],
+    without: list[Assessment],
 ) -> tuple[list[Pair], list[Pair]]:
-    """The conditions the stated figures touch (their status or missing facts differ from
-    an empty profile's), as (program result, condition over all facts): decided, then open."""
-    blank = {
-        (r["program"], c["id"]): (c["status"], tuple(c["missing"]))
-        for r in empty
-        for c in r["conditions"]
-    }
-    full_by_id = {(r["program"], c["id"]): c for r in full for c in r["conditions"]}
+    """The conditions the stated figures touch, as (program result, condition over all
+    facts): decided, then open. A condition is touched when the figures alone change it
+    from an empty profile's, or when, beside the session's other facts, they change it
+    from what those facts give without them (2023's R&D completing a three-year ratio)."""
     decided: list[Pair] = []
     open_: list[Pair] = []
-    for r in alone:
+    before_alone, before_rest = _by_id(empty), _by_id(without)
+    after_alone, after_full = _by_id(alone), _by_id(full)
+    for r in full:
         for c in r["conditions"]:
-            if blank.get((r["program"], c["id"])) == (c["status"], tuple(c["missing"])):
+            key = (r["program"], c["id"])
+            if not (
+                _differ(before_alone.get(key), after_alone.get(key))
+                or _differ(before_rest.get(key), after_full.get(key))
+            ):
                 continue
-            shown = full_by_id.get((r["program"], c["id"]), c)
-            (decided if shown["status"] in ("pass", "fail") else open_).append((r, shown))
+            (decided if c["status"] in ("pass", "fail") else open_).append((r, c))
     return decided, open_
+
+
+def _by_id(results: list[Assessment]) -> dict[tuple[str, str], ConditionResult]:
+    return {(r["program"], c["id"]): c for r in results for c in r["conditions"]}
+
+
+def _differ(a: ConditionResult | None, b: ConditionResult | None) -> bool:
+    """Whether two readings of a condition differ in status or in the facts missing."""
+    if a is None or b is None:
+        return False
+    return (a["status"], tuple(a["missing"])) != (b["status"], tuple(b["missing"]))
 
 
 def _condition_line(knowledge: Knowledge, r: Assessment, c: ConditionResult) -> str:

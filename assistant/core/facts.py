@@ -18,6 +18,7 @@ whole counts stay ``int`` and every other figure (sums, quotients) is an exact
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -187,7 +188,24 @@ class Facts:
             other, when, note = _IMPLIED[path]
             if self.read(other) is when:
                 return FactValue(when, used=(other,), notes=(note,))
+        if (share := _SHARE_OF_REVENUE.match(path)) is not None:
+            return self._from_share(path, share.group(1), share.group(2))
         return _unknown(path)
+
+    def _from_share(self, path: str, year: str, key: str) -> FactValue:
+        """A year's amount stated as a share of that year's revenue (「前年营收4200万，研发
+        占3.5%」): revenue × share, once both are known."""
+        share_path, note = _SHARES[key]
+        share, revenue = (
+            self.read(f"financials.{year}.{share_path}"),
+            self.read(f"financials.{year}.revenue"),
+        )
+        if not (is_number(share) and is_number(revenue)):
+            return _unknown(path)
+        value = ratio(exact(revenue) * exact(share), 100, 1)
+        used = (f"financials.{year}.revenue", f"financials.{year}.{share_path}")
+        detail = self.describe(lambda: f"{_fmt(exact(revenue))} × {_fixed(exact(share))}%")
+        return FactValue(value, used=used, notes=(note,), detail=detail)
 
     def amount(self, path: str) -> Ratio | None:
         """A non-yearly figure as an exact amount, or None when absent or not a number."""
@@ -220,6 +238,13 @@ class Facts:
         detail = self.describe(lambda: " + ".join(_fmt(p.value) for p in parts))
         return FactValue(total, used=used, detail=detail)
 
+
+# Yearly amounts a company may state as a share (in %) of the same year's revenue:
+# amount key -> (share key, note).
+_SHARES: dict[str, tuple[str, str]] = {
+    "rd_expense": ("rd_share", "按您说的研发费用占营业收入比例折算"),
+}
+_SHARE_OF_REVENUE = re.compile(rf"financials\.(\d{{4}})\.({'|'.join(_SHARES)})$")
 
 Derive = Callable[[Facts], FactValue]
 DERIVED: dict[str, Derive] = {}
@@ -523,8 +548,17 @@ def _sales_growth(f: Facts) -> FactValue:
 
 @derived("rd_ratio_last_year", "最近一年研发费用占销售收入比例")
 def _rd_ratio_last_year(f: Facts) -> FactValue:
-    """Last year's R&D ÷ sales revenue (115号 第七条 option a; 63号 annex 1)."""
-    return _ratio(f, f.year_field(f.last_year, "rd_expense"), f.year_field(f.last_year, "revenue"))
+    """Last year's R&D ÷ sales revenue (115号 第七条 option a; 63号 annex 1); the share
+    itself when it was stated and revenue is not known."""
+    value = _ratio(f, f.year_field(f.last_year, "rd_expense"), f.year_field(f.last_year, "revenue"))
+    share = f.read(f"financials.{f.last_year}.rd_share")
+    if value.known or not is_number(share):
+        return value
+    return FactValue(
+        exact(share),
+        used=(f"financials.{f.last_year}.rd_share",),
+        notes=(_SHARES["rd_expense"][1],),
+    )
 
 
 @derived("rd_cost_ratio_last_year", "最近一年研发费用占成本费用总额比例")

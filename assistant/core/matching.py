@@ -408,7 +408,7 @@ class _Searcher:
         changed = self.apply(base, lever, delta) or base
         change = {path: Profile(changed).get(path) for path in self.fields(lever)}
         verb = "增加" if lever.sign > 0 else "减少"
-        need = ""
+        need = f"：{self.cond.required}" if self.cond.required else ""
         if lever.target:
             value = Facts(Profile(changed), self.as_of, explain=False).get(lever.target).value
             if is_number(value):
@@ -451,8 +451,11 @@ class _Searcher:
         return None
 
     def cumulative(self) -> list[Gap]:
-        """Close the failing parts one after the other (for ``all`` and single tests)."""
-        gaps: list[Gap] = []
+        """Close the failing parts one after the other (for ``all`` and single tests).
+        A figure moved for several parts (R&D ≥ 100万 and ≥ 3% of revenue) is one gap:
+        the moves added up, applied to the profile as it is."""
+        steps: list[Gap | Lever] = []
+        moved: dict[Lever, Decimal] = {}
         data = self.profile.data
         for fact in _candidate_facts(self.cond.test, self.version_rubrics()):
             if self.status(data) == "pass":
@@ -460,15 +463,17 @@ class _Searcher:
             if fact in _TIME_FACTS:
                 gap = self.single(fact)
                 if gap:
-                    gaps.append(gap)
+                    steps.append(gap)
                 continue
             for lever in LEVERS.get(fact, ()):
                 delta = self._part_delta(data, lever)
                 if delta:
-                    gaps.append(self.gap(lever, delta, data))
+                    if lever not in moved:
+                        steps.append(lever)
+                    moved[lever] = moved.get(lever, Decimal(0)) + delta
                     data = self.apply(data, lever, delta) or data
                     break
-        return gaps
+        return [self.gap(s, moved[s]) if isinstance(s, Lever) else s for s in steps]
 
     def _part_delta(self, data: dict[str, Any], lever: Lever) -> Decimal | None:
         """For an ``all``: the smallest delta after which this lever's part no longer fails.

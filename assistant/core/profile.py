@@ -265,10 +265,22 @@ class _Checker:
             for key, value in figures.items():
                 if key in YEAR_FIELDS:
                     self.wan(f"financials.{year}.{key}", value, signed=key in _SIGNED)
-            # 「那年亏损了」 without the amount: a loss year (the net profit decides when given).
-            loss = figures.get("loss")
-            if loss is not None and not isinstance(loss, bool):
-                self.fail(f"financials.{year}.loss", f"须为 true 或 false（现为 {loss!r}）")
+            self.year_statements(str(year), figures)
+
+    def year_statements(self, year: str, figures: dict[str, Any]) -> None:
+        """What a year may hold besides amounts, from a chat: 「研发占营收3.5%」
+        (``rd_share``, a percent; the amount decides when given) and 「那年亏损了」
+        (``loss``; the net profit decides when given)."""
+        share = figures.get("rd_share")
+        if share is not None:
+            self.wan(f"financials.{year}.rd_share", share)
+            if share > 100:
+                self.fail(
+                    f"financials.{year}.rd_share", f"是百分比，须在 0–100 之间（现为 {share}）"
+                )
+        loss = figures.get("loss")
+        if loss is not None and not isinstance(loss, bool):
+            self.fail(f"financials.{year}.loss", f"须为 true 或 false（现为 {loss!r}）")
 
     def market(self, market: Any) -> None:
         if market is None:

@@ -404,7 +404,8 @@ def test_rd_said_as_a_share_of_revenue_is_an_exact_amount_once_revenue_is_known(
         validate_profile({"financials": {"2024": {"revenue": 4200, "rd_share": 3.5}}}), DAY
     )
     value = facts.year_field(2024, "rd_expense")
-    assert value.value == Ratio(147) and value.known
+    assert value.value == Ratio(147)
+    assert value.known
     assert "financials.2024.rd_share" in value.used
     alone = Facts(validate_profile({"financials": {"2024": {"rd_share": 3.5}}}), DAY)
     assert not alone.year_field(2024, "rd_expense").known

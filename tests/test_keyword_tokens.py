@@ -51,3 +51,13 @@ def test_a_synonym_the_question_did_not_say_weighs_less_than_its_own_words():
     ]
     scores = KeywordIndex(chunks, tokenizer).scores("研发费用占比")
     assert scores[1] > scores[0]
+
+
+def test_a_year_named_relative_to_today_stays_whole_before_report():
+    # 「明年报」 is next year's application; 年报 (the annual report) is a domain word.
+    from assistant.search.keyword import Tokenizer
+
+    tokenizer = Tokenizer(["年报"])
+    assert "年报" not in tokenizer.tokens("明年报的话算哪几年")
+    assert "明年" in tokenizer.tokens("明年报的话算哪几年")
+    assert "年报" in tokenizer.tokens("高企年报什么时候报")

@@ -230,5 +230,6 @@ def test_a_figure_moved_for_two_parts_of_a_condition_is_one_gap_with_the_require
     ]
     assert len(gaps) == 1
     assert gaps[0]["delta"] == 30
-    assert "≥ 100万元" in gaps[0]["text"] and "≥ 3%" in gaps[0]["text"]
+    assert "≥ 100万元" in gaps[0]["text"]
+    assert "≥ 3%" in gaps[0]["text"]
     check_gaps_are_minimal("srdi_sme", data, DAY)

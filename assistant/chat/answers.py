@@ -24,7 +24,7 @@ from assistant.chat.compose import (
 )
 from assistant.chat.dialogue import DialogueState, FactChange, assess_facts, change_lines
 from assistant.chat.intent import KIND_TOPICS, Intent
-from assistant.chat.lead import COVERED, PLACE_WORDS, LeadScorer
+from assistant.chat.lead import COVERED, PLACE_WORDS, UNSEEN_LIMIT, LeadScorer
 from assistant.chat.period import match_at_ends, period_note
 from assistant.chat.scope_text import ScopeText
 from assistant.chat.turns import Reply, assessment_changes, said_notes
@@ -292,6 +292,11 @@ class Answers:
         # figures do not make 「个税怎么填」 a question the knowledge base answers).
         evidence = not programs and (not has_facts or intent.contextual or in_topic)
         body = self._passages(question, intent, programs, day, evidence=evidence)
+        if in_topic and body["refused"] and self._within_conversation(question, intent):
+            # 「明年报的话是不是就不算大前年了」 in a conversation on 高企: no passage says it,
+            # but the question is the conversation's, in words the knowledge base uses. Its
+            # closest passage of the program, said to be not the exact point, beats a refusal.
+            body = self._passages(question, intent, list(context), day, evidence=False)
         elsewhere = [p for p in body["programs"] if p not in context]
         if in_topic and not body["refused"] and elsewhere and len(context) == 1:
             # Answered from another program's rules than the conversation's: say so, the
@@ -302,6 +307,14 @@ class Answers:
             note = f"（{own}的资料中没有直接说明这一点；以下是{other}的相关内容，仅供参照。）"
             body = {**body, "answer": f"{note}\n\n{body['answer']}"}
         return body
+
+    def _within_conversation(self, question: str, intent: Intent) -> bool:
+        """Whether a follow-up that names no program stays within the conversation: read
+        in its context, and asking mostly in words the knowledge base uses (a detour to
+        stock tips or the weather does not)."""
+        if not intent.contextual or intent.out_of_scope:
+            return False
+        return self.leads.unseen_share(self.leads.shape(question)) < UNSEEN_LIMIT
 
     def _passages(
         self,

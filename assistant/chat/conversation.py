@@ -36,7 +36,7 @@ from assistant.chat.dialogue import (
 from assistant.chat.extract import Extraction, extract_facts
 from assistant.chat.fact_cues import CORRECTION
 from assistant.chat.intent import Intent, IntentDetector
-from assistant.chat.lead import LeadScorer
+from assistant.chat.lead import UNSEEN_LIMIT, LeadScorer
 from assistant.chat.mixed_language import in_chinese
 from assistant.chat.scope_text import scope_text
 from assistant.chat.turns import clarify_reply, condition_reply, facts_reply, ratio_reply
@@ -80,9 +80,6 @@ _UNPLACED = (
 )
 # Said after a turn that moved on to another company (see ``ANOTHER_COMPANY``).
 _SWITCHED = "（已按另一家企业重新记录：之前那家企业的信息不再用于这次判断。）"
-# Above this share of a question's focus weight on words the knowledge base never uses,
-# no passage can be evidence for what it asks.
-_UNSEEN_SHARE = 0.5
 
 
 class ChatAssistant:
@@ -408,7 +405,7 @@ class ChatAssistant:
         if not intent.contextual or stated:
             return False
         leads = self.answers.leads
-        return leads.unseen_share(leads.shape(question)) > _UNSEEN_SHARE
+        return leads.unseen_share(leads.shape(question)) > UNSEEN_LIMIT
 
     def _with_window(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
         """「今年还能报吗」, 「什么时候能报」: where today stands against the program's

@@ -52,6 +52,9 @@ class Extraction:
     # Facts read from a rough statement (「成立12年」, 「在济南干了8年」): they do not
     # replace the same fact held from a precise one (a date said earlier).
     rough: list[str] = field(default_factory=list)
+    # The money fields the last clause named, in order (「大前年收入2,000万研发90万」): a
+    # clause opening with a bare amount (「前年2,600万研发130万」) repeats that order.
+    order: list[str] = field(default_factory=list)
 
 
 def year_of(clause: str, as_of: dt.date, current: int) -> int:

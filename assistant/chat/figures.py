@@ -307,7 +307,50 @@ def _continue(
 _SHARE_OF = re.compile(r"\s*(?:的)?(?:占|比例|比重)")
 
 
+_KEYWORDS = re.compile("|".join(f"(?P<k{i}>{pattern})" for i, (pattern, _) in enumerate(_MONEY)))
+
+
+def _several(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
+    """Several fields with their amounts in one clause (「大前年收入2,000万研发90万」), each
+    amount after its keyword; a bare amount opening the clause (「前年2,600万研发130万」)
+    takes the field the last such clause named before the first one named here. None
+    when the clause holds fewer than two such amounts (the one-field reader reads it)."""
+    found = [
+        (m, _MONEY[int(str(m.lastgroup)[1:])][1])
+        for m in _KEYWORDS.finditer(clause)
+        if not _SHARE_OF.match(clause[m.end() :])
+    ]
+    if not found:
+        return None
+    ends = [m.start() for m, _ in found[1:]] + [len(clause)]
+    pairs: list[tuple[str, float, str]] = []
+    for (m, key), end in zip(found, ends, strict=True):
+        amount = first_amount(clause[m.end() : end])
+        if amount is not None:
+            pairs.append((key, amount, clause[m.end() : end]))
+    opening = first_amount(clause[: found[0][0].start()])
+    keys = [key for key, _, _ in pairs]
+    if opening is not None and keys and keys[0] in out.order[1:]:
+        before = out.order[out.order.index(keys[0]) - 1]
+        pairs.insert(0, (before, opening, clause[: found[0][0].start()]))
+    if len(pairs) < 2:
+        return None
+    path = None
+    for key, amount, part in pairs:
+        if key == "net_profit" and re.search(r"亏", part):
+            amount = -abs(amount)
+        if totals and key in ("rd_expense", "revenue"):
+            path = "rd_expense_3y_total" if key == "rd_expense" else "revenue_3y_total"
+        else:
+            path = f"financials.{year}.{key}"
+        out.facts[path] = amount
+    out.order = [key for key, _, _ in pairs]
+    return path
+
+
 def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
+    if (several := _several(clause, year, out, totals)) is not None:
+        return several
     for pattern, key in _MONEY:
         match = re.search(pattern, clause)
         if not match:

@@ -201,6 +201,10 @@ PARTLY_COVERED = 0.25
 CLOSE_MEANING = 0.92
 # The share of a focus term's weight a sentence gets when only its article's title has it.
 CONTEXT_SHARE = 0.3
+# Above this share of its focus weight on words the knowledge base never uses, a message
+# asks mostly about something else (「最近股市行情怎么样」 0.68, 「今天济南天气」 0.67);
+# a follow-up in the domain's words stays far below (「明年报研发算哪三年」 0.0–0.35).
+UNSEEN_LIMIT = 0.5
 MAX_PASSAGES = 6
 
 

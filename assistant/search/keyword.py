@@ -38,6 +38,11 @@ _SEP = "\x1f"  # the unit separator: never inside a token (tokens are words)
 EXPANSION_WEIGHT = 0.5
 
 
+# Years named relative to today stay whole: 「明年报」 is next year's application, not 年报
+# (the annual report).
+_YEARS = ["大前年", "前年", "去年", "今年", "明年", "后年"]
+
+
 class Tokenizer:
     """jieba search-mode tokenizer that keeps domain words whole.
 
@@ -65,9 +70,11 @@ class Tokenizer:
         }
         for word in list(self._synonyms) + [x for v in self._synonyms.values() for x in v]:
             self._jieba.add_word(word, freq=200000)
+        for word in _YEARS:  # above the domain words: 年报 is one of them
+            self._jieba.add_word(word, freq=2000000)
         self._lock = threading.Lock()
         vocabulary = json.dumps(
-            [sorted(normalize(w) for w in domain_words), sorted(self._synonyms.items())],
+            [sorted(normalize(w) for w in domain_words), sorted(self._synonyms.items()), _YEARS],
             ensure_ascii=False,
         )
         self.fingerprint = hashlib.sha256(vocabulary.encode()).hexdigest()[:16]

@@ -434,3 +434,15 @@ def test_a_follow_up_in_the_domains_words_is_answered_from_the_conversations_pro
     assert not follow["refused"]
     assert follow["programs"] == ["hnte"]
     assert weather["refused"]
+
+
+def test_back_to_the_program_before_the_detour(chat):
+    # 「那刚才那个呢」 after a question on 泉城好品 returns to 科技型中小企业.
+    *_, back = talk(
+        chat,
+        "职工40人，科技人员18人，去年收入900万，研发160万，两项发明专利，科技型中小企业能拿多少分",
+        "顺便问下，泉城好品我们能报吗",
+        "好，那刚才那个呢。总资产1,100万",
+    )
+    assert back["programs"] == ["tech_sme"]
+    assert back["facts"]["financials"]["2025"]["total_assets"] == 1100

@@ -243,13 +243,17 @@ def _booleans(text: str, out: Extraction) -> None:
         "compliance.failed_spot_check_3y": _flag(
             text,
             r"(?:抽查|抽检)[^，。]{0,8}不合格",
-            r"(?:抽查|抽检)[^，。不]{0,6}(?:都|均|全部|全)?合格",
+            r"(?:抽查|抽检)[^，。不]{0,6}(?:都|均|全部|全)?合格|"
+            # 「近三年没有抽检不合格」, 「抽检没出现过不合格」
+            rf"{NEG}\s*(?:出现|发生)?(?:过)?(?:被)?(?:抽查|抽检)[^，。]{{0,8}}不合格|"
+            rf"(?:抽查|抽检)[^，。]{{0,6}}{NEG}\s*(?:出现|发生)?(?:过)?不合格",
         ),
         "compliance.abnormal_or_dishonest_list": _flag(
             text,
             r"(?:被)?列入(?:了)?(?:经营)?异常|(?:是|被列为)失信|失信被执行|"
             r"(?<!不)(?<!没)在(?:经营)?异常名录(?:里|中|内|上)",
-            rf"{NEG}\s*(?:被)?(?:列入|上|进)?(?:过)?(?:经营异常|失信)|(?:经营异常|失信)(?:记录)?(?:都)?(?:没有|无)|"
+            rf"{NEG}\s*(?:被)?(?:列入|上|进)?(?:过)?(?:经营异常|异常名录|失信)|"
+            r"(?:经营异常|失信)(?:记录)?(?:都)?(?:没有|无)|"
             r"不在[^，。；;]{0,6}?(?:经营异常|异常名录|失信)",
         ),
         "compliance.bad_credit_3y": _flag(
@@ -259,8 +263,9 @@ def _booleans(text: str, out: Extraction) -> None:
         ),
         "has_own_trademark": _flag(
             text,
-            r"有(?:自己的|自主的?|自有的?)(?:注册)?(?:品牌)?商标|自主品牌|自有品牌|有自己的品牌",
-            rf"{NEG}\s*(?:自己的|自主)?(?:品牌)?商标|商标[^，。]{{0,6}}(?:别人|他人)[^，。]{{0,4}}授权|授权使用",
+            r"有(?:自己的|自主的?|自有的?)(?:注册)?(?:品牌)?商标|自主品牌|自有品牌|有自己的品牌|"
+            r"(?<![没无])有(?:\d+\s*[个件项])?注册商标",
+            rf"{NEG}\s*(?:自己的|自主)?(?:注册)?(?:品牌)?商标|商标[^，。]{{0,6}}(?:别人|他人)[^，。]{{0,4}}授权|授权使用",
         ),
         "quality_management_certified": _flag(
             text,
@@ -416,7 +421,7 @@ _RATIOS = [
     (r"(?:营收|营业收入|销售收入)增长(?:率)?", "revenue_growth_last_year"),
     (
         r"(?:科技|研发|技术)人员(?:数)?(?:占比|占(?:职工|员工)(?:总数|总人数)?(?:的)?(?:比例|比重)?|"
-        r"占(?:的)?(?:比例|比重))",
+        r"占(?:的)?(?:比例|比重)|占(?=\s*(?:\d|百分之)))",
         "tech_staff_ratio",
     ),
     (
@@ -441,7 +446,7 @@ def _ratios(text: str, as_of: dt.date, out: Extraction) -> None:
     for pattern, key in _RATIOS:
         for match in re.finditer(pattern, text):
             percent = first_percent(text[match.end() : match.end() + 12])
-            if percent is None:
+            if percent is None or _RULE_TALK.search(_clause_at(text, match.start())):
                 continue
             # 「近三年研发费用占销售收入4.6%」 states the three-year ratio 高企 checks.
             clause = re.split(r"[，。；,;]", text[: match.start()])[-1]
@@ -451,6 +456,18 @@ def _ratios(text: str, as_of: dt.date, out: Extraction) -> None:
                 _rd_share(text[: match.start()], percent, as_of, out)
             else:
                 out.facts.setdefault(f"stated.{key}", percent)
+
+
+# A ratio in a clause about a rule (「高企要求科技人员占10%以上，是按年底人数算吗」) is the
+# rule's, not the company's.
+_RULE_TALK = re.compile(r"要求|必须|须")
+
+
+def _clause_at(text: str, index: int) -> str:
+    """The clause (between punctuation) that holds ``text[index]``."""
+    start = max(text.rfind(p, 0, index) for p in "，。；,;！!？?\n") + 1
+    ends = [e for p in "，。；,;！!？?\n" if (e := text.find(p, index)) >= 0]
+    return text[start : min(ends) + 1 if ends else len(text)]
 
 
 def _rd_share(before: str, percent: float, as_of: dt.date, out: Extraction) -> None:

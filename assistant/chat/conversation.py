@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,11 @@ _NOT_IN_KB = "您问的这一点，知识库中没有找到直接的说明；您
 _UNPLACED = (
     "这句更正我没能对应到具体的数字，请按「2024年研发费用是90万」这样的说法再说一次；"
     "目前记下的信息如下："
+)
+# 「那刚才那个呢」, 「之前那个还差什么」: the program talked about before the last switch.
+_BACK = re.compile(
+    r"(?:刚才|之前|前面|原来|先前)(?:说的|问的|聊的|的)?那个(?:项目)?"
+    r"(?=\s*(?:呢|还|怎么|能|够|行|[，,。？?!！]|$))"
 )
 # Said after a turn that moved on to another company (see ``ANOTHER_COMPANY``).
 _SWITCHED = "（已按另一家企业重新记录：之前那家企业的信息不再用于这次判断。）"
@@ -320,7 +326,10 @@ class ChatAssistant:
             # about (a question naming none is read in its context next turn).
             # (Not the nearest programs a facts reply lists: the user chose none of them.)
             about = result["programs"] if len(result["programs"]) == 1 and act == "answer" else []
-            state.programs = programs or (about if not result["refused"] else []) or state.programs
+            now = programs or (about if not result["refused"] else []) or state.programs
+            if state.programs and now != state.programs:
+                state.extra["earlier"] = state.programs  # what 「刚才那个」 returns to
+            state.programs = now
             self.sessions.save_turn(sid, said, result, state.facts, state.dump())
         return result
 
@@ -343,6 +352,10 @@ class ChatAssistant:
             in_topic=bool(state.programs),
         )
         intent = _beyond_held_titles(intent, extracted.facts, extracted.lacking, state)
+        earlier = [str(p) for p in state.extra.get("earlier") or ()]
+        if not intent.programs and earlier and _BACK.search(to_simplified(question)):
+            # 「那刚才那个呢」 after a detour to another program returns to the one before.
+            intent = replace(intent, programs=tuple(earlier), follow_up=True)
         # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
         # must not make 「…能申请科技型中小企业吗」 a procedure question.
         focus = question_clause(to_simplified(question))

@@ -45,6 +45,8 @@ _SENTENCE = re.compile(r"[。；;！!？?\n]")
 # (「青岛的 做传感器 去年营收三千万 研发投了两百万」).
 _CLAUSE = re.compile(
     r"([，、]|(?<!\d),|,(?!\d)|其中|另外|此外|还有|同时|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|"
+    # a pasted table's cells: 「营业收入 2024年 5,200万 / 2025年 5,500万」
+    r"\s*[/／|｜]\s*|"
     # 「营业收入18000000 研发投入650000」: a figure ends its fragment (not 「有 5 件」)
     r"(?<=\d)\s+(?=[\u4e00-\u9fff])(?![件个项人名家万亿元年月日位台款种次倍分])|"
     # 「净资产1000万 2024年1200万」: a year opening the next figure ends the fragment

@@ -16,7 +16,7 @@ from assistant.chat.numbers import NUMBER, first_amount, first_count
 _MONEY = [
     (r"高新技术产品(?:（服务）|\(服务\)|和服务|服务)?收入|高新(?:产品)?收入", "hightech_revenue"),
     (
-        r"主营业务收入|主营收入|主营业务|主营(?=\s*[\d一二三四五六七八九两])",
+        r"主营业务收入|主营收入|主营业务|主营(?=\s*(?:[\d一二三四五六七八九两]|大前年|前年|去年|今年))",
         "main_business_revenue",
     ),
     (r"总收入|收入总额", "total_income"),
@@ -215,6 +215,8 @@ def clause_facts(
         or re.search(
             r"(?:三|(?<!\d)3)(?:个)?(?:会计)?年(?:的|来|里)?\s*(?:研发|营收|收入|销售)", clause
         )
+        # 「收入三年8,200万」: the period between the field and its amount
+        or re.search(_PERIOD_AFTER.pattern.replace("^", r"(?:研发|营收|收入|销售)"), clause)
     )
     found = _money(clause, year, out, totals) or _count(clause, out)
     if found:
@@ -305,6 +307,8 @@ def _continue(
 
 
 _SHARE_OF = re.compile(r"\s*(?:的)?(?:占|比例|比重)")
+# A period said between a field and its amount (「收入三年8,200万」, 「研发近两年」).
+_PERIOD_AFTER = re.compile(r"^\s*(?:近|最近)?(?:三|3|两|2)\s*(?:个)?(?:会计)?年(?:的|来|里)?")
 
 
 _KEYWORDS = re.compile("|".join(f"(?P<k{i}>{pattern})" for i, (pattern, _) in enumerate(_MONEY)))
@@ -355,7 +359,7 @@ def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
         match = re.search(pattern, clause)
         if not match:
             continue
-        rest = clause[match.end() :]
+        rest = _PERIOD_AFTER.sub("", clause[match.end() :])
         if _SHARE_OF.match(rest):
             continue  # 「营收4200万 研发占3.5%」: a share, not an amount (attributes reads it)
         amount = first_amount(rest)

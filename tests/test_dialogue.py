@@ -446,3 +446,15 @@ def test_back_to_the_program_before_the_detour(chat):
     )
     assert back["programs"] == ["tech_sme"]
     assert back["facts"]["financials"]["2025"]["total_assets"] == 1100
+
+
+def test_what_is_still_missing_of_the_earlier_program_carries_its_assessment(chat):
+    *_, back = talk(
+        chat,
+        "去年职工95人，科技人员11人，三年研发430万，收入三年8,200万，去年3,300万，高企能报不",
+        "听说还有个聊城优品，那是个啥",
+        "行，那刚才那个还差什么",
+    )
+    assert not back["refused"]
+    assert back["programs"] == ["hnte"]
+    assert back["assessment"]["verdict"] == "insufficient_info"

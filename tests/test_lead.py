@@ -234,3 +234,22 @@ def test_a_band_repeating_the_stated_figures_outranks_one_repeating_half_of_them
     assert _share_of_numbers(("5",), "研发费用占比2.5%") == 0.0  # 5 is not in 2.5
     # a year sets the question, it is not a figure the answer repeats
     assert _share_of_numbers(("2024", "600"), "2024年秋季开工项目") == 0.0
+
+
+def test_a_share_asked_wants_a_percent_and_an_amount_asked_wants_money():
+    from assistant.chat.lead import question_shape
+
+    share = question_shape("高新技术产品收入要占总收入多少才行？", _Tokens(), lambda t: t)
+    assert share.unit == "%"
+    money = question_shape("现在申报省级专精特新，上年营业收入最少要多少？", _Tokens(), lambda t: t)
+    assert money.unit == "万|亿|元"
+    # a count of people is not money, nor a score
+    assert question_shape("研发人员最少要多少人？", _Tokens(), lambda t: t).unit != "万|亿|元"
+
+
+def test_a_sentence_that_asks_or_reports_a_question_is_marked_as_asking():
+    from assistant.chat.lead import _ASKING_SENTENCE
+
+    assert _ASKING_SENTENCE.search('很多企业问"高企三年到期怎么复审"。')
+    assert _ASKING_SENTENCE.search("高企到期了还能复审吗？")
+    assert not _ASKING_SENTENCE.search("高企没有复审程序，到期只能重新认定。")

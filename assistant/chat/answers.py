@@ -187,7 +187,9 @@ class Answers:
             if asked := missing_section(results):
                 text += "\n\n" + asked
             text += updated
-            return self.with_conditions(text, results, targets, notes), changes, "assessment"
+            # 「还差什么」 about the programs in play: their assessment goes with the gaps.
+            body = self.with_conditions(text, results, targets, notes, assessment=True)
+            return body, changes, "assessment"
         gaps = [
             g
             for r in results

@@ -355,7 +355,8 @@ class ChatAssistant:
         earlier = [str(p) for p in state.extra.get("earlier") or ()]
         if not intent.programs and earlier and _BACK.search(to_simplified(question)):
             # 「那刚才那个呢」 after a detour to another program returns to the one before.
-            intent = replace(intent, programs=tuple(earlier), follow_up=True)
+            # It names that program by reference: not a message read only in context.
+            intent = replace(intent, programs=tuple(earlier), follow_up=True, contextual=False)
         # The kind is read from the asking clause alone: figures before it (「注册时间是…」)
         # must not make 「…能申请科技型中小企业吗」 a procedure question.
         focus = question_clause(to_simplified(question))

@@ -98,11 +98,21 @@ PLACE_WORDS = "向哪个部门申报 受理机构 申报平台 网站"
 # asks a date, 「工作时间在183天以上，是指一个自然年度吗」 asks yes or no.
 _DATE_WEAK = re.compile(r"截止|时间")
 _UNITS: list[tuple[re.Pattern[str], str]] = [
+    # 「要占总收入多少」 asks for a share, whatever the share is of
+    (re.compile(r"占[^，。？?]{0,8}多少|多少%"), "%"),
     (
         re.compile(r"多少钱|金额|资金|奖励多少|补贴多少|投资多少|总投资|多少万|多少亿|费用多少"),
         "元",
     ),
     (re.compile(r"多少分|几分|得分|分值|分数|评分标准|打分"), "分"),
+    # 「上年营业收入最少要多少」: an amount of money
+    (
+        re.compile(
+            r"(?:收入|营收|销售额|费用|投入|资产|融资|奖金)[^，。？?]{0,6}"
+            r"多少(?![分人年个家天次项件%])"
+        ),
+        "万|亿|元",
+    ),
     (re.compile(r"比例|占比|百分之|多少%"), "%"),
     (re.compile(r"工作日"), "工作日"),
     (re.compile(r"几年|多少年|多久|多长时间|有效期|期限|几天|多少天|几个月"), "年|月|天|日"),
@@ -118,6 +128,10 @@ _UNITS: list[tuple[re.Pattern[str], str]] = [
 ]
 # A focus term that is a figure the question states (25%, 2026), not an attribute.
 _STATED_FIGURE = re.compile(r"[\d.%]+")
+# A sentence that is itself a question, or reports one being asked (a FAQ's framing).
+_ASKING_SENTENCE = re.compile(
+    r"[？?]\s*[”\"」』）)]?\s*[。！!]?\s*$|(?:问|提问|疑问|问到)[:：]?\s*[“\"「『]"
+)
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十两百千万亿]+(?:个|年|项|名|家|人|天|月|分|倍|类)")
 # A sentence that sets a requirement: a bound or an obligation.
 _LIMIT = re.compile(r"不超过|不低于|不少于|不高于|以上|以下|至少|最多|≥|≤|[须需]|应当|必须|不得")
@@ -172,6 +186,7 @@ FEATURES = (
     "bigrams",  # share of the question's character bigrams the sentence has
     "first_of_passage",  # the first sentence of its passage
     "short",  # shorter than 12 characters
+    "asks",  # the sentence asks or reports a question (「很多企业问"…怎么复审"。」): no answer
 )
 # The weights written by hand (used when no fitted weights file is present). Of the features
 # added for fitting only ``stated_numbers`` weighs: a sentence that repeats the figures a
@@ -186,6 +201,7 @@ HAND_WEIGHTS = {
     "length": -0.4,
     "behind": -6.0,
     "stated_numbers": 1.0,
+    "asks": -1.5,
 }
 # The features that say where retrieval ranked a sentence, not how well it answers: an
 # upload's sentence is compared with a curated one without them (see :func:`_prefer_upload`).
@@ -582,6 +598,7 @@ class LeadScorer:
             "other_program": 1.0 if other else 0.0,
             "length": max(0, len(sent) - 120) / 100,
             "short": 1.0 if len(sent) < 12 else 0.0,
+            "asks": 1.0 if _ASKING_SENTENCE.search(sent) else 0.0,
         }
 
     def _form_penalty(self, sent: str, asked: set[str], *, listing: bool = False) -> float:

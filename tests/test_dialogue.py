@@ -424,18 +424,6 @@ def test_a_year_completing_a_three_year_ratio_is_answered_on_that_ratio(chat):
     )
 
 
-def test_a_follow_up_in_the_domains_words_is_answered_from_the_conversations_program(chat):
-    # No passage says whether 大前年 still counts; the follow-up is the conversation's and
-    # in words the knowledge base uses, so its closest passage answers, said not to be
-    # the exact point. A detour to the weather is still refused.
-    _, follow, weather = talk(
-        chat, "高企研发费用比例要求多少", "明年报的话是不是就不算大前年了", "今天济南天气怎么样"
-    )
-    assert not follow["refused"]
-    assert follow["programs"] == ["hnte"]
-    assert weather["refused"]
-
-
 def test_back_to_the_program_before_the_detour(chat):
     # 「那刚才那个呢」 after a question on 泉城好品 returns to 科技型中小企业.
     *_, back = talk(
@@ -458,3 +446,16 @@ def test_what_is_still_missing_of_the_earlier_program_carries_its_assessment(cha
     assert not back["refused"]
     assert back["programs"] == ["hnte"]
     assert back["assessment"]["verdict"] == "insufficient_info"
+
+
+def test_a_detour_in_the_domains_words_that_no_passage_carries_is_still_refused(chat):
+    # 扣除 and 附加 are words of the knowledge base, but no passage of the conversation's
+    # program carries what is asked: the personal-tax detour stays refused.
+    _, detour, own = talk(
+        chat,
+        "泉城好品要什么条件",
+        "另外问下，个人所得税专项附加扣除怎么填",
+        "我们从来没做过研发费用加计扣除，有影响吗",
+    )
+    assert detour["refused"]
+    assert not own["refused"]

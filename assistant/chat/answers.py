@@ -24,7 +24,7 @@ from assistant.chat.compose import (
 )
 from assistant.chat.dialogue import DialogueState, FactChange, assess_facts, change_lines
 from assistant.chat.intent import KIND_TOPICS, Intent
-from assistant.chat.lead import COVERED, PLACE_WORDS, UNSEEN_LIMIT, LeadScorer
+from assistant.chat.lead import COVERED, PARTLY_COVERED, PLACE_WORDS, UNSEEN_LIMIT, LeadScorer
 from assistant.chat.period import match_at_ends, period_note
 from assistant.chat.scope_text import ScopeText
 from assistant.chat.turns import Reply, assessment_changes, said_notes
@@ -298,7 +298,9 @@ class Answers:
             # 「明年报的话是不是就不算大前年了」 in a conversation on 高企: no passage says it,
             # but the question is the conversation's, in words the knowledge base uses. Its
             # closest passage of the program, said to be not the exact point, beats a refusal.
-            body = self._passages(question, intent, list(context), day, evidence=False)
+            body = self._passages(
+                question, intent, list(context), day, evidence=False, least=PARTLY_COVERED
+            )
         elsewhere = [p for p in body["programs"] if p not in context]
         if in_topic and not body["refused"] and elsewhere and len(context) == 1:
             # Answered from another program's rules than the conversation's: say so, the
@@ -311,12 +313,13 @@ class Answers:
         return body
 
     def _within_conversation(self, question: str, intent: Intent) -> bool:
-        """Whether a follow-up that names no program stays within the conversation: read
-        in its context, and asking mostly in words the knowledge base uses (a detour to
-        stock tips or the weather does not)."""
-        if not intent.contextual or intent.out_of_scope:
-            return False
-        return self.leads.unseen_share(self.leads.shape(question)) < UNSEEN_LIMIT
+        """Whether a question that names no program stays within the conversation: not
+        out of scope by its words, and asking mostly in words the knowledge base uses (a
+        detour to stock tips or the weather does not)."""
+        shape = self.leads.shape(question)
+        if intent.out_of_scope or not shape.focus:
+            return False  # 「个税怎么填」 has no word a passage could be evidence for
+        return self.leads.unseen_share(shape) < UNSEEN_LIMIT
 
     def _passages(
         self,
@@ -327,8 +330,10 @@ class Answers:
         *,
         evidence: bool,
         topic: bool = False,
+        least: float = 0.0,
     ) -> AnswerBody:
-        """The passage answer; with ``evidence``, a refusal unless the chosen sentence
+        """The passage answer (a refusal when the chosen sentence carries less than
+        ``least`` of the question's focus); with ``evidence``, a refusal unless the chosen sentence
         carries the question's own point (not merely its topic). With ``topic`` (the
         programs are the conversation's, not the question's), a refusal unless it carries
         the question's terms: a figure the program's passages lack is then said to be
@@ -361,8 +366,9 @@ class Answers:
             # passages must carry the question's own point, not merely share its topic.
             if lead is None or (evidence and not lead.answers):
                 return refusal(self.scope.no_source)
-            if topic and lead.coverage < COVERED:
+            if (topic and lead.coverage < COVERED) or lead.coverage < least:
                 return refusal(self.scope.no_source)
+
         text, citations = compose_passage_answer(
             question,
             supported,

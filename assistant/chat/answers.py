@@ -271,9 +271,13 @@ class Answers:
         *,
         has_facts: bool = False,
         context: Sequence[str] = (),
+        closest: bool = True,
     ) -> AnswerBody:
         """The answer from the knowledge base's passages, or a refusal when none supports
         the question.
+
+        ``closest``: a question naming no program, inside a conversation, may be answered
+        from the conversation program's closest passage (see :meth:`_within_conversation`).
 
         ``context``: the programs the conversation is about, for a question that names none
         (「要准备哪些材料？」 after a question on 高企). The question is first answered within
@@ -294,7 +298,7 @@ class Answers:
         # figures do not make 「个税怎么填」 a question the knowledge base answers).
         evidence = not programs and (not has_facts or intent.contextual or in_topic)
         body = self._passages(question, intent, programs, day, evidence=evidence)
-        if in_topic and body["refused"] and self._within_conversation(question, intent):
+        if closest and in_topic and body["refused"] and self._within_conversation(question, intent):
             # 「明年报的话是不是就不算大前年了」 in a conversation on 高企: no passage says it,
             # but the question is the conversation's, in words the knowledge base uses. Its
             # closest passage of the program, said to be not the exact point, beats a refusal.

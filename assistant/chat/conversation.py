@@ -472,6 +472,9 @@ class ChatAssistant:
             day,
             has_facts=own,
             context=state.programs,
+            # figures with a question the knowledge base does not answer are confirmed
+            # instead (see _instead_of_refusal)
+            closest=not states_figures(turn.stated),
         )
         if body["refused"] and (instead := self._instead_of_refusal(turn)) is not None:
             return instead

@@ -795,7 +795,9 @@ def test_a_failing_condition_asked_about_decides_the_verdict(chat):
     assert "因此目前**不符合**高新技术企业认定的申报条件" in answer["answer"]
     assert answer["assessment"]["verdict"] == "not_eligible"
     passing = _talk(chat, "高企 去年销售收入3000万，近三年研发费用占销售收入6.2%，够不够")
-    assert passing["assessment"] is None  # one condition met decides nothing about the rest
+    # one condition met decides nothing about the rest: the overall verdict goes with it
+    assert passing["assessment"]["verdict"] == "insufficient_info"
+    assert "因此目前" not in passing["answer"]
 
 
 @pytest.mark.model

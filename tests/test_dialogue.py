@@ -459,3 +459,23 @@ def test_a_detour_in_the_domains_words_that_no_passage_carries_is_still_refused(
     )
     assert detour["refused"]
     assert not own["refused"]
+
+
+def test_a_condition_asked_opens_the_reply_and_the_programs_verdict_goes_with_it(chat):
+    # The same figures decide the registration and the R&D ratio; the question asks for
+    # the ratio, which opens the reply; the answer carries 高企's overall assessment.
+    [answer] = talk(
+        chat,
+        "2021年成立，三年研发合计640万，销售收入合计9,800万，去年销售收入4,100万，高企研发比例够吗",
+    )
+    assert answer["act"] == "condition"
+    assert answer["answer"].startswith(
+        "按您给的信息，高新技术企业认定的「近三年研发费用占销售收入比例」"
+    )
+    assert answer["assessment"]["verdict"] == "insufficient_info"
+
+
+def test_asking_about_a_program_with_figures_assesses_it(chat):
+    [answer] = talk(chat, "问下专精特新：去年营收2,900万，研发145万；前年营收2,400万，研发120万")
+    assert answer["act"] == "assessment"
+    assert answer["programs"] == ["srdi_sme"]

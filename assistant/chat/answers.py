@@ -93,8 +93,8 @@ class Answers:
             assessment=reply.show_assessment,
             missing=reply.missing,
         )
-        if reply.decided:
-            out["assessment"] = reply.decided[0] if len(reply.decided) == 1 else reply.decided
+        if whole := reply.decided or reply.overall:
+            out["assessment"] = whole[0] if len(whole) == 1 else whole
         return out
 
     def template_hit(

@@ -490,8 +490,16 @@ class ChatAssistant:
             {k: v for k, v in facts.items() if k in DATE_KEYS} if turn.plan.timing else {}
         )
         reply = condition_reply(
-            self.knowledge, stated, facts, turn.programs, turn.day, timing=turn.plan.timing
+            self.knowledge,
+            stated,
+            facts,
+            turn.programs,
+            turn.day,
+            timing=turn.plan.timing,
+            question=to_simplified(turn.question),
         )
+        if not turn.plan.own:
+            reply.overall = []  # some company's figures: no verdict of the user's company
         if reply.clarify and (computed := ratio_reply(turn.question, facts, turn.day)):
             # No condition turns on these figures, but the ratio asked can be computed.
             return answers.reply(computed), "condition", [], None, []

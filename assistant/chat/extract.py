@@ -48,7 +48,7 @@ _CLAUSE = re.compile(
     # a pasted table's cells: 「营业收入 2024年 5,200万 / 2025年 5,500万」
     r"\s*[/／|｜]\s*|"
     # 「营业收入18000000 研发投入650000」: a figure ends its fragment (not 「有 5 件」)
-    r"(?<=\d)\s+(?=[\u4e00-\u9fff])(?![件个项人名家万亿元年月日位台款种次倍分])|"
+    r"(?<=[\d%％])\s+(?=[\u4e00-\u9fff])(?![件个项人名家万亿元年月日位台款种次倍分])|"
     # 「净资产1000万 2024年1200万」: a year opening the next figure ends the fragment
     r"(?<=[\u4e00-\u9fff])\s+(?=\d{4}\s*年))"
 )

@@ -456,7 +456,10 @@ def _count(clause: str, out: Extraction) -> str | None:
             out.facts[key] = 0
             found = key
             continue
-        if re.search(r"占比|比例|百分之", clause):
+        if re.search(
+            r"占比|比例|百分之|占[^，。\d]{0,4}(?:[\d.]+\s*[%％]|[一二三四五六七八九十两]成)",
+            clause,
+        ):
             continue
         value = _count_near(clause, match.start(), match.end(), key)
         if value is not None:

@@ -205,15 +205,27 @@ def first_amount(text: str, *, bare_is_wan: bool = True) -> float | None:
     return None
 
 
+_TENTHS = re.compile(
+    r"(?<![\d.])([一二三四五六七八九十两]|\d(?:\.\d)?)\s*成(?![本立果员交功长绩就熟])"
+)
+
+
 def first_percent(text: str) -> float | None:
     """The first percentage in a text.
 
     >>> first_percent("占比百分之十"), first_percent("大约25%左右"), first_percent("无")
     (10.0, 25.0, None)
+    >>> first_percent("占九成以上"), first_percent("三成的成本")
+    (90.0, 30.0)
     """
     match = PERCENT.search(mask_quantity_words(text))
     if not match:
-        return None
+        # 「九成以上」, 「三成」: tenths said as 成 (not 成本, 成立, 成果 …)
+        tenths = _TENTHS.search(text)
+        if tenths is None:
+            return None
+        value = parse_number(tenths.group(1))
+        return None if value is None or not 0 < value <= 10 else value * 10
     return parse_number(match.group("cn") or match.group("num"))
 
 

@@ -53,6 +53,10 @@ class Reply:
     # Whole assessments a condition reply decided (a condition shown fails: the verdict
     # is 不符合 whatever the others hold); the contract's ``assessment``.
     decided: list[Assessment] = field(default_factory=list)
+    # The whole assessment of the one program a condition reply is about, when no
+    # condition shown decides it: the contract's ``assessment`` (the overall verdict,
+    # often 资料不足, beside the one condition answered).
+    overall: list[Assessment] = field(default_factory=list)
 
     def act(self, planned: Act) -> Act:
         """The act the reply performed: ``clarify`` when it had to ask back instead."""
@@ -181,9 +185,12 @@ def condition_reply(
     as_of: dt.date,
     *,
     timing: bool,
+    question: str = "",
 ) -> Reply:
     """The conditions the stated figures decide (「比例够吗」), with the engine's status,
-    actual value and requirement; with ``timing``, the first day each is met."""
+    actual value and requirement; with ``timing``, the first day each is met. The
+    conditions whose titles share most with the ``question`` come first (「研发比例够吗」
+    opens with the R&D ratio, not with the registration the same figures decide)."""
     candidates = [p for p in programs if p in knowledge.rules] or list(knowledge.rules)
     empty = assess_facts(knowledge, candidates, {}, as_of)
     alone = assess_facts(knowledge, candidates, stated, as_of)
@@ -194,7 +201,8 @@ def condition_reply(
     if problem:
         return Reply(problem, programs, clarify=True)
     decided, open_ = _touched(empty.results, alone.results, full.results, without.results)
-    rows = (decided or open_)[:MAX_CONDITION_LINES]
+    rows = sorted(decided or open_, key=lambda rc: -_shared_bigrams(question, rc[1]["title"]))
+    rows = rows[:MAX_CONDITION_LINES]
     if not rows:
         return Reply(
             "您给的数字单独还决定不了任何一项条件。请说明想了解哪个项目（如"
@@ -226,12 +234,15 @@ def condition_reply(
     used = {c["id"] for _, c in rows}
     for r in results:
         r["conditions"] = [c for c in r["conditions"] if c["id"] in used]
+    shown = list(dict.fromkeys(r["program"] for r, _ in rows))
+    overall = [copy.deepcopy(r) for r in full.results if r["program"] in shown]
     return Reply(
         "\n\n".join(parts),
-        list(dict.fromkeys(r["program"] for r, _ in rows)),
+        shown,
         results,
         missing,
         decided=settled,
+        overall=overall if len(overall) == 1 and not settled else [],
     )
 
 
@@ -293,6 +304,12 @@ def _touched(
                 continue
             (decided if c["status"] in ("pass", "fail") else open_).append((r, c))
     return decided, open_
+
+
+def _shared_bigrams(question: str, title: str) -> int:
+    """How many character pairs of a condition's title the question has."""
+    pairs = {title[i : i + 2] for i in range(len(title) - 1)}
+    return sum(1 for p in pairs if p in question)
 
 
 def _by_id(results: list[Assessment]) -> dict[tuple[str, str], ConditionResult]:

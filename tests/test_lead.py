@@ -253,3 +253,11 @@ def test_a_sentence_that_asks_or_reports_a_question_is_marked_as_asking():
     assert _ASKING_SENTENCE.search('很多企业问"高企三年到期怎么复审"。')
     assert _ASKING_SENTENCE.search("高企到期了还能复审吗？")
     assert not _ASKING_SENTENCE.search("高企没有复审程序，到期只能重新认定。")
+
+
+def test_a_sentence_that_points_back_is_marked_as_leaning_back():
+    from assistant.chat.lead import _LEANS_BACK
+
+    assert _LEANS_BACK.match("这个分数由平台自动计算")
+    assert _LEANS_BACK.match("两者是一脉相承的关系")
+    assert not _LEANS_BACK.match("专精特新发展评价得分≥50分")

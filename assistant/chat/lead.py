@@ -128,6 +128,9 @@ _UNITS: list[tuple[re.Pattern[str], str]] = [
 ]
 # A focus term that is a figure the question states (25%, 2026), not an attribute.
 _STATED_FIGURE = re.compile(r"[\d.%]+")
+# A sentence that opens by pointing back at what came before it (a demonstrative or
+# pronoun subject): read first, it leaves the reader asking "which?".
+_LEANS_BACK = re.compile(r"(?:这|那|该|此|其|上述|以上|前述|两者|二者|前者|后者|它们?)")
 # A sentence that is itself a question, or reports one being asked (a FAQ's framing).
 _ASKING_SENTENCE = re.compile(
     r"[？?]\s*[”\"」』）)]?\s*[。！!]?\s*$|(?:问|提问|疑问|问到)[:：]?\s*[“\"「『]"
@@ -187,6 +190,7 @@ FEATURES = (
     "first_of_passage",  # the first sentence of its passage
     "short",  # shorter than 12 characters
     "asks",  # the sentence asks or reports a question (「很多企业问"…怎么复审"。」): no answer
+    "leans_back",  # it opens by pointing back (这个分数…, 两者…, 该…): it needs the sentence before
 )
 # The weights written by hand (used when no fitted weights file is present). Of the features
 # added for fitting only ``stated_numbers`` weighs: a sentence that repeats the figures a
@@ -202,6 +206,7 @@ HAND_WEIGHTS = {
     "behind": -6.0,
     "stated_numbers": 1.0,
     "asks": -1.5,
+    "leans_back": -0.5,
 }
 # The features that say where retrieval ranked a sentence, not how well it answers: an
 # upload's sentence is compared with a curated one without them (see :func:`_prefer_upload`).
@@ -599,6 +604,7 @@ class LeadScorer:
             "length": max(0, len(sent) - 120) / 100,
             "short": 1.0 if len(sent) < 12 else 0.0,
             "asks": 1.0 if _ASKING_SENTENCE.search(sent) else 0.0,
+            "leans_back": 1.0 if _LEANS_BACK.match(sent.lstrip("*-# ")) else 0.0,
         }
 
     def _form_penalty(self, sent: str, asked: set[str], *, listing: bool = False) -> float:

@@ -479,3 +479,13 @@ def test_asking_about_a_program_with_figures_assesses_it(chat):
     [answer] = talk(chat, "问下专精特新：去年营收2,900万，研发145万；前年营收2,400万，研发120万")
     assert answer["act"] == "assessment"
     assert answer["programs"] == ["srdi_sme"]
+
+
+def test_which_years_an_application_next_year_reads_comes_from_the_rules(chat):
+    # DAY is 2026-11-22: a 高企 application in 2027 reads the fiscal years 2024–2026.
+    [answer] = talk(chat, "高企明年报的话，研发费用算哪几年？")
+    assert answer["answer"].startswith(
+        "2027年申报高新技术企业认定，看的是2024、2025、2026年度的数据（申报当年不算）。"
+    )
+    [srdi] = talk(chat, "专精特新明年申报，看哪两年的研发？")
+    assert srdi["answer"].startswith("2027年申报专精特新中小企业认定，看的是2025、2026年度")

@@ -41,7 +41,7 @@ from assistant.chat.lead import UNSEEN_LIMIT, LeadScorer
 from assistant.chat.mixed_language import in_chinese
 from assistant.chat.scope_text import scope_text
 from assistant.chat.turns import clarify_reply, condition_reply, facts_reply, ratio_reply
-from assistant.chat.windows import asks_when_to_apply, window_line
+from assistant.chat.windows import asks_when_to_apply, window_line, years_line
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import validate_profile
 from assistant.core.results import (
@@ -290,6 +290,7 @@ class ChatAssistant:
         )
         body, act, changes, hit, suggestions = self._respond(turn, topic)
         body = self._with_window(body, act, turn)
+        body = self._with_years(body, act, turn)
         grounded = _grounded(body)
         if self.phraser is not None and not grounded["refused"] and hit is None:
             self._turn.facts, self._turn.day = state.facts, day
@@ -420,6 +421,15 @@ class ChatAssistant:
             return False
         leads = self.answers.leads
         return leads.unseen_share(leads.shape(question)) > UNSEEN_LIMIT
+
+    def _with_years(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
+        """「明年报的话算哪几年」: the fiscal years an application in that year reads, from
+        the program's rules, open the answer."""
+        programs = list(dict.fromkeys([*turn.programs, *body["programs"]]))
+        if act == "refusal" or len(programs) != 1:
+            return body
+        line = years_line(self.knowledge, programs[0], to_simplified(turn.question), turn.day)
+        return {**body, "answer": f"{line}\n\n{body['answer']}"} if line else body
 
     def _with_window(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
         """「今年还能报吗」, 「什么时候能报」: where today stands against the program's

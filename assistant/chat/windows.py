@@ -24,8 +24,48 @@ _APPLY_WHEN = re.compile(
 )
 # What the question asks about when it is a holder's duty or an outcome, not applying.
 _NOT_APPLYING = re.compile(
-    r"年报|年度报告|报表|填报|年度发展|更新|复审|公示|结果|到期|换证|领证|备案"
+    r"(?<![明今去前后])年报|年度报告|报表|填报|年度发展|更新|复审|公示|结果|到期|换证|领证|备案"
 )
+# 「明年报的话算哪几年」: which fiscal years an application in a given year reads.
+_WHICH_YEARS = re.compile(r"哪(?:几|三|两|一)?(?:个)?(?:会计)?年|哪些年|算哪")
+_APPLYING_IN = re.compile(
+    r"(明年|今年|后年|20\d\d\s*年)\s*(?:再|才|去|要)?(?:报|申报|申请|认定|评)"
+)
+
+
+def years_line(knowledge: Knowledge, program: str, question: str, day: dt.date) -> str:
+    """The fiscal years whose figures an application in the year the question names is
+    judged on, read from the program's own rules on a day of that year (the yearly
+    figures an empty profile lacks); "" when the question asks no such thing.
+
+    >>> from assistant.config import PROJECT_ROOT
+    >>> from assistant.core.knowledge import load_knowledge
+    >>> kb = load_knowledge(PROJECT_ROOT / "knowledge")
+    >>> years_line(kb, "hnte", "明年报的话算哪几年", dt.date(2026, 12, 7))
+    '2027年申报高新技术企业认定，看的是2024、2025、2026年度的数据（申报当年不算）。'
+    """
+    from assistant.chat.dialogue import assess_facts
+
+    named = _APPLYING_IN.search(question)
+    if not named or not _WHICH_YEARS.search(question) or program not in knowledge.rules:
+        return ""
+    word = named.group(1)
+    year = {"今年": day.year, "明年": day.year + 1, "后年": day.year + 2}.get(word)
+    year = year or int(word[:4])
+    assessed = assess_facts(knowledge, [program], {}, dt.date(year, 7, 1))
+    years = sorted(
+        {
+            int(m.group(1))
+            for r in assessed.results
+            for field in r["missing_fields"]
+            if (m := re.match(r"financials\.(\d{4})\.", field))
+        }
+    )
+    if not years:
+        return ""
+    name = knowledge.programs[program].name
+    listed = "、".join(str(y) for y in years)
+    return f"{year}年申报{name}，看的是{listed}年度的数据（申报当年不算）。"
 
 
 def asks_when_to_apply(question: str) -> bool:

@@ -358,7 +358,7 @@ def _sector(text: str, tech_fields: tuple[str, ...], out: Extraction) -> None:
             out.facts["tech_field"] = name
             break
     niche = re.search(
-        r"(?:深耕|专注|做了|从事|细分(?:领域|市场)|这个领域|这行)[^，。]{0,12}?"
+        r"(?:深耕|专注|做了|从事|细分(?:领域|市场)?|这个领域|这行)[^，。]{0,12}?"
         r"(\d+|[一二两三四五六七八九十]+)\s*(?:多)?年(半)?",
         text,
     )
@@ -406,7 +406,8 @@ def _institution_and_award(text: str, as_of: dt.date, out: Extraction) -> None:
 _RATIOS = [
     (
         # 「研发占3.5%」 leaves the whole unsaid: R&D is stated as a share of revenue
-        r"研发(?:费用|投入|经费)?(?:占|占到|占了)(?:(?:营收|营业收入|销售收入|收入)(?:的)?"
+        r"研发(?:费用|投入|经费)?(?:近|最近)?(?:三|3|两|2)?(?:个)?(?:年)?(?:平均|合计)?"
+        r"(?:占|占到|占了)(?:(?:营收|营业收入|销售收入|收入)(?:的)?"
         r"(?:比例|比重)?|比(?:例|重)?|(?=\s*(?:\d|百分之)))",
         "rd_ratio_last_year",
     ),
@@ -452,7 +453,9 @@ def _ratios(text: str, as_of: dt.date, out: Extraction) -> None:
             if percent is None or _RULE_TALK.search(_clause_at(text, match.start())):
                 continue
             # 「近三年研发费用占销售收入4.6%」 states the three-year ratio 高企 checks.
-            clause = re.split(r"[，。；,;]", text[: match.start()])[-1]
+            clause = re.split(r"[，。；,;]", text[: match.end()])[-1]
+            if key == "rd_ratio_last_year" and re.search(r"(?:两|2)\s*(?:个)?年", match.group(0)):
+                continue  # a two-year average is neither year's share
             if key == "rd_ratio_last_year" and re.search(r"(?:近|最近)?(?:三|3)年", clause):
                 out.facts["stated.rd_ratio_3y"] = percent
             elif key == "rd_ratio_last_year":

@@ -489,3 +489,18 @@ def test_which_years_an_application_next_year_reads_comes_from_the_rules(chat):
     )
     [srdi] = talk(chat, "专精特新明年申报，看哪两年的研发？")
     assert srdi["answer"].startswith("2027年申报专精特新中小企业认定，看的是2025、2026年度")
+
+
+def test_a_rate_the_question_names_is_computed_from_the_companys_figures(chat):
+    [answer] = talk(
+        chat, "我们2023到2025年销售收入是2000万、2600万、3300万，销售收入增长率怎么算，我们是多少？"
+    )
+    # ½ × (2600/2000 + 3300/2600) − 1 = 28.46%
+    assert answer["answer"].startswith("按您给的数字，销售收入增长率：28.46%")
+
+
+def test_people_counted_then_what_they_do_and_which_years_a_reapplication_reads(chat):
+    [people] = talk(chat, "我们一共5个员工，3个是研发，有2个软著，科技型中小企业总分多少？")
+    assert people["facts"]["tech_staff"] == 3
+    [years] = talk(chat, "高企明年重新认定的话，研发费用看哪几年的？")
+    assert years["answer"].startswith("2027年申报高新技术企业认定，看的是2024、2025、2026年度")

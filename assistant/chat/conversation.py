@@ -40,7 +40,13 @@ from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import UNSEEN_LIMIT, LeadScorer
 from assistant.chat.mixed_language import in_chinese
 from assistant.chat.scope_text import scope_text
-from assistant.chat.turns import clarify_reply, condition_reply, facts_reply, ratio_reply
+from assistant.chat.turns import (
+    clarify_reply,
+    computed_line,
+    condition_reply,
+    facts_reply,
+    ratio_reply,
+)
 from assistant.chat.windows import asks_when_to_apply, window_line, years_line
 from assistant.core.knowledge import Knowledge
 from assistant.core.profile import validate_profile
@@ -291,6 +297,7 @@ class ChatAssistant:
         body, act, changes, hit, suggestions = self._respond(turn, topic)
         body = self._with_window(body, act, turn)
         body = self._with_years(body, act, turn)
+        body = self._with_computed(body, act, turn)
         grounded = _grounded(body)
         if self.phraser is not None and not grounded["refused"] and hit is None:
             self._turn.facts, self._turn.day = state.facts, day
@@ -421,6 +428,16 @@ class ChatAssistant:
             return False
         leads = self.answers.leads
         return leads.unseen_share(leads.shape(question)) > UNSEEN_LIMIT
+
+    def _with_computed(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
+        """「销售收入增长率怎么算，我们是多少？」: the figure asked, computed from the
+        company's own facts, opens the answer (whatever else the turn did)."""
+        if act == "refusal" or not turn.plan.own:
+            return body
+        line = computed_line(to_simplified(turn.question), turn.state.facts, turn.day)
+        if not line or line in body["answer"]:
+            return body
+        return {**body, "answer": f"{line}\n\n{body['answer']}"}
 
     def _with_years(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
         """「明年报的话算哪几年」: the fiscal years an application in that year reads, from

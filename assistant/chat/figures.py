@@ -39,6 +39,8 @@ _MONEY = [
 _COUNTS = [
     (
         r"研发人员|科技人员|技术人员|研发团队|研发的人|(?:搞|做)研发的|"
+        # 「5个员工，3个是研发」: people counted, then what they do
+        r"(?<=[个名位人])(?:是|搞|做)?研发(?![费投经支])|"
         r"研发(?=\d|[一二两三四五六七八九十]+[个名人位])",
         "tech_staff",
     ),
@@ -216,7 +218,7 @@ def clause_facts(
             r"(?:三|(?<!\d)3)(?:个)?(?:会计)?年(?:的|来|里)?\s*(?:研发|营收|收入|销售)", clause
         )
         # 「收入三年8,200万」: the period between the field and its amount
-        or re.search(_PERIOD_AFTER.pattern.replace("^", r"(?:研发|营收|收入|销售)"), clause)
+        or re.search(rf"(?:研发|营收|收入|销售)\s*(?:近|最近)?{_THREE_YEARS}", clause)
     )
     found = _money(clause, year, out, totals) or _count(clause, out)
     if found:
@@ -307,8 +309,10 @@ def _continue(
 
 
 _SHARE_OF = re.compile(r"\s*(?:的)?(?:占|比例|比重)")
-# A period said between a field and its amount (「收入三年8,200万」, 「研发近两年」).
-_PERIOD_AFTER = re.compile(r"^\s*(?:近|最近)?(?:三|3|两|2)\s*(?:个)?(?:会计)?年(?:的|来|里)?")
+_THREE_YEARS = r"(?:三|3)\s*(?:个)?(?:会计)?年"
+# Three years said between a field and its amount (「收入三年8,200万」): the amount, a
+# three-year total, follows them.
+_PERIOD_AFTER = re.compile(rf"^\s*(?:近|最近)?{_THREE_YEARS}(?:的|来|里)?")
 
 
 _KEYWORDS = re.compile("|".join(f"(?P<k{i}>{pattern})" for i, (pattern, _) in enumerate(_MONEY)))

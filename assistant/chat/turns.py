@@ -23,6 +23,7 @@ from assistant.chat.dialogue import (
     changes_between,
     condition_change_lines,
     facts_list,
+    nested_profile,
     remember,
     short_value,
 )
@@ -35,6 +36,7 @@ from assistant.core.matching import program_gaps
 from assistant.core.names import everyday_name, program_order
 from assistant.core.profile import Profile
 from assistant.core.results import Act, Assessment, ConditionChange, ConditionResult
+from assistant.errors import InputError
 
 MAX_CONDITION_LINES = 6
 
@@ -406,6 +408,43 @@ _ASKED_RATIOS = (
     ),
     (r"(?:资产)?负债率", "total_liabilities", "total_assets", "资产负债率"),
 )
+
+
+# The period words a derived fact's label opens with: what is left names the measure as
+# people ask for it (销售收入增长率, 资产负债率, 研发费用占销售收入比例).
+_LABEL_PERIOD = re.compile(r"^(?:最近一年|近一年|近三个会计年度|近三年|近两年|近2年|上年末|上年)")
+
+
+def computed_line(question: str, facts: dict[str, Any], as_of: dt.date) -> str:
+    """「销售收入增长率怎么算，我们是多少？」: the rate or share the question names, computed by
+    the engine from the session's figures, with its arithmetic; "" when the question asks
+    for no such figure or the figures do not give it."""
+    if not facts or not re.search(r"多少|几|怎么算|算一下|算算", question):
+        return ""
+    from assistant.core.facts import DERIVED_DOCS, Facts
+    from assistant.core.profile import validate_profile
+
+    asked = [
+        (name, label)
+        for name, label in DERIVED_DOCS.items()
+        if label.endswith(("率", "比例")) and _LABEL_PERIOD.sub("", label) in question
+    ]
+    if not asked:
+        return ""
+    try:
+        known = Facts(validate_profile(nested_profile(facts)), as_of)
+    except InputError:
+        return ""
+    lines = []
+    for name, label in asked:
+        value = known.get(name)
+        if value.known and is_number(value.value):
+            lines.append(
+                f"{label}：{fixed(value.value)}%（{value.detail}）"
+                if value.detail
+                else f"{label}：{fixed(value.value)}%"
+            )
+    return "按您给的数字，" + "；".join(lines) + "。" if lines else ""
 
 
 def ratio_reply(question: str, facts: dict[str, Any], as_of: dt.date) -> Reply | None:

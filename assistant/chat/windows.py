@@ -29,7 +29,7 @@ _NOT_APPLYING = re.compile(
 # 「明年报的话算哪几年」: which fiscal years an application in a given year reads.
 _WHICH_YEARS = re.compile(r"哪(?:几|三|两|一)?(?:个)?(?:会计)?年|哪些年|算哪")
 _APPLYING_IN = re.compile(
-    r"(明年|今年|后年|20\d\d\s*年)\s*(?:再|才|去|要)?(?:报|申报|申请|认定|评)"
+    r"(明年|今年|后年|20\d\d\s*年)\s*(?:再|才|去|要)?(?:重新)?(?:报|申报|申请|认定|评)"
 )
 
 

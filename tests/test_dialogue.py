@@ -504,3 +504,13 @@ def test_people_counted_then_what_they_do_and_which_years_a_reapplication_reads(
     assert people["facts"]["tech_staff"] == 3
     [years] = talk(chat, "高企明年重新认定的话，研发费用看哪几年的？")
     assert years["answer"].startswith("2027年申报高新技术企业认定，看的是2024、2025、2026年度")
+
+
+def test_a_guess_put_up_for_confirmation_asks_about_the_companys_score(chat):
+    *_, answer = talk(
+        chat,
+        "2019年成立，去年营收3,000万元，研发600万，员工90人，研发人员35人，有6项发明专利",
+        "科技型中小企业分数应该够吧",
+    )
+    assert answer["act"] == "assessment"
+    assert answer["answer"].startswith("科技型中小企业评价得分：100 分")

@@ -66,7 +66,9 @@ _PLACES_COMPANY = re.compile(
 _HYPOTHETICAL = re.compile(r"如果|假如|假设|比如|例如|要是")
 _RELATIVE_YEAR = re.compile(r"去年|前年|大前年|今年|上年|近[一两二三3]年")
 _QUESTION = re.compile(
-    r"[？?]|吗|嘛|(?<!什)么[。！!]?$|呢|什么|啥|怎么|如何|多少|(?<![这那近前头十好])几[个项年人月天号岁]|哪|"
+    r"[？?]|吗|嘛|(?<!什)么[。！!]?$|呢|什么|啥|怎么|如何|多少|"
+    # 「分数应该够吧」: a guess put up for confirmation asks
+    r"(?:够|行|对|是|能|可以|没问题|达标|符合)吧|(?<![这那近前头十好])几[个项年人月天号岁]|哪|"
     r"是否|能否|能不能|是不是|"
     r"可不可以|够不够|行不行|有没有|可以申请|能申请|能评|能报|"
     # 「能弄不」, 「比例够不」: a yes/no asked with a trailing 不

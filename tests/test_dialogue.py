@@ -514,3 +514,12 @@ def test_a_guess_put_up_for_confirmation_asks_about_the_companys_score(chat):
     )
     assert answer["act"] == "assessment"
     assert answer["answer"].startswith("科技型中小企业评价得分：100 分")
+
+
+def test_a_comparison_naming_nothing_of_the_domain_is_refused_in_a_conversation(chat):
+    # Its form (比较好) does not tie it to the knowledge base; the follow-up comparing the
+    # conversation's two programs is still answered.
+    _, detour = talk(chat, "科技型中小企业的职工总数按多少算", "我们公司年会在哪里办比较好")
+    assert detour["refused"]
+    _, which = talk(chat, "高企和科技型中小企业有什么区别", "哪个更容易？")
+    assert not which["refused"]

@@ -360,6 +360,12 @@ class Answers:
             return refusal(self.scope.no_source)
         lead = None
         topics = KIND_TOPICS.get(intent.kind, ())
+        if intent.kind == "comparison" and evidence:
+            # A comparison naming no program (「年会在哪里办比较好」) needs the same evidence
+            # as any question: its words, not its form, tie it to the knowledge base.
+            check = self.leads.choose(question, candidate_passages(supported, programs, ()), shape)
+            if check is None or not check.answers:
+                return refusal(self.scope.no_source)
         if intent.kind != "comparison":
             # The default kind (no cue word) says too little to reorder passages by topic.
             ordered = topics if intent.kind != "conditions" else ()

@@ -88,7 +88,7 @@ _EARLIEST = re.compile(
 # The company's own score (「按评价指标能打多少分」, 「那现在多少分」), not the scoring rules.
 _OWN_SCORE = re.compile(
     r"(?:能|可以|会|大概|应该)?(?:打|得|拿|评)(?:多少|几)分|现在多少分|多少分了|"
-    r"(?:还)?差(?:多少|几)分"
+    r"(?:还)?差(?:多少|几)分|(?:能|可以|会)(?:到|上|拿到|达到)(?:多少|几)分"
 )
 # The facts a date-dependent condition is computed from.
 DATE_KEYS = (*REGISTRATION_KEYS, "operating_in_city_since")

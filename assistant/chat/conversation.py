@@ -434,10 +434,10 @@ class ChatAssistant:
         company's own facts, opens the answer (whatever else the turn did)."""
         if act == "refusal" or not turn.plan.own:
             return body
-        line = computed_line(to_simplified(turn.question), turn.state.facts, turn.day)
-        if not line or line in body["answer"]:
-            return body
-        return {**body, "answer": f"{line}\n\n{body['answer']}"}
+        line = computed_line(
+            self.knowledge, to_simplified(turn.question), turn.state.facts, turn.day
+        )
+        return body if line in body["answer"] else _opening(body, line)
 
     def _with_years(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
         """「明年报的话算哪几年」: the fiscal years an application in that year reads, from
@@ -446,7 +446,7 @@ class ChatAssistant:
         if act == "refusal" or len(programs) != 1:
             return body
         line = years_line(self.knowledge, programs[0], to_simplified(turn.question), turn.day)
-        return {**body, "answer": f"{line}\n\n{body['answer']}"} if line else body
+        return _opening(body, line)
 
     def _with_window(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:
         """「今年还能报吗」, 「什么时候能报」: where today stands against the program's
@@ -454,8 +454,7 @@ class ChatAssistant:
         programs = list(dict.fromkeys([*turn.programs, *body["programs"]]))
         if act not in ("answer", "assessment") or len(programs) != 1 or not turn.when_to_apply:
             return body
-        line = window_line(self.knowledge, programs[0], turn.day)
-        return {**body, "answer": f"{line}\n\n{body['answer']}"} if line else body
+        return _opening(body, window_line(self.knowledge, programs[0], turn.day))
 
     def _respond(self, turn: _Turn, topic: str) -> _Response:
         """The turn's answer by its act: (answer, act, changes, template hit, suggestions)."""
@@ -580,6 +579,11 @@ class ChatAssistant:
         else:
             text = f"{_NOT_IN_KB}\n\n{text}"
         return {**body, "answer": text}, reply.act("facts"), reply.changes, None, []
+
+
+def _opening(body: AnswerBody, line: str) -> AnswerBody:
+    """The answer with ``line`` as its first paragraph (unchanged when ``line`` is empty)."""
+    return {**body, "answer": f"{line}\n\n{body['answer']}"} if line else body
 
 
 def _beyond_held_titles(

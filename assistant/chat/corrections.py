@@ -244,12 +244,9 @@ def _amounts(text: str) -> list[_Figure]:
 
 
 def _percents(text: str) -> list[_Figure]:
-    out = []
-    for m in _PERCENT.finditer(text):
-        value = first_count(m.group("num")) if "." not in m.group("num") else float(m.group("num"))
-        if value is not None:
-            out.append(_Figure(float(value), m.start(), m.end(), "%"))
-    return out
+    return [
+        _Figure(float(m.group("num")), m.start(), m.end(), "%") for m in _PERCENT.finditer(text)
+    ]
 
 
 def _counts(text: str) -> list[_Figure]:

@@ -343,16 +343,21 @@ def _several(clause: str, year: int, out: Extraction, totals: bool) -> str | Non
         pairs.insert(0, (before, opening, clause[: found[0][0].start()]))
     if len(pairs) < 2:
         return None
-    path = None
-    for key, amount, part in pairs:
-        if key == "net_profit" and re.search(r"亏", part):
-            amount = -abs(amount)
-        if totals and key in ("rd_expense", "revenue"):
-            path = "rd_expense_3y_total" if key == "rd_expense" else "revenue_3y_total"
-        else:
-            path = f"financials.{year}.{key}"
-        out.facts[path] = amount
+    paths = [_store(key, amount, part, year, out, totals) for key, amount, part in pairs]
     out.order = [key for key, _, _ in pairs]
+    return paths[-1]
+
+
+def _store(key: str, amount: float, said: str, year: int, out: Extraction, totals: bool) -> str:
+    """Record a field's amount (a loss said with 亏 is negative; R&D and revenue under
+    three years stated are the totals); returns its path."""
+    if key == "net_profit" and re.search(r"亏", said):
+        amount = -abs(amount)
+    if totals and key in ("rd_expense", "revenue"):
+        path = "rd_expense_3y_total" if key == "rd_expense" else "revenue_3y_total"
+    else:
+        path = f"financials.{year}.{key}"
+    out.facts[path] = amount
     return path
 
 
@@ -371,14 +376,7 @@ def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
             amount = first_amount(clause[: match.start()])
         if amount is None:
             return None
-        if key == "net_profit" and re.search(r"亏", clause):
-            amount = -abs(amount)
-        if totals and key in ("rd_expense", "revenue"):
-            path = "rd_expense_3y_total" if key == "rd_expense" else "revenue_3y_total"
-        else:
-            path = f"financials.{year}.{key}"
-        out.facts[path] = amount
-        return path
+        return _store(key, amount, clause, year, out, totals)
     loss = first_amount(clause)
     if re.search(r"亏损|亏了", clause) and loss is not None:
         path = f"financials.{year}.net_profit"

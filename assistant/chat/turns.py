@@ -23,7 +23,6 @@ from assistant.chat.dialogue import (
     changes_between,
     condition_change_lines,
     facts_list,
-    nested_profile,
     remember,
     short_value,
 )
@@ -31,12 +30,12 @@ from assistant.chat.fact_cues import years_in
 from assistant.chat.period import STATUS_TEXT, match_at_ends, registration_span
 from assistant.core.assessment import VERDICT_TEXT
 from assistant.core.exact import fixed, is_number, ratio
+from assistant.core.facts import DERIVED_DOCS, Facts
 from assistant.core.knowledge import Knowledge
 from assistant.core.matching import program_gaps
 from assistant.core.names import everyday_name, program_order
 from assistant.core.profile import Profile
 from assistant.core.results import Act, Assessment, ConditionChange, ConditionResult
-from assistant.errors import InputError
 
 MAX_CONDITION_LINES = 6
 
@@ -415,15 +414,14 @@ _ASKED_RATIOS = (
 _LABEL_PERIOD = re.compile(r"^(?:最近一年|近一年|近三个会计年度|近三年|近两年|近2年|上年末|上年)")
 
 
-def computed_line(question: str, facts: dict[str, Any], as_of: dt.date) -> str:
+def computed_line(
+    knowledge: Knowledge, question: str, facts: dict[str, Any], as_of: dt.date
+) -> str:
     """「销售收入增长率怎么算，我们是多少？」: the rate or share the question names, computed by
     the engine from the session's figures, with its arithmetic; "" when the question asks
     for no such figure or the figures do not give it."""
     if not facts or not re.search(r"多少|几|怎么算|算一下|算算", question):
         return ""
-    from assistant.core.facts import DERIVED_DOCS, Facts
-    from assistant.core.profile import validate_profile
-
     asked = [
         (name, label)
         for name, label in DERIVED_DOCS.items()
@@ -431,10 +429,11 @@ def computed_line(question: str, facts: dict[str, Any], as_of: dt.date) -> str:
     ]
     if not asked:
         return ""
-    try:
-        known = Facts(validate_profile(nested_profile(facts)), as_of)
-    except InputError:
+    # The session's facts as every assessment reads them (registration periods included).
+    profile = assess_facts(knowledge, [], facts, as_of).profile
+    if profile is None:
         return ""
+    known = Facts(profile, as_of)
     lines = []
     for name, label in asked:
         value = known.get(name)

@@ -80,7 +80,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--half", choices=("dev", "test", "dev_2", "test_2"), default="dev", help="half and batch"
+        "--half",
+        choices=("dev", "test", "dev_2", "test_2", "dev_3", "test_3"),
+        default="dev",
+        help="half and batch",
     )
     parser.add_argument("--sets-dir", type=Path, default=SETS)
     args = parser.parse_args(argv)

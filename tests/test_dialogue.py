@@ -523,3 +523,50 @@ def test_a_comparison_naming_nothing_of_the_domain_is_refused_in_a_conversation(
     assert detour["refused"]
     _, which = talk(chat, "高企和科技型中小企业有什么区别", "哪个更容易？")
     assert not which["refused"]
+
+
+def test_a_bare_figure_answers_what_the_last_reply_asked_for(chat):
+    # The reply asked for the 2025 revenue; 「去年是四千五百万」 names no field.
+    first, reply = talk(chat, "高企：前年收入4000万，研发180万，三年合计研发500万", "去年是四千五百万")
+    assert "financials.2025.revenue" in first["missing_fields"]
+    assert not reply["refused"]
+    assert reply["facts"]["financials"]["2025"]["revenue"] == 4500
+
+
+def test_missing_fields_come_in_the_order_they_are_asked():
+    from assistant.chat.compose import decisive_questions, ranked_missing
+
+    result = {
+        "questions": [{"field": "a", "question": "问A"}, {"field": "b", "question": "问B"}],
+        "conditions": [{"missing": ["a"]}, {"missing": ["b"]}, {"missing": ["b"]}],
+        "missing_fields": ["a", "c", "b"],
+    }
+    assert decisive_questions([result]) == ["问B", "问A"]
+    assert ranked_missing([result]) == ["b", "a", "c"]
+
+
+def test_a_supposed_figure_is_assessed_but_not_stored(chat):
+    held, supposed = talk(
+        chat,
+        "小巨人研发：我们2024年营收1.1亿、研发400万，2025年营收1.3亿、研发900万，能报吗？",
+        "要是2024年研发只有300万的话，还行吗？",
+    )
+    assert held["facts"]["financials"]["2024"]["rd_expense"] == 400
+    assert supposed["answer"].startswith("按您的假设判断")
+    assert "400 万元 → 300 万元" in supposed["answer"]
+    assert supposed["programs"] == ["little_giant"]
+    # 300/11000 = 2.73% < 3%: the supposition fails the R&D condition; the session keeps 400.
+    failing = [c for c in supposed["assessment"]["conditions"] if c["status"] == "fail"]
+    assert any("研发" in c["title"] for c in failing)
+    assert supposed["facts"]["financials"]["2024"]["rd_expense"] == 400
+
+
+def test_a_supposed_title_is_a_fact_of_the_supposition_not_the_program_asked(chat):
+    *_, supposed = talk(
+        chat,
+        "去年营收3500万，主营3300万，研发140万，资产负债率48%，创新型中小企业能过吗",
+        "要是我们有高企证书，是不是就不用打分了",
+    )
+    assert supposed["programs"] == ["innovative_sme"]
+    assert "高新技术企业" in supposed["answer"].split("\n\n")[1]
+    assert "hnte" not in (supposed["facts"].get("qualifications") or [])

@@ -19,6 +19,7 @@ from assistant.chat.compose import (
     compose_match,
     compose_passage_answer,
     missing_section,
+    ranked_missing,
     score_details,
     score_line,
 )
@@ -234,7 +235,7 @@ class Answers:
                 article = self.knowledge.article(sid)
                 citations.append({**c["citation"], "source_id": f"kb-{sid}", "text": article.body})
         if missing is None:
-            missing = list(dict.fromkeys(m for r in results for m in r["missing_fields"]))
+            missing = ranked_missing(results)
         out = plain(
             text + "".join(f"\n\n> {n}" for n in notes), citations, programs, missing=missing
         )

@@ -350,18 +350,29 @@ def decisive_questions(results: list[Assessment]) -> list[str]:
     >>> decisive_questions([r])
     ['问B', '问A']
     """
+    text = {q["field"]: q["question"] for r in results for q in r["questions"]}
+    return list(dict.fromkeys(text[f] for f in _decisive_fields(results)))
+
+
+def _decisive_fields(results: list[Assessment]) -> list[str]:
+    """The fields asked for, most decisive first (see :func:`decisive_questions`)."""
     weight: dict[str, int] = {}
     order: dict[str, int] = {}
-    text: dict[str, str] = {}
     for r in results:
         for q in r["questions"]:
             order.setdefault(q["field"], len(order))
-            text[q["field"]] = q["question"]
         for c in r["conditions"]:
             for field in c["missing"]:
                 weight[field] = weight.get(field, 0) + 1
-    ranked = sorted(text, key=lambda f: (-weight.get(f, 0), order[f]))
-    return list(dict.fromkeys(text[f] for f in ranked))
+    return sorted(order, key=lambda f: (-weight.get(f, 0), order[f]))
+
+
+def ranked_missing(results: list[Assessment]) -> list[str]:
+    """Every missing field, the ones asked for first in the order they are asked: a bare
+    figure the user sends next answers the first of them it fits."""
+    missing = list(dict.fromkeys(m for r in results for m in r["missing_fields"]))
+    asked = [f for f in _decisive_fields(results) if f in missing]
+    return asked + [m for m in missing if m not in asked]
 
 
 def compose_match(result: MatchResult, focus: Sequence[str]) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.answers import Answers, refusal
-from assistant.chat.corrections import resolve_corrections, withdrawn
+from assistant.chat.corrections import reply_to_asked, resolve_corrections, withdrawn
 from assistant.chat.dialogue import (
     ANOTHER_COMPANY,
     DATE_KEYS,
@@ -26,7 +26,9 @@ from assistant.chat.dialogue import (
     Plan,
     asks_fit,
     assess_facts,
+    change_lines,
     chinese_error,
+    facts_list,
     nested_profile,
     plan_turn,
     question_clause,
@@ -35,10 +37,12 @@ from assistant.chat.dialogue import (
     without_typed_scene,
 )
 from assistant.chat.extract import Extraction, extract_facts
-from assistant.chat.fact_cues import CORRECTION
+from assistant.chat.fact_cues import CORRECTION, years_in
+from assistant.chat.figures import fields_named
 from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import UNSEEN_LIMIT, LeadScorer
 from assistant.chat.mixed_language import in_chinese
+from assistant.chat.numbers import first_amount
 from assistant.chat.scope_text import scope_text
 from assistant.chat.turns import (
     clarify_reply,
@@ -90,6 +94,8 @@ _BACK = re.compile(
     r"(?:刚才|之前|前面|原来|先前)(?:说的|问的|聊的|的)?那个(?:项目)?"
     r"(?=\s*(?:呢|还|怎么|能|够|行|[，,。？?!！]|$))"
 )
+# A message that supposes figures (「要是研发只有60万的话」) rather than states them.
+_SUPPOSE = re.compile(r"如果|假如|假设|要是|若是|万一|(?<=[\d万亿元人个项件%％])\s*的话")
 # Said after a turn that moved on to another company (see ``ANOTHER_COMPANY``).
 _SWITCHED = "（已按另一家企业重新记录：之前那家企业的信息不再用于这次判断。）"
 
@@ -252,18 +258,7 @@ class ChatAssistant:
         said = question
         # English terms mixed in (R&D, revenue, 5000w) are read as the Chinese ones.
         question = in_chinese(question)
-        extracted = extract_facts(question, day, self.knowledge.vocabulary)
-        extracted.facts = state.without_rough(extracted.facts, extracted.rough)
-        # 「另一家客户：职工520人…」: the earlier company's facts are not this one's.
-        switched = bool(state.facts and extracted.facts and ANOTHER_COMPANY.search(question))
-        if switched:
-            state.another_company()
-        # A correction that points at an earlier figure instead of naming its field.
-        extracted.facts.update(
-            resolve_corrections(
-                normalize(question), day, state.facts, state.origin, extracted.facts
-            )
-        )
+        extracted, switched, supposed = self._read_facts(question, day, state)
         intent, kind, plan = self._plan(question, extracted, state)
         # 「研发那个24年的数先别算」 withdraws a figure: it is dropped and the reply says so.
         changed = state.withdraw(withdrawn(normalize(question), day, state.facts))
@@ -276,14 +271,7 @@ class ChatAssistant:
         # 「那怎么办，今年还来得及吗」 names no program: when to apply is asked of the
         # conversation's program, whose calendar answers it.
         when = asks_when_to_apply(to_simplified(question))
-        programs = list(intent.programs) or (
-            state.programs
-            if intent.follow_up
-            or plan.act in ("assessment", "facts", "condition")
-            or kind in ("eligibility", "gaps")
-            or (plan.act == "answer" and when)
-            else []
-        )
+        programs = _turn_programs(intent, plan, kind, when, state, supposed)
         # 「那科技型中小企业呢？」 after 「高企证书有效期几年？」 asks the earlier question
         # of another program: the earlier question's words join the search.
         topic = (
@@ -292,7 +280,17 @@ class ChatAssistant:
             else ""
         )
         turn = _Turn(
-            question, day, state, extracted.facts, intent, kind, plan, changed, programs, when
+            question,
+            day,
+            state,
+            extracted.facts,
+            intent,
+            kind,
+            plan,
+            changed,
+            programs,
+            when,
+            supposed,
         )
         body, act, changes, hit, suggestions = self._respond(turn, topic)
         body = self._with_window(body, act, turn)
@@ -326,6 +324,8 @@ class ChatAssistant:
             ],
         }
         if self.sessions:
+            if not result["refused"]:
+                state.extra["asked"] = list(result["missing_fields"])[:40]
             state.extra.update(
                 kind=intent.kind,
                 question=state.extra.get("question", "") if topic else question[:500],
@@ -340,6 +340,31 @@ class ChatAssistant:
             state.programs = now
             self.sessions.save_turn(sid, said, result, state.facts, state.dump())
         return result
+
+    def _read_facts(
+        self, question: str, day: dt.date, state: DialogueState
+    ) -> tuple[Extraction, bool, dict[str, Any]]:
+        """The company facts the message states, whether it moved on to another company
+        (the session then forgets the earlier one), and the facts it only supposes."""
+        extracted = extract_facts(question, day, self.knowledge.vocabulary)
+        extracted.facts = state.without_rough(extracted.facts, extracted.rough)
+        # 「另一家客户：职工520人…」: the earlier company's facts are not this one's.
+        switched = bool(state.facts and extracted.facts and ANOTHER_COMPANY.search(question))
+        if switched:
+            state.another_company()
+        # A correction that points at an earlier figure instead of naming its field.
+        extracted.facts.update(
+            resolve_corrections(
+                normalize(question), day, state.facts, state.origin, extracted.facts
+            )
+        )
+        if not extracted.facts and not fields_named(question):
+            # A bare figure answers what the last reply asked for (「去年是四千五百万」).
+            asked = [str(f) for f in state.extra.get("asked") or ()]
+            extracted.facts.update(reply_to_asked(normalize(question), day, asked))
+        # 「要是研发费用只有60万的话，还行吗？」: the figures are supposed, not the company's.
+        supposed = self._supposed(question, day, state, extracted.facts)
+        return extracted, switched, supposed
 
     def _plan(
         self, question: str, extracted: Extraction, state: DialogueState
@@ -457,7 +482,13 @@ class ChatAssistant:
         return _opening(body, window_line(self.knowledge, programs[0], turn.day))
 
     def _respond(self, turn: _Turn, topic: str) -> _Response:
-        """The turn's answer by its act: (answer, act, changes, template hit, suggestions)."""
+        """The turn's answer: (answer, act, changes, template hit, suggestions)."""
+        if turn.supposed and turn.programs:
+            return self._what_if(turn)
+        return self._respond_by_act(turn, topic)
+
+    def _respond_by_act(self, turn: _Turn, topic: str) -> _Response:
+        """The turn's answer by its planned act."""
         act, state, day, programs = turn.plan.act, turn.state, turn.day, turn.programs
         answers = self.answers
         if act == "refusal":
@@ -505,6 +536,40 @@ class ChatAssistant:
         if body["refused"] and (instead := self._instead_of_refusal(turn)) is not None:
             return instead
         return body, "refusal" if body["refused"] else "answer", [], None, suggestions
+
+    def _supposed(
+        self, question: str, day: dt.date, state: DialogueState, stated: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The facts a message supposes about the company the session holds (「要是研发费用
+        只有60万的话」, 「要是我们有高企证书」), or {} when it supposes nothing new. A bare
+        amount with a year (「前年要是只有4,800万」) is of the money field stated last."""
+        simple = to_simplified(question)
+        if stated or not state.facts or not _SUPPOSE.search(simple):
+            return {}
+        plain = _SUPPOSE.sub("", simple)
+        found = extract_facts(plain, day, self.knowledge.vocabulary).facts
+        if not found:
+            found = _of_last_money_field(normalize(plain), day, state)
+        if "qualifications" in found:
+            held = [q for q in state.facts.get("qualifications") or () if isinstance(q, str)]
+            found["qualifications"] = list(dict.fromkeys([*held, *found["qualifications"]]))
+        return {k: v for k, v in found.items() if state.facts.get(k) != v}
+
+    def _what_if(self, turn: _Turn) -> _Response:
+        """The programs assessed on the session's facts with the supposed ones in their
+        place; what changed is shown against the last assessment, and the session keeps
+        its own facts."""
+        held = turn.state
+        trial = DialogueState.load(dict(held.facts), json.loads(json.dumps(held.dump())))
+        changes = trial.merge(turn.supposed, turn.day)
+        body, shown, done = self.answers.engine("eligibility", turn.programs, trial, [], turn.day)
+        said = [c for c in changes if c.old is not None]
+        lines = change_lines(self.knowledge, said) + facts_list(
+            self.knowledge, {k: v for k, v in turn.supposed.items() if k not in turn.state.facts}
+        )
+        head = "按您的假设判断（只是假设，已记下的信息没有改动）：\n\n" + "\n".join(lines)
+        body = {**body, "answer": body["answer"].replace("按您提供的信息", "按这个假设", 1)}
+        return self._verdict_first(_opening(body, head), turn), done, shown, None, []
 
     def _condition(self, turn: _Turn) -> _Response | None:
         """The conditions the turn's figures decide, or None when they decide none and
@@ -581,6 +646,45 @@ class ChatAssistant:
         return {**body, "answer": text}, reply.act("facts"), reply.changes, None, []
 
 
+def _turn_programs(
+    intent: Intent,
+    plan: Plan,
+    kind: str,
+    when: bool,
+    state: DialogueState,
+    supposed: dict[str, Any],
+) -> list[str]:
+    """The programs the turn is about: those it names, else the conversation's when the
+    turn reads in its context. A title only supposed held (「要是我们有高企证书」) is a
+    fact, not a program asked about."""
+    if supposed:
+        titles = set(supposed.get("qualifications") or ())
+        return [p for p in intent.programs if p not in titles] or state.programs
+    in_context = (
+        intent.follow_up
+        or plan.act in ("assessment", "facts", "condition")
+        or kind in ("eligibility", "gaps")
+        or (plan.act == "answer" and when)
+    )
+    return list(intent.programs) or (state.programs if in_context else [])
+
+
+def _of_last_money_field(text: str, day: dt.date, state: DialogueState) -> dict[str, Any]:
+    """A bare amount said of a year (「前年要是只有4,800万」) as that year's figure of the
+    money field the session stated last."""
+    amount = first_amount(text, bare_is_wan=False)
+    years = years_in(text, day)
+    money = [
+        p
+        for p in state.facts
+        if p.startswith("financials.") and p.count(".") == 2 and not p.endswith("_share")
+    ]
+    if amount is None or len(years) != 1 or not money:
+        return {}
+    latest = max(money, key=lambda p: state.origin.get(p, 0))
+    return {f"financials.{years[0]}.{latest.split('.')[2]}": amount}
+
+
 def _opening(body: AnswerBody, line: str) -> AnswerBody:
     """The answer with ``line`` as its first paragraph (unchanged when ``line`` is empty)."""
     return {**body, "answer": f"{line}\n\n{body['answer']}"} if line else body
@@ -616,6 +720,7 @@ class _Turn:
     changed: list[FactChange]
     programs: list[str]
     when_to_apply: bool  # it asks when the company can apply (see windows.py)
+    supposed: dict[str, Any]  # figures the message supposes (「要是…的话」), not stored
 
 
 def _grounded(body: AnswerBody) -> GroundedAnswer:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -136,6 +136,40 @@ def resolve_corrections(
     shares = [p for p in held if p.endswith(_SHARE) and _number(held[p]) and p not in placed]
     out.update(_resolve(_percents(text), shares, text, as_of, held, origin))
     return {k: v for k, v in out.items() if k not in placed}
+
+
+# A message that asks or supposes something is not a reply with a figure.
+_NOT_A_REPLY = re.compile(r"吗|呢|么|[？?]|如果|假如|假设|要是|的话|比如|例如|多少|几")
+
+
+def reply_to_asked(text: str, as_of: dt.date, asked: Sequence[str]) -> dict[str, Any]:
+    """A bare figure sent as the reply to what the assistant asked for last (「去年是四千五百
+    万」 after it asked for the 2025 revenue, 「55人」 after it asked for the headcount): the
+    first asked field (most decisive first) the figure's kind, unit and year fit. Only a
+    message with exactly one figure, naming no field and asking nothing, is such a reply.
+
+    >>> reply_to_asked("去年是四千五百万", dt.date(2026, 12, 7),
+    ...                ["ip", "financials.2025.revenue", "financials.2025.rd_expense"])
+    {'financials.2025.revenue': 4500.0}
+    >>> reply_to_asked("前年要是4800万呢", dt.date(2026, 12, 7), ["financials.2024.revenue"])
+    {}
+    """
+    if _NOT_A_REPLY.search(text):
+        return {}
+    amounts = _amounts(text)
+    counts = [f for f in _counts(text) if not _inside_amount(f, text)]
+    years = years_in(text, as_of)
+    if len(amounts) == 1 and not counts:
+        for path in asked:
+            parts = path.split(".")
+            yearly = len(parts) == 3 and parts[0] == "financials" and not parts[2].endswith(_SHARE)
+            if yearly and (not years or parts[1] == str(years[0])):
+                return {path: amounts[0].value}
+    if len(counts) == 1 and not amounts and counts[0].unit:
+        for path in asked:
+            if (path in _PEOPLE or path.startswith(_COUNTED)) and _unit_fits(path, counts[0].unit):
+                return {path: int(counts[0].value)}
+    return {}
 
 
 def _restates(text: str, held: Mapping[str, Any]) -> bool:

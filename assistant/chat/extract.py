@@ -130,15 +130,16 @@ def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> N
             )
             follows = None if after in _OTHERS else last_field
             before = dict(out.facts)
-            new_field = clause_facts(clause, year, out, follows, correcting, three_years)
+            upcoming = pieces[index + 2].strip() if index + 2 < len(pieces) else ""
+            new_field = clause_facts(clause, year, out, follows, correcting, three_years, upcoming)
             if (
                 after == "其中"
                 and _part_of_total(last_field, new_field)
                 and not re.search(YEAR_TOKEN, clause)  # 「其中去年400万」 is that year's
             ):
-                # 「三年研发600万，其中委托德国的有300万」: a part of the total just stated,
-                # not a year's figure nor a new total (where it was spent gives the share
-                # spent at home).
+                # 「三年研发600万，其中委托德国的有300万」, 「2023年研发300万，其中委托德国
+                # 130万」: a part of the figure just stated, not a year's figure nor a new
+                # total (where it was spent gives what was spent at home).
                 part = out.facts.get(new_field) if new_field else None
                 out.facts = before
                 _domestic_share(clause, last_field, part, out)
@@ -157,18 +158,29 @@ _FOREIGN = re.compile(
 
 
 def _part_of_total(total: str | None, field: str | None) -> bool:
-    """Whether ``field`` is the three-year ``total`` itself (a bare figure continued it)
-    or a yearly figure of the family it sums (rd_expense in rd_expense_3y_total)."""
-    if not (total and field and total.endswith("_3y_total")):
+    """Whether ``field`` is the figure ``total`` itself (a bare figure continued it), or a
+    yearly figure of the family a three-year total sums (rd_expense in rd_expense_3y_total)."""
+    if not (total and field):
         return False
+    if not total.endswith("_3y_total"):
+        return field == total
     return field == total or (
         field.startswith("financials.") and field.split(".")[-1] == total.removesuffix("_3y_total")
     )
 
 
 def _domestic_share(clause: str, total: str | None, part: Any, out: Extraction) -> None:
-    """A part of the three-year R&D said to be spent abroad (委托德国…) or at home (境内)
-    as the stated domestic share of R&D."""
+    """A part of the R&D said to be spent abroad (委托德国…) or at home (境内): of a year's
+    R&D, that year's domestic R&D; of the three-year R&D, the stated domestic share."""
+    if total and total.startswith("financials.") and total.endswith(".rd_expense"):
+        whole = out.facts.get(total)
+        if isinstance(whole, float | int) and isinstance(part, float | int) and 0 <= part <= whole:
+            domestic = total.replace(".rd_expense", ".rd_expense_domestic")
+            if re.search(r"境内|国内", clause):
+                out.facts[domestic] = part
+            elif _FOREIGN.search(clause):
+                out.facts[domestic] = whole - part
+        return
     whole = out.facts.get(total) if total == "rd_expense_3y_total" else None
     if not (
         isinstance(whole, float | int) and isinstance(part, float | int) and 0 <= part <= whole

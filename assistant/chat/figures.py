@@ -16,7 +16,10 @@ from assistant.chat.numbers import NUMBER, first_amount, first_count
 _MONEY = [
     (r"高新技术产品(?:（服务）|\(服务\)|和服务|服务)?收入|高新(?:产品)?收入", "hightech_revenue"),
     (
-        r"主营业务收入|主营收入|主营业务|主营(?=\s*(?:[\d一二三四五六七八九两]|大前年|前年|去年|今年))",
+        r"主营业务收入|主营收入|主营业务|"
+        # 「主营4,800万」, 「主营应该是2,300万」: 主营 alone names the field before its figure
+        r"主营(?=\s*(?:应该|应|大概|大约|约|其实|实际|只)?\s*(?:是|为|有)?\s*"
+        r"(?:[\d一二三四五六七八九两]|大前年|前年|去年|今年))",
         "main_business_revenue",
     ),
     (r"总收入|收入总额", "total_income"),
@@ -200,7 +203,10 @@ def clause_facts(
     last_field: str | None,
     correcting: bool,
     three_years: bool,
+    upcoming: str = "",
 ) -> str | None:
+    """Read one clause's money and counts into ``out``; the field the clause ends on (what
+    a bare figure in the next clause continues). ``upcoming`` is the clause after it."""
     if re.search(r"融资|融了|股权投资|投资人|投资机构|实缴|(?:天使|[A-Da-d]\+?)\s*轮", clause):
         amount = first_amount(clause)
         if amount is not None:
@@ -234,7 +240,7 @@ def clause_facts(
         return bare
     if not last_field:
         return last_field
-    return _continue(clause, year, out, last_field, correcting)
+    return _continue(clause, year, out, last_field, correcting, upcoming)
 
 
 def _topic_only(clause: str) -> bool:
@@ -265,10 +271,12 @@ def _named_field(clause: str, year: int) -> str | None:
 
 
 def _continue(
-    clause: str, year: int, out: Extraction, last_field: str, correcting: bool
+    clause: str, year: int, out: Extraction, last_field: str, correcting: bool, upcoming: str = ""
 ) -> str | None:
     """A figure with no field keyword continues the last field (「说错了，是700万」,
-    「前年3500万，大前年3000万」); only figures with a unit count, so 「ISO9001」 does not."""
+    「前年3500万，大前年3000万」); only figures with a unit count, so 「ISO9001」 does not.
+    A year's row that repeats the fields of the row before (「23年营收2,600万、研发140万；
+    24年3,050万、研发160万」) opens with that row's first field."""
     money = last_field.startswith(("financials", "rd_expense_3y", "revenue_3y", "equity"))
     if money:
         value = first_amount(clause, bare_is_wan=False)
@@ -303,9 +311,23 @@ def _continue(
         target = f"financials.{year}.{key}"
     elif last_field.startswith("financials.") and (not correcting or re.search(YEAR_TOKEN, clause)):
         # 「说错了，是75万，45万是前年的」: a year the clause names wins over the correction's
-        target = f"financials.{year}.{last_field.split('.')[2]}"
+        key = last_field.split(".")[2]
+        if _repeats_row(clause, upcoming, out.order):
+            key = out.order[0]
+        target = f"financials.{year}.{key}"
+    if target.startswith("financials."):
+        return _store(target.split(".")[2], value, clause, year, out, totals=False)
     out.facts[target] = value
     return target
+
+
+def _repeats_row(clause: str, upcoming: str, order: list[str]) -> bool:
+    """Whether a bare amount opening a year's clause starts a row in the order of the row
+    before: the next clause names that row's second field."""
+    if len(order) < 2 or not re.search(YEAR_TOKEN, clause):
+        return False
+    named = list(_KEYWORDS.finditer(upcoming))
+    return bool(named) and _MONEY[int(str(named[0].lastgroup)[1:])][1] == order[1]
 
 
 _SHARE_OF = re.compile(r"\s*(?:的)?(?:占|比例|比重)")
@@ -357,6 +379,9 @@ def _store(key: str, amount: float, said: str, year: int, out: Extraction, total
         path = "rd_expense_3y_total" if key == "rd_expense" else "revenue_3y_total"
     else:
         path = f"financials.{year}.{key}"
+        # the fields stated in a row, in order: a row opening with its first field again
+        # starts the next one
+        out.order = [key] if out.order[:1] == [key] else [*out.order, key]
     out.facts[path] = amount
     return path
 
@@ -371,6 +396,9 @@ def _money(clause: str, year: int, out: Extraction, totals: bool) -> str | None:
         rest = _PERIOD_AFTER.sub("", clause[match.end() :])
         if _SHARE_OF.match(rest):
             continue  # 「营收4200万 研发占3.5%」: a share, not an amount (attributes reads it)
+        figure = _AMOUNT_SPLIT.search(rest)
+        if figure and _KEYWORDS.search(rest[: figure.start()]):
+            continue  # 「研发：我们2024年营收1.1亿」: the amount is the nearer field's
         amount = first_amount(rest)
         if amount is None:
             amount = first_amount(clause[: match.start()])

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.chat.compose import decisive_questions, score_line
+from assistant.chat.compose import decisive_questions, ranked_missing, score_line
 from assistant.chat.dialogue import (
     DialogueState,
     FactChange,
@@ -112,7 +112,7 @@ def facts_reply(
     if questions:
         parts.append("#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions))
     parts += [f"> {n}" for n in said_notes(state, results.notes)]
-    missing = list(dict.fromkeys(m for r in results.results for m in r["missing_fields"]))
+    missing = ranked_missing(results.results)
     return Reply("\n\n".join(parts), targets, missing=missing)
 
 
@@ -159,7 +159,7 @@ def _reassess(
     if questions:
         parts.append("#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions))
     parts += [f"> {n}" for n in said_notes(state, assessed.notes)]
-    missing = list(dict.fromkeys(m for r in assessed.results for m in r["missing_fields"]))
+    missing = ranked_missing(assessed.results)
     return Reply(
         "\n\n".join(parts),
         programs,
@@ -376,7 +376,7 @@ def clarify_reply(knowledge: Knowledge, programs: list[str], as_of: dt.date) -> 
         f"要判断能否申请{names}，需要先了解贵公司的情况。请先告诉我下面几项（可以分几次说，"
         "我会记住）：\n\n#### 还需要补充\n\n" + "\n".join(f"- {q}" for q in questions)
     )
-    missing = list(dict.fromkeys(m for r in results for m in r["missing_fields"]))
+    missing = ranked_missing(results)
     return Reply(text, targets, missing=missing, clarify=True)
 
 

@@ -527,7 +527,9 @@ def test_a_comparison_naming_nothing_of_the_domain_is_refused_in_a_conversation(
 
 def test_a_bare_figure_answers_what_the_last_reply_asked_for(chat):
     # The reply asked for the 2025 revenue; 「去年是四千五百万」 names no field.
-    first, reply = talk(chat, "高企：前年收入4000万，研发180万，三年合计研发500万", "去年是四千五百万")
+    first, reply = talk(
+        chat, "高企：前年收入4000万，研发180万，三年合计研发500万", "去年是四千五百万"
+    )
     assert "financials.2025.revenue" in first["missing_fields"]
     assert not reply["refused"]
     assert reply["facts"]["financials"]["2025"]["revenue"] == 4500

@@ -572,3 +572,33 @@ def test_a_supposed_title_is_a_fact_of_the_supposition_not_the_program_asked(cha
     assert supposed["programs"] == ["innovative_sme"]
     assert "高新技术企业" in supposed["answer"].split("\n\n")[1]
     assert "hnte" not in (supposed["facts"].get("qualifications") or [])
+
+
+def test_one_loss_year_in_five_is_no_run_of_two(chat):
+    answer = chat.ask("近五年里有一年亏损，好品山东这一条还符合吗？", as_of=dt.date(2026, 12, 7))
+    losses = [
+        c
+        for c in answer["assessment"]["conditions"]
+        if c["id"] == "haopin_shandong.no_consecutive_losses"
+    ]
+    assert losses
+    assert losses[0]["status"] == "pass"
+
+
+def test_why_not_gets_the_gap_of_the_failing_condition(chat):
+    _, why = talk(
+        chat,
+        "小巨人：2024年营收1.1亿、研发300万，2025年营收1.3亿、研发900万，能报吗？",
+        "两年合计不是正好1200万吗，为什么不行？",
+    )
+    assert "还差" in why["answer"].split("\n\n")[0]
+    assert "30 万元" in why["answer"]
+
+
+def test_a_condition_a_correction_fails_shows_its_requirement(chat):
+    *_, changed = talk(
+        chat,
+        "专精特新中小企业：去年营收2600万，主营2300万，研发120万，前年研发110万，能报吗",
+        "去年底资产负债率大概82%",
+    )
+    assert "82% 不符合（要求：" in changed["answer"]

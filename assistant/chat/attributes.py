@@ -189,10 +189,20 @@ _NO_LOSS = re.compile(
 _RECENT = re.compile(r"(?:近|最近|这)\s*([两二三五2-5几])\s*(?:个)?(?:会计)?年")
 
 
+# 「有一年亏损」, 「只亏了一年」: how many years were losses, not which.
+_LOSS_COUNT = re.compile(
+    r"(?:有|只有|就|仅|仅有)\s*([一两二12])\s*(?:个)?年(?:是)?(?:亏损|亏了|亏本|亏)|"
+    r"(?:亏损|亏)(?:了)?\s*([一两二12])\s*(?:个)?年"
+)
+# 「2022、2023年」: years listed with the 年 only after the last.
+_YEAR_LIST = re.compile(r"(?<!\d)(\d{4})(?=\s*[、和及与]\s*\d{4}\s*年)")
+
+
 def _loss_years(text: str, as_of: dt.date, out: Extraction) -> None:
     """Loss or profit years said without the amount (「2023年和2024年连续亏损了」,
-    「近五年没亏过」) as yearly ``loss`` flags; a net profit given decides its year."""
-    for clause in clauses(text):
+    「近五年没亏过」) as yearly ``loss`` flags; a net profit given decides its year. A count
+    of loss years without which ones (「近五年里有一年亏损」) bounds the longest run."""
+    for clause in clauses(_YEAR_LIST.sub(r"\1年", text)):
         if NOT_FACT.search(clause) or re.search(r"吗|能不能|是否|要求|如果", clause):
             continue
         denied = bool(_NO_LOSS.search(clause))
@@ -200,6 +210,15 @@ def _loss_years(text: str, as_of: dt.date, out: Extraction) -> None:
         if not (loss or denied) or first_amount(clause) is not None:
             continue
         years = years_in(clause, as_of)
+        count = _LOSS_COUNT.search(clause)
+        if loss and count:
+            said = count.group(1) or count.group(2)
+            many = {"一": 1, "两": 2, "二": 2}.get(said) or int(said)
+            # one loss year is a run of one; two are a run of two only when consecutive
+            if many == 1 or re.search(r"连续", clause):
+                out.facts.setdefault("stated.max_consecutive_loss_years_5y", many)
+            if len(years) != many:
+                continue  # the years named are not the loss years
         recent = _RECENT.search(clause)
         if not years and recent:
             count = {"两": 2, "二": 2, "三": 3, "五": 5, "几": 3}.get(recent.group(1))

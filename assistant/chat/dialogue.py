@@ -721,6 +721,8 @@ def changes_between(
                 if old.get("required", cond["required"]) != cond["required"]:
                     # A banded limit moved with the figures (5% → 4% above 5000万).
                     out[-1]["after_required"] = cond["required"]
+                elif cond["status"] == "fail":
+                    out[-1]["required"] = cond["required"]  # how far off the figure is
         if was["verdict"] != now["verdict"]:
             out.append(
                 {
@@ -853,8 +855,8 @@ def condition_change_lines(changes: list[ConditionChange]) -> list[str]:
         after = " ".join(
             x for x in (short_value(c.get("after_value")), STATUS_TEXT[c["after"]]) if x
         )
-        required = c.get("after_required")
-        limit = f"（要求改为：{required}）" if required else ""
+        moved, required = c.get("after_required"), c.get("required")
+        limit = f"（要求改为：{moved}）" if moved else f"（要求：{required}）" if required else ""
         lines.append(f"- {c['title']}：{before} → {after}{limit}")
     return lines
 

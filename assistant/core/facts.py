@@ -140,9 +140,8 @@ class Facts:
                 value = derive(self) if derive else self.field(name)
                 stated = self.read(f"stated.{name}")
                 if derive and not value.known and is_number(stated):
-                    value = FactValue(
-                        amount(stated), used=(f"stated.{name}",), notes=("按您直接提供的比例计算",)
-                    )
+                    note = _STATED_NOTES.get(name, "按您直接提供的比例计算")
+                    value = FactValue(amount(stated), used=(f"stated.{name}",), notes=(note,))
             finally:
                 reads = frozenset(self._reading.pop())
             self._cache[name] = value
@@ -695,6 +694,10 @@ def _rd_avg_last_2y(f: Facts) -> FactValue:
     if not total.known:
         return total
     return FactValue(ratio(total.value, 2), used=total.used)
+
+
+# What a stated fact that is not a ratio was read from (see Facts.get).
+_STATED_NOTES = {"max_consecutive_loss_years_5y": "按您说明的亏损年数判断"}
 
 
 @derived("max_consecutive_loss_years_5y", "近五年最长连续亏损年数")

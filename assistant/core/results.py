@@ -326,6 +326,7 @@ class ConditionChange(TypedDict):
     before_value: NotRequired[str | None]
     after_value: NotRequired[str | None]
     after_required: NotRequired[str]  # the requirement, when a banded limit moved
+    required: NotRequired[str]  # the requirement a condition now failing misses
 
 
 class AnswerChange(TypedDict):

@@ -210,9 +210,9 @@ def _loss_years(text: str, as_of: dt.date, out: Extraction) -> None:
         if not (loss or denied) or first_amount(clause) is not None:
             continue
         years = years_in(clause, as_of)
-        count = _LOSS_COUNT.search(clause)
-        if loss and count:
-            said = count.group(1) or count.group(2)
+        counted = _LOSS_COUNT.search(clause)
+        if loss and counted:
+            said = counted.group(1) or counted.group(2)
             many = {"一": 1, "两": 2, "二": 2}.get(said) or int(said)
             # one loss year is a run of one; two are a run of two only when consecutive
             if many == 1 or re.search(r"连续", clause):

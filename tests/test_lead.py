@@ -261,3 +261,13 @@ def test_a_sentence_that_points_back_is_marked_as_leaning_back():
     assert _LEANS_BACK.match("这个分数由平台自动计算")
     assert _LEANS_BACK.match("两者是一脉相承的关系")
     assert not _LEANS_BACK.match("专精特新发展评价得分≥50分")
+
+
+def test_the_question_type_is_the_asking_clauses_not_the_scenes():
+    """「十几个」 in the scene is the company's count; the question asks yes or no."""
+    from assistant.chat.lead import question_shape
+
+    question = "我们注册了十几个商标，申报高企的时候能当知识产权算分吗？"
+    shape = question_shape(question, _Tokens(), str)
+    assert shape.kind == "yesno"
+    assert question_shape("申报高企要几个商标？", _Tokens(), str).kind == "figure"

@@ -306,9 +306,12 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     ``strip`` removes the program names (what a question names is not what it asks about).
     """
     norm = normalize(question)
-    kind = next((k for pattern, k in _KINDS if pattern.search(norm)), "open")
-    unit = next((u for pattern, u in _UNITS if pattern.search(norm)), "")
-    words = next((w for pattern, w in _ANSWER_WORDS if pattern.search(norm)), ("是", "不是"))
+    # The type is the asking clause's: a figure in the scene (「我们注册了十几个商标，…能算分
+    # 吗」) does not make a yes/no question ask for a figure.
+    asked = asking_part(norm)
+    kind = next((k for pattern, k in _KINDS if pattern.search(asked)), "open")
+    unit = next((u for pattern, u in _UNITS if pattern.search(asked)), "")
+    words = next((w for pattern, w in _ANSWER_WORDS if pattern.search(asked)), ("是", "不是"))
     terms = [
         t
         for t in tokenizer.tokens(strip(norm))
@@ -319,7 +322,6 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     # 的都没有」): terms only in statements about the asker or after the question drop,
     # unless nothing would be left (「研发占比4.6%，够吗」 asks about its statement) or the
     # message asks about the program as a whole (「我们是潍坊一家食品机械厂，想报好品山东」).
-    asked = asking_part(norm)
     kept = [t for t in terms if t in asked]
     terms = kept if kept or wants_to_apply(asked) else terms
     # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):

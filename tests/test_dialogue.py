@@ -602,3 +602,34 @@ def test_a_condition_a_correction_fails_shows_its_requirement(chat):
         "去年底资产负债率大概82%",
     )
     assert "82% 不符合（要求：" in changed["answer"]
+
+
+def test_a_figure_left_out_adds_to_the_one_held(chat):
+    *_, added = talk(
+        chat,
+        "高企：职工总数150人（兼职的已经算在里面），科技人员13人，能报吗？",
+        "科技人员少算了，还有6个兼职工程师，去年都干了200多天，他们也在150人里",
+    )
+    assert added["facts"]["tech_staff"] == 19
+    assert added["facts"]["employees"] == 150
+
+
+def test_a_yearly_amount_left_out_adds_to_the_three_year_total_held(chat):
+    *_, added = talk(
+        chat,
+        "高企：三年研发合计1380万，收入三年合计2亿",
+        "辅助账里还有一笔研发楼的折旧40万没算进去",
+    )
+    assert added["facts"]["rd_expense_3y_total"] == 1420
+    assert "2025" not in (added["facts"].get("financials") or {})
+
+
+def test_back_to_an_earlier_program_with_a_correction_reassesses_that_program(chat):
+    *_, back = talk(
+        chat,
+        "我们有1个发明专利、12个软著，职工45人，科技人员15人，想了解高企能不能报",
+        "科技型中小企业呢？去年研发费用占营收7%",
+        "回到高企，职工人数刚才说错了，是55人",
+    )
+    assert back["programs"] == ["hnte"]
+    assert back["facts"]["employees"] == 55

@@ -17,7 +17,12 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from assistant.chat.answers import Answers, refusal
-from assistant.chat.corrections import reply_to_asked, resolve_corrections, withdrawn
+from assistant.chat.corrections import (
+    added_to_held,
+    reply_to_asked,
+    resolve_corrections,
+    withdrawn,
+)
 from assistant.chat.dialogue import (
     ANOTHER_COMPANY,
     DATE_KEYS,
@@ -358,6 +363,8 @@ class ChatAssistant:
                 normalize(question), day, state.facts, state.origin, extracted.facts
             )
         )
+        # 「科技人员少算了，还有6个」: the figure adds to the one held.
+        extracted.facts = added_to_held(normalize(question), state.facts, extracted.facts)
         if not extracted.facts and not fields_named(question):
             # A bare figure answers what the last reply asked for (「去年是四千五百万」).
             asked = [str(f) for f in state.extra.get("asked") or ()]
@@ -498,7 +505,16 @@ class ChatAssistant:
                 return upload, "answer", [], None, []
             return refusal(self.scope.refusal), "refusal", [], None, []
         if act == "facts":
-            reply = facts_reply(self.knowledge, state, turn.stated, turn.changed, programs, day)
+            reply = facts_reply(
+                self.knowledge,
+                state,
+                turn.stated,
+                turn.changed,
+                programs,
+                day,
+                # 「回到高企，…说错了」: a program talked about before, named again
+                named=[p for p in turn.intent.programs if p in _talked_about(state)],
+            )
             return answers.reply(reply), reply.act("facts"), reply.changes, None, []
         if act == "condition":
             response = self._condition(turn)
@@ -644,6 +660,11 @@ class ChatAssistant:
         else:
             text = f"{_NOT_IN_KB}\n\n{text}"
         return {**body, "answer": text}, reply.act("facts"), reply.changes, None, []
+
+
+def _talked_about(state: DialogueState) -> list[str]:
+    """The programs of the conversation: the current ones and those before the last switch."""
+    return [*state.programs, *(str(p) for p in state.extra.get("earlier") or ())]
 
 
 def _turn_programs(

@@ -29,7 +29,9 @@ from assistant.core.text import clauses
 
 _AMOUNT = re.compile(rf"(?P<num>{NUMBER})\s*(?:多|余)?\s*(?P<unit>个亿|亿元|亿|千万|万元|万|元)")
 _COUNT = re.compile(
-    rf"(?<![\d.])(?P<num>{NUMBER})\s*(?P<unit>[人名位个项件])?(?![\d.%％万亿年月天])"
+    rf"(?<![\d.])(?P<num>{NUMBER})\s*(?P<unit>[人名位个项件])?"
+    # not a duration or an amount (「干了200多天」, 「3个多月」)
+    rf"(?!\s*(?:多|余)?\s*[\d.%％万亿年月天日周])"
 )
 _PERCENT = re.compile(r"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*[%％]")
 # Yearly fields held as a percent of another (a year's R&D share of revenue).
@@ -136,6 +138,39 @@ def resolve_corrections(
     shares = [p for p in held if p.endswith(_SHARE) and _number(held[p]) and p not in placed]
     out.update(_resolve(_percents(text), shares, text, as_of, held, origin))
     return {k: v for k, v in out.items() if k not in placed}
+
+
+# A figure said to have been left out of one held (「还有一笔折旧40万没算进去」).
+_LEFT_OUT = re.compile(r"少算|漏算|漏了|漏掉|没算进|没算上|没加上|没加进|少报|漏报|再加上")
+# The three-year total a yearly amount adds to when only the total is held.
+_TOTAL_OF = {"rd_expense": "rd_expense_3y_total", "revenue": "revenue_3y_total"}
+
+
+def added_to_held(text: str, held: Mapping[str, Any], placed: Mapping[str, Any]) -> dict[str, Any]:
+    """The message's facts with a figure said to have been left out (「科技人员少算了，还有
+    6个」, 「辅助账里还有一笔研发楼的折旧40万没算进去」) added to the figure the session
+    holds for its field, or to the three-year total when no year of it is held.
+
+    >>> added_to_held("科技人员少算了，还有6个", {"tech_staff": 13}, {"tech_staff": 6})
+    {'tech_staff': 19}
+    >>> added_to_held("还有40万没算进去", {"rd_expense_3y_total": 1380.0},
+    ...               {"financials.2025.rd_expense": 40.0})
+    {'rd_expense_3y_total': 1420.0}
+    """
+    if not _LEFT_OUT.search(text):
+        return dict(placed)
+    out: dict[str, Any] = {}
+    for path, value in placed.items():
+        key = path.rsplit(".", 1)[-1]
+        total = _TOTAL_OF.get(key) if path.startswith("financials.") else None
+        years_held = any(p.startswith("financials.") and p.endswith(f".{key}") for p in held)
+        if _number(value) and _number(held.get(path)):
+            out[path] = held[path] + value
+        elif _number(value) and total and _number(held.get(total)) and not years_held:
+            out[total] = held[total] + value
+        else:
+            out[path] = value
+    return out
 
 
 # A message that asks or supposes something is not a reply with a figure.

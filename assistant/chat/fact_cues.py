@@ -18,7 +18,9 @@ CORRECTION = re.compile(
     r"改为|其实是|哦不|"
     r"不好意思|实际(?:上)?是|授权了?|修改|更改|sorry|"
     # the earlier figure was another entity's or on another basis
-    r"是集团的|是合并(?:报表)?的|合并报表|是含税的|是母公司的|是总部的"
+    r"是集团的|是合并(?:报表)?的|合并报表|是含税的|是母公司的|是总部的|"
+    # a figure left out of an earlier one (added to it: corrections.added_to_held)
+    r"少算|漏算|没算进|没算上|没加上|没加进|少报|漏报"
 )
 NOT_FACT = re.compile(
     # 「不是2800万」 names the figure being replaced, not a new one

@@ -47,7 +47,8 @@ _COUNTS = [
         r"研发(?=\d|[一二两三四五六七八九十]+[个名人位])",
         "tech_staff",
     ),
-    (r"员工|职工|人数|在职|雇员|工人|人员", "employees"),
+    # (not the 职工 inside 兼职工程师)
+    (r"员工|职工(?!程师)|人数|在职|雇员|工人|人员", "employees"),
     (r"发明专利|发明", "ip.invention_patents"),
     (r"实用新型", "ip.utility_models"),
     (r"外观设计|外观专利", "ip.design_patents"),
@@ -283,7 +284,10 @@ def _continue(
     else:
         # a count continues only with its measure word (「是9人」): 「近一年」 and the year of
         # 「2023到2025年」 are not counts
-        counted = re.search(rf"({NUMBER})\s*(?:多)?\s*[人名个位项件种套家]", clause)
+        # (「也在150人里」 says where a count belongs, it is no new count)
+        counted = re.search(
+            rf"({NUMBER})\s*(?:多)?\s*[人名个位项件种套家](?!\s*(?:里|中|当中|之中|以内))", clause
+        )
         if counted is None and correcting:
             # a corrected count may come bare (「人数说错了，是520」); a figure with
             # another unit (%, 天, 万) is no count

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,9 +78,13 @@ def facts_reply(
     changed: list[FactChange],
     programs: list[str],
     as_of: dt.date,
+    named: Sequence[str] = (),
 ) -> Reply:
-    """Confirm the facts of a turn; re-assess what is in play, or say what comes next."""
+    """Confirm the facts of a turn; re-assess what is in play (the programs the message
+    names, 「回到高企，职工人数说错了」, else those assessed), or say what comes next."""
     in_play = [p for p in state.assessed if p in knowledge.rules]
+    if in_play and (asked := [p for p in named if p in knowledge.rules]):
+        in_play = asked  # an assessment is in play: the one named is re-run
     if in_play:
         return _reassess(knowledge, state, stated, changed, in_play, as_of)
     assessed = assess_facts(knowledge, [], state.facts, as_of)

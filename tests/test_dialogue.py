@@ -633,3 +633,15 @@ def test_back_to_an_earlier_program_with_a_correction_reassesses_that_program(ch
     )
     assert back["programs"] == ["hnte"]
     assert back["facts"]["employees"] == 55
+
+
+def test_a_request_to_write_something_else_is_refused_and_its_figure_not_stored(chat):
+    *_, detour, in_domain = talk(
+        chat,
+        "高企：去年营收3480万，研发175万",
+        "帮我给老板写个朋友圈文案，庆祝公司营收破三千万",
+        "帮我写一下研发项目立项报告的要点",
+    )
+    assert detour["refused"]
+    assert detour["facts"]["financials"]["2025"]["revenue"] == 3480
+    assert not in_domain["refused"]

@@ -43,7 +43,7 @@ from assistant.chat.dialogue import (
 )
 from assistant.chat.extract import Extraction, extract_facts
 from assistant.chat.fact_cues import CORRECTION, years_in
-from assistant.chat.figures import fields_named
+from assistant.chat.figures import fields_named, without_figures
 from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import UNSEEN_LIMIT, LeadScorer
 from assistant.chat.mixed_language import in_chinese
@@ -98,6 +98,11 @@ _UNPLACED = (
 _BACK = re.compile(
     r"(?:刚才|之前|前面|原来|先前)(?:说的|问的|聊的|的)?那个(?:项目)?"
     r"(?=\s*(?:呢|还|怎么|能|够|行|[，,。？?!！]|$))"
+)
+# A request to write or make something (a text, a translation): a detour unless what it
+# asks for is in the knowledge base's words.
+_MAKE = re.compile(
+    r"帮我?(?:写|起草|拟|编|改|润色|翻译|做)|(?<!填)写(?:个|一[个篇首段份封]|段)|起草|润色|翻译成"
 )
 # A message that supposes figures (「要是研发只有60万的话」) rather than states them.
 _SUPPOSE = re.compile(r"如果|假如|假设|要是|若是|万一|(?<=[\d万亿元人个项件%％])\s*的话")
@@ -415,10 +420,11 @@ class ChatAssistant:
             state=state,
             decides=decides,
         )
-        if plan.act in ("assessment", "condition") and self._beyond_evidence(
+        if plan.act in ("assessment", "condition", "facts") and self._beyond_evidence(
             question, intent, extracted.facts
         ):
-            plan = replace(plan, act="refusal")
+            # a detour's figures are not stored: 「庆祝营收破三千万」 is no revenue figure
+            plan = replace(plan, act="refusal", own=False)
         return intent, kind, plan
 
     def _with_notes(
@@ -456,9 +462,14 @@ class ChatAssistant:
         """Whether a message read in the conversation's context (no program, no domain
         word, no facts: 「最近股市行情怎么样 能不能抄底」) asks mostly about words the
         knowledge base never uses: then it re-runs no assessment (scope from evidence)."""
+        leads = self.answers.leads
+        if not intent.programs and _MAKE.search(to_simplified(question)):
+            # 「帮我给老板写个朋友圈文案，庆祝公司营收破三千万」: a request to write
+            # something whose words, less the company's figures, the knowledge base never uses.
+            asked = leads.shape(without_figures(normalize(to_simplified(question))))
+            return leads.unseen_share(asked) > UNSEEN_LIMIT
         if not intent.contextual or stated:
             return False
-        leads = self.answers.leads
         return leads.unseen_share(leads.shape(question)) > UNSEEN_LIMIT
 
     def _with_computed(self, body: AnswerBody, act: Act, turn: _Turn) -> AnswerBody:

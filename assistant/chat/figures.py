@@ -257,6 +257,17 @@ def fields_named(text: str) -> list[str]:
     return found + [key for pattern, key in _MONEY if re.search(pattern, text)]
 
 
+def without_figures(text: str) -> str:
+    """The text less its money fields and amounts, and its counts with what they count
+    (「庆祝公司营收破三千万」 -> 「庆祝公司破」): what a message asks besides the figures.
+
+    >>> without_figures("帮我写个朋友圈文案，庆祝营收破三千万，公司30个人")
+    '帮我写个朋友圈文案，庆祝破，公司'
+    """
+    text = _AMOUNT_SPLIT.sub("", _KEYWORDS.sub("", text))
+    return re.sub(rf"{NUMBER}\s*(?:多|来)?\s*(?:个|名|位)?(?:人|员工|职工)?", "", text)
+
+
 def _named_field(clause: str, year: int) -> str | None:
     """The field a clause names without a figure (「收入写错了」), else None. Counts are
     looked for first: 「研发的人」 names people, not the R&D amount 「研发」 alone would."""

@@ -645,3 +645,14 @@ def test_a_request_to_write_something_else_is_refused_and_its_figure_not_stored(
     assert detour["refused"]
     assert detour["facts"]["financials"]["2025"]["revenue"] == 3480
     assert not in_domain["refused"]
+
+
+def test_a_short_question_about_what_the_company_says_it_did_is_answered(chat):
+    # 「有影响吗」 carries no point of its own: the statement before it does.
+    *_, asked = talk(
+        chat,
+        "科技型中小企业：去年销售收入600万，研发48万，总资产800万，职工23人",
+        "我们从来没做过研发费用加计扣除，有影响吗",
+    )
+    assert not asked["refused"]
+    assert "加计扣除" in asked["answer"]

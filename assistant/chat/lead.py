@@ -320,10 +320,11 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
     terms = _without_artefacts(list(dict.fromkeys(terms)), norm)
     # What the message asks about, not the scene it sets (「…？我们没评过这个，省里市里
     # 的都没有」): terms only in statements about the asker or after the question drop,
-    # unless nothing would be left (「研发占比4.6%，够吗」 asks about its statement) or the
-    # message asks about the program as a whole (「我们是潍坊一家食品机械厂，想报好品山东」).
+    # unless the question is too short to carry its own point (「研发占比4.6%，够吗」,
+    # 「我们没做过研发费用加计扣除，有影响吗」 ask about their statements) or the message
+    # asks about the program as a whole (「我们是潍坊一家食品机械厂，想报好品山东」).
     kept = [t for t in terms if t in asked]
-    terms = kept if kept or wants_to_apply(asked) else terms
+    terms = kept if len(_named(kept)) > 1 or wants_to_apply(asked) else terms
     # jieba's search mode yields a compound and its parts (年度发展情况报表, 年度, 报表):
     # a compound counts through its parts, so 「上一年度的发展情况报表」 carries it.
     atomic = [t for t in terms if not any(u != t and u in t for u in terms)]

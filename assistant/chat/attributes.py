@@ -468,9 +468,12 @@ def _ratios(text: str, as_of: dt.date, out: Extraction) -> None:
         out.facts["stated.domestic_rd_share"] = 100.0
     for pattern, key in _RATIOS:
         for match in re.finditer(pattern, text):
-            percent = first_percent(text[match.end() : match.end() + 12])
+            window = text[match.end() : match.end() + 12]
+            percent = first_percent(window)
             if percent is None or _RULE_TALK.search(_clause_at(text, match.start())):
                 continue
+            if _BOUND.search(window):
+                continue  # 「负债率超过80%」, 「占比不到3%」: a bound, not the figure
             # 「近三年研发费用占销售收入4.6%」 states the three-year ratio 高企 checks.
             clause = re.split(r"[，。；,;]", text[: match.end()])[-1]
             if key == "rd_ratio_last_year" and re.search(r"(?:两|2)\s*(?:个)?年", match.group(0)):
@@ -483,6 +486,11 @@ def _ratios(text: str, as_of: dt.date, out: Extraction) -> None:
                 out.facts.setdefault(f"stated.{key}", percent)
 
 
+# A percent said as a bound (「超过80%」, 「不到八成」) is no figure: stored as the figure, it
+# would pass the very limit it says the company misses (不到3% read as 3% meets ≥3%).
+_BOUND = re.compile(
+    r"^[^，。；,;\d一二三四五六七八九十]*(?:超过|超出|高于|大于|多于|不止|低于|不到|不足|少于|小于)"
+)
 # A ratio in a clause about a rule (「高企要求科技人员占10%以上，是按年底人数算吗」) is the
 # rule's, not the company's.
 _RULE_TALK = re.compile(r"要求|必须|须")

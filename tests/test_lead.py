@@ -271,3 +271,15 @@ def test_the_question_type_is_the_asking_clauses_not_the_scenes():
     shape = question_shape(question, _Tokens(), str)
     assert shape.kind == "yesno"
     assert question_shape("申报高企要几个商标？", _Tokens(), str).kind == "figure"
+
+
+def test_a_bound_the_question_states_is_decided_against_the_rules_limit(chat):
+    """「超过80%」 against 「≤80%」 is no, 「低于500人」 against 「不超过500人」 yes: the
+    yes/no word comes from comparing the two, not from the sentence's own wording."""
+    leads = chat[0].leads
+    above = leads.shape("资产负债率超过80%，还能申请专精特新中小企业吗？")
+    assert above.bound == (True, "80%")
+    rule = _lead("要求上年末资产负债率≤80%（含80%）")
+    assert opening(rule, above).startswith("不能。")
+    below = leads.shape("职工低于500人能评科技型中小企业吗")
+    assert opening(_lead("职工总数不超过500人（≤500人）"), below).startswith("能。")

@@ -440,6 +440,9 @@ def _count_near(clause: str, start: int, end: int, key: str = "") -> int | None:
         value = first_count(before.group(1))
         if value is not None:
             return value
+    # A bound is not the count (「职工人数超过500人还能评吗」 says more than 500).
+    if _COUNT_BOUND.match(clause[end:]):
+        return None
     # A period after the keyword is not the count (「科技成果转化三年一共做了9项」).
     after = re.sub(rf"{NUMBER}\s*(?:个)?(?:年|月)(?!\d)", "", clause[end : end + 16])[:12]
     # The unit is read past the window's end: the number may sit at its edge
@@ -451,6 +454,11 @@ def _count_near(clause: str, start: int, end: int, key: str = "") -> int | None:
     if re.match(rf"[^，。]{{0,10}}?{NUMBER}\s*(?:天|日|个月|小时|周|工作日)", following):
         return None
     return first_count(after)
+
+
+_COUNT_BOUND = re.compile(
+    r"\s*(?:数|总数|人数)?\s*(?:要|在|是)?\s*(?:超过|超出|高于|大于|多于|不止|低于|不到|不足|少于|小于)"
+)
 
 
 def _a_part(clause: str, match: re.Match[str], key: str) -> bool:

@@ -241,6 +241,9 @@ class Shape:
     phrases: tuple[str, ...] = ()  # the longest focus terms, for telling what is missing
     # A yes/no question about a limit (「对职工人数有上限吗」) is answered by the figure.
     figure: bool = False
+    # A bound the question states (「资产负债率超过80%，还能申请吗」): above or below, and
+    # the figure with its unit.
+    bound: tuple[bool, str] | None = None
 
     @property
     def attributes(self) -> tuple[str, ...]:
@@ -336,7 +339,42 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         # them: every passage competes for the lead, a sentence that sets a limit first.
         kind = "rule"
     figure = kind == "yesno" and bool(_FIGURE_WEAK.search(norm))
-    return Shape(kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)), figure)
+    said = _QUESTION_BOUND.search(norm)
+    bound = (said.group(1) in _ABOVE, said.group(2)) if said else None
+    return Shape(
+        kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)), figure, bound
+    )
+
+
+# A bound a question states, and a limit a rule sentence sets, on a figure with its unit.
+_ABOVE = ("超过", "超出", "高于", "大于", "多于", "不止")
+_QUESTION_BOUND = re.compile(
+    r"(超过|超出|高于|大于|多于|不止|低于|不到|不足|少于|小于)\s*(\d+(?:\.\d+)?\s*(?:%|％|万|亿|人|分|年|项|个)?)"
+)
+_MAX = r"≤|<=|不超过|不高于|不大于|不多于|最多"
+_MIN = r"≥|>=|不低于|不少于|不小于|至少|最少"
+
+
+def bound_decides(bound: tuple[bool, str], sentence: str) -> bool | None:
+    """Whether a company with the question's bound meets the limit the sentence sets on
+    the same figure: above 80% against ≤80% does not, below 3% against ≥3% does not, above
+    a minimum or below a maximum does. None when the sentence sets no limit on it.
+
+    >>> bound_decides((True, "80%"), "上年末资产负债率≤80%（含80%）")
+    False
+    >>> bound_decides((False, "500人"), "职工总数不超过500人")
+    True
+    >>> bound_decides((True, "80%"), "研发费用占比≥3%") is None
+    True
+    """
+    above, figure = bound
+    value = re.escape(figure.replace(" ", "").replace("％", "%"))
+    text = normalize(sentence).replace(" ", "").replace("％", "%")
+    if re.search(rf"(?:{_MAX}){value}|(?<![\d.]){value}(?:（含）)?(?:以下|以内)", text):
+        return not above
+    if re.search(rf"(?:{_MIN}){value}|(?<![\d.]){value}(?:（含）)?以上", text):
+        return above
+    return None
 
 
 # Question words that jieba may glue to the next character (「多少天才算」 -> 多少/天才/算).
@@ -806,6 +844,11 @@ def opening(lead: Lead, shape: Shape) -> str:
         terms = [p for p in shape.phrases if any(t in p for t in lead.missing)]
         gap = "、".join(f"「{t}」" for t in terms[:3]) or wanted
         return f"知识库中没有直接说明{gap}；与之最相关的内容是：{sentence}"
+    if shape.kind == "yesno" and shape.bound:
+        meets = bound_decides(shape.bound, sentence)
+        if meets is not None:
+            yes, no = shape.answer_words
+            return f"{yes if meets else no}。{sentence}"
     if shape.kind == "yesno" and not shape.figure:  # a limit's figure answers itself
         said = point_polarity(sentence, shape.focus)
         if said is not None:

@@ -283,3 +283,16 @@ def test_a_bound_the_question_states_is_decided_against_the_rules_limit(chat):
     assert opening(rule, above).startswith("不能。")
     below = leads.shape("职工低于500人能评科技型中小企业吗")
     assert opening(_lead("职工总数不超过500人（≤500人）"), below).startswith("能。")
+
+
+def test_a_yes_or_no_needs_a_sentence_in_the_questions_modal(chat):
+    """Advice (「应先转为查账征收…再考虑申报」) does not say whether one 能 apply: no 能。
+    is put before it; a sentence that says 不能 does get one."""
+    leads = chat[0].leads
+    asked = leads.shape("我们企业所得税是核定征收的，能报科技型中小企业吗？")
+    advice = opening(
+        _lead("实务建议：核定征收企业应先转为查账征收并规范研发费用核算，再考虑申报。"), asked
+    )
+    assert not advice.startswith(("能。", "不能。"))
+    rule = opening(_lead("核定征收的企业不能参加科技型中小企业评价。"), asked)
+    assert rule.startswith("不能。")

@@ -355,6 +355,24 @@ _MAX = r"≤|<=|不超过|不高于|不大于|不多于|最多"
 _MIN = r"≥|>=|不低于|不少于|不小于|至少|最少"
 
 
+# The words a sentence must use to answer a question's modal with yes or no: 「应先转为查账
+# 征收」 advises, it does not say whether one 能 apply.
+_LICENSES = {
+    "能": r"能|可以|可|不得|禁止|不予|允许|无法",
+    "可以": r"能|可以|可|不得|禁止|不予|允许|无法",
+    "需要": r"需|须|应|必须|要求|不必|无需|无须|不用|要|不再|收费|免费|硬性",
+    "算": r"算|属于|计入|计为|视为|不计|包括|能|可",
+    "有": r"有|没有|无|未",
+}
+
+
+def _licensed(sentence: str, words: tuple[str, str]) -> bool:
+    """Whether the sentence speaks in the question's modal (see :data:`_LICENSES`); a
+    modal with no entry (是, 会 …) is answered by any rule sentence."""
+    wanted = _LICENSES.get(words[0])
+    return wanted is None or bool(re.search(wanted, sentence))
+
+
 def bound_decides(bound: tuple[bool, str], sentence: str) -> bool | None:
     """Whether a company with the question's bound meets the limit the sentence sets on
     the same figure: above 80% against ≤80% does not, below 3% against ≥3% does not, above
@@ -851,7 +869,7 @@ def opening(lead: Lead, shape: Shape) -> str:
             return f"{yes if meets else no}。{sentence}"
     if shape.kind == "yesno" and not shape.figure:  # a limit's figure answers itself
         said = point_polarity(sentence, shape.focus)
-        if said is not None:
+        if said is not None and _licensed(sentence, shape.answer_words):
             yes, no = shape.answer_words
             return f"{yes if said else no}。{sentence}"
     return sentence

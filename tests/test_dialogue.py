@@ -660,3 +660,8 @@ def test_a_short_question_about_what_the_company_says_it_did_is_answered(chat):
     )
     assert not asked["refused"]
     assert "加计扣除" in asked["answer"]
+
+
+def test_a_bare_count_answers_the_field_the_users_last_question_named(chat):
+    _, reply = talk(chat, "小巨人按新办法要几个发明专利？", "两个")
+    assert reply["facts"]["ip"]["invention_patents"] == 2

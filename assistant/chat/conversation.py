@@ -373,7 +373,10 @@ class ChatAssistant:
         extracted.facts = added_to_held(normalize(question), state.facts, extracted.facts)
         if not extracted.facts and not fields_named(question):
             # A bare figure answers what the last reply asked for (「去年是四千五百万」).
+            # The fields the user's own last question named come after what the reply asked
+            # for (「小巨人要几个发明专利？」, then 「两个」).
             asked = [str(f) for f in state.extra.get("asked") or ()]
+            asked += fields_named(str(state.extra.get("question", "")))
             extracted.facts.update(reply_to_asked(normalize(question), day, asked))
         # 「要是研发费用只有60万的话，还行吗？」: the figures are supposed, not the company's.
         supposed = self._supposed(question, day, state, extracted.facts)

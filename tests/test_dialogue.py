@@ -665,3 +665,14 @@ def test_a_short_question_about_what_the_company_says_it_did_is_answered(chat):
 def test_a_bare_count_answers_the_field_the_users_last_question_named(chat):
     _, reply = talk(chat, "小巨人按新办法要几个发明专利？", "两个")
     assert reply["facts"]["ip"]["invention_patents"] == 2
+
+
+def test_a_gap_says_what_the_figure_must_reach_and_only_the_year_that_needs_it(chat):
+    *_, needed = talk(
+        chat,
+        "小巨人：2024年营收1.1亿、研发300万，2025年营收1.3亿、研发900万，能报吗？",
+        "2024年研发要有多少才够？",
+    )
+    first = needed["answer"].split("\n\n")[0]
+    assert "2024年 300 → 330 万元" in first
+    assert "2025年 900" not in first

@@ -20,6 +20,7 @@ Pure: standard library plus the core modules.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -419,7 +420,8 @@ class _Searcher:
                 f"{lever.label}还需约 {shown} 天（{self.cond.title}：{self.cond.required or ''}）"
             )
         else:
-            text = f"{lever.label}需{verb} {shown} {lever.unit}（{self.cond.title}{need}）"
+            moves = _moves(Profile(base), self._enough(base, change), lever.unit)
+            text = f"{lever.label}需{verb} {shown} {lever.unit}{moves}（{self.cond.title}{need}）"
         return {
             "condition": self.cond.id,
             "delta": _json_number(delta * lever.sign),
@@ -428,6 +430,23 @@ class _Searcher:
             "alternative": False,
             "text": text,
         }
+
+    def _enough(self, base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+        """Of a move of several figures (「近两年每年的研发费用需增加 30 万元」), the one
+        figure that alone makes the condition pass, when there is one (2024's R&D, not
+        2025's that already meets its share); else the whole move."""
+        if len(change) < 2:
+            return change
+        for path, value in change.items():
+            alone = copy.deepcopy(base)
+            *parents, key = path.split(".")
+            node = alone
+            for part in parents:
+                node = node.setdefault(part, {})
+            node[key] = value
+            if self.status(alone) == "pass":
+                return {path: value}
+        return change
 
     def single(self, fact: str) -> Gap | None:
         if fact in _TIME_FACTS:
@@ -547,6 +566,19 @@ def _json_number(value: Decimal) -> int | float:
     """A delta as a plain JSON number: whole steps as ``int`` (as before), else the float
     whose shortest text is the exact decimal (0.01)."""
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _moves(before: Profile, after: dict[str, Any], unit: str) -> str:
+    """「，即 2024年 300 → 330 万元」: each figure the gap moves, from what it is to what
+    it must reach (what 「要有多少才够」 asks), its year named for a yearly figure."""
+    parts = []
+    for path, new in after.items():
+        old = before.get(path)
+        if not (is_number(old) and is_number(new)) or old == new:
+            continue
+        year = f"{path.split('.')[1]}年 " if path.startswith("financials.") else ""
+        parts.append(f"{year}{_plain(dec(old))} → {_plain(dec(new))}")
+    return f"，即 {'、'.join(parts)} {unit}" if parts else ""
 
 
 def _plain(value: Decimal) -> str:

@@ -296,3 +296,12 @@ def test_a_yes_or_no_needs_a_sentence_in_the_questions_modal(chat):
     assert not advice.startswith(("能。", "不能。"))
     rule = opening(_lead("核定征收的企业不能参加科技型中小企业评价。"), asked)
     assert rule.startswith("不能。")
+
+
+def test_a_figure_the_knowledge_base_never_states_is_no_focus_term(chat):
+    """「营收6800万」 is the company's figure: no passage can carry 6800, so it neither
+    lowers every sentence's coverage nor counts as a word the knowledge base lacks."""
+    leads = chat[0].leads
+    shape = leads.shape("营收6873万的企业，高企研发费用比例要求多少？")
+    assert "6873" not in shape.focus
+    assert "60%" in leads.shape("高新技术产品收入占比那个60%，分母用哪个数？").focus

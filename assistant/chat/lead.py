@@ -558,6 +558,18 @@ class LeadScorer:
             found = self._shapes.get(question)
         if found is None:
             found = question_shape(question, self.tokenizer, self.strip)
+            # A figure the knowledge base never states (「2019年成立」, 「营收6800万」) is the
+            # company's, not a topic: no passage can carry it, and it is not what is asked.
+            kept = tuple(
+                t for t in found.focus if not (_STATED_FIGURE.fullmatch(t) and self.idf(t) is None)
+            )
+            if kept != found.focus:
+                dropped = set(found.focus) - set(kept)
+                found = replace(
+                    found,
+                    focus=kept,
+                    phrases=tuple(p for p in found.phrases if p not in dropped),
+                )
             with self._lock:
                 _remember(self._shapes, question, found, _SHAPES_KEPT)
         return found

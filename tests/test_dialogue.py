@@ -676,3 +676,24 @@ def test_a_gap_says_what_the_figure_must_reach_and_only_the_year_that_needs_it(c
     first = needed["answer"].split("\n\n")[0]
     assert "2024年 300 → 330 万元" in first
     assert "2025年 900" not in first
+
+
+def test_amounts_no_reader_places_are_named_back_not_refused(chat):
+    *_, unread = talk(
+        chat,
+        "高企：去年营收3480万，研发175万",
+        "对了，25年那175万里有30万是委托外面高校做的，按合同价算的",
+    )
+    assert not unread["refused"]
+    assert "「175万」、「30万」我没能确定对应哪一项" in unread["answer"]
+    assert unread["facts"]["financials"]["2025"]["rd_expense"] == 175
+
+
+def test_a_supposition_before_a_question_about_something_else_is_no_what_if(chat):
+    *_, other = talk(
+        chat,
+        "高企：去年营收3480万，研发175万",
+        "顺便问一下，公司营收6800万的话，老板个人的个税年度汇算怎么报？",
+    )
+    assert not other["answer"].startswith("按您的假设判断")
+    assert other["facts"]["financials"]["2025"]["revenue"] == 3480

@@ -21,6 +21,7 @@ from assistant.chat.corrections import (
     added_to_held,
     reply_to_asked,
     resolve_corrections,
+    unplaced_amounts,
     withdrawn,
 )
 from assistant.chat.dialogue import (
@@ -94,6 +95,11 @@ _NOT_IN_KB = "您问的这一点，知识库中没有找到直接的说明；您
 _UNPLACED = (
     "这句更正我没能对应到具体的数字，请按「2024年研发费用是90万」这样的说法再说一次；"
     "目前记下的信息如下："
+)
+# Opens the reply to a message whose amounts no reader could place.
+_UNREAD = (
+    "您提到的{said}我没能确定对应哪一项，暂时没有记下；请按「2025年研发费用175万，其中委托"
+    "境内高校30万」这样的说法再说一次。目前记下的信息如下："
 )
 # 「那刚才那个呢」, 「之前那个还差什么」: the program talked about before the last switch.
 _BACK = re.compile(
@@ -577,6 +583,10 @@ class ChatAssistant:
         simple = to_simplified(question)
         if stated or not state.facts or not _SUPPOSE.search(simple):
             return {}
+        # 「还行吗」, 「有影响吗」, 「能得几分」 ask what the supposition changes; 「…的话，
+        # 老板个人的个税怎么报」 asks something else.
+        if self.answers.leads.shape(question_clause(simple)).kind not in ("yesno", "figure"):
+            return {}
         plain = _SUPPOSE.sub("", simple)
         found = extract_facts(plain, day, self.knowledge.vocabulary).facts
         if not found:
@@ -689,6 +699,16 @@ class ChatAssistant:
         # figures are confirmed (and what is in play re-assessed), and the question's own
         # point is said to be missing from the knowledge base.
         unplaced = bool(state.facts and CORRECTION.search(turn.question))
+        # Amounts in a message of a conversation about the company that no reader placed
+        # (「25年那175万里有30万是委托外面高校做的」): say which, rather than refuse.
+        amounts = unplaced_amounts(turn.question) if state.facts and not turn.stated else []
+        if amounts and not unplaced:
+            reply = facts_reply(self.knowledge, state, {}, turn.changed, turn.programs, turn.day)
+            said = "、".join(f"「{a}」" for a in amounts)
+            held = "\n".join(facts_list(self.knowledge, state.facts))
+            body = self.answers.reply(reply)
+            text = f"{_UNREAD.format(said=said)}\n\n{held}"
+            return {**body, "answer": text}, reply.act("facts"), reply.changes, None, []
         if not unplaced and not (turn.plan.own and states_figures(turn.stated)):
             return None
         reply = facts_reply(

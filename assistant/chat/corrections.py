@@ -140,6 +140,16 @@ def resolve_corrections(
     return {k: v for k, v in out.items() if k not in placed}
 
 
+def unplaced_amounts(text: str) -> list[str]:
+    """The amounts of money a message states (「175万」, 「30万」), as written: what a reply
+    names when no reader could place them.
+
+    >>> unplaced_amounts("对了，25年那175万里有30万是委托外面高校做的")
+    ['175万', '30万']
+    """
+    return [text[a.start : a.end] for a in _amounts(text)]
+
+
 # A figure said to have been left out of one held (「还有一笔折旧40万没算进去」).
 _LEFT_OUT = re.compile(r"少算|漏算|漏了|漏掉|没算进|没算上|没加上|没加进|少报|漏报|再加上")
 # The three-year total a yearly amount adds to when only the total is held.

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -665,7 +666,7 @@ class ChatAssistant:
         word = yes if verdict == "eligible" else no
         return {**body, "answer": f"{word}。{body['answer']}"}
 
-    def _what_the_figures_decide(self, result: Any, turn: _Turn) -> str:
+    def _what_the_figures_decide(self, result: Mapping[str, Any], turn: _Turn) -> str:
         """For 「近五年里有一年亏损，还能申报好品山东吗」 with the rest unknown: what the
         message's own figures settle (the conditions they change), before what is missing.
         "" when they settle nothing."""

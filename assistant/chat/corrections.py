@@ -13,6 +13,13 @@ A correction often has none: the user points at the earlier figure instead.
 Only messages with a correction cue (or that say what a held figure was) are read, and
 only for the figures the field readers did not place. Pure: the session's facts and the
 turn each was stated in are passed in.
+
+Two more kinds of message are placed from the session the same way:
+
+- **A figure left out** (「科技人员少算了，还有6个」): :func:`added_to_held` adds it to the
+  figure held.
+- **A reply to what was asked** (「去年是四千五百万」 after the reply asked for the 2025
+  revenue): :func:`reply_to_asked` fills the first asked field the figure fits.
 """
 
 from __future__ import annotations

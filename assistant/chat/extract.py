@@ -52,6 +52,8 @@ _CLAUSE = re.compile(
     # 「净资产1000万 2024年1200万」: a year opening the next figure ends the fragment
     r"(?<=[\u4e00-\u9fff])\s+(?=\d{4}\s*年))"
 )
+# A clause that opens with a year-end and names no year (「年底负债900万」).
+_YEAR_END = re.compile(r"\s*(?:年底|年末)")
 # After these a bare figure is about others, not the last field (「是5个，另外3个是售后」).
 _OTHERS = ("另外", "此外")
 
@@ -118,12 +120,19 @@ def _extract(text: str, as_of: dt.date, words: Vocabulary, out: Extraction) -> N
         sentence = monthly_headcounts(sentence, out)
         correcting, three_years = False, False
         pieces = _CLAUSE.split(sentence)  # clause, separator, clause, …
+        named: set[int] = set()  # the years the sentence has named so far
         for index in range(0, len(pieces), 2):
             clause = pieces[index].strip()
             if not clause or NOT_FACT.search(clause):
                 continue
             after = pieces[index - 1] if index else ""
             year = year_of(clause, as_of, year)
+            if re.search(YEAR_TOKEN, clause):
+                named.add(year)
+            elif len(named) > 1 and _YEAR_END.match(clause):
+                # 「主营收入去年3100万、前年2500万，年底负债900万」: a year-end said after
+                # several years is the latest one's (上年末), not the last one named
+                year = max(named)
             correcting = correcting or bool(CORRECTION.search(clause))
             three_years = three_years or bool(
                 re.search(r"近?(?:三|(?<!\d)3)(?:个)?(?:会计|自然)?年", clause)

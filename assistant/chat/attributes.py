@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import re
 
-from assistant.chat.fact_cues import CORRECTION, NEG, NOT_FACT, Extraction, years_in
+from assistant.chat.fact_cues import BOUND, CORRECTION, NEG, NOT_FACT, Extraction, years_in
 from assistant.chat.numbers import NUMBER, first_amount, first_count, first_percent
 from assistant.core.profile import IP_KINDS
 from assistant.core.text import clauses
@@ -488,9 +488,7 @@ def _ratios(text: str, as_of: dt.date, out: Extraction) -> None:
 
 # A percent said as a bound (「超过80%」, 「不到八成」) is no figure: stored as the figure, it
 # would pass the very limit it says the company misses (不到3% read as 3% meets ≥3%).
-_BOUND = re.compile(
-    r"^[^，。；,;\d一二三四五六七八九十]*(?:超过|超出|高于|大于|多于|不止|低于|不到|不足|少于|小于)"
-)
+_BOUND = re.compile(rf"^[^，。；,;\d一二三四五六七八九十]*(?:{BOUND})")
 # A ratio in a clause about a rule (「高企要求科技人员占10%以上，是按年底人数算吗」) is the
 # rule's, not the company's.
 _RULE_TALK = re.compile(r"要求|必须|须")

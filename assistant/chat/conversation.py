@@ -9,11 +9,11 @@ questions the knowledge base has nothing on, are refused with no citations.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import re
 import threading
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +50,6 @@ from assistant.chat.intent import Intent, IntentDetector
 from assistant.chat.lead import UNSEEN_LIMIT, LeadScorer
 from assistant.chat.mixed_language import in_chinese
 from assistant.chat.numbers import first_amount
-from assistant.chat.period import STATUS_TEXT
 from assistant.chat.scope_text import scope_text
 from assistant.chat.turns import (
     clarify_reply,
@@ -58,6 +57,7 @@ from assistant.chat.turns import (
     condition_reply,
     facts_reply,
     ratio_reply,
+    settled_line,
 )
 from assistant.chat.windows import asks_when_to_apply, window_line, years_line
 from assistant.core.knowledge import Knowledge
@@ -602,7 +602,7 @@ class ChatAssistant:
         place; what changed is shown against the last assessment, and the session keeps
         its own facts."""
         held = turn.state
-        trial = DialogueState.load(dict(held.facts), json.loads(json.dumps(held.dump())))
+        trial = copy.deepcopy(held)
         changes = trial.merge(turn.supposed, turn.day)
         body, shown, done = self.answers.engine("eligibility", turn.programs, trial, [], turn.day)
         said = [c for c in changes if c.old is not None]
@@ -657,7 +657,9 @@ class ChatAssistant:
         shape = self.answers.leads.shape(question_clause(to_simplified(turn.question)))
         verdict = results.get("verdict")
         if shape.kind == "yesno" and verdict == "insufficient_info":
-            return _opening(body, self._what_the_figures_decide(results, turn))
+            stated = {**turn.stated, **turn.supposed}
+            settled = settled_line(self.knowledge, results, turn.state.facts, stated, turn.day)
+            return _opening(body, settled)
         # Only a question about the program as a whole (「能评高企吗」, 「那还行吗」): one
         # about a part of it (「软著够用吗」) is not answered by the verdict.
         if shape.kind != "yesno" or shape.focus or verdict not in ("eligible", "not_eligible"):
@@ -665,30 +667,6 @@ class ChatAssistant:
         yes, no = shape.answer_words
         word = yes if verdict == "eligible" else no
         return {**body, "answer": f"{word}。{body['answer']}"}
-
-    def _what_the_figures_decide(self, result: Mapping[str, Any], turn: _Turn) -> str:
-        """For 「近五年里有一年亏损，还能申报好品山东吗」 with the rest unknown: what the
-        message's own figures settle (the conditions they change), before what is missing.
-        "" when they settle nothing."""
-        stated = {**turn.stated, **turn.supposed}
-        if not stated:
-            return ""
-        rest = {k: v for k, v in turn.state.facts.items() if k not in stated}
-        program = str(result.get("program"))
-        without = assess_facts(self.knowledge, [program], rest, turn.day)
-        before = {c["id"]: c for r in without.results for c in r["conditions"]}
-        said = []
-        for c in result.get("conditions") or []:
-            old = before.get(c["id"])
-            if old and (old["status"], old["actual"]) == (c["status"], c["actual"]):
-                continue
-            if c["status"] in ("pass", "fail"):
-                said.append(f"「{c['title']}」{STATUS_TEXT[c['status']]}（{c['actual']}）")
-            elif c["actual"]:
-                said.append(f"「{c['title']}」还定不下来（{c['actual']}）")
-        if not said:
-            return ""
-        return f"就您说的情况：{'；'.join(said)}。其余条件还缺信息，暂无法判断能否申请。"
 
     def _instead_of_refusal(self, turn: _Turn) -> _Response | None:
         """What a turn the passages would refuse gets instead when it carries the

@@ -171,31 +171,29 @@ def _part_of_total(total: str | None, field: str | None) -> bool:
     yearly figure of the family a three-year total sums (rd_expense in rd_expense_3y_total)."""
     if not (total and field):
         return False
-    if not total.endswith("_3y_total"):
-        return field == total
     return field == total or (
-        field.startswith("financials.") and field.split(".")[-1] == total.removesuffix("_3y_total")
+        total.endswith("_3y_total")
+        and field.startswith("financials.")
+        and field.split(".")[-1] == total.removesuffix("_3y_total")
     )
 
 
 def _domestic_share(clause: str, total: str | None, part: Any, out: Extraction) -> None:
     """A part of the R&D said to be spent abroad (委托德国…) or at home (境内): of a year's
     R&D, that year's domestic R&D; of the three-year R&D, the stated domestic share."""
-    if total and total.startswith("financials.") and total.endswith(".rd_expense"):
-        whole = out.facts.get(total)
-        if isinstance(whole, float | int) and isinstance(part, float | int) and 0 <= part <= whole:
-            domestic = total.replace(".rd_expense", ".rd_expense_domestic")
-            if re.search(r"境内|国内", clause):
-                out.facts[domestic] = part
-            elif _FOREIGN.search(clause):
-                out.facts[domestic] = whole - part
-        return
-    whole = out.facts.get(total) if total == "rd_expense_3y_total" else None
+    yearly = bool(total and total.startswith("financials.") and total.endswith(".rd_expense"))
+    whole = out.facts.get(total) if total and (yearly or total == "rd_expense_3y_total") else None
     if not (
         isinstance(whole, float | int) and isinstance(part, float | int) and 0 <= part <= whole
     ):
         return
     if re.search(r"境内|国内", clause):
-        out.facts["stated.domestic_rd_share"] = round(part / whole * 100, 2)
+        domestic = part
     elif _FOREIGN.search(clause):
-        out.facts["stated.domestic_rd_share"] = round((whole - part) / whole * 100, 2)
+        domestic = whole - part
+    else:
+        return
+    if yearly and total:
+        out.facts[total.replace(".rd_expense", ".rd_expense_domestic")] = domestic
+    else:
+        out.facts["stated.domestic_rd_share"] = round(domestic / whole * 100, 2)

@@ -22,6 +22,10 @@ CORRECTION = re.compile(
     # a figure left out of an earlier one (added to it: corrections.added_to_held)
     r"少算|漏算|没算进|没算上|没加上|没加进|少报|漏报"
 )
+# Words that say a figure is a bound, not the figure (「超过80%」, 「不到50人」); the first six
+# say it is above.
+ABOVE_WORDS = ("超过", "超出", "高于", "大于", "多于", "不止")
+BOUND = "|".join((*ABOVE_WORDS, "低于", "不到", "不足", "少于", "小于"))
 NOT_FACT = re.compile(
     # 「不是2800万」 names the figure being replaced, not a new one
     r"^\s*(?:而|可|但)?(?:不是|并非|并不是)\s*[\d一二两三四五六七八九十]|"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from assistant.chat.fact_cues import NEG, YEAR_TOKEN, Extraction, years_in
+from assistant.chat.fact_cues import BOUND, NEG, YEAR_TOKEN, Extraction, years_in
 from assistant.chat.numbers import NUMBER, first_amount, first_count
 
 _MONEY = [
@@ -456,9 +456,7 @@ def _count_near(clause: str, start: int, end: int, key: str = "") -> int | None:
     return first_count(after)
 
 
-_COUNT_BOUND = re.compile(
-    r"\s*(?:数|总数|人数)?\s*(?:要|在|是)?\s*(?:超过|超出|高于|大于|多于|不止|低于|不到|不足|少于|小于)"
-)
+_COUNT_BOUND = re.compile(rf"\s*(?:数|总数|人数)?\s*(?:要|在|是)?\s*(?:{BOUND})")
 
 
 def _a_part(clause: str, match: re.Match[str], key: str) -> bool:

@@ -33,6 +33,7 @@ from typing import TypeVar
 import numpy as np
 
 from assistant.chat.dialogue import asking_part, wants_to_apply
+from assistant.chat.fact_cues import ABOVE_WORDS, BOUND
 from assistant.chat.statements import candidate_sentences, sentences_under_headings
 from assistant.core.text import normalize
 from assistant.search.embedder import NamedEmbeddings
@@ -340,17 +341,14 @@ def question_shape(question: str, tokenizer: Tokenizer, strip: Callable[[str], s
         kind = "rule"
     figure = kind == "yesno" and bool(_FIGURE_WEAK.search(norm))
     said = _QUESTION_BOUND.search(norm)
-    bound = (said.group(1) in _ABOVE, said.group(2)) if said else None
+    bound = (said.group(1) in ABOVE_WORDS, said.group(2)) if said else None
     return Shape(
         kind, tuple(atomic), unit, words, numbers, tuple(dict.fromkeys(phrases)), figure, bound
     )
 
 
 # A bound a question states, and a limit a rule sentence sets, on a figure with its unit.
-_ABOVE = ("超过", "超出", "高于", "大于", "多于", "不止")
-_QUESTION_BOUND = re.compile(
-    r"(超过|超出|高于|大于|多于|不止|低于|不到|不足|少于|小于)\s*(\d+(?:\.\d+)?\s*(?:%|％|万|亿|人|分|年|项|个)?)"
-)
+_QUESTION_BOUND = re.compile(rf"({BOUND})\s*(\d+(?:\.\d+)?\s*(?:%|％|万|亿|人|分|年|项|个)?)")
 _MAX = r"≤|<=|不超过|不高于|不大于|不多于|最多"
 _MIN = r"≥|>=|不低于|不少于|不小于|至少|最少"
 
@@ -874,14 +872,14 @@ def opening(lead: Lead, shape: Shape) -> str:
         terms = [p for p in shape.phrases if any(t in p for t in lead.missing)]
         gap = "、".join(f"「{t}」" for t in terms[:3]) or wanted
         return f"知识库中没有直接说明{gap}；与之最相关的内容是：{sentence}"
-    if shape.kind == "yesno" and shape.bound:
-        meets = bound_decides(shape.bound, sentence)
-        if meets is not None:
-            yes, no = shape.answer_words
-            return f"{yes if meets else no}。{sentence}"
-    if shape.kind == "yesno" and not shape.figure:  # a limit's figure answers itself
+    if shape.kind != "yesno":
+        return sentence
+    # A bound the question states decides against the rule's limit; else the sentence's
+    # own polarity, when it speaks in the question's modal (a limit's figure answers itself).
+    said = bound_decides(shape.bound, sentence) if shape.bound else None
+    if said is None and not shape.figure and _licensed(sentence, shape.answer_words):
         said = point_polarity(sentence, shape.focus)
-        if said is not None and _licensed(sentence, shape.answer_words):
-            yes, no = shape.answer_words
-            return f"{yes if said else no}。{sentence}"
-    return sentence
+    if said is None:
+        return sentence
+    yes, no = shape.answer_words
+    return f"{yes if said else no}。{sentence}"

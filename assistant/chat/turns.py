@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -316,6 +316,35 @@ def _shared_bigrams(question: str, title: str) -> int:
     """How many character pairs of a condition's title the question has."""
     pairs = {title[i : i + 2] for i in range(len(title) - 1)}
     return sum(1 for p in pairs if p in question)
+
+
+def settled_line(
+    knowledge: Knowledge,
+    result: Mapping[str, Any],
+    facts: dict[str, Any],
+    stated: dict[str, Any],
+    as_of: dt.date,
+) -> str:
+    """For 「近五年里有一年亏损，还能申报好品山东吗」 with the rest unknown: what the
+    message's own figures (``stated``) settle — the conditions of ``result`` that read
+    otherwise without them — before what is missing; "" when they settle nothing."""
+    if not stated:
+        return ""
+    rest = {k: v for k, v in facts.items() if k not in stated}
+    without = assess_facts(knowledge, [str(result.get("program"))], rest, as_of)
+    before = {c["id"]: c for r in without.results for c in r["conditions"]}
+    said = []
+    for c in result.get("conditions") or []:
+        old = before.get(c["id"])
+        if old and (old["status"], old["actual"]) == (c["status"], c["actual"]):
+            continue
+        if c["status"] in ("pass", "fail"):
+            said.append(f"「{c['title']}」{STATUS_TEXT[c['status']]}（{c['actual']}）")
+        elif c["actual"]:
+            said.append(f"「{c['title']}」还定不下来（{c['actual']}）")
+    if not said:
+        return ""
+    return f"就您说的情况：{'；'.join(said)}。其余条件还缺信息，暂无法判断能否申请。"
 
 
 def _by_id(results: list[Assessment]) -> dict[tuple[str, str], ConditionResult]:

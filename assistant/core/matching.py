@@ -20,7 +20,6 @@ Pure: standard library plus the core modules.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -372,11 +371,7 @@ class _Searcher:
             new = frac(current) + move
             if new < 0:
                 return None
-            *parents, key = path.split(".")
-            node = changed
-            for part in parents:
-                node = node[part]
-            node[key] = float(new)  # the contract's change values are JSON numbers
+            _put(changed, path, float(new))  # the contract's change values are JSON numbers
         return changed
 
     def smallest(self, data: dict[str, Any], lever: Lever) -> Decimal | None:
@@ -438,12 +433,8 @@ class _Searcher:
         if len(change) < 2:
             return change
         for path, value in change.items():
-            alone = copy.deepcopy(base)
-            *parents, key = path.split(".")
-            node = alone
-            for part in parents:
-                node = node.setdefault(part, {})
-            node[key] = value
+            alone = _copy_along(base, (path,))
+            _put(alone, path, value)
             if self.status(alone) == "pass":
                 return {path: value}
         return change
@@ -584,6 +575,15 @@ def _moves(before: Profile, after: dict[str, Any], unit: str) -> str:
 def _plain(value: Decimal) -> str:
     """A delta for text: 47, 0.01, 1.5."""
     return str(int(value)) if value == value.to_integral_value() else f"{value.normalize():f}"
+
+
+def _put(data: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted profile path in ``data`` (the dicts along it already copied)."""
+    *parents, key = path.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[key] = value
 
 
 def _copy_along(data: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
